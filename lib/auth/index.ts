@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './keys';
+export * from './profiles';
+export * from './session';
+export * from './tokenEndpoint';
+export * from './tokenMemory';

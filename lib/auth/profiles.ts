@@ -1,0 +1,53 @@
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+/**
+ * How one provider's token endpoint wants to be spoken to. Data, not code: the token lifecycle reads
+ * it, so a new provider is a new profile rather than a new branch in the logic.
+ */
+export interface ProviderProfile {
+  name: string;
+  /** `basic`: client id and secret in an HTTP Basic header (RFC 6749 2.3.1); `body`: in the request body. */
+  clientAuth: 'basic' | 'body';
+  bodyFormat: 'form' | 'json';
+  grants: readonly GrantType[];
+  /** Whether the provider sends a new refresh token on refresh and revokes the old one. */
+  rotatesRefreshTokens: boolean;
+  /** Whether the authorize redirect echoes `state`. */
+  echoesState: boolean;
+  /** Documented authorization code lifetime, for messages and the connect command's deadline. */
+  authorizationCodeLifetimeSeconds?: number;
+}
+
+/** T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (seeds 000, 001). */
+export const TGATE_PROFILE: ProviderProfile = {
+  name: 'T-Gate',
+  clientAuth: 'basic',
+  bodyFormat: 'form',
+  grants: ['authorization_code', 'refresh_token'],
+  rotatesRefreshTokens: true,
+  echoesState: true,
+  authorizationCodeLifetimeSeconds: 600,
+};
+
+/** inTandem (vcita): credentials in a JSON body, `state` echoed, code valid 30 seconds, 20-year tokens (seed 002). */
+export const INTANDEM_PROFILE: ProviderProfile = {
+  name: 'inTandem',
+  clientAuth: 'body',
+  bodyFormat: 'json',
+  grants: ['authorization_code'],
+  rotatesRefreshTokens: false,
+  echoesState: true,
+  authorizationCodeLifetimeSeconds: 30,
+};
+
+/** Treddy: client credentials only, Basic client auth (seed 004). */
+export const TREDDY_PROFILE: ProviderProfile = {
+  name: 'Treddy',
+  clientAuth: 'basic',
+  bodyFormat: 'form',
+  grants: ['client_credentials'],
+  rotatesRefreshTokens: false,
+  echoesState: false,
+};
+
+export const PROVIDER_PROFILES = { tgate: TGATE_PROFILE, intandem: INTANDEM_PROFILE, treddy: TREDDY_PROFILE } as const;

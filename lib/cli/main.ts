@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { registerOauthClientsCommand } from './oauthClients';
+import { registerSandboxCommands } from './sandboxCommands';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  the API refused the request or failed (the message says why)
+  2  usage error: a missing or wrong option, a refused confirmation`;
+
+export function buildProgram(): Command {
+  const program = new Command('tgate')
+    .description('T-Gate component tools: tenant OAuth clients, the embedded T-Gate sandbox, local runs')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  registerSandboxCommands(program);
+  registerOauthClientsCommand(program);
+  program.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));
+  applyExitOverride(program);
+  return program;
+}
+
+function applyExitOverride(command: Command): void {
+  command.exitOverride();
+  command.commands.forEach(applyExitOverride);
+}
+
+/** Runs the command; resolves with the exit code instead of exiting, so tests and wrappers can use it. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE; // commander already printed the message
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`tgate: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`tgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}

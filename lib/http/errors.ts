@@ -1,0 +1,100 @@
+import { redact, scrubSecrets } from './redact';
+
+export interface HttpErrorDetails {
+  /** Who was called, for the message: "T-Gate", "the platform API", "the T-Gate token endpoint". */
+  service: string;
+  method: string;
+  /** Path only: never the query string, never credentials. */
+  path: string;
+  status?: number;
+  /** Network error code (ECONNRESET, ECONNREFUSED, ETIMEDOUT, ...) when no response came. */
+  code?: string;
+  /** The service's own message, already made safe. */
+  detail?: string;
+  /** Parsed response body with secret-looking fields redacted. */
+  data?: unknown;
+  attempts: number;
+  retryAfterMs?: number;
+  /** Why the retry loop stopped, when it stopped early. */
+  gaveUp?: string;
+}
+
+/**
+ * An HTTP failure that is safe to log, emit or show: it never carries request headers, the axios
+ * config, tokens or secrets, only what names the call and what the server said.
+ */
+export class HttpError extends Error {
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly detail?: string;
+  readonly data?: unknown;
+  readonly attempts: number;
+  readonly retryAfterMs?: number;
+
+  constructor(details: HttpErrorDetails) {
+    super(HttpError.describe(details));
+    this.name = 'HttpError';
+    this.service = details.service;
+    this.method = details.method.toUpperCase();
+    this.path = details.path;
+    this.status = details.status;
+    this.code = details.code;
+    this.detail = details.detail;
+    this.data = details.data === undefined ? undefined : redact(details.data);
+    this.attempts = details.attempts;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+
+  static describe(d: HttpErrorDetails): string {
+    const what = `${d.service} ${d.method.toUpperCase()} ${d.path}`;
+    const outcome = d.status !== undefined ? `answered ${d.status}` : `failed (${d.code ?? 'network error'})`;
+    const detail = d.detail ? `: ${scrubSecrets(d.detail)}` : '';
+    const tries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
+    const gaveUp = d.gaveUp ? ` (${d.gaveUp})` : '';
+    return `${what} ${outcome}${detail}${tries}${gaveUp}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name, message: this.message, service: this.service, method: this.method, path: this.path,
+      status: this.status, code: this.code, detail: this.detail, attempts: this.attempts,
+    };
+  }
+}
+
+/** Pulls a human message out of a JSON or text error body, whatever shape the server uses. */
+export function messageFromBody(data: unknown): string | undefined {
+  if (data === undefined || data === null || data === '') return undefined;
+  if (typeof data === 'string') return data.trim().slice(0, 300) || undefined;
+  if (typeof data !== 'object') return String(data);
+  const body = data as Record<string, unknown>;
+  const parts: string[] = [];
+  const pick = (v: unknown): void => {
+    if (typeof v === 'string' && v.trim()) parts.push(v.trim());
+  };
+  if (Array.isArray(body.errors)) {
+    for (const e of body.errors) {
+      if (typeof e === 'string') parts.push(e);
+      else if (e && typeof e === 'object') {
+        const eo = e as Record<string, unknown>;
+        const line = [eo.title, eo.detail ?? eo.message].filter((x) => typeof x === 'string' && x).join(': ');
+        if (line) parts.push(line);
+      }
+    }
+  } else if (body.errors && typeof body.errors === 'object') {
+    for (const [field, msgs] of Object.entries(body.errors as Record<string, unknown>)) {
+      parts.push(`${field} ${Array.isArray(msgs) ? msgs.join(', ') : String(msgs)}`);
+    }
+  }
+  if (typeof body.error === 'string') {
+    parts.push(typeof body.error_description === 'string' ? `${body.error}: ${body.error_description}` : body.error);
+  } else if (body.error && typeof body.error === 'object') {
+    pick((body.error as Record<string, unknown>).message);
+  }
+  pick(body.message);
+  const text = parts.join('; ');
+  return text ? text.slice(0, 500) : undefined;
+}

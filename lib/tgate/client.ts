@@ -1,0 +1,135 @@
+import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger } from '../http';
+import { TokenSession } from '../auth';
+import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
+
+export interface TGatePage<T> {
+  items: T[];
+  page: number;
+  pageItems: number;
+  totalCount?: number;
+  totalPages?: number;
+}
+
+export interface TGateRequest {
+  method: HttpMethod;
+  path: string;
+  params?: Record<string, string | number | boolean | undefined>;
+  data?: unknown;
+}
+
+/** A T-Gate API error: names the status, method and path (never the query) and T-Gate's message. */
+export class TGateApiError extends Error {
+  readonly status?: number;
+  readonly method: string;
+  readonly path: string;
+  readonly detail?: string;
+
+  constructor(cause: HttpError, hint?: string) {
+    super(hint ? `${cause.message}. ${hint}` : cause.message);
+    this.name = 'TGateApiError';
+    this.status = cause.status;
+    this.method = cause.method;
+    this.path = cause.path;
+    this.detail = cause.detail;
+  }
+}
+
+const HINTS: Record<number, string> = {
+  401: 'T-Gate rejected the access token even after a refresh: reconnect the credential',
+  403: 'T-Gate refused the action: check that the company granted this application the integration scopes it needs',
+  404: 'T-Gate has no such record, or it is outside the integration scopes the company granted',
+};
+
+export interface TGateClientOptions {
+  apiBaseUrl: string;
+  session: TokenSession;
+  http: HttpClient;
+  logger?: Logger;
+}
+
+/** The T-Gate partner API: bearer auth through lib/auth, bounded retries through lib/http, pagination. */
+export class TGateClient {
+  constructor(private readonly options: TGateClientOptions) {}
+
+  get session(): TokenSession {
+    return this.options.session;
+  }
+
+  async request<T>(req: TGateRequest): Promise<HttpResponse<T>> {
+    const used: { token?: string } = {};
+    try {
+      return await this.send<T>(req, used);
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status !== 401 || used.token === undefined) throw wrap(err);
+      // One refresh and one replay after a 401; a second 401 is final.
+      this.options.logger?.info?.(`T-Gate ${req.method} ${err.path} answered 401; refreshing the access token once`);
+      const next = await this.options.session.accessTokenAfterRejection(used.token);
+      try {
+        return await this.send<T>(req, used, next);
+      } catch (retryErr) {
+        throw wrap(retryErr);
+      }
+    }
+  }
+
+  private send<T>(req: TGateRequest, used: { token?: string }, firstToken?: string): Promise<HttpResponse<T>> {
+    const url = `${this.options.apiBaseUrl}${req.path.startsWith('/') ? '' : '/'}${req.path}`;
+    return this.options.http.send<T>(
+      { method: req.method, url, params: req.params, data: req.data },
+      {
+        service: 'T-Gate',
+        // The token is re-checked before every attempt: a 2-hour token can expire during a long retry.
+        beforeAttempt: async (attempt) => {
+          const token = attempt === 1 && firstToken ? firstToken : await this.options.session.accessToken();
+          used.token = token;
+          return { headers: { Authorization: `Bearer ${token}` } };
+        },
+      },
+    );
+  }
+
+  /** One page of a paged list; `items` per page within T-Gate's bounds. */
+  async page<T>(resource: TGateResourceName, page = 1, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): Promise<TGatePage<T>> {
+    const spec = TGATE_RESOURCES[resource];
+    if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1, got ${page}`);
+    if (!Number.isInteger(items) || items < 1 || items > MAX_PAGE_ITEMS) throw new RangeError(`items per page must be a whole number from 1 to ${MAX_PAGE_ITEMS}, got ${items}`);
+    const res = await this.request<unknown>({ method: 'GET', path: spec.path, params: { ...params, page, items } });
+    const list = Array.isArray(res.data) ? res.data
+      : res.data && typeof res.data === 'object' && Array.isArray((res.data as { data?: unknown }).data) ? (res.data as { data: unknown[] }).data
+        : undefined;
+    if (!list) throw new Error(`T-Gate GET ${spec.path} answered ${res.status} without a list of ${spec.title}`);
+    return {
+      items: list as T[],
+      page: intHeader(res.headers['current-page']) ?? page,
+      pageItems: intHeader(res.headers['page-items']) ?? items,
+      totalCount: intHeader(res.headers['total-count']),
+      totalPages: intHeader(res.headers['total-pages']),
+    };
+  }
+
+  /** Every page of a list, one page held at a time. Stops at total-pages, or at a short or empty page. */
+  async *pages<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): AsyncGenerator<TGatePage<T>> {
+    for (let n = 1; ; n += 1) {
+      const page = await this.page<T>(resource, n, items, params);
+      if (page.items.length > 0) yield page;
+      const last = page.totalPages !== undefined ? n >= page.totalPages : page.items.length < page.pageItems;
+      if (last || page.items.length === 0) return;
+    }
+  }
+
+  /** Every record of a list, fetched page by page. */
+  async *all<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): AsyncGenerator<T> {
+    for await (const page of this.pages<T>(resource, items, params)) yield* page.items;
+  }
+}
+
+function intHeader(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number.parseInt(value, 10);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function wrap(err: unknown): unknown {
+  if (!(err instanceof HttpError) || err.service !== 'T-Gate') return err;
+  return new TGateApiError(err, err.status !== undefined ? HINTS[err.status] : undefined);
+}

@@ -1,0 +1,130 @@
+import { HttpClient, Logger, RetryPolicy } from '../http';
+import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
+import { TGateClient } from './client';
+import { CREDENTIAL_FIELDS, resolveEndpoints } from './environments';
+
+/** The parts of the sailor's `this` (TaskExec or ServiceExec) the component uses. */
+export interface SailorContext {
+  emit?: (event: string, ...args: unknown[]) => unknown;
+  logger?: Logger & { error?(message: string): void };
+  getApiClient?: () => PlatformAccounts;
+}
+
+interface PlatformAccounts {
+  accounts: {
+    retrieve(id: string): Promise<unknown>;
+    update(id: string, body: { keys: Record<string, unknown> }): Promise<unknown>;
+  };
+}
+
+export interface Cfg {
+  _account?: string;
+  environment?: string;
+  oauth?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface ConnectOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Time is the only thing tests replace. */
+  sleep?: (ms: number) => Promise<void>;
+  policy?: Partial<RetryPolicy>;
+}
+
+/** The tenant's OAuth client, which the platform puts in the step's environment at each execution. */
+export function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clientId: string; clientSecret: string } {
+  const clientId = env.TGATE_CLIENT_ID?.trim();
+  const clientSecret = env.TGATE_CLIENT_SECRET?.trim();
+  const missing = [!clientId && 'TGATE_CLIENT_ID', !clientSecret && 'TGATE_CLIENT_SECRET'].filter(Boolean);
+  if (missing.length) {
+    throw clientMisconfigured('T-Gate', `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; the tenant needs an OAuth client for this component (tgate oauth-clients create)`);
+  }
+  return { clientId: clientId as string, clientSecret: clientSecret as string };
+}
+
+/** The credential's own keys out of a cfg that also holds step fields. */
+export function credentialKeys(cfg: Cfg): Record<string, unknown> {
+  const keys: Record<string, unknown> = {};
+  for (const field of CREDENTIAL_FIELDS) if (cfg[field] !== undefined) keys[field] = cfg[field];
+  return keys;
+}
+
+function numberFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function httpClient(logger: Logger | undefined, options: ConnectOptions): HttpClient {
+  const env = options.env ?? process.env;
+  return new HttpClient({
+    service: 'T-Gate',
+    timeoutMs: numberFromEnv(env.TGATE_HTTP_TIMEOUT_MS) ?? 30_000,
+    policy: { maxAttempts: numberFromEnv(env.TGATE_RETRY_MAX_ATTEMPTS), ...options.policy },
+    userAgent: 'tgate-component',
+    logger,
+    sleep: options.sleep,
+  });
+}
+
+function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, options: ConnectOptions): TGateClient {
+  const env = options.env ?? process.env;
+  if (!cfg || typeof cfg !== 'object' || !cfg.oauth || typeof cfg.oauth !== 'object') {
+    throw new Error('The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate');
+  }
+  const endpoints = resolveEndpoints(cfg.environment, env);
+  const http = httpClient(ctx.logger, options);
+  const session = new TokenSession({
+    credentialId: cfg._account,
+    keys: credentialKeys(cfg),
+    profile: TGATE_PROFILE,
+    tokenUrl: endpoints.tokenUrl,
+    client: oauthClientFromEnv(env),
+    http,
+    persistence,
+    logger: ctx.logger,
+  });
+  return new TGateClient({ apiBaseUrl: endpoints.apiBaseUrl, session, http, logger: ctx.logger });
+}
+
+function loadFromPlatform(ctx: SailorContext, account: string | undefined): KeyPersistence['load'] {
+  if (!account || typeof ctx.getApiClient !== 'function') return undefined;
+  return async () => {
+    const res = await (ctx.getApiClient as () => PlatformAccounts)().accounts.retrieve(account);
+    const body = res as { keys?: unknown; data?: { attributes?: { keys?: unknown } } } | undefined;
+    const keys = body?.keys ?? body?.data?.attributes?.keys;
+    return keys && typeof keys === 'object' ? (keys as Record<string, unknown>) : undefined;
+  };
+}
+
+/**
+ * For triggers and actions (`this` is the sailor's TaskExec): new tokens are saved with
+ * `updateKeys`, which the sailor turns into PUT /v1/accounts/{cfg._account}.
+ */
+export function connectForStep(ctx: SailorContext, cfg: Cfg, options: ConnectOptions = {}): TGateClient {
+  const account = cfg?._account;
+  const persistence: KeyPersistence = {
+    save: account && typeof ctx.emit === 'function'
+      ? async (keys) => { await (ctx.emit as NonNullable<SailorContext['emit']>)('updateKeys', keys); }
+      : undefined,
+    whyNoSave: 'the step has no credential id (cfg._account)',
+    load: loadFromPlatform(ctx, account),
+  };
+  return build(ctx, cfg, persistence, options);
+}
+
+/**
+ * For verifyCredentials (`this` is the sailor's ServiceExec, where nothing listens for updateKeys):
+ * new tokens are saved straight through the platform API. A credential not saved yet has no id, so
+ * its tokens cannot be saved: the session then refuses to refresh rather than burn the refresh token.
+ */
+export function connectForVerification(ctx: SailorContext, cfg: Cfg, options: ConnectOptions = {}): TGateClient {
+  const account = cfg?._account;
+  const api = typeof ctx.getApiClient === 'function' ? ctx.getApiClient : undefined;
+  const persistence: KeyPersistence = {
+    save: account && api ? async (keys) => { await api().accounts.update(account, { keys }); } : undefined,
+    whyNoSave: account ? 'no platform API client in this context' : 'the credential is not saved yet, so it has no id to save new tokens under',
+    load: loadFromPlatform(ctx, account),
+  };
+  return build(ctx, cfg, persistence, options);
+}

@@ -1,0 +1,34 @@
+import { AuthError } from './auth';
+import { Cfg, connectForVerification, SailorContext, TGateApiError } from './tgate';
+
+/**
+ * Proves the credential works: one cheap authenticated call (the first integration scope). The access
+ * token is used while valid; an expired or rejected one is refreshed and the new keys saved through
+ * the platform API. Throws, with what to do, when the credential does not work: the sailor reports a
+ * throw as `{verified: false, reason}`, whereas a returned `false` would read as verified.
+ */
+async function verifyCredentials(this: SailorContext, cfg: Cfg): Promise<{ verified: true }> {
+  try {
+    const tgate = connectForVerification(this, cfg);
+    await tgate.page('integrationScopes', 1, 1);
+    this.logger?.info?.('T-Gate credential verified');
+    return { verified: true };
+  } catch (err) {
+    const message = explain(err);
+    this.logger?.info?.(`T-Gate credential not verified: ${message}`);
+    throw new Error(message);
+  }
+}
+
+function explain(err: unknown): string {
+  if (err instanceof AuthError) return err.message;
+  if (err instanceof TGateApiError) {
+    return err.status === 404
+      ? `${err.message}. Check the credential's environment (Production or Sandbox) and TGATE_API_BASE_URL`
+      : err.message;
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  return `Could not verify the T-Gate credential: ${text}`;
+}
+
+export = verifyCredentials;

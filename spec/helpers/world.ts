@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import sinon from 'sinon';
+import { startSandbox, Sandbox, SandboxClient } from '../../lib/sandbox';
+import { tokenMemory } from '../../lib/auth';
+import { connectViaGrantFlow, ConnectedTokens } from './sandboxConnect';
+import { PlatformAccountsServer, startPlatformAccounts } from './platformAccounts';
+
+export const TWO_HOURS_MS = 2 * 3600 * 1000;
+
+/**
+ * A sandbox T-Gate, a platform API stand-in and a connected credential, with the environment the
+ * platform gives a step (tenant OAuth client and URL overrides). Only Date is faked, and only when asked.
+ */
+export interface World {
+  sandbox: Sandbox;
+  platform: PlatformAccountsServer;
+  client: SandboxClient;
+  tokens: ConnectedTokens;
+  cfg: { _account: string; environment: string; oauth: Record<string, unknown> };
+  clock?: sinon.SinonFakeTimers;
+  /** Every secret value of this world, for leak checks. */
+  secrets(): string[];
+  tokenRequestsSince(n: number): number;
+  apiRequests(): number;
+  close(): Promise<void>;
+}
+
+const ENV_KEYS = ['TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_TOKEN_URI', 'TGATE_API_BASE_URL'];
+
+export async function createWorld(opts: { fakeDate?: boolean; account?: string } = {}): Promise<World> {
+  const clock = opts.fakeDate ? sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] }) : undefined;
+  const client: SandboxClient = {
+    clientId: `partner app ${crypto.randomBytes(3).toString('hex')}`,
+    clientSecret: `s3cr3t/with+chars=${crypto.randomBytes(8).toString('hex')}`,
+    redirectUris: ['https://platform.example.io/callback/oauth2'],
+  };
+  const sandbox = await startSandbox({ clients: [client] });
+  const platform = await startPlatformAccounts();
+  const saved: Record<string, string | undefined> = {};
+  for (const k of ENV_KEYS) saved[k] = process.env[k];
+  process.env.TGATE_CLIENT_ID = client.clientId;
+  process.env.TGATE_CLIENT_SECRET = client.clientSecret;
+  process.env.TGATE_TOKEN_URI = sandbox.tokenUrl;
+  process.env.TGATE_API_BASE_URL = sandbox.apiBaseUrl;
+
+  const tokens = await connectViaGrantFlow(sandbox, client);
+  const account = opts.account ?? `account-${crypto.randomBytes(4).toString('hex')}`;
+  // What the platform stores after the access grant flow: the token response as is.
+  const cfg = { _account: account, environment: 'company-sandbox', oauth: { ...tokens } };
+  platform.accounts.set(account, { keys: { environment: cfg.environment, oauth: { ...tokens } } });
+  const connectRequests = sandbox.tokenRequests.length;
+
+  return {
+    sandbox, platform, client, tokens, cfg, clock,
+    secrets: () => {
+      const values = new Set<string>([client.clientSecret, platform.apiKey, tokens.access_token, tokens.refresh_token]);
+      for (const call of platform.calls) {
+        const oauth = (call.body as { keys?: { oauth?: Record<string, unknown> } })?.keys?.oauth;
+        if (oauth?.access_token) values.add(String(oauth.access_token));
+        if (oauth?.refresh_token) values.add(String(oauth.refresh_token));
+      }
+      return [...values];
+    },
+    tokenRequestsSince: (n = connectRequests) => sandbox.tokenRequests.length - n,
+    apiRequests: () => sandbox.requests.filter((r) => r.path.includes('/partner/v1/')).length,
+    close: async () => {
+      clock?.restore();
+      tokenMemory.forget(account);
+      for (const k of ENV_KEYS) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+      await sandbox.close();
+      await platform.close();
+    },
+  };
+}
+
+/** Asserts that none of the world's secrets appears in any of the given texts. */
+export function leakedSecrets(world: World, texts: string[]): string[] {
+  const all = texts.join('\n');
+  return world.secrets().filter((s) => s && all.includes(s));
+}

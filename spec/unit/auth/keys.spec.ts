@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { expiresAtMs, mergeTokenResponse, needsRefresh } from '../../../lib/auth';
+
+describe('lib/auth keys', () => {
+  const now = Date.parse('2026-11-24T12:00:00Z');
+
+  it('refreshes a missing, expired or nearly expired token, not a fresh one', () => {
+    expect(needsRefresh({}, now)).to.equal(true);
+    expect(needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now - 1).toISOString() }, now)).to.equal(true);
+    expect(needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now + 60_000).toISOString() }, now)).to.equal(true);
+    expect(needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now + 3600_000).toISOString() }, now)).to.equal(false);
+  });
+
+  it('treats unknown expiry as valid (a 401 will tell)', () => {
+    expect(needsRefresh({ access_token: 'a' }, now)).to.equal(false);
+    expect(needsRefresh({ access_token: 'a', expires_in: 'soon' as unknown as number }, now)).to.equal(false);
+  });
+
+  it('derives expiry from created_at (Doorkeeper) when expires_at is absent', () => {
+    expect(expiresAtMs({ created_at: now / 1000, expires_in: 7200 })).to.equal(now + 7200_000);
+  });
+
+  it('keeps the skew window below half the lifetime, so short tokens do not refresh on every call', () => {
+    const keys = mergeTokenResponse({}, { access_token: 'a', expires_in: 60 }, now);
+    expect(needsRefresh(keys, now + 1000)).to.equal(false);
+    expect(needsRefresh(keys, now + 31_000)).to.equal(true);
+  });
+
+  it('handles a 20-year expires_in (631152000 s) without overflow or refresh storms', () => {
+    const keys = mergeTokenResponse({}, { access_token: 'a', expires_in: 631152000 }, now);
+    expect(keys.expires_at).to.equal(new Date(now + 631152000 * 1000).toISOString());
+    expect(needsRefresh(keys, now + 365 * 24 * 3600_000)).to.equal(false);
+    const absurd = mergeTokenResponse({}, { access_token: 'a', expires_in: 1e300 }, now);
+    expect(Number.isFinite(Date.parse(absurd.expires_at as string))).to.equal(true);
+  });
+
+  it('merges rotation-safely: keeps the old refresh token when none comes back, and counts from the send time', () => {
+    const merged = mergeTokenResponse({ access_token: 'old', refresh_token: 'r1', scope: 'x' }, { access_token: 'new', expires_in: 7200 }, now);
+    expect(merged).to.deep.equal({ access_token: 'new', refresh_token: 'r1', scope: 'x', expires_in: 7200, expires_at: new Date(now + 7200_000).toISOString() });
+    const rotated = mergeTokenResponse(merged, { access_token: 'newer', refresh_token: 'r2', expires_in: 7200 }, now);
+    expect(rotated.refresh_token).to.equal('r2');
+  });
+});
