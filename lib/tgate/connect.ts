@@ -90,7 +90,7 @@ function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, option
 function loadFromPlatform(ctx: SailorContext, account: string | undefined): KeyPersistence['load'] {
   if (!account || typeof ctx.getApiClient !== 'function') return undefined;
   return async () => {
-    const res = await (ctx.getApiClient as () => PlatformAccounts)().accounts.retrieve(account);
+    const res = await (ctx as Required<Pick<SailorContext, 'getApiClient'>>).getApiClient().accounts.retrieve(account);
     const body = res as { keys?: unknown; data?: { attributes?: { keys?: unknown } } } | undefined;
     const keys = body?.keys ?? body?.data?.attributes?.keys;
     return keys && typeof keys === 'object' ? (keys as Record<string, unknown>) : undefined;
@@ -120,7 +120,7 @@ export function connectForStep(ctx: SailorContext, cfg: Cfg, options: ConnectOpt
  */
 export function connectForVerification(ctx: SailorContext, cfg: Cfg, options: ConnectOptions = {}): TGateClient {
   const account = cfg?._account;
-  const api = typeof ctx.getApiClient === 'function' ? ctx.getApiClient : undefined;
+  const api = typeof ctx.getApiClient === 'function' ? () => (ctx as Required<Pick<SailorContext, 'getApiClient'>>).getApiClient() : undefined;
   const persistence: KeyPersistence = {
     save: account && api ? async (keys) => { await api().accounts.update(account, { keys }); } : undefined,
     whyNoSave: account ? 'no platform API client in this context' : 'the credential is not saved yet, so it has no id to save new tokens under',

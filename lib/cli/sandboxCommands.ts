@@ -1,0 +1,44 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runSandboxCommand } from '../sandbox/cli';
+import { runStart } from './start';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
+export function registerSandboxCommands(program: Command): void {
+  program
+    .command('start')
+    .description('walk the component through the embedded T-Gate sandbox: access grant flow, verifyCredentials, token refresh, an action run')
+    .addOption(new Option('--port <port>', 'sandbox port (0: any free port)').argParser(port).default(0))
+    .option('--once', 'stop after the walk-through instead of serving until Ctrl-C')
+    .action(async (opts: { port: number; once?: boolean }) => {
+      const { close } = await runStart({ port: opts.port, once: opts.once });
+      if (!opts.once) await untilInterrupted();
+      await close();
+    });
+
+  program
+    .command('sandbox')
+    .description('run the embedded T-Gate sandbox on loopback until Ctrl-C')
+    .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(port).default(8080))
+    .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+    .option('--client-id <id>', 'OAuth client id to register (default: TGATE_CLIENT_ID, else generated)')
+    .option('--redirect-uri <uri>', 'redirect URI registered for the client')
+    .addHelpText('after', '\nThe client secret comes from TGATE_CLIENT_SECRET or is generated and written to .tgate/sandbox-client.json (mode 0600); it is never printed or taken as an argument.')
+    .action(async (opts: { port: number; host: string; clientId?: string; redirectUri?: string }) => {
+      const sandbox = await runSandboxCommand({ port: opts.port, host: opts.host, clientId: opts.clientId, redirectUri: opts.redirectUri });
+      await untilInterrupted();
+      await sandbox.close();
+    });
+}

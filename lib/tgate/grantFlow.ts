@@ -1,0 +1,25 @@
+import crypto from 'node:crypto';
+
+/**
+ * The company portal's grant page URL (seed 000): `<portal>/oauth?client_id=..&redirect_uri=..`,
+ * plus `state` against forged redirects.
+ */
+export function buildAuthorizeUrl(authorizeUrl: string, clientId: string, redirectUri: string, state: string = crypto.randomBytes(16).toString('hex')): { url: string; state: string } {
+  const url = new URL(authorizeUrl);
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('redirect_uri', redirectUri);
+  url.searchParams.set('state', state);
+  return { url: url.toString(), state };
+}
+
+/** Reads the code from the redirect T-Gate sends the company user to, checking `state`. */
+export function codeFromRedirect(location: string, expectedState: string): string {
+  const url = new URL(location);
+  const error = url.searchParams.get('error');
+  if (error) throw new Error(`T-Gate did not grant access: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`);
+  const state = url.searchParams.get('state');
+  if (state !== null && state !== expectedState) throw new Error('T-Gate redirected back with a different state: the redirect was not for this request; start again');
+  const code = url.searchParams.get('code');
+  if (!code) throw new Error('T-Gate redirected back without an authorization code');
+  return code;
+}
