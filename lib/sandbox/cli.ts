@@ -1,0 +1,174 @@
+/**
+ * `tgate sandbox`: start the embedded T-Gate sandbox with one registered OAuth client.
+ *
+ * The client secret is never printed: the output says where it came from, and a generated one is written
+ * to .tgate/sandbox-client.json (mode 0600) in the working directory.
+ *
+ * Also runnable directly: node dist/lib/sandbox/cli.js [--port 8080] [--host 127.0.0.1]
+ *   [--client-id ID] [--redirect-uri URI]   (the secret comes from TGATE_CLIENT_SECRET or is generated;
+ *   it is not accepted on the command line, where other local users could read it in the process list)
+ */
+import { randomBytes } from 'crypto';
+import fs from 'fs';
+import path from 'path';
+import { startSandbox } from './server';
+import { Sandbox } from './types';
+
+export const DEFAULT_SANDBOX_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
+export const SANDBOX_CLIENT_FILE = path.join('.tgate', 'sandbox-client.json');
+
+export interface SandboxCommandOptions {
+  port?: number;
+  host?: string;
+  clientId?: string;
+  clientSecret?: string;
+  redirectUri?: string;
+  /** Where the output goes (default: process.stdout). */
+  write?: (text: string) => void;
+  /** Directory under which .tgate/ is created (default: process.cwd()). */
+  cwd?: string;
+  /** Environment to read TGATE_CLIENT_ID / TGATE_CLIENT_SECRET / TGATE_REDIRECT_URI from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function nonEmpty(value: string | undefined): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** Write JSON to a file only the owner can read, also when the file already existed. */
+function writePrivateJson(file: string, data: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600); // openSync's mode applies only when it creates the file
+    fs.writeSync(fd, JSON.stringify(data, null, 2) + '\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promise<Sandbox> {
+  const env = opts.env ?? process.env;
+  const write = opts.write ?? ((text: string) => void process.stdout.write(text));
+  const cwd = opts.cwd ?? process.cwd();
+
+  let clientId: string;
+  let idSource: string;
+  if (nonEmpty(opts.clientId)) [clientId, idSource] = [opts.clientId, 'from the command options'];
+  else if (nonEmpty(env.TGATE_CLIENT_ID)) [clientId, idSource] = [env.TGATE_CLIENT_ID, 'from TGATE_CLIENT_ID'];
+  else [clientId, idSource] = [`sandbox-${randomBytes(8).toString('hex')}`, 'generated'];
+
+  let clientSecret: string;
+  let secretSource: string;
+  let generatedSecret = false;
+  if (nonEmpty(opts.clientSecret)) [clientSecret, secretSource] = [opts.clientSecret, 'from the command options'];
+  else if (nonEmpty(env.TGATE_CLIENT_SECRET)) [clientSecret, secretSource] = [env.TGATE_CLIENT_SECRET, 'from the environment variable TGATE_CLIENT_SECRET'];
+  else {
+    clientSecret = randomBytes(32).toString('base64url');
+    secretSource = '';
+    generatedSecret = true;
+  }
+
+  const redirectUri = nonEmpty(opts.redirectUri) ? opts.redirectUri : nonEmpty(env.TGATE_REDIRECT_URI) ? env.TGATE_REDIRECT_URI : DEFAULT_SANDBOX_REDIRECT_URI;
+
+  const sandbox = await startSandbox({
+    port: opts.port ?? 0,
+    host: opts.host,
+    clients: [{ clientId, clientSecret, redirectUris: [redirectUri] }],
+  });
+
+  if (generatedSecret) {
+    const file = path.resolve(cwd, SANDBOX_CLIENT_FILE);
+    try {
+      writePrivateJson(file, {
+        clientId,
+        clientSecret,
+        redirectUris: [redirectUri],
+        authorizeUrl: sandbox.authorizeUrl,
+        tokenUrl: sandbox.tokenUrl,
+        apiBaseUrl: sandbox.apiBaseUrl,
+      });
+    } catch (err) {
+      await sandbox.close();
+      throw new Error(`tgate sandbox: could not write the generated client secret to ${file}: ${(err as Error).message}`);
+    }
+    secretSource = `generated, written to ${file} (mode 0600)`;
+  }
+
+  write(
+    [
+      `T-Gate sandbox listening on ${sandbox.url}`,
+      `  authorize URL (grant page): ${sandbox.authorizeUrl}`,
+      `  token URL:                  ${sandbox.tokenUrl}`,
+      `  partner API base URL:       ${sandbox.apiBaseUrl}`,
+      `  client id:                  ${clientId} (${idSource})`,
+      `  client secret:              not shown (${secretSource})`,
+      `  redirect URI:               ${redirectUri}`,
+      '',
+    ].join('\n'),
+  );
+  return sandbox;
+}
+
+/** Parse `--port 8080 --host h --client-id x --redirect-uri u` (also --name=value). */
+export function parseSandboxArgs(argv: string[]): SandboxCommandOptions {
+  const opts: SandboxCommandOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const takeValue = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${name} needs a value`);
+      return value;
+    };
+    switch (name) {
+      case '--port': {
+        const value = takeValue();
+        if (!/^\d+$/.test(value) || Number(value) > 65535) throw new Error(`--port must be an integer from 0 to 65535, not ${value}`);
+        opts.port = Number(value);
+        break;
+      }
+      case '--host':
+        opts.host = takeValue();
+        break;
+      case '--client-id':
+        opts.clientId = takeValue();
+        break;
+      case '--redirect-uri':
+        opts.redirectUri = takeValue();
+        break;
+      case '--client-secret':
+        throw new Error('--client-secret is not accepted on the command line (other users can read it in the process list): set TGATE_CLIENT_SECRET instead');
+      default:
+        throw new Error(`unknown argument ${arg} (known: --port, --host, --client-id, --redirect-uri)`);
+    }
+  }
+  return opts;
+}
+
+async function main(): Promise<void> {
+  let opts: SandboxCommandOptions;
+  try {
+    opts = parseSandboxArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`tgate sandbox: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const sandbox = await runSandboxCommand(opts);
+  process.stdout.write('Press Ctrl+C to stop.\n');
+  const stop = () => {
+    sandbox.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`tgate sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

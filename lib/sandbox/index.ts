@@ -1,0 +1,28 @@
+/**
+ * The embedded T-Gate sandbox: an OAuth2 authorization server (the company portal's grant page and the
+ * token endpoint) plus the partner API, on loopback, following T-Gate's documented behaviour, with fault
+ * injection for tests. See server.ts for the routes.
+ */
+export {
+  SandboxClient,
+  SandboxOptions,
+  TokenRequestRecord,
+  RequestRecord,
+  FaultSpec,
+  Sandbox,
+  IntegrationScope,
+  IssuedTokens,
+} from './types';
+export {
+  startSandbox,
+  isLoopbackHost,
+  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+  DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS,
+  DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS,
+  AUTHORIZE_PATH,
+  TOKEN_PATH,
+  API_PREFIX,
+  FAULTS_CONTROL_PATH,
+} from './server';
+export { defaultIntegrationScopes, UNAUTHORIZED_MESSAGE, DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from './partnerApi';
+export { encodeBasicClientAuth } from './clientAuth';
