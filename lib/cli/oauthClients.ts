@@ -1,0 +1,393 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { ReadStream } from 'node:tty';
+import { Command, Option } from 'commander';
+import {
+  createTenantOAuthClients, isClientInUseError, isComponentError, isDuplicateClientError, OAuthClient,
+  PLATFORM_SERVICE, PlatformApiError, PlatformInputError, TenantOAuthClients,
+} from '../platform';
+import { UsageError } from './errors';
+import { jsonOutput, printable, tableOutput } from './output';
+import { Connection, PROFILE_HELP, resolveConnection } from './profile';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  the API refused the request or failed (the message says why)
+  2  usage error: a missing or wrong option, a refused confirmation`;
+
+const SECRETS_HELP = `
+Secrets:
+  The client secret is read from --client-secret-stdin (one trailing newline is dropped; on a
+  terminal it is asked for without echo) or --client-secret-file PATH ("-" means stdin). A
+  --client-secret argument is refused: arguments end up in shell history and the process list.
+  Output masks client_secret (••••••••3412: the last 4 characters of a secret of 12 or more)
+  unless --reveal-secrets. The API key is only read from the environment or a profile.`;
+
+const PERMISSIONS_HELP = `
+Permissions:
+  tenants.oauth_clients.get (list, get, update), .create, .edit (update), .delete. These are
+  service permissions, held by service accounts: an ordinary user's key usually gets 403.`;
+
+type Operation = 'list' | 'get' | 'create' | 'update' | 'delete';
+
+interface CommonOptions {
+  apiUrl?: string;
+  tenant?: string;
+  profile?: string;
+  json?: boolean;
+  revealSecrets?: boolean;
+  clientSecret?: string | boolean;
+  apiKey?: string | boolean;
+  password?: string | boolean;
+  username?: string | boolean;
+}
+
+interface WriteOptions extends CommonOptions {
+  clientId?: string;
+  component?: string;
+  clientSecretStdin?: boolean;
+  clientSecretFile?: string;
+}
+
+interface Context {
+  op: Operation;
+  conn: Connection;
+  id?: string;
+  componentId?: string;
+  /** For update: whether the component is being changed. */
+  componentChange?: boolean;
+}
+
+function say(message: string): void {
+  process.stderr.write(`tgate: ${message}\n`);
+}
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--api-url <url>', 'platform API root (else ELASTICIO_API_URI, the profile, https://api.elastic.io)')
+    .option('--tenant <id>', 'tenant id (else ELASTICIO_TENANT_ID, the profile)')
+    .option('--profile <path>', 'profile file with connection settings and credentials (else TGATE_PROFILE)')
+    // Accepted only to refuse them with a reason instead of "unknown option" echoing the value.
+    .addOption(new Option('--client-secret [value]').hideHelp())
+    .addOption(new Option('--api-key [value]').hideHelp())
+    .addOption(new Option('--password [value]').hideHelp())
+    .addOption(new Option('--username [value]').hideHelp())
+    .addHelpText('after', [PROFILE_HELP, PERMISSIONS_HELP].join('\n'));
+}
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print the JSON:API document instead of a table')
+    .option('--reveal-secrets', 'print client_secret in plain text instead of masked');
+}
+
+function secretOptions(cmd: Command): Command {
+  return cmd
+    .option('--client-secret-stdin', 'read the client secret from stdin')
+    .option('--client-secret-file <path>', 'read the client secret from a file ("-" for stdin)')
+    .addHelpText('after', SECRETS_HELP);
+}
+
+function refuseSecretArguments(opts: CommonOptions): void {
+  if (opts.clientSecret !== undefined) {
+    throw new UsageError('--client-secret is refused: a secret given as an argument ends up in shell history and the '
+      + 'process list. Use --client-secret-stdin (e.g. `printf %s "$SECRET" | tgate oauth-clients ...`) or --client-secret-file PATH');
+  }
+  if (opts.apiKey !== undefined || opts.password !== undefined) {
+    throw new UsageError(`${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: the API key is never taken as an argument `
+      + '(shell history, process list). Set ELASTICIO_API_KEY or use a profile file (--profile PATH, chmod 600)');
+  }
+  if (opts.username !== undefined) {
+    throw new UsageError('--username is not an option: set ELASTICIO_API_USERNAME (with ELASTICIO_API_KEY) or use a profile file');
+  }
+}
+
+function requireArgument(value: string, what: string): string {
+  if (!value || !value.trim()) throw new UsageError(`${what} is empty`);
+  return value.trim();
+}
+
+function connect(opts: CommonOptions): { conn: Connection; api: TenantOAuthClients } {
+  const conn = resolveConnection(opts, process.env, (m) => say(`warning: ${m}`));
+  const api = createTenantOAuthClients({
+    apiUrl: conn.apiUrl,
+    username: conn.username,
+    apiKey: conn.apiKey,
+    tenantId: conn.tenantId,
+    logger: { info: (m) => say(m), warn: (m) => say(`warning: ${m}`) },
+  });
+  return { conn, api };
+}
+
+type SecretSource = { kind: 'stdin' } | { kind: 'file'; path: string };
+
+function secretSource(opts: WriteOptions): SecretSource | undefined {
+  if (opts.clientSecretStdin && opts.clientSecretFile !== undefined) {
+    throw new UsageError('give the client secret once: --client-secret-stdin or --client-secret-file, not both');
+  }
+  if (opts.clientSecretStdin) return { kind: 'stdin' };
+  if (opts.clientSecretFile !== undefined) {
+    const path = opts.clientSecretFile.trim();
+    if (!path) throw new UsageError('--client-secret-file needs a path ("-" for stdin)');
+    return path === '-' ? { kind: 'stdin' } : { kind: 'file', path };
+  }
+  return undefined;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a line from a terminal without echoing it. */
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin as ReadStream;
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (): void => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: Buffer | string): void => {
+      for (const ch of chunk.toString()) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') { finish(); resolve(value); return; }
+        if (ch === '\u0003') { finish(); reject(new UsageError('cancelled')); return; }
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
+async function readSecret(source: SecretSource): Promise<string> {
+  let text: string;
+  let where: string;
+  if (source.kind === 'stdin') {
+    where = 'stdin';
+    text = process.stdin.isTTY ? await promptHidden('OAuth client secret (not shown): ') : await readAll(process.stdin);
+  } else {
+    where = `--client-secret-file ${source.path}`;
+    try {
+      const stat = fs.statSync(source.path);
+      if (!stat.isFile()) throw new UsageError(`${where} is not a regular file`);
+      if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+        say(`warning: ${source.path} may be read by others; consider chmod 600 ${source.path}`);
+      }
+      text = fs.readFileSync(source.path, 'utf8');
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret === '') throw new UsageError(`the client secret from ${where} is empty`);
+  return secret;
+}
+
+/** Reads one line from stdin, or undefined when stdin ends first. */
+function askLine(prompt: string): Promise<string | undefined> {
+  process.stderr.write(prompt);
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, terminal: false });
+    let answered = false;
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      if (!process.stdin.isTTY) process.stderr.write('\n');
+      resolve(line);
+    });
+    rl.once('close', () => {
+      if (!answered) resolve(undefined);
+    });
+  });
+}
+
+/**
+ * Whether a person can answer a prompt. TGATE_ASSUME_TTY=1 treats a pipe as a terminal: for tests of
+ * the prompt only.
+ */
+function interactive(): boolean {
+  return process.stdin.isTTY === true || process.env.TGATE_ASSUME_TTY === '1';
+}
+
+function print(clients: OAuthClient[] | OAuthClient, opts: CommonOptions): void {
+  const reveal = opts.revealSecrets === true;
+  process.stdout.write(opts.json ? jsonOutput(clients, reveal) : tableOutput(Array.isArray(clients) ? clients : [clients], reveal));
+}
+
+const PERMISSION_OF: Record<string, string> = { GET: 'get', POST: 'create', PATCH: 'edit', DELETE: 'delete' };
+
+/** Turns a library error into what the command says (UsageError: exit 2; Error: exit 1). */
+export function explain(err: unknown, ctx: Context): Error {
+  if (err instanceof PlatformInputError) {
+    if (err.field === 'componentId' && ctx.op === 'update') {
+      return new UsageError(`OAuth client ${ctx.id} has no component (it was removed or is hidden): pass --component ID to update it`);
+    }
+    return new UsageError(err.message);
+  }
+  if (!(err instanceof PlatformApiError)) return err instanceof Error ? err : new Error(String(err));
+  const { conn } = ctx;
+  const tenant = conn.tenantId;
+  const answered = `\n  ${PLATFORM_SERVICE} answered ${err.status} to ${err.method} ${err.path}`
+    + `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`;
+  const fail = (message: string): Error => new Error(message + answered);
+
+  if (err.kind === 'not-json') {
+    return new Error(`${printable(err.message)}\n  the API URL ${err.origin} came from ${conn.apiUrlFrom}; set --api-url or ELASTICIO_API_URI to the platform API`);
+  }
+  if (err.kind === 'network') {
+    return new Error(`${printable(err.message)}\n  check the API URL (${err.origin}, from ${conn.apiUrlFrom}) and the network`);
+  }
+  if (err.kind !== 'http') return new Error(printable(err.message));
+
+  switch (err.status) {
+    case 401:
+      return fail(`${err.origin} did not accept the credentials from ${conn.credentialsFrom} (401): check ELASTICIO_API_USERNAME `
+        + `(the account email) and ELASTICIO_API_KEY (on the account's profile page), and that they belong to ${err.origin}`);
+    case 403: {
+      const perm = `tenants.oauth_clients.${PERMISSION_OF[err.method] ?? 'get'}`;
+      return fail(`permission denied (403): ${err.method} ${err.path} needs the permission ${perm} in tenant ${tenant}. `
+        + 'The tenants.oauth_clients.* permissions are service permissions held by service accounts, not ordinary users: '
+        + 'use the email and API key of a service account that has them, or ask the platform operator (support) to grant them');
+    }
+    case 404:
+      if (ctx.componentId && isComponentError(err) && (ctx.op === 'create' || ctx.componentChange)) {
+        return fail(`component ${ctx.componentId} not found or not visible in tenant ${tenant}: an OAuth client can only be `
+          + 'defined for a component that exists in the tenant and is visible to it');
+      }
+      if (ctx.id) {
+        const maybe = err.method === 'DELETE' && err.attempts > 1 ? ' (an earlier attempt that failed may have deleted it)' : '';
+        return fail(`OAuth client ${ctx.id} not found in tenant ${tenant}${maybe}; \`tgate oauth-clients list\` shows the ids`);
+      }
+      if (ctx.op === 'create') {
+        return fail(`not found: tenant ${tenant}, or component ${ctx.componentId} (the component must exist in the tenant and be visible to it)`);
+      }
+      return fail(`tenant ${tenant} not found (or not visible to this account)`);
+    default:
+      break;
+  }
+  if (ctx.op === 'delete' && isClientInUseError(err)) {
+    return fail('refused: the OAuth client is still used by at least one flow in the tenant; remove it from those flows '
+      + '(drafts and versions included) before deleting it');
+  }
+  if ((ctx.op === 'create' || (ctx.op === 'update' && ctx.componentChange)) && isDuplicateClientError(err)) {
+    return fail(ctx.op === 'create'
+      ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} (use \`tgate oauth-clients update\`; `
+        + `\`tgate oauth-clients list --component ${ctx.componentId}\` shows its id)`
+      : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: one OAuth client per component per tenant`);
+  }
+  if (err.status === 409) return fail(`conflict (409) in tenant ${tenant}`);
+  if (err.status === 400 || err.status === 422) return fail(`the platform API rejected the request (${err.status})`);
+  if (err.status === 429) return fail('rate limited (429) by the platform API: try again later');
+  if (err.status !== undefined && err.status >= 500) return fail(`the platform API failed (${err.status})`);
+  return fail(`the platform API refused the request (${err.status})`);
+}
+
+async function run<T>(ctx: Context, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw explain(err, ctx);
+  }
+}
+
+/** `tgate oauth-clients <list|get|create|update|delete>`. */
+export function registerOauthClientsCommand(program: Command): void {
+  const group = program.command('oauth-clients')
+    .description('manage tenant OAuth clients (one per component per tenant) over the platform v2 API')
+    .addHelpText('after', [PROFILE_HELP, SECRETS_HELP, PERMISSIONS_HELP].join('\n'));
+
+  const sub = (name: string, description: string): Command => connectionOptions(group.command(name).description(description));
+
+  outputOptions(sub('list', 'list the tenant\'s OAuth clients (every page)'))
+    .option('--component <id>', 'only the client of this component')
+    .action(async (opts: CommonOptions & { component?: string }) => {
+      refuseSecretArguments(opts);
+      const componentId = opts.component !== undefined ? requireArgument(opts.component, '--component') : undefined;
+      const { conn, api } = connect(opts);
+      const clients = await run({ op: 'list', conn, componentId }, () => api.list({ componentId }));
+      if (clients.length === 0 && !opts.json) {
+        say(componentId ? `no OAuth client for component ${componentId} in tenant ${conn.tenantId}` : `no OAuth clients in tenant ${conn.tenantId}`);
+        return;
+      }
+      print(clients, opts);
+    });
+
+  outputOptions(sub('get', 'show one OAuth client'))
+    .argument('<id>', 'id of the OAuth client object')
+    .action(async (rawId: string, opts: CommonOptions) => {
+      refuseSecretArguments(opts);
+      const id = requireArgument(rawId, 'the OAuth client id');
+      const { conn, api } = connect(opts);
+      print(await run({ op: 'get', conn, id }, () => api.get(id)), opts);
+    });
+
+  secretOptions(outputOptions(sub('create', 'create the OAuth client of a component in the tenant')))
+    .option('--client-id <id>', 'OAuth client id (client_id) from the provider (required)')
+    .option('--component <id>', 'component id (required; the component must be visible in the tenant)')
+    .action(async (opts: WriteOptions) => {
+      refuseSecretArguments(opts);
+      const missing = [
+        opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
+        opts.component === undefined || !opts.component.trim() ? '--component ID' : undefined,
+        !opts.clientSecretStdin && opts.clientSecretFile === undefined ? '--client-secret-stdin or --client-secret-file PATH' : undefined,
+      ].filter(Boolean);
+      if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
+      const source = secretSource(opts)!;
+      const { conn, api } = connect(opts);
+      const clientSecret = await readSecret(source);
+      const componentId = opts.component!.trim();
+      const created = await run({ op: 'create', conn, componentId }, () => api.create({ clientId: opts.clientId!.trim(), clientSecret, componentId }));
+      say(`created OAuth client ${created.id} for component ${componentId} in tenant ${conn.tenantId}`);
+      print(created, opts);
+    });
+
+  secretOptions(outputOptions(sub('update', 'change an OAuth client: reads it, merges the change, sends the whole object')))
+    .argument('<id>', 'id of the OAuth client object')
+    .option('--client-id <id>', 'new OAuth client id (client_id)')
+    .option('--component <id>', 'new component id')
+    .action(async (rawId: string, opts: WriteOptions) => {
+      refuseSecretArguments(opts);
+      const id = requireArgument(rawId, 'the OAuth client id');
+      const source = secretSource(opts);
+      const clientId = opts.clientId !== undefined ? requireArgument(opts.clientId, '--client-id') : undefined;
+      const componentId = opts.component !== undefined ? requireArgument(opts.component, '--component') : undefined;
+      if (clientId === undefined && componentId === undefined && source === undefined) {
+        throw new UsageError('nothing to change: give --client-id, --component, --client-secret-stdin or --client-secret-file');
+      }
+      const { conn, api } = connect(opts);
+      const clientSecret = source ? await readSecret(source) : undefined;
+      const updated = await run({ op: 'update', conn, id, componentId, componentChange: componentId !== undefined },
+        () => api.update(id, { clientId, clientSecret, componentId }));
+      say(`updated OAuth client ${updated.id} in tenant ${conn.tenantId}`);
+      print(updated, opts);
+    });
+
+  sub('delete', 'delete an OAuth client (refused while a flow uses it); asks first unless --yes')
+    .argument('<id>', 'id of the OAuth client object')
+    .option('-y, --yes', 'delete without asking (required when stdin is not a terminal)')
+    .action(async (rawId: string, opts: CommonOptions & { yes?: boolean }) => {
+      refuseSecretArguments(opts);
+      const id = requireArgument(rawId, 'the OAuth client id');
+      const { conn, api } = connect(opts);
+      if (!opts.yes) {
+        if (!interactive()) {
+          throw new UsageError(`not deleting OAuth client ${id} without confirmation: stdin is not a terminal, so pass --yes to delete without asking`);
+        }
+        const answer = await askLine(`Delete OAuth client ${id} in tenant ${conn.tenantId}? Type the id to confirm: `);
+        if (answer === undefined || answer.trim() !== id) throw new UsageError('not confirmed: nothing was deleted');
+      }
+      await run({ op: 'delete', conn, id }, () => api.delete(id));
+      say(`deleted OAuth client ${id} from tenant ${conn.tenantId}`);
+    });
+
+  group.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));
+}
