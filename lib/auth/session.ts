@@ -166,7 +166,7 @@ export class TokenSession {
     }
     if (!stored?.refresh_token || stored.refresh_token === usedRefreshToken
       || this.memory.isRefreshTokenDead(this.credentialId, stored.refresh_token)) throw original;
-    this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: another process rotated the tokens first; using the stored ones`);
+    this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`);
     this.memory.remember(this.credentialId, stored);
     if (!needsRefresh(stored, Date.now(), this.skewMs)) return stored;
     return this.requestAndKeep(stored, { type: 'refresh_token', refreshToken: stored.refresh_token });
