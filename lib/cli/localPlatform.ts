@@ -3,46 +3,97 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 
 /**
- * A stand-in for the few platform API routes the sailor calls for a component run locally:
- * the credential (GET/PUT /v1/accounts/:id) and runService's result URL. Loopback only; a random
- * API key per run, never printed.
+ * A stand-in for the platform API routes the sailor calls for a component run locally (and in the
+ * specs): the step data run.js reads at start-up, the credential (GET/PUT /v1/accounts/:id, which
+ * `updateKeys` becomes) and runService's result URL. Loopback only; HTTP Basic with a per-run API key
+ * that is never printed. Every call is recorded.
  */
+export interface PlatformCall {
+  at: number;
+  method: string;
+  path: string;
+  authorization?: string;
+  body: unknown;
+  status: number;
+}
+
+export interface StepData {
+  config: Record<string, unknown>;
+  snapshot: Record<string, unknown>;
+  is_passthrough: boolean;
+  variables: Record<string, unknown>;
+}
+
+export interface LocalPlatformOptions {
+  username?: string;
+  apiKey?: string;
+  /** Served at GET /v1/tasks/{flowId}/steps/{stepId}. */
+  step?: { flowId: string; stepId: string; data: StepData };
+}
+
 export interface LocalPlatform {
   url: string;
   username: string;
   apiKey: string;
-  accounts: Map<string, Record<string, unknown>>;
+  /** Stored credentials by id; PUT replaces `keys` entirely. */
+  accounts: Map<string, { keys: Record<string, unknown> }>;
+  calls: PlatformCall[];
+  /** Bodies POSTed to /result by runService.js. */
   results: unknown[];
+  /** The next N account updates answer 500 (a fault the specs cannot get otherwise). */
+  failNextUpdates(n: number): void;
   close(): Promise<void>;
 }
 
-export async function startLocalPlatform(): Promise<LocalPlatform> {
-  const username = 'local-developer@tgate.invalid';
-  const apiKey = crypto.randomBytes(24).toString('base64url');
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const username = options.username ?? 'local-developer@tgate.invalid';
+  const apiKey = options.apiKey ?? crypto.randomBytes(24).toString('base64url');
   const expected = `Basic ${Buffer.from(`${username}:${apiKey}`).toString('base64')}`;
-  const accounts = new Map<string, Record<string, unknown>>();
+  const stepPath = options.step ? `/v1/tasks/${encodeURIComponent(options.step.flowId)}/steps/${encodeURIComponent(options.step.stepId)}` : undefined;
+  const accounts = new Map<string, { keys: Record<string, unknown> }>();
+  const calls: PlatformCall[] = [];
   const results: unknown[] = [];
+  let failUpdates = 0;
+
   const server = http.createServer((req, res) => {
+    const at = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const send = (status: number, body: unknown): void => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      let body: unknown;
-      try { body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined; } catch { return send(400, { error: 'invalid JSON' }); }
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text || undefined;
+      try { body = text ? JSON.parse(text) : undefined; } catch { /* keep the text */ }
+      const method = req.method ?? '';
       const path = (req.url ?? '').split('?')[0];
-      if (req.method === 'POST' && path === '/result') { results.push(body); return send(200, {}); }
-      if (req.headers.authorization !== expected) return send(401, { error: 'unauthorized' });
-      const m = /^\/v1\/accounts\/([^/]+)$/.exec(path);
-      if (!m) return send(404, { error: `no route ${req.method} ${path}` });
-      const id = decodeURIComponent(m[1]);
-      if (req.method === 'GET') return accounts.has(id) ? send(200, { _id: id, keys: accounts.get(id) }) : send(404, { error: 'no such account' });
-      if (req.method === 'PUT') {
-        const keys = (body as { keys?: Record<string, unknown> } | undefined)?.keys;
-        if (!keys) return send(400, { error: 'keys required' });
-        accounts.set(id, keys);
+      const call: PlatformCall = { at, method, path, authorization: req.headers.authorization, body, status: 0 };
+      calls.push(call);
+      const send = (status: number, payload: unknown): void => {
+        call.status = status;
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      if (method === 'POST' && path === '/result') {
+        results.push(body);
+        return send(200, {});
+      }
+      if (req.headers.authorization !== expected) return send(401, { error: 'Unauthorized' });
+      if (stepPath && path === stepPath) return method === 'GET' ? send(200, options.step?.data) : send(405, { error: 'method not allowed' });
+      const account = /^\/v1\/accounts\/([^/]+)$/.exec(path);
+      if (!account) return send(404, { error: `no route ${method} ${path}` });
+      const id = decodeURIComponent(account[1]);
+      if (method === 'GET') {
+        const stored = accounts.get(id);
+        return stored ? send(200, { _id: id, keys: stored.keys }) : send(404, { error: `account ${id} not found` });
+      }
+      if (method === 'PUT') {
+        if (failUpdates > 0) {
+          failUpdates -= 1;
+          return send(500, { error: 'storage unavailable' });
+        }
+        const keys = (body as { keys?: unknown } | undefined)?.keys;
+        if (!keys || typeof keys !== 'object' || Array.isArray(keys)) return send(400, { error: 'keys must be an object' });
+        if (!accounts.has(id)) return send(404, { error: `account ${id} not found` });
+        accounts.set(id, { keys: keys as Record<string, unknown> });
         return send(200, { _id: id, keys });
       }
       return send(405, { error: 'method not allowed' });
@@ -51,7 +102,8 @@ export async function startLocalPlatform(): Promise<LocalPlatform> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`, username, apiKey, accounts, results,
+    url: `http://127.0.0.1:${port}`, username, apiKey, accounts, calls, results,
+    failNextUpdates: (n) => { failUpdates = n; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

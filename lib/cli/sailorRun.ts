@@ -27,8 +27,8 @@ export async function runFunctionLocally(name: string, msg: unknown, cfg: Record
   const fn = require(path.join(COMPONENT_ROOT, def.main));
   const apiClient = {
     accounts: {
-      retrieve: async (id: string) => ({ _id: id, keys: platform.accounts.get(id) }),
-      update: async (id: string, body: { keys: Record<string, unknown> }) => { platform.accounts.set(id, body.keys); return body; },
+      retrieve: async (id: string) => ({ _id: id, keys: platform.accounts.get(id)?.keys }),
+      update: async (id: string, body: { keys: Record<string, unknown> }) => { platform.accounts.set(id, { keys: body.keys }); return body; },
     },
   };
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });

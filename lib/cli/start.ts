@@ -45,7 +45,7 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox: S
     const tokens = await requestToken(http, { tokenUrl: sandbox.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] } });
     const account = `local-${crypto.randomBytes(4).toString('hex')}`;
     const cfg = { _account: account, environment: 'company-sandbox', oauth: tokens };
-    platform.accounts.set(account, { environment: cfg.environment, oauth: tokens });
+    platform.accounts.set(account, { keys: { environment: cfg.environment, oauth: tokens } });
     write(`1. access grant flow: the company approved the app; the code was exchanged for tokens (access token valid ${tokens.expires_in} s)`);
 
     // 2. verifyCredentials as the platform runs it.
@@ -55,7 +55,7 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox: S
     // 3. Two hours later: the stored access token has expired.
     const expired = { ...cfg, oauth: { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() } };
     const second = await verifyWithRunService(expired, platform, env);
-    const saved = platform.accounts.get(account)?.oauth as Record<string, unknown> | undefined;
+    const saved = platform.accounts.get(account)?.keys.oauth as Record<string, unknown> | undefined;
     const rotated = saved?.refresh_token !== undefined && saved.refresh_token !== tokens.refresh_token;
     write(`3. with an expired access token: ${second.verified ? 'verified' : `NOT verified: ${second.reason}`}; ${rotated ? `token refreshed, refresh token rotated, new keys saved (expires ${String(saved?.expires_at)})` : 'no new keys were saved'}`);
 
@@ -63,7 +63,9 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox: S
     tokenMemory.forget(account);
     const run = await runFunctionLocally('listIntegrationScopes', { body: {} }, { ...expired, emitBehavior: 'emitIndividually' }, platform);
     if (run.errors.length) throw new Error(`listIntegrationScopes failed: ${run.errors.join('; ')}`);
-    write(`4. listIntegrationScopes (sailor TaskExec): ${run.data.length} integration scopes emitted, first ${JSON.stringify(run.data[0])}; keys saved ${run.keysSaved} time(s)`);
+    write(`4. listIntegrationScopes (sailor TaskExec): ${run.data.length} integration scopes emitted, first ${JSON.stringify(run.data[0])}; ${run.keysSaved
+      ? `new keys saved ${run.keysSaved} time(s)`
+      : 'its start-up cfg held the rotated-out refresh token, so it re-read the credential and used the keys saved in step 3'}`);
 
     if (!first.verified || !second.verified || !rotated) throw new Error('the walk-through did not verify the credential');
     write(options.once ? 'done.' : `The sandbox keeps serving on ${sandbox.url}; press Ctrl-C to stop.`);
