@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { HttpClient, Logger } from '../http';
+import { HttpClient, Logger, safeMessage } from '../http';
 import { AuthError, reconnectRequired } from './errors';
 import { DEFAULT_EXPIRY_SKEW_MS, mergeTokenResponse, needsRefresh, OAuthKeys } from './keys';
 import { ProviderProfile } from './profiles';
@@ -143,7 +143,7 @@ export class TokenSession {
       await persistence.save({ ...keys, [this.field]: tokens });
     } catch (err) {
       this.options.logger?.warn?.(
-        `${this.provider} credential ${this.credentialId}: the new tokens could not be saved (${err instanceof Error ? err.message : 'unknown error'}); this process keeps using them`,
+        `${this.provider} credential ${this.credentialId}: the new tokens could not be saved (${safeMessage(err)}); this process keeps using them`,
       );
     }
   }
@@ -161,7 +161,7 @@ export class TokenSession {
       const tokens = keys?.[this.field];
       stored = tokens && typeof tokens === 'object' ? (tokens as OAuthKeys) : undefined;
     } catch (err) {
-      this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: could not re-read the stored credential (${err instanceof Error ? err.message : 'unknown error'})`);
+      this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: could not re-read the stored credential (${safeMessage(err)})`);
       throw original;
     }
     if (!stored?.refresh_token || stored.refresh_token === usedRefreshToken
