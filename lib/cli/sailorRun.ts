@@ -7,70 +7,119 @@ export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The sailor's executor: the same `this` a trigger or action gets on the platform. */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { TaskExec } = require('elasticio-sailor-nodejs/lib/executor.js');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const createApiClient = require('elasticio-rest-node');
 
-export interface LocalStepResult {
-  data: unknown[];
-  errors: string[];
-  keysSaved: number;
+type ComponentFunction = { process: (...args: unknown[]) => unknown };
+type PlatformLogin = Pick<LocalPlatform, 'url' | 'username' | 'apiKey'>;
+
+export interface StepOutcome {
+  data: Array<{ body: unknown }>;
+  errors: Error[];
+  updateKeys: Array<Record<string, unknown>>;
+  /** Every line the step logged, as the sailor's logger received it. */
+  logLines: string[];
 }
 
-/**
- * Runs one message through a trigger or action of component.json in the sailor's TaskExec, wired as
- * the sailor wires it: updateKeys saves the credential at the (local) platform.
- */
-export async function runFunctionLocally(name: string, msg: unknown, cfg: Record<string, unknown>, platform: LocalPlatform): Promise<LocalStepResult> {
+/** Loads a trigger or action the way the sailor does: through component.json's `main`. */
+export function loadComponentFunction(name: string): ComponentFunction {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const component = require(path.join(COMPONENT_ROOT, 'component.json'));
   const def = component.actions?.[name] ?? component.triggers?.[name];
   if (!def) throw new Error(`component.json has no trigger or action "${name}"`);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const fn = require(path.join(COMPONENT_ROOT, def.main));
-  const apiClient = {
-    accounts: {
-      retrieve: async (id: string) => ({ _id: id, keys: platform.accounts.get(id)?.keys }),
-      update: async (id: string, body: { keys: Record<string, unknown> }) => { platform.accounts.set(id, { keys: body.keys }); return body; },
-    },
-  };
+  return require(path.join(COMPONENT_ROOT, def.main));
+}
+
+/**
+ * Runs one message through a trigger or action in the sailor's real TaskExec, wired as the sailor wires
+ * it: updateKeys goes to the platform API (PUT /v1/accounts/{cfg._account}) through the real API client.
+ */
+export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin): Promise<StepOutcome> {
+  const target = typeof fn === 'string' ? loadComponentFunction(fn) : fn;
+  const previousUri = process.env.ELASTICIO_API_URI;
+  process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
+  // Called without `new`, exactly as the sailor calls it: elasticio-rest-node 2.0 only wires its resources that way.
+  const apiClient = createApiClient(platform.username, platform.apiKey, { retryCount: 0 });
+  if (previousUri === undefined) delete process.env.ELASTICIO_API_URI; else process.env.ELASTICIO_API_URI = previousUri;
+
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });
-  const result: LocalStepResult = { data: [], errors: [], keysSaved: 0 };
+  const outcome: StepOutcome = { data: [], errors: [], updateKeys: [], logLines: [] };
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
+    const original = exec.logger[level].bind(exec.logger);
+    exec.logger[level] = (...args: unknown[]) => {
+      outcome.logLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      return original(...args);
+    };
+  }
   return new Promise((resolve) => {
-    exec.on('data', async (data: { body?: unknown }) => { result.data.push(data.body); });
-    exec.on('error', async (err: Error) => { result.errors.push(err.message); });
+    exec.on('data', async (data: { body: unknown }) => { outcome.data.push(data); });
+    exec.on('error', async (err: Error) => { outcome.errors.push(err); });
     exec.on('updateKeys', async (keys: Record<string, unknown>) => {
-      await apiClient.accounts.update(String(cfg._account), { keys });
-      result.keysSaved += 1;
+      outcome.updateKeys.push(keys);
+      try {
+        await apiClient.accounts.update(cfg._account, { keys });
+      } catch (err) {
+        outcome.errors.push(err as Error);
+      }
     });
-    exec.on('end', async () => resolve(result));
-    exec.process(fn, msg, JSON.parse(JSON.stringify(cfg)), {});
+    exec.on('end', async () => resolve(outcome));
+    exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), {});
   });
 }
 
-/** Runs verifyCredentials through the sailor's real runService.js, as the platform does. */
-export function verifyWithRunService(cfg: Record<string, unknown>, platform: LocalPlatform, env: Record<string, string>): Promise<{ verified: boolean; reason?: string }> {
-  const before = platform.results.length;
-  const child = spawn(process.execPath, [require.resolve('elasticio-sailor-nodejs/runService.js'), 'verifyCredentials'], {
-    cwd: COMPONENT_ROOT,
+export interface ServiceRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  result: { status: string; data: { verified?: boolean; reason?: string; message?: string } } | undefined;
+}
+
+/**
+ * Runs the sailor's real runService.js as the platform does (`node runService.js verifyCredentials`),
+ * with the credential in ELASTICIO_CFG and the result POSTed to the (local) platform. The child gets
+ * only PATH, `env` and the platform variables.
+ */
+export function runServiceProcess(
+  method: 'verifyCredentials',
+  cfg: Record<string, unknown>,
+  platform: PlatformLogin & Pick<LocalPlatform, 'results'>,
+  env: Record<string, string | undefined>,
+  options: { cwd?: string; logLevel?: string } = {},
+): Promise<ServiceRun> {
+  const resultsBefore = platform.results.length;
+  const child = spawn(process.execPath, [require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
+    cwd: options.cwd ?? COMPONENT_ROOT,
     env: {
-      ...process.env,
-      ...env,
-      LOG_LEVEL: 'fatal',
+      PATH: process.env.PATH,
+      LOG_LEVEL: options.logLevel ?? 'info',
       ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
       ELASTICIO_CFG: JSON.stringify(cfg),
       ELASTICIO_API_URI: platform.url,
       ELASTICIO_API_USERNAME: platform.username,
       ELASTICIO_API_KEY: platform.apiKey,
+      ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   return new Promise((resolve, reject) => {
-    child.on('error', reject);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`runService.js timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`)); }, 20_000);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
     child.on('exit', (code) => {
-      const posted = platform.results[before] as { status?: string; data?: { verified?: boolean; reason?: string; message?: string } } | undefined;
-      if (!posted) return reject(new Error(`runService.js exited (${code}) without a result${stderr ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`));
-      if (posted.status !== 'success') return reject(new Error(`runService.js failed: ${posted.data?.message ?? 'unknown error'}`));
-      resolve({ verified: posted.data?.verified === true, reason: posted.data?.reason });
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, result: platform.results[resultsBefore] as ServiceRun['result'] });
     });
   });
+}
+
+/** verifyCredentials through runService.js, reduced to its answer. */
+export async function verifyWithRunService(cfg: Record<string, unknown>, platform: LocalPlatform, env: Record<string, string>): Promise<{ verified: boolean; reason?: string }> {
+  const run = await runServiceProcess('verifyCredentials', cfg, platform, env, { logLevel: 'fatal' });
+  if (!run.result) throw new Error(`runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
+  if (run.result.status !== 'success') throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
+  return { verified: run.result.data?.verified === true, reason: run.result.data?.reason };
 }

@@ -62,9 +62,9 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox: S
     // 4. The action, in the sailor's TaskExec, with the start-up cfg (whose refresh token is now dead).
     tokenMemory.forget(account);
     const run = await runFunctionLocally('listIntegrationScopes', { body: {} }, { ...expired, emitBehavior: 'emitIndividually' }, platform);
-    if (run.errors.length) throw new Error(`listIntegrationScopes failed: ${run.errors.join('; ')}`);
-    write(`4. listIntegrationScopes (sailor TaskExec): ${run.data.length} integration scopes emitted, first ${JSON.stringify(run.data[0])}; ${run.keysSaved
-      ? `new keys saved ${run.keysSaved} time(s)`
+    if (run.errors.length) throw new Error(`listIntegrationScopes failed: ${run.errors.map((e) => e.message).join('; ')}`);
+    write(`4. listIntegrationScopes (sailor TaskExec): ${run.data.length} integration scopes emitted, first ${JSON.stringify(run.data[0]?.body)}; ${run.updateKeys.length
+      ? `new keys saved ${run.updateKeys.length} time(s)`
       : 'its start-up cfg held the rotated-out refresh token, so it re-read the credential and used the keys saved in step 3'}`);
 
     if (!first.verified || !second.verified || !rotated) throw new Error('the walk-through did not verify the credential');

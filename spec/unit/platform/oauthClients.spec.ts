@@ -4,6 +4,7 @@ import {
   PlatformApiError, PlatformInputError, TenantOAuthClients, TenantOAuthClientsOptions,
 } from '../../../lib/platform';
 import { PERMISSIONS, PlatformStandIn } from '../../helpers/platformStandIn';
+import { rejection } from '../../helpers/rejection';
 
 const USER = 'ops@example.com';
 const API_KEY = 'KEY-7d1f0c2e9a8b4c3d';
@@ -12,15 +13,6 @@ const TENANT = '5b4f1ea5e1bcf4001a7c0001';
 const SECRET_1 = 'c7e56633-5e88-4c97-8da9-3243423412';
 const SECRET_2 = 'short-sec';
 const NEW_SECRET = 'rotated-secret-0000-9999';
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('platform: TenantOAuthClients against the platform stand-in', () => {
   let api: PlatformStandIn;

@@ -3,15 +3,7 @@ import http from 'http';
 import { AxiosError } from 'axios';
 import { isLoopbackHost, startSandbox, Sandbox } from '../../../lib/sandbox';
 import { CLIENT, http as client } from './support';
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../../helpers/rejection';
 
 describe('sandbox: server', () => {
   it('refuses to listen on any host that is not loopback', async () => {
