@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { HttpClient, Logger, safeMessage } from '../http';
+import { HttpClient, KnownSecrets, Logger, sleep as realSleep } from '../http';
 import { AuthError, reconnectRequired } from './errors';
 import { DEFAULT_EXPIRY_SKEW_MS, mergeTokenResponse, needsRefresh, OAuthKeys } from './keys';
 import { ProviderProfile } from './profiles';
@@ -14,7 +14,17 @@ export interface KeyPersistence {
   load?: () => Promise<Record<string, unknown> | undefined>;
   /** Says, for messages, why `save` is absent. */
   whyNoSave?: string;
+  /**
+   * The new tokens must be saved or the caller fails (verifyCredentials: its process ends right after,
+   * so tokens it could not save are lost). Otherwise this process keeps using them and says so.
+   */
+  mustSave?: boolean;
 }
+
+/** How long a process that lost a refresh race waits for the winner's tokens to reach the stored credential. */
+export const DEFAULT_RECOVERY_WINDOW_MS = 6_000;
+/** Attempts to save new tokens before giving up (a slow or failing platform API). */
+export const SAVE_ATTEMPTS = 3;
 
 export interface TokenSessionOptions {
   /** Keys memory and single flight: `cfg._account` where there is one. */
@@ -30,6 +40,12 @@ export interface TokenSessionOptions {
   logger?: Logger;
   skewMs?: number;
   memory?: TokenMemory;
+  /** Secret values kept out of every message; the session adds each token it receives. */
+  secrets?: KnownSecrets;
+  /** See {@link DEFAULT_RECOVERY_WINDOW_MS}. */
+  recoveryWindowMs?: number;
+  /** Time is the only thing tests replace. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -42,13 +58,29 @@ export class TokenSession {
   private readonly field: string;
   private readonly memory: TokenMemory;
   private readonly skewMs: number;
+  private readonly secrets: KnownSecrets;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: TokenSessionOptions) {
     this.field = options.oauthField ?? 'oauth';
     this.memory = options.memory ?? tokenMemory;
     this.skewMs = options.skewMs ?? DEFAULT_EXPIRY_SKEW_MS;
+    this.secrets = options.secrets ?? new KnownSecrets();
+    this.secrets.add(options.client.clientId, options.client.clientSecret);
+    this.sleep = options.sleep ?? realSleep;
     this.credentialId = options.credentialId ?? anonymousId(this.cfgTokens());
     this.memory.resolve(this.credentialId, this.cfgTokens());
+    this.learn(this.currentKeys());
+  }
+
+  private learn(tokens: OAuthKeys | undefined): void {
+    this.secrets.add(tokens?.access_token, tokens?.refresh_token);
+  }
+
+  /** An error's message made safe for a log line: every known secret removed, length bounded. */
+  private safe(err: unknown): string {
+    const text = err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown error';
+    return this.secrets.scrub(text).slice(0, 300);
   }
 
   private cfgTokens(): OAuthKeys {
@@ -86,6 +118,14 @@ export class TokenSession {
     return fresh.access_token as string;
   }
 
+  /**
+   * Whether this process got the access token from the token endpoint itself. A 401 on such a token is
+   * final; a 401 on one read from the stored credential may only mean another container rotated it since.
+   */
+  issuedHere(accessToken: string): boolean {
+    return this.memory.wasIssuedHere(this.credentialId, accessToken);
+  }
+
   private async refresh(staleToken: string | undefined, rejected = false): Promise<OAuthKeys> {
     // Another caller may have finished a refresh between our check and getting the flight.
     const latest = this.currentKeys();
@@ -93,9 +133,21 @@ export class TokenSession {
     const reason = rejected ? 'the API rejected the access token' : latest.access_token ? 'the access token expired or is about to' : 'there is no access token';
     const grant = this.grantFor(latest);
     if (grant.type === 'refresh_token' && this.memory.isRefreshTokenDead(this.credentialId, grant.refreshToken)) {
-      // Already refused once in this process: do not ask again, only look for newer stored tokens.
+      // Already refused once in this process (which then waited for newer tokens): do not ask again,
+      // only look once more for newer stored tokens.
       return this.recoverFromStoredKeys(grant.refreshToken,
-        reconnectRequired(this.provider, 'the refresh token was already rejected (invalid_grant)', { oauthError: 'invalid_grant' }));
+        reconnectRequired(this.provider, 'the refresh token was already rejected (invalid_grant)', { oauthError: 'invalid_grant' }), 0);
+    }
+    if (grant.type === 'refresh_token') {
+      // Another container may have refreshed already: its saved tokens spare a request that would only
+      // be refused (rotation) and would start a race.
+      const stored = await this.readStoredTokens();
+      if (stored?.refresh_token && stored.refresh_token !== grant.refreshToken && stored.access_token !== staleToken
+        && !this.memory.isRefreshTokenDead(this.credentialId, stored.refresh_token) && !needsRefresh(stored, Date.now(), this.skewMs)) {
+        this.learn(stored);
+        this.memory.remember(this.credentialId, stored);
+        return stored;
+      }
     }
     this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: ${reason}; requesting a new one (${grant.type})`);
     try {
@@ -130,46 +182,83 @@ export class TokenSession {
     const sentAt = Date.now();
     const response = await requestToken(http, { tokenUrl, profile, client, grant });
     const merged = mergeTokenResponse(previous, response, sentAt);
+    this.learn(merged);
+    this.memory.markIssuedHere(this.credentialId, merged.access_token);
     // Memory first: even if saving fails, this process keeps the only live refresh token.
     this.memory.remember(this.credentialId, merged);
     await this.persist(merged);
     return merged;
   }
 
+  /** Saves the whole keys object, retrying a failing save a few times (a slow or failing platform API). */
   private async persist(tokens: OAuthKeys): Promise<void> {
     const { persistence, keys } = this.options;
     if (!persistence.save) return;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt += 1) {
+      try {
+        await persistence.save({ ...keys, [this.field]: tokens });
+        return;
+      } catch (err) {
+        lastError = err;
+        if (attempt < SAVE_ATTEMPTS) await this.sleep(500 * attempt);
+      }
+    }
+    const why = `${this.provider} issued new tokens, but saving them to the credential failed ${SAVE_ATTEMPTS} times (${this.safe(lastError)})`;
+    if (persistence.mustSave) {
+      throw reconnectRequired(this.provider,
+        `${why}. ${this.provider} has retired the previous refresh token, so the credential as stored no longer works. If the platform API is failing, wait until it works again`);
+    }
+    this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: ${why}; this process keeps using them`);
+  }
+
+  private async readStoredTokens(): Promise<OAuthKeys | undefined> {
     try {
-      await persistence.save({ ...keys, [this.field]: tokens });
+      const keys = await this.options.persistence.load?.();
+      const tokens = keys?.[this.field];
+      return tokens && typeof tokens === 'object' ? (tokens as OAuthKeys) : undefined;
     } catch (err) {
-      this.options.logger?.warn?.(
-        `${this.provider} credential ${this.credentialId}: the new tokens could not be saved (${safeMessage(err)}); this process keeps using them`,
-      );
+      this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: could not re-read the stored credential (${this.safe(err)})`);
+      return undefined;
     }
   }
 
   /**
-   * invalid_grant on refresh: maybe another container rotated the refresh token and saved the new one.
-   * Read the stored credential once; use its tokens when they are newer, else the user must reconnect.
+   * invalid_grant on refresh: most often another container refreshed first with the same refresh token,
+   * and its save (PUT /v1/accounts) may not have landed yet. Re-read the stored credential with backoff
+   * over a bounded window until it holds a refresh token other than the refused ones; use those tokens
+   * (refreshing them if needed). Only when the window passes does the user have to reconnect.
    */
-  private async recoverFromStoredKeys(usedRefreshToken: string, original: AuthError): Promise<OAuthKeys> {
-    const { persistence } = this.options;
-    if (!persistence.load) throw original;
-    let stored: OAuthKeys | undefined;
-    try {
-      const keys = await persistence.load();
-      const tokens = keys?.[this.field];
-      stored = tokens && typeof tokens === 'object' ? (tokens as OAuthKeys) : undefined;
-    } catch (err) {
-      this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: could not re-read the stored credential (${safeMessage(err)})`);
-      throw original;
+  private async recoverFromStoredKeys(refusedRefreshToken: string, original: AuthError,
+    windowMs = this.options.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS): Promise<OAuthKeys> {
+    if (!this.options.persistence.load) throw original;
+    // Counted in time slept, not by the clock: bounded even where tests freeze Date.
+    let waited = 0;
+    let lastRefusal = original;
+    let refused = refusedRefreshToken;
+    for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+      const stored = await this.readStoredTokens();
+      this.learn(stored);
+      if (stored?.refresh_token && stored.refresh_token !== refused && !this.memory.isRefreshTokenDead(this.credentialId, stored.refresh_token)) {
+        this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`);
+        this.memory.remember(this.credentialId, stored);
+        // Not expired is enough here: refreshing early, as every racing process would, only starts the race again.
+        if (!needsRefresh(stored, Date.now(), 0)) return stored;
+        try {
+          return await this.requestAndKeep(stored, { type: 'refresh_token', refreshToken: stored.refresh_token });
+        } catch (err) {
+          if (!(err instanceof AuthError && err.oauthError === 'invalid_grant')) throw err;
+          // A third process won this round too: wait for its tokens in turn.
+          this.memory.markRefreshTokenDead(this.credentialId, stored.refresh_token);
+          refused = stored.refresh_token;
+          lastRefusal = err;
+        }
+      }
+      const wait = Math.min(delay, windowMs - waited);
+      if (wait <= 0) throw lastRefusal;
+      waited += wait;
+      await this.sleep(wait);
     }
-    if (!stored?.refresh_token || stored.refresh_token === usedRefreshToken
-      || this.memory.isRefreshTokenDead(this.credentialId, stored.refresh_token)) throw original;
-    this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`);
-    this.memory.remember(this.credentialId, stored);
-    if (!needsRefresh(stored, Date.now(), this.skewMs)) return stored;
-    return this.requestAndKeep(stored, { type: 'refresh_token', refreshToken: stored.refresh_token });
   }
 }
 

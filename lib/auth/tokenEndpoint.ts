@@ -55,6 +55,9 @@ export function buildTokenRequest(req: TokenRequest): { headers: Record<string, 
   return { headers, body: new URLSearchParams(params).toString() };
 }
 
+/** A token response is a few hundred bytes: anything near this is not one. */
+export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+
 const GRANT_NAMES: Record<GrantType, string> = {
   authorization_code: 'authorization code',
   refresh_token: 'refresh token',
@@ -72,7 +75,7 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
   try {
     const res = await http.send<unknown>(
       { method: 'POST', url: req.tokenUrl, headers, data: body },
-      { idempotent: false, service: `the ${provider} token endpoint` },
+      { idempotent: false, service: `the ${provider} token endpoint`, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES },
     );
     data = res.data;
   } catch (err) {

@@ -16,6 +16,8 @@ export class TokenMemory {
   private readonly inFlight = new Map<string, Promise<OAuthKeys>>();
   /** Refresh tokens the provider answered invalid_grant to: never sent again (no retry storms). */
   private readonly deadRefreshTokens = new Set<string>();
+  /** Access tokens this process got from the token endpoint itself (not from a stored credential). */
+  private readonly issuedHere = new Set<string>();
 
   resolve(credentialId: string, fromCfg: OAuthKeys): OAuthKeys {
     const tag = fingerprint(fromCfg);
@@ -57,6 +59,14 @@ export class TokenMemory {
     return started;
   }
 
+  markIssuedHere(credentialId: string, accessToken: string | undefined): void {
+    if (accessToken) this.issuedHere.add(`${credentialId}\n${fingerprint({ access_token: accessToken })}`);
+  }
+
+  wasIssuedHere(credentialId: string, accessToken: string): boolean {
+    return this.issuedHere.has(`${credentialId}\n${fingerprint({ access_token: accessToken })}`);
+  }
+
   markRefreshTokenDead(credentialId: string, refreshToken: string): void {
     this.deadRefreshTokens.add(`${credentialId}\n${fingerprint({ refresh_token: refreshToken })}`);
   }
@@ -70,9 +80,12 @@ export class TokenMemory {
     if (credentialId === undefined) {
       this.entries.clear();
       this.deadRefreshTokens.clear();
+      this.issuedHere.clear();
     } else {
       this.entries.delete(credentialId);
-      for (const key of this.deadRefreshTokens) if (key.startsWith(`${credentialId}\n`)) this.deadRefreshTokens.delete(key);
+      for (const set of [this.deadRefreshTokens, this.issuedHere]) {
+        for (const key of set) if (key.startsWith(`${credentialId}\n`)) set.delete(key);
+      }
     }
   }
 }

@@ -42,6 +42,11 @@ export interface LocalPlatform {
   results: unknown[];
   /** The next N account updates answer 500 (a fault the specs cannot get otherwise). */
   failNextUpdates(n: number): void;
+  /**
+   * Every later account update is stored only after this many milliseconds (a number, or a function
+   * picked per call): a slow platform, where a credential read meanwhile still holds the old keys.
+   */
+  delayUpdates(ms: number | (() => number)): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const calls: PlatformCall[] = [];
   const results: unknown[] = [];
   let failUpdates = 0;
+  let updateDelay: () => number = () => 0;
 
   const server = http.createServer((req, res) => {
     const at = Date.now();
@@ -93,8 +99,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         const keys = (body as { keys?: unknown } | undefined)?.keys;
         if (!keys || typeof keys !== 'object' || Array.isArray(keys)) return send(400, { error: 'keys must be an object' });
         if (!accounts.has(id)) return send(404, { error: `account ${id} not found` });
-        accounts.set(id, { keys: keys as Record<string, unknown> });
-        return send(200, { _id: id, keys });
+        const store = (): void => {
+          accounts.set(id, { keys: keys as Record<string, unknown> });
+          send(200, { _id: id, keys });
+        };
+        const delay = updateDelay();
+        if (delay > 0) setTimeout(store, delay); else store();
+        return undefined;
       }
       return send(405, { error: 'method not allowed' });
     });
@@ -104,6 +115,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   return {
     url: `http://127.0.0.1:${port}`, username, apiKey, accounts, calls, results,
     failNextUpdates: (n) => { failUpdates = n; },
+    delayUpdates: (ms) => { updateDelay = typeof ms === 'function' ? ms : () => ms; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { HttpError, messageFromBody } from './errors';
 import { safePath } from './redact';
 import { backoffDelay, parseRetryAfter, resolvePolicy, RetryPolicy, sleep as realSleep } from './retry';
+import { KnownSecrets } from './secrets';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -14,6 +15,7 @@ export interface HttpRequest {
   params?: Record<string, string | number | boolean | undefined>;
   /** A string is sent as is; anything else as JSON. */
   data?: unknown;
+  /** Deadline of this exchange, overriding the client's. */
   timeoutMs?: number;
 }
 
@@ -44,11 +46,21 @@ export interface SendOptions {
   idempotent?: boolean;
   /** Names the call in errors, e.g. "T-Gate" or "the T-Gate token endpoint". */
   service?: string;
+  /** Cap of the response body for this call, overriding the client's. */
+  maxResponseBytes?: number;
 }
 
 export interface HttpClientOptions {
   service: string;
+  /**
+   * Deadline of one whole exchange (connecting, sending, the headers and the whole body), per attempt.
+   * A server that trickles its answer a byte at a time cannot hold a caller longer than this.
+   */
   timeoutMs?: number;
+  /** Cap of a response body in bytes; a larger answer fails at once, without a retry. */
+  maxResponseBytes?: number;
+  /** Secret values removed from every error this client builds, besides those the request itself carries. */
+  secrets?: KnownSecrets;
   policy?: Partial<RetryPolicy>;
   userAgent?: string;
   logger?: Logger;
@@ -56,6 +68,23 @@ export interface HttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   axiosInstance?: AxiosInstance;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Longest deadline accepted: a longer one is a mistake (minutes given as milliseconds times 60, say). */
+export const MAX_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** Code of the error when the whole exchange did not finish within the deadline. */
+export const DEADLINE_CODE = 'ETIMEDOUT';
+/** Code of the error when an answer is larger than the cap. */
+export const TOO_LARGE_CODE = 'ERESPONSETOOLARGE';
+
+/** Checks a deadline or size setting; `name` says where it came from (an option, an environment variable). */
+export function checkLimit(name: string, value: unknown, max: number, unit: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${name} must be a whole number of ${unit} from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -77,6 +106,8 @@ export class HttpClient {
   private readonly random: () => number;
 
   constructor(private readonly options: HttpClientOptions) {
+    if (options.timeoutMs !== undefined) checkLimit('timeoutMs', options.timeoutMs, MAX_TIMEOUT_MS, 'milliseconds');
+    if (options.maxResponseBytes !== undefined) checkLimit('maxResponseBytes', options.maxResponseBytes, Number.MAX_SAFE_INTEGER, 'bytes');
     this.axios = options.axiosInstance ?? sharedAxios;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
@@ -86,6 +117,7 @@ export class HttpClient {
     const policy = resolvePolicy(this.options.policy, sendOptions.policy);
     const service = sendOptions.service ?? this.options.service;
     const idempotent = sendOptions.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(request.method);
+    const maxResponseBytes = sendOptions.maxResponseBytes ?? this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     let waited = 0;
 
     for (let attempt = 1; ; attempt += 1) {
@@ -96,8 +128,12 @@ export class HttpClient {
       const path = safePath(req.url);
       const base = { service, method: req.method, path, attempts: attempt };
 
+      const deadlineMs = checkLimit('timeoutMs', req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, 'milliseconds');
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), deadlineMs);
       let response: AxiosResponse | undefined;
       let networkCode: string | undefined;
+      let networkDetail: string | undefined;
       try {
         response = await this.axios.request({
           method: req.method,
@@ -105,14 +141,27 @@ export class HttpClient {
           headers: { Accept: 'application/json', ...(this.options.userAgent ? { 'User-Agent': this.options.userAgent } : {}), ...req.headers },
           params: req.params,
           data: req.data,
-          timeout: req.timeoutMs ?? this.options.timeoutMs ?? 30_000,
+          // axios' own timeout covers connecting and idle sockets; the abort signal bounds the whole exchange.
+          timeout: deadlineMs,
+          signal: deadline.signal,
+          maxContentLength: maxResponseBytes,
           validateStatus: () => true,
           maxRedirects: 0,
           // Keep bodies as text when they are not JSON, instead of throwing on parse.
           transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
         });
       } catch (err) {
-        networkCode = networkErrorCode(err);
+        if (deadline.signal.aborted) {
+          networkCode = DEADLINE_CODE;
+          networkDetail = `no complete answer within ${deadlineMs} ms`;
+        } else if (/maxContentLength/.test((err as Error)?.message ?? '')) {
+          networkCode = TOO_LARGE_CODE;
+          networkDetail = `the answer is larger than the ${maxResponseBytes}-byte limit`;
+        } else {
+          networkCode = networkErrorCode(err);
+        }
+      } finally {
+        clearTimeout(timer);
       }
 
       if (response && response.status < 400) {
@@ -124,12 +173,12 @@ export class HttpClient {
       const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined;
       const retryable = status !== undefined
         ? status === 429 || status === 503 || (idempotent && status >= 500)
-        : idempotent || NOT_SENT_CODES.has(networkCode ?? '');
+        : networkCode !== TOO_LARGE_CODE && (idempotent || NOT_SENT_CODES.has(networkCode ?? ''));
       const fail = (gaveUp?: string): HttpError => new HttpError({
         ...base, status, code: networkCode, data: response?.data,
-        detail: status !== undefined ? messageFromBody(response?.data) ?? response?.statusText : undefined,
+        detail: status !== undefined ? messageFromBody(response?.data) ?? response?.statusText : networkDetail,
         retryAfterMs, gaveUp,
-      });
+      }, new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data));
 
       if (!retryable) throw fail();
       if (attempt >= policy.maxAttempts) throw fail(attempt > 1 ? 'retry limit reached' : undefined);

@@ -1,4 +1,5 @@
 import { redact, scrubSecrets } from './redact';
+import type { KnownSecrets } from './secrets';
 
 export interface HttpErrorDetails {
   /** Who was called, for the message: "T-Gate", "the platform API", "the T-Gate token endpoint". */
@@ -34,16 +35,19 @@ export class HttpError extends Error {
   readonly attempts: number;
   readonly retryAfterMs?: number;
 
-  constructor(details: HttpErrorDetails) {
-    super(HttpError.describe(details));
+  /** `secrets`: values the caller knows (the request's tokens, client secret, API key), scrubbed from every field. */
+  constructor(details: HttpErrorDetails, secrets?: KnownSecrets) {
+    const scrub = (text: string): string => (secrets ? secrets.scrub(text) : scrubSecrets(text));
+    super(scrub(HttpError.describe(details)));
     this.name = 'HttpError';
     this.service = details.service;
     this.method = details.method.toUpperCase();
     this.path = details.path;
     this.status = details.status;
     this.code = details.code;
-    this.detail = details.detail;
-    this.data = details.data === undefined ? undefined : redact(details.data);
+    this.detail = details.detail === undefined ? undefined : scrub(details.detail);
+    const data = details.data === undefined ? undefined : redact(details.data);
+    this.data = secrets ? secrets.scrubDeep(data) : data;
     this.attempts = details.attempts;
     this.retryAfterMs = details.retryAfterMs;
   }

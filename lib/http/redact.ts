@@ -44,9 +44,3 @@ export function safeUrl(url: string): string {
     return safePath(url);
   }
 }
-
-/** An error's message made safe for a log line: credentials scrubbed, length bounded. */
-export function safeMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown error';
-  return scrubSecrets(text).slice(0, 300);
-}

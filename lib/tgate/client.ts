@@ -40,6 +40,9 @@ const HINTS: Record<number, string> = {
   404: 'T-Gate has no such record, or it is outside the integration scopes the company granted',
 };
 
+/** Refresh-and-replay rounds after a 401 when the rejected tokens came from another container. */
+const MAX_REFRESHES_AFTER_401 = 3;
+
 export interface TGateClientOptions {
   apiBaseUrl: string;
   session: TokenSession;
@@ -57,17 +60,18 @@ export class TGateClient {
 
   async request<T>(req: TGateRequest): Promise<HttpResponse<T>> {
     const used: { token?: string } = {};
-    try {
-      return await this.send<T>(req, used);
-    } catch (err) {
-      if (!(err instanceof HttpError) || err.status !== 401 || used.token === undefined) throw wrap(err);
-      // One refresh and one replay after a 401; a second 401 is final.
-      this.options.logger?.info?.(`T-Gate ${req.method} ${err.path} answered 401; refreshing the access token once`);
-      const next = await this.options.session.accessTokenAfterRejection(used.token);
+    let next: string | undefined;
+    for (let refreshes = 0; ; refreshes += 1) {
       try {
         return await this.send<T>(req, used, next);
-      } catch (retryErr) {
-        throw wrap(retryErr);
+      } catch (err) {
+        const rejected = used.token;
+        if (!(err instanceof HttpError) || err.status !== 401 || rejected === undefined) throw wrap(err);
+        // A 401 right after our own refresh is final. One on a token read from the stored credential may
+        // only mean another container rotated it since: refresh again, a bounded number of times.
+        if (refreshes >= MAX_REFRESHES_AFTER_401 || (refreshes > 0 && this.options.session.issuedHere(rejected))) throw wrap(err);
+        this.options.logger?.info?.(`T-Gate ${req.method} ${err.path} answered 401; refreshing the access token`);
+        next = await this.options.session.accessTokenAfterRejection(rejected);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { HttpClient, Logger, RetryPolicy } from '../http';
+import { checkLimit, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpClient, KnownSecrets, Logger, MAX_TIMEOUT_MS, RetryPolicy } from '../http';
 import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
 import { TGateClient } from './client';
 import { CREDENTIAL_FIELDS, resolveEndpoints } from './environments';
@@ -49,21 +49,29 @@ export function credentialKeys(cfg: Cfg): Record<string, unknown> {
   return keys;
 }
 
-function numberFromEnv(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+/** A whole number from the environment within [1, max], or the default when unset; anything else is refused, naming the variable. */
+function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number, unit: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  try {
+    return checkLimit(name, value, max, unit);
+  } catch {
+    throw clientMisconfigured('T-Gate', `the environment variable ${name} must be a whole number of ${unit} from 1 to ${max}, got "${raw.slice(0, 40)}"`);
+  }
 }
 
-function httpClient(logger: Logger | undefined, options: ConnectOptions): HttpClient {
+function httpClient(logger: Logger | undefined, options: ConnectOptions, secrets: KnownSecrets): HttpClient {
   const env = options.env ?? process.env;
   return new HttpClient({
     service: 'T-Gate',
-    timeoutMs: numberFromEnv(env.TGATE_HTTP_TIMEOUT_MS) ?? 30_000,
-    policy: { maxAttempts: numberFromEnv(env.TGATE_RETRY_MAX_ATTEMPTS), ...options.policy },
+    timeoutMs: limitFromEnv(env, 'TGATE_HTTP_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, 'milliseconds'),
+    maxResponseBytes: limitFromEnv(env, 'TGATE_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024 ** 3, 'bytes'),
+    policy: { maxAttempts: limitFromEnv(env, 'TGATE_RETRY_MAX_ATTEMPTS', 5, 20, 'attempts'), ...options.policy },
     userAgent: 'tgate-component',
     logger,
     sleep: options.sleep,
+    secrets,
   });
 }
 
@@ -73,16 +81,22 @@ function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, option
     throw new Error('The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate');
   }
   const endpoints = resolveEndpoints(cfg.environment, env);
-  const http = httpClient(ctx.logger, options);
+  const client = oauthClientFromEnv(env);
+  const tokens = cfg.oauth as { access_token?: string; refresh_token?: string };
+  // Every value that must never reach a message: the session adds the tokens it gets later.
+  const secrets = new KnownSecrets([client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token]);
+  const http = httpClient(ctx.logger, options, secrets);
   const session = new TokenSession({
     credentialId: cfg._account,
     keys: credentialKeys(cfg),
     profile: TGATE_PROFILE,
     tokenUrl: endpoints.tokenUrl,
-    client: oauthClientFromEnv(env),
+    client,
     http,
     persistence,
     logger: ctx.logger,
+    secrets,
+    sleep: options.sleep,
   });
   return new TGateClient({ apiBaseUrl: endpoints.apiBaseUrl, session, http, logger: ctx.logger });
 }
@@ -123,6 +137,8 @@ export function connectForVerification(ctx: SailorContext, cfg: Cfg, options: Co
   const api = typeof ctx.getApiClient === 'function' ? () => (ctx as Required<Pick<SailorContext, 'getApiClient'>>).getApiClient() : undefined;
   const persistence: KeyPersistence = {
     save: account && api ? async (keys) => { await api().accounts.update(account, { keys }); } : undefined,
+    // The process ends after answering: tokens it could not save would be lost with it.
+    mustSave: true,
     whyNoSave: account ? 'no platform API client in this context' : 'the credential is not saved yet, so it has no id to save new tokens under',
     load: loadFromPlatform(ctx, account),
   };

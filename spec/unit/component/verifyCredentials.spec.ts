@@ -122,4 +122,30 @@ describe('verifyCredentials through runService.js', function () {
     expect(run.result?.data.verified).to.equal(false);
     expect(run.result?.data.reason).to.match(/^T-Gate GET \/nowhere\/integration_scopes answered 404: .*Check the credential's environment \(Production or Sandbox\) and TGATE_API_BASE_URL$/);
   });
+
+  it('retries a failing save of refreshed keys, and verifies once it lands', async () => {
+    world = await createWorld();
+    world.platform.failNextUpdates(1);
+    const run = await runService('verifyCredentials', expired(world), world.platform, envFor(world));
+    expect(run.result).to.deep.equal({ status: 'success', data: { verified: true } });
+    const puts = world.platform.calls.filter((c) => c.method === 'PUT');
+    expect(puts.map((c) => c.status)).to.deep.equal([500, 200]);
+    const stored = world.platform.accounts.get(world.cfg._account)!.keys.oauth as Record<string, string>;
+    expect(stored.refresh_token).not.to.equal(world.tokens.refresh_token);
+    noLeaks(world, run);
+  });
+
+  it('answers not verified, saying what happened, when the refreshed keys cannot be saved', async () => {
+    world = await createWorld();
+    world.platform.failNextUpdates(100);
+    const run = await runService('verifyCredentials', expired(world), world.platform, envFor(world));
+    expect(run.result?.status).to.equal('success');
+    expect(run.result?.data.verified).to.equal(false);
+    expect(run.result?.data.reason).to.match(/^T-Gate credential must be reconnected: T-Gate issued new tokens, but saving them to the credential failed 3 times \(.+\)\. T-Gate has retired the previous refresh token, so the credential as stored no longer works\. If the platform API is failing, wait until it works again\. Open the credential and authenticate again\.$/);
+    // Three saves by the component (the platform's API client may retry each one itself).
+    const puts = world.platform.calls.filter((c) => c.method === 'PUT').map((c) => c.status);
+    expect(puts.length).to.be.at.least(3);
+    expect(new Set(puts)).to.deep.equal(new Set([500]));
+    noLeaks(world, run);
+  });
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { backoffDelay, DEFAULT_RETRY_POLICY, HttpClient, HttpError, parseRetryAfter } from '../../../lib/http';
+import { backoffDelay, DEFAULT_RETRY_POLICY, HttpClient, HttpError, KnownSecrets, parseRetryAfter } from '../../../lib/http';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -144,6 +144,62 @@ describe('lib/http', () => {
       expect(everything).not.to.contain('leaked-secret');
       expect(err.data.nested.client_secret).to.equal('[redacted]');
       expect(Object.keys(err)).not.to.include('config');
+    });
+
+    it('bounds the whole exchange: a server that trickles a byte every 200 ms is cut at the deadline', async () => {
+      server = await serve([(_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('[');
+        const timer = setInterval(() => { if (!res.destroyed) res.write(' '); }, 200);
+        res.on('close', () => clearInterval(timer));
+      }]);
+      const started = Date.now();
+      const err = await new HttpClient({ service: 'Test API', timeoutMs: 1000, policy: { maxAttempts: 1 } })
+        .send({ method: 'GET', url: `${server.url}/slow` }).catch((e) => e);
+      const took = Date.now() - started;
+      expect(err).to.be.instanceOf(HttpError);
+      expect(err.code).to.equal('ETIMEDOUT');
+      expect(err.message).to.equal('Test API GET /slow failed (ETIMEDOUT): no complete answer within 1000 ms');
+      expect(took).to.be.within(900, 3000);
+    });
+
+    it('refuses a zero, negative, fractional or huge timeout with a message naming it', () => {
+      for (const bad of [0, -1, 1.5, Number.NaN, 24 * 3600 * 1000]) {
+        expect(() => new HttpClient({ service: 'Test API', timeoutMs: bad })).to.throw(RangeError, /^timeoutMs must be a whole number of milliseconds from 1 to 600000, got /);
+      }
+    });
+
+    it('caps the response body and fails without a retry', async () => {
+      const big = JSON.stringify({ filler: 'x'.repeat(300_000) });
+      server = await serve([json(200, JSON.parse(big))]);
+      const delays: number[] = [];
+      const err = await new HttpClient({ service: 'Test API', maxResponseBytes: 100_000, sleep: async (ms) => { delays.push(ms); } })
+        .send({ method: 'GET', url: `${server.url}/huge` }).catch((e) => e);
+      expect(err).to.be.instanceOf(HttpError);
+      expect(err.code).to.equal('ERESPONSETOOLARGE');
+      expect(err.message).to.equal('Test API GET /huge failed (ERESPONSETOOLARGE): the answer is larger than the 100000-byte limit');
+      expect(server.hits()).to.equal(1);
+      expect(delays).to.deep.equal([]);
+    });
+
+    it('scrubs the secrets a request carries, and known ones, even when the server echoes them in its own words', async () => {
+      const basic = Buffer.from('my-client:s3cr3t/va+lue').toString('base64');
+      server = await serve([(req, res) => {
+        let body = '';
+        req.on('data', (c) => { body += c; });
+        req.on('end', () => json(400, {
+          error: 'invalid_grant',
+          error_description: `refresh token ${new URLSearchParams(body).get('refresh_token')} was revoked; client my-client (secret s3cr3t/va+lue); key platform-key-123`,
+          echo: { auth: req.headers.authorization },
+        })(req, res));
+      }]);
+      const http = new HttpClient({ service: 'Test API', secrets: new KnownSecrets(['platform-key-123']) });
+      const err = await http.send({
+        method: 'POST', url: `${server.url}/token`, headers: { Authorization: `Basic ${basic}` }, data: 'grant_type=refresh_token&refresh_token=rt-echoed-4567',
+      }).catch((e) => e);
+      const everything = `${err.message} ${JSON.stringify(err)} ${JSON.stringify(err.data)} ${err.stack}`;
+      for (const secret of ['rt-echoed-4567', 's3cr3t/va+lue', 'my-client', basic, 'platform-key-123']) expect(everything).not.to.contain(secret);
+      expect(err.message).to.equal('Test API POST /token answered 400: invalid_grant: refresh token [redacted] was revoked; client [redacted] (secret [redacted]); key [redacted]');
     });
   });
 });

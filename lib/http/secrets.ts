@@ -1,0 +1,98 @@
+import { REDACTED, scrubSecrets } from './redact';
+
+/** Shorter values are not scrubbed: removing "1" or "ab" from every message would only garble it. */
+const MIN_SECRET_LENGTH = 4;
+
+/** Form-body fields whose values are secrets (RFC 6749 token requests, password grants). */
+const SECRET_FORM_FIELDS = new Set(['refresh_token', 'access_token', 'code', 'client_secret', 'password', 'code_verifier', 'client_assertion']);
+
+/**
+ * The actual secret values a component knows (client id and secret, Basic header values, access and
+ * refresh tokens, platform API keys), removed from any text before it reaches an error, a log line or an
+ * emitted message. Patterns alone miss a secret that a server echoes back in its own words
+ * ("refresh token abc123 is revoked"); exact values do not.
+ */
+export class KnownSecrets {
+  private readonly values = new Set<string>();
+  private sorted: string[] | undefined;
+
+  constructor(values: Iterable<string | undefined> = []) {
+    for (const v of values) this.add(v);
+  }
+
+  /** Adds a value and the encodings it travels in (percent- and form-encoded). */
+  add(...values: Array<string | undefined | null>): this {
+    for (const value of values) {
+      if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) continue;
+      for (const form of [value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, '+')]) {
+        if (!this.values.has(form)) {
+          this.values.add(form);
+          this.sorted = undefined;
+        }
+      }
+    }
+    return this;
+  }
+
+  /** Adds every secret an outgoing request carries: its Authorization header and secret form fields. */
+  addFromRequest(headers: Record<string, string> | undefined, body: unknown): this {
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      if (name.toLowerCase() === 'authorization' && typeof value === 'string') this.addAuthorization(value);
+    }
+    if (typeof body === 'string' && body.includes('=')) {
+      try {
+        for (const [k, v] of new URLSearchParams(body)) if (SECRET_FORM_FIELDS.has(k)) this.add(v);
+      } catch { /* not a form body */ }
+    } else if (body && typeof body === 'object' && !Array.isArray(body)) {
+      for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (SECRET_FORM_FIELDS.has(k) && typeof v === 'string') this.add(v);
+    }
+    return this;
+  }
+
+  /** `Bearer T` adds T; `Basic B` adds B and the id and secret inside it, raw and form-decoded. */
+  addAuthorization(header: string): this {
+    const [scheme, credentials] = header.trim().split(/\s+/, 2);
+    if (!credentials) return this.add(header.trim());
+    this.add(credentials);
+    if (scheme.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const parts = colon < 0 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+      for (const part of parts) {
+        this.add(part);
+        try { this.add(decodeURIComponent(part.replace(/\+/g, ' '))); } catch { /* not form-encoded */ }
+      }
+    }
+    return this;
+  }
+
+  /** Adds everything another set knows. */
+  merge(other: KnownSecrets | undefined): this {
+    if (other) for (const v of other.values) this.add(v);
+    return this;
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** The text with every known value, and every credential-looking pattern, replaced. */
+  scrub(text: string): string {
+    let out = text;
+    if (this.values.size) {
+      this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
+      for (const s of this.sorted) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    }
+    return scrubSecrets(out);
+  }
+
+  /** A deep copy of a parsed body with every string scrubbed (bounded depth and size). */
+  scrubDeep(value: unknown, depth = 0): unknown {
+    if (typeof value === 'string') return this.scrub(value);
+    if (depth > 6 || !value || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.slice(0, 50).map((v) => this.scrubDeep(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[this.scrub(k)] = this.scrubDeep(v, depth + 1);
+    return out;
+  }
+}
