@@ -1,4 +1,4 @@
-import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger } from '../http';
+import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, safeUrl } from '../http';
 import { TokenSession } from '../auth';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
@@ -58,18 +58,31 @@ export class TGateClient {
   async request<T>(req: TGateRequest): Promise<HttpResponse<T>> {
     const used: { token?: string } = {};
     try {
-      return await this.send<T>(req, used);
+      return this.notRedirected(req, await this.send<T>(req, used));
     } catch (err) {
       if (!(err instanceof HttpError) || err.status !== 401 || used.token === undefined) throw wrap(err);
       // One refresh and one replay after a 401; a second 401 is final.
       this.options.logger?.info?.(`T-Gate ${req.method} ${err.path} answered 401; refreshing the access token once`);
       const next = await this.options.session.accessTokenAfterRejection(used.token);
       try {
-        return await this.send<T>(req, used, next);
+        return this.notRedirected(req, await this.send<T>(req, used, next));
       } catch (retryErr) {
         throw wrap(retryErr);
       }
     }
+  }
+
+  /** lib/http hands back a 3xx as an answer; from T-Gate's API it is never data, and is not followed. */
+  private notRedirected<T>(req: TGateRequest, res: HttpResponse<T>): HttpResponse<T> {
+    if (res.status < 300 || res.status >= 400) return res;
+    const location = res.headers.location;
+    let target = location;
+    try { target = location && new URL(location, this.options.apiBaseUrl).href; } catch { /* name it as sent */ }
+    const where = target ? `a redirect to ${safeUrl(target)}` : 'a redirect without a Location';
+    throw new TGateApiError(
+      new HttpError({ service: 'T-Gate', method: req.method, path: req.path, status: res.status, attempts: 1, detail: `${where}, which the component does not follow` }),
+      'Check TGATE_API_BASE_URL: it must name the partner API itself',
+    );
   }
 
   private send<T>(req: TGateRequest, used: { token?: string }, firstToken?: string): Promise<HttpResponse<T>> {
