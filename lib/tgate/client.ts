@@ -1,5 +1,5 @@
 import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, safeUrl } from '../http';
-import { TokenSession } from '../auth';
+import { AuthError, TokenSession } from '../auth';
 import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, TGatePagingError } from './paging';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
@@ -68,7 +68,12 @@ export class TGateClient {
       if (!(err instanceof HttpError) || err.status !== 401 || used.token === undefined) throw wrap(err);
       // One refresh and one replay after a 401; a second 401 is final.
       this.options.logger?.info?.(`T-Gate ${req.method} ${err.path} answered 401; refreshing the access token once`);
-      const next = await this.options.session.accessTokenAfterRejection(used.token);
+      const next = await this.options.session.accessTokenAfterRejection(used.token).catch((refusal: unknown) => {
+        // Refused without asking the token endpoint (e.g. no credential id to save new tokens under): say first
+        // what happened, since the session's reason speaks of expiry and this token had not expired.
+        if (!(refusal instanceof AuthError) || refusal.oauthError !== undefined) throw refusal;
+        throw new AuthError(refusal.kind, `${err.message}. T-Gate rejected an access token that was still valid by its expiry, and it was not replaced: ${refusal.message}`, { status: 401 });
+      });
       try {
         return this.notRedirected(req, await this.send<T>(req, used, next));
       } catch (retryErr) {
