@@ -131,7 +131,9 @@ export class TokenSession {
     const latest = this.currentKeys();
     if (latest.access_token && latest.access_token !== staleToken && !needsRefresh(latest, Date.now(), this.skewMs)) return latest;
     const reason = rejected ? 'the API rejected the access token' : latest.access_token ? 'the access token expired or is about to' : 'there is no access token';
-    const grant = this.grantFor(latest);
+    const state = rejected ? `${this.provider} rejected the access token (401) before its stored expiry`
+      : latest.access_token ? 'the access token has expired' : 'the credential holds no access token';
+    const grant = this.grantFor(latest, state);
     if (grant.type === 'refresh_token' && this.memory.isRefreshTokenDead(this.credentialId, grant.refreshToken)) {
       // Already refused once in this process (which then waited for newer tokens): do not ask again,
       // only look once more for newer stored tokens.
@@ -161,19 +163,20 @@ export class TokenSession {
     }
   }
 
-  private grantFor(keys: OAuthKeys): Grant {
+  /** `state` says, for messages, why a new token is needed ("the access token has expired"). */
+  private grantFor(keys: OAuthKeys, state: string): Grant {
     const { profile, persistence } = this.options;
     if (keys.refresh_token && profile.grants.includes('refresh_token')) {
       if (profile.rotatesRefreshTokens && !persistence.save) {
         // Refreshing here would rotate the stored refresh token into one nobody can save: the credential would die.
         throw reconnectRequired(this.provider,
-          `the access token has expired and a refreshed token could not be saved (${persistence.whyNoSave ?? 'no place to save it'}), so the refresh was not attempted, to keep the stored refresh token valid`);
+          `${state} and a refreshed token could not be saved (${persistence.whyNoSave ?? 'no place to save it'}), so the refresh was not attempted, to keep the stored refresh token valid`);
       }
       return { type: 'refresh_token', refreshToken: keys.refresh_token };
     }
     if (profile.grants.includes('client_credentials')) return { type: 'client_credentials' };
     throw reconnectRequired(this.provider, keys.refresh_token
-      ? 'the provider does not support refreshing access tokens and the access token has expired'
+      ? `${state} and the provider does not support refreshing access tokens`
       : 'the credential holds no refresh token');
   }
 

@@ -110,14 +110,20 @@ function requireArgument(value: string, what: string): string {
 
 function connect(opts: CommonOptions): { conn: Connection; api: TenantOAuthClients } {
   const conn = resolveConnection(opts, process.env, (m) => say(`warning: ${m}`));
-  const api = createTenantOAuthClients({
-    apiUrl: conn.apiUrl,
-    username: conn.username,
-    apiKey: conn.apiKey,
-    tenantId: conn.tenantId,
-    logger: { info: (m) => say(m), warn: (m) => say(`warning: ${m}`) },
-  });
-  return { conn, api };
+  try {
+    const api = createTenantOAuthClients({
+      apiUrl: conn.apiUrl,
+      username: conn.username,
+      apiKey: conn.apiKey,
+      tenantId: conn.tenantId,
+      logger: { info: (m) => say(m), warn: (m) => say(`warning: ${m}`) },
+    });
+    return { conn, api };
+  } catch (err) {
+    // A tenant id that is not a plain id (e.g. `--tenant ..`) is a usage error, like any other bad option.
+    if (!(err instanceof PlatformInputError)) throw err;
+    throw new UsageError(err.field === 'tenantId' ? `${conn.tenantFrom}: ${err.message}` : err.message);
+  }
 }
 
 type SecretSource = { kind: 'stdin' } | { kind: 'file'; path: string };

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { KnownSecrets } from '../http';
 import { LocalPlatform } from './localPlatform';
 
 export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -60,12 +61,24 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
       try {
         await apiClient.accounts.update(cfg._account, { keys });
       } catch (err) {
-        outcome.errors.push(err as Error);
+        outcome.errors.push(keysNotSaved(err, cfg._account, platform));
       }
     });
     exec.on('end', async () => resolve(outcome));
     exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), {});
   });
+}
+
+/**
+ * The platform client's errors can carry the request options (the API key, the Basic header): never keep
+ * the raw error, only the status and a short reason with the account's secrets taken out.
+ */
+function keysNotSaved(err: unknown, account: unknown, platform: PlatformLogin): Error {
+  const e = err as { statusCode?: unknown; code?: unknown } | undefined;
+  const outcome = typeof e?.statusCode === 'number' ? `answered ${e.statusCode}` : `failed${typeof e?.code === 'string' ? ` (${e.code})` : ''}`;
+  const secrets = new KnownSecrets([platform.apiKey]).addAuthorization(`Basic ${Buffer.from(`${platform.username}:${platform.apiKey}`).toString('base64')}`);
+  const reason = secrets.scrub(err instanceof Error ? err.message : String(err)).slice(0, 300);
+  return new Error(`Saving the new keys failed: the platform API PUT /v1/accounts/${String(account)} ${outcome}: ${reason}`);
 }
 
 export interface ServiceRun {

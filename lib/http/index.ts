@@ -3,3 +3,4 @@ export * from './errors';
 export * from './redact';
 export * from './retry';
 export * from './secrets';
+export * from './pathSegment';

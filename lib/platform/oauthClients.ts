@@ -1,4 +1,5 @@
 import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, RetryPolicy } from '../http';
+import { plainIdProblem } from '../http/pathSegment';
 import { PlatformApiError, PlatformInputError } from './errors';
 import {
   COMPONENT_TYPE, JsonApiDocument, OAUTH_CLIENT_TYPE, OAuthClientRequestDocument, OAuthClientResource,
@@ -106,11 +107,18 @@ export function oauthClientRequestBody(input: OAuthClientInput): OAuthClientRequ
   };
 }
 
-function requireText(field: keyof OAuthClientInput | 'id' | 'tenantId' | 'username' | 'apiKey', value: unknown, what: string): string {
+function requireText(field: keyof OAuthClientInput | 'username' | 'apiKey', value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new PlatformInputError(field, `${what} is missing or empty`);
   }
   return value;
+}
+
+/** An id that goes into a URL path (tenant, OAuth client) or names a component: a plain id only. */
+function requireId(field: 'id' | 'tenantId' | 'componentId', value: unknown, what: string): string {
+  const problem = plainIdProblem(value);
+  if (problem) throw new PlatformInputError(field, `${what} ${problem}`);
+  return value as string;
 }
 
 /**
@@ -137,7 +145,7 @@ export class TenantOAuthClients {
   constructor(options: TenantOAuthClientsOptions) {
     this.apiUrl = normalizeApiUrl(options.apiUrl ?? DEFAULT_API_URL);
     this.origin = new URL(this.apiUrl).origin;
-    this.tenantId = requireText('tenantId', options.tenantId, 'the tenant id');
+    this.tenantId = requireId('tenantId', options.tenantId, 'the tenant id');
     const username = requireText('username', options.username, 'the username (email)');
     const apiKey = requireText('apiKey', options.apiKey, 'the API key');
     const token = Buffer.from(`${username}:${apiKey}`, 'utf8').toString('base64');
@@ -159,7 +167,7 @@ export class TenantOAuthClients {
   async list(options: ListOptions = {}): Promise<OAuthClient[]> {
     const filter: Record<string, string> = {};
     if (options.componentId !== undefined) {
-      filter['filter[component]'] = requireText('componentId', options.componentId, 'the component id');
+      filter['filter[component]'] = requireId('componentId', options.componentId, 'the component id');
     }
     const url = this.collectionUrl();
     const first = await this.call<JsonApiDocument<unknown>>('GET', url, { params: filter });
@@ -200,7 +208,7 @@ export class TenantOAuthClients {
     const body = oauthClientRequestBody({
       clientId: requireText('clientId', input.clientId, 'the OAuth client id (client_id)'),
       clientSecret: requireText('clientSecret', input.clientSecret, 'the OAuth client secret'),
-      componentId: requireText('componentId', input.componentId, 'the component id'),
+      componentId: requireId('componentId', input.componentId, 'the component id'),
     });
     this.remember(input.clientSecret);
     const url = this.collectionUrl();
@@ -215,7 +223,10 @@ export class TenantOAuthClients {
   async update(id: string, change: OAuthClientChange): Promise<OAuthClient> {
     const given = (['clientId', 'clientSecret', 'componentId'] as const).filter((k) => change[k] !== undefined);
     if (given.length === 0) throw new PlatformInputError('change', 'nothing to change: give a client id, a client secret or a component');
-    for (const k of given) requireText(k, change[k], k === 'clientSecret' ? 'the OAuth client secret' : k === 'clientId' ? 'the OAuth client id (client_id)' : 'the component id');
+    for (const k of given) {
+      if (k === 'componentId') requireId(k, change[k], 'the component id');
+      else requireText(k, change[k], k === 'clientSecret' ? 'the OAuth client secret' : 'the OAuth client id (client_id)');
+    }
     if (change.clientSecret !== undefined) this.remember(change.clientSecret);
     const current = await this.get(id);
     const componentId = change.componentId ?? current.componentId;
@@ -253,7 +264,7 @@ export class TenantOAuthClients {
   }
 
   private itemUrl(id: string): string {
-    return `${this.collectionUrl()}/${encodeURIComponent(requireText('id', id, 'the OAuth client object id'))}`;
+    return `${this.collectionUrl()}/${encodeURIComponent(requireId('id', id, 'the OAuth client object id'))}`;
   }
 
   private pathOf(url: string): string {

@@ -1,5 +1,6 @@
-import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger } from '../http';
+import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, safeUrl } from '../http';
 import { TokenSession } from '../auth';
+import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, TGatePagingError } from './paging';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
 export interface TGatePage<T> {
@@ -48,11 +49,15 @@ export interface TGateClientOptions {
   session: TokenSession;
   http: HttpClient;
   logger?: Logger;
+  /** Pages one listing reads at most (default {@link DEFAULT_MAX_PAGES}); connect.ts fills it from TGATE_MAX_PAGES. */
+  maxPages?: number;
 }
 
 /** The T-Gate partner API: bearer auth through lib/auth, bounded retries through lib/http, pagination. */
 export class TGateClient {
-  constructor(private readonly options: TGateClientOptions) {}
+  constructor(private readonly options: TGateClientOptions) {
+    checkedMaxPages(options.maxPages);
+  }
 
   get session(): TokenSession {
     return this.options.session;
@@ -63,7 +68,7 @@ export class TGateClient {
     let next: string | undefined;
     for (let refreshes = 0; ; refreshes += 1) {
       try {
-        return await this.send<T>(req, used, next);
+        return this.notRedirected(req, await this.send<T>(req, used, next));
       } catch (err) {
         const rejected = used.token;
         if (!(err instanceof HttpError) || err.status !== 401 || rejected === undefined) throw wrap(err);
@@ -74,6 +79,19 @@ export class TGateClient {
         next = await this.options.session.accessTokenAfterRejection(rejected);
       }
     }
+  }
+
+  /** lib/http hands back a 3xx as an answer; from T-Gate's API it is never data, and is not followed. */
+  private notRedirected<T>(req: TGateRequest, res: HttpResponse<T>): HttpResponse<T> {
+    if (res.status < 300 || res.status >= 400) return res;
+    const location = res.headers.location;
+    let target = location;
+    try { target = location && new URL(location, this.options.apiBaseUrl).href; } catch { /* name it as sent */ }
+    const where = target ? `a redirect to ${safeUrl(target)}` : 'a redirect without a Location';
+    throw new TGateApiError(
+      new HttpError({ service: 'T-Gate', method: req.method, path: req.path, status: res.status, attempts: 1, detail: `${where}, which the component does not follow` }),
+      'Check TGATE_API_BASE_URL: it must name the partner API itself',
+    );
   }
 
   private send<T>(req: TGateRequest, used: { token?: string }, firstToken?: string): Promise<HttpResponse<T>> {
@@ -92,7 +110,10 @@ export class TGateClient {
     );
   }
 
-  /** One page of a paged list; `items` per page within T-Gate's bounds. */
+  /**
+   * One page of a paged list; `items` per page within T-Gate's bounds. Throws {@link TGatePagingError}
+   * when the paging headers contradict the request, each other or the data.
+   */
   async page<T>(resource: TGateResourceName, page = 1, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): Promise<TGatePage<T>> {
     const spec = TGATE_RESOURCES[resource];
     if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1, got ${page}`);
@@ -102,35 +123,61 @@ export class TGateClient {
       : res.data && typeof res.data === 'object' && Array.isArray((res.data as { data?: unknown }).data) ? (res.data as { data: unknown[] }).data
         : undefined;
     if (!list) throw new Error(`T-Gate GET ${spec.path} answered ${res.status} without a list of ${spec.title}`);
-    return {
-      items: list as T[],
-      page: intHeader(res.headers['current-page']) ?? page,
-      pageItems: intHeader(res.headers['page-items']) ?? items,
+    const headers = {
+      currentPage: intHeader(res.headers['current-page']),
+      pageItems: intHeader(res.headers['page-items']),
       totalCount: intHeader(res.headers['total-count']),
       totalPages: intHeader(res.headers['total-pages']),
     };
+    return {
+      items: list as T[],
+      page,
+      pageItems: checkedPageSize(spec.path, page, items, list.length, headers),
+      totalCount: headers.totalCount,
+      totalPages: headers.totalPages,
+    };
   }
 
-  /** Every page of a list, one page held at a time. Stops at total-pages, or at a short or empty page. */
-  async *pages<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): AsyncGenerator<TGatePage<T>> {
+  /**
+   * Every page of a list, one page held at a time. Stops at an empty or short page or at total-pages;
+   * fails on a page that repeats an earlier one (the API ignored `page`) and beyond the page cap
+   * (`maxPages` here, else the client's, else {@link DEFAULT_MAX_PAGES}).
+   */
+  async *pages<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}, limits: { maxPages?: number } = {}): AsyncGenerator<TGatePage<T>> {
+    const maxPages = checkedMaxPages(limits.maxPages ?? this.options.maxPages);
+    const { path } = TGATE_RESOURCES[resource];
+    const raise = `If the listing really is that long, raise the limit with TGATE_MAX_PAGES (the maxPages option of TGateClient).`;
+    const seen = new Map<string, number>();
     for (let n = 1; ; n += 1) {
+      if (n > maxPages) throw new TGatePagingError(path, n, `stopped after ${maxPages} pages of ${items}, the most one listing reads (maxPages). ${raise}`);
       const page = await this.page<T>(resource, n, items, params);
-      if (page.items.length > 0) yield page;
-      const last = page.totalPages !== undefined ? n >= page.totalPages : page.items.length < page.pageItems;
-      if (last || page.items.length === 0) return;
+      if (page.items.length === 0) return;
+      if (page.totalPages !== undefined && page.totalPages > maxPages) {
+        throw new TGatePagingError(path, n, `T-Gate says the listing has ${page.totalPages} pages of ${items}, more than the ${maxPages} one listing reads (maxPages). ${raise}`);
+      }
+      // A page equal to an earlier one means T-Gate ignored `page`: following it would never end.
+      const digest = pageDigest(page.items);
+      const earlier = seen.get(digest);
+      if (earlier !== undefined) {
+        throw new TGatePagingError(path, n, `the answer repeats page ${earlier}: the API ignored the page parameter, so the listing stopped here`);
+      }
+      seen.set(digest, n);
+      yield page;
+      if (page.items.length < page.pageItems || (page.totalPages !== undefined && n >= page.totalPages)) return;
     }
   }
 
-  /** Every record of a list, fetched page by page. */
-  async *all<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): AsyncGenerator<T> {
-    for await (const page of this.pages<T>(resource, items, params)) yield* page.items;
+  /** Every record of a list, fetched page by page (see {@link pages}). */
+  async *all<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}, limits: { maxPages?: number } = {}): AsyncGenerator<T> {
+    for await (const page of this.pages<T>(resource, items, params, limits)) yield* page.items;
   }
 }
 
+/** A whole non-negative number, or undefined: a header that is not one is not used. */
 function intHeader(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number.parseInt(value, 10);
-  return Number.isFinite(n) ? n : undefined;
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function wrap(err: unknown): unknown {

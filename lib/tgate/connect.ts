@@ -1,6 +1,7 @@
 import { checkLimit, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpClient, KnownSecrets, Logger, MAX_TIMEOUT_MS, RetryPolicy } from '../http';
 import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
 import { TGateClient } from './client';
+import { DEFAULT_MAX_PAGES } from './paging';
 import { CREDENTIAL_FIELDS, resolveEndpoints } from './environments';
 
 /** The parts of the sailor's `this` (TaskExec or ServiceExec) the component uses. */
@@ -98,7 +99,8 @@ function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, option
     secrets,
     sleep: options.sleep,
   });
-  return new TGateClient({ apiBaseUrl: endpoints.apiBaseUrl, session, http, logger: ctx.logger });
+  const maxPages = limitFromEnv(env, 'TGATE_MAX_PAGES', DEFAULT_MAX_PAGES, 1_000_000, 'pages');
+  return new TGateClient({ apiBaseUrl: endpoints.apiBaseUrl, session, http, logger: ctx.logger, maxPages });
 }
 
 function loadFromPlatform(ctx: SailorContext, account: string | undefined): KeyPersistence['load'] {

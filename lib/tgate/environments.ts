@@ -60,11 +60,15 @@ export function resolveEndpoints(environment: unknown, env: NodeJS.ProcessEnv = 
 
 function checkedUrl(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
+  let url: URL;
   try {
-    const url = new URL(value.trim());
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
-    return value.trim().replace(/\/+$/, '');
+    url = new URL(value.trim());
   } catch {
     throw new Error(`${name} is not a valid http(s) URL`);
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} is not a valid http(s) URL`);
+  // User info would travel to whoever the URL names; a query or fragment would be glued in front of every path.
+  if (url.username || url.password) throw new Error(`${name} must not contain a user name or password: give the plain URL, e.g. https://host/path`);
+  if (url.search || url.hash || /[?#]/.test(value)) throw new Error(`${name} must not have a query (?...) or fragment (#...): give the plain URL, e.g. https://host/path`);
+  return value.trim().replace(/\/+$/, '');
 }

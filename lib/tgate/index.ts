@@ -2,4 +2,5 @@ export * from './client';
 export * from './connect';
 export * from './environments';
 export * from './grantFlow';
+export * from './paging';
 export * from './resources';

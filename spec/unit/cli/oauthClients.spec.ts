@@ -219,6 +219,28 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     });
   });
 
+  describe('ids that would leave their path', () => {
+    it('delete .., delete ., get ../x and --tenant .. exit 2 naming the id, with no request', async () => {
+      const cases: Array<[string[], RegExp]> = [
+        [['delete', '..', '--yes'], /^tgate: the OAuth client object id is "\.\.", which is not an id but a step in a path\n$/],
+        [['delete', '.', '--yes'], /^tgate: the OAuth client object id is "\.", which is not an id but a step in a path\n$/],
+        [['get', '../x'], /^tgate: the OAuth client object id "\.\.\/x" is not a plain id: only letters, digits/],
+        [['update', 'a%2Fb', '--client-id', 'x'], /^tgate: the OAuth client object id "a%2Fb" is not a plain id/],
+        [['list', '--tenant', '..'], /^tgate: --tenant: the tenant id is "\.\.", which is not an id but a step in a path\n$/],
+        [['delete', idA, '--yes', '--tenant', '..'], /^tgate: --tenant: the tenant id is "\.\."/],
+        [['list', '--component', '../cmp-a'], /^tgate: the component id "\.\.\/cmp-a" is not a plain id/],
+      ];
+      const results = await Promise.all(cases.map(([args]) => run(args)));
+      results.forEach((r, i) => {
+        expect(r.code, `${cases[i][0].join(' ')}: ${r.stderr}`).to.equal(2);
+        expect(r.stderr, cases[i][0].join(' ')).to.match(cases[i][1]);
+        expect(r.stdout).to.equal('');
+      });
+      expect(calls()).to.deep.equal([]);
+      expect(api.clients(TENANT)).to.have.length(2);
+    });
+  });
+
   describe('delete', () => {
     it('refuses without a terminal unless --yes; asks on a terminal and only deletes when the id is typed', async () => {
       const [noTty, declined] = await Promise.all([

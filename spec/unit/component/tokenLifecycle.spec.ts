@@ -3,7 +3,7 @@ import { basicAuthHeader } from '../../helpers/sandboxConnect';
 import { createWorld, leakedSecrets, TWO_HOURS_MS, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import { connectForStep } from '../../../lib/tgate';
-import { tokenMemory } from '../../../lib/auth';
+import { AuthError, tokenMemory } from '../../../lib/auth';
 
 const action = loadFunction('listIntegrationScopes');
 const SCOPES = 45; // the sandbox's default set
@@ -143,6 +143,23 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
       'GET /partner/v1/integration_scopes 200',
     ]);
     expect(world.apiRequests() - apiBefore).to.equal(2);
+  });
+
+  it('a 401 for a credential without an id says T-Gate rejected a still-valid token, and requests no new one', async () => {
+    world = await createWorld();
+    const before = world.sandbox.tokenRequests.length;
+    const { _account: _unused, ...unsaved } = world.cfg;
+    const cfg = { ...unsaved, oauth: { ...world.cfg.oauth, access_token: 'token-t-gate-forgot', expires_at: new Date(Date.now() + 3600_000).toISOString() } };
+
+    const outcome = await runStep(action, { body: {} }, cfg, world.platform);
+
+    expect(outcome.errors).to.have.length(1);
+    expect(outcome.errors[0]).to.be.instanceOf(AuthError).with.property('kind', 'reconnect');
+    expect(outcome.errors[0].message).to.equal('T-Gate credential must be reconnected: T-Gate rejected the access token (401) before its stored expiry '
+      + 'and a refreshed token could not be saved (the step has no credential id (cfg._account)), so the refresh was not attempted, '
+      + 'to keep the stored refresh token valid. Open the credential and authenticate again.');
+    expect(world.sandbox.tokenRequests.length - before).to.equal(0);
+    expect(leakedSecrets(world, texts([outcome]))).to.deep.equal([]);
   });
 
   it('a second 401 after the refresh is final, with a message saying to reconnect', async () => {

@@ -110,6 +110,40 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
     expect(api.requests).to.have.length(0);
   });
 
+  describe('ids that would leave their path', () => {
+    const BAD_IDS = ['', '.', '..', '...', '../x', 'a/b', 'a\\b', '%2e%2e', 'a?b', 'a#b', 'a b', ' a', 'a\u0000b', 'a\nb', 'x'.repeat(201)];
+
+    it('refuses each bad OAuth client id in get, update and delete, naming the field, with no request', async () => {
+      for (const id of BAD_IDS) {
+        for (const call of [() => client().get(id), () => client().update(id, { clientId: 'x' }), () => client().delete(id)]) {
+          const err = await rejection(call());
+          expect(err, JSON.stringify(id)).to.be.instanceOf(PlatformInputError).with.property('field', 'id');
+          expect(err.message, JSON.stringify(id)).to.match(/^the OAuth client object id (is missing or empty|is "\.+", which is not an id but a step in a path|".*" is not a plain id: only letters, digits)/);
+        }
+      }
+      expect(api.requests).to.have.length(0);
+    });
+
+    it('refuses each bad tenant id and component id before any request', async () => {
+      for (const bad of BAD_IDS) {
+        expect(() => client({ tenantId: bad }), JSON.stringify(bad)).to.throw(PlatformInputError).with.property('field', 'tenantId');
+        for (const call of [
+          () => client().list({ componentId: bad }),
+          () => client().create({ clientId: 'c', clientSecret: NEW_SECRET, componentId: bad }),
+          () => client().update(c1, { componentId: bad }),
+        ]) {
+          expect(await rejection(call()), JSON.stringify(bad)).to.be.instanceOf(PlatformInputError).with.property('field', 'componentId');
+        }
+      }
+      expect(api.requests).to.have.length(0);
+    });
+
+    it('accepts plain ids with dots, dashes and underscores inside', async () => {
+      api.addClient(TENANT, { id: 'v1.2_client-x', clientId: 'client-dots', clientSecret: NEW_SECRET, componentId: 'cmp-c' });
+      expect((await client().get('v1.2_client-x')).clientId).to.equal('client-dots');
+    });
+  });
+
   describe('update', () => {
     it('reads the client, merges the change and PATCHes the whole documented body', async () => {
       const updated = await client().update(c1, { clientSecret: NEW_SECRET });
