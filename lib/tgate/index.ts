@@ -3,3 +3,4 @@ export * from './connect';
 export * from './environments';
 export * from './grantFlow';
 export * from './resources';
+export * from './records';
