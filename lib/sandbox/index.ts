@@ -23,6 +23,9 @@ export {
   TOKEN_PATH,
   API_PREFIX,
   FAULTS_CONTROL_PATH,
+  CONTROL_PREFIX,
 } from './server';
-export { defaultIntegrationScopes, UNAUTHORIZED_MESSAGE, DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from './partnerApi';
+export { UNAUTHORIZED_MESSAGE, DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from './partnerApi';
+export { defaultIntegrationScopes, seedCatalog, DEFAULT_ITEM_COUNT, SeedOptions, SeedSummary } from './seed';
+export { CatalogStore, StoreError, RecordMeta, Change, ListQuery, ListResult, CHANGE_LOG_LIMIT } from './store';
 export { encodeBasicClientAuth } from './clientAuth';
