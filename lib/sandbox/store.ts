@@ -185,6 +185,11 @@ export class CatalogStore {
     this.changeLog = [];
   }
 
+  /** Every id of a resource, in scope or not, ascending. */
+  allIds(resource: TGateResourceName): number[] {
+    return [...this.table(resource).byId.keys()].sort((a, b) => a - b);
+  }
+
   count(resource: TGateResourceName): number {
     return this.table(resource).byId.size;
   }
