@@ -94,7 +94,7 @@ class Table {
     this.filters = TGATE_RESOURCES[name].filters.map((f) => ({
       name: f.name,
       integer: f.type === 'integer',
-      field: ('field' in f ? f.field : undefined) ?? f.name,
+      field: f.field ?? f.name,
       byValue: new Map(),
     }));
   }

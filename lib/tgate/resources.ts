@@ -50,54 +50,28 @@ const byId = (what: string, field?: string): ResourceFilter => ({
   ...(field ? { field } : {}),
 });
 
+/** A resource with a list and (unless told otherwise) a "get one", paged like every T-Gate list. */
+function resource(path: string, singularTitle: string, schema: object, filters: ResourceFilter[] = [], getOne = true, title = `${singularTitle}s`): ResourceSpec {
+  return { path, title, singularTitle, idField: 'id', getOne, paged: true, filters, schema };
+}
+
 export const TGATE_RESOURCES = {
-  integrationScopes: {
-    path: '/integration_scopes', title: 'integration scopes', singularTitle: 'integration scope', idField: 'id',
-    getOne: false, paged: true, filters: [], schema: integrationScopeSchema,
-  },
-  brands: {
-    path: '/brands', title: 'brands', singularTitle: 'brand', idField: 'id',
-    getOne: true, paged: true, filters: [], schema: brandSchema,
-  },
-  branches: {
-    path: '/branches', title: 'branches', singularTitle: 'branch', idField: 'id',
-    getOne: true, paged: true, filters: [byId('brand', 'brand_ids')], schema: branchSchema,
-  },
-  menus: {
-    path: '/menus', title: 'menus', singularTitle: 'menu', idField: 'id',
-    getOne: true, paged: true, filters: [byId('branch', 'branch_ids')], schema: menuSchema,
-  },
-  sections: {
-    path: '/sections', title: 'sections', singularTitle: 'section', idField: 'id',
-    getOne: true, paged: true, filters: [byId('menu')], schema: sectionSchema,
-  },
-  items: {
-    path: '/items', title: 'items', singularTitle: 'item', idField: 'id',
-    getOne: true, paged: true,
-    filters: [
-      byId('section'),
-      { name: 'item_type', type: 'string', description: 'product, modifier_group or modifier (assumed parameter)' },
-    ],
-    schema: itemSchema,
-  },
-  openingHourGroups: {
-    path: '/opening_hour_groups', title: 'opening hour groups', singularTitle: 'opening hour group', idField: 'id',
-    getOne: true, paged: true, filters: [], schema: openingHourGroupSchema,
-  },
-  branchSpecialTimings: {
-    path: '/branch_special_timings', title: 'branch special timings', singularTitle: 'branch special timing', idField: 'id',
-    getOne: true, paged: true, filters: [byId('branch')], schema: branchSpecialTimingSchema,
-  },
-  orders: {
-    path: '/orders', title: 'orders', singularTitle: 'order', idField: 'id',
-    getOne: true, paged: true,
-    filters: [
-      { name: 'app_order_uuid', type: 'string', description: "The partner's own order id (assumed parameter)" },
-      { name: 'order_status', type: 'string', description: 'Only orders in this status (assumed parameter)' },
-      byId('branch'),
-    ],
-    schema: orderSchema,
-  },
+  integrationScopes: resource('/integration_scopes', 'integration scope', integrationScopeSchema, [], false),
+  brands: resource('/brands', 'brand', brandSchema),
+  branches: resource('/branches', 'branch', branchSchema, [byId('brand', 'brand_ids')], true, 'branches'),
+  menus: resource('/menus', 'menu', menuSchema, [byId('branch', 'branch_ids')]),
+  sections: resource('/sections', 'section', sectionSchema, [byId('menu')]),
+  items: resource('/items', 'item', itemSchema, [
+    byId('section'),
+    { name: 'item_type', type: 'string', description: 'product, modifier_group or modifier (assumed parameter)' },
+  ]),
+  openingHourGroups: resource('/opening_hour_groups', 'opening hour group', openingHourGroupSchema),
+  branchSpecialTimings: resource('/branch_special_timings', 'branch special timing', branchSpecialTimingSchema, [byId('branch')]),
+  orders: resource('/orders', 'order', orderSchema, [
+    { name: 'app_order_uuid', type: 'string', description: "The partner's own order id (assumed parameter)" },
+    { name: 'order_status', type: 'string', description: 'Only orders in this status (assumed parameter)' },
+    byId('branch'),
+  ]),
 } as const satisfies Record<string, ResourceSpec>;
 
 export type TGateResourceName = keyof typeof TGATE_RESOURCES;

@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import { AxiosResponse } from 'axios';
 import { startSandbox, Sandbox, IntegrationScope } from '../../../lib/sandbox';
-import { CLIENT, bearer, http } from './support';
-
-function pageHeaders(res: AxiosResponse): Record<string, unknown> {
-  return {
-    'current-page': res.headers['current-page'],
-    'page-items': res.headers['page-items'],
-    'total-count': res.headers['total-count'],
-    'total-pages': res.headers['total-pages'],
-  };
-}
+import { CLIENT, bearer, http, pageHeaders } from './support';
 
 describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
   let sandbox: Sandbox;
