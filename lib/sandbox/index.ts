@@ -1,7 +1,8 @@
 /**
  * The embedded T-Gate sandbox: an OAuth2 authorization server (the company portal's grant page and the
  * token endpoint) plus the partner API, on loopback, following T-Gate's documented behaviour, with fault
- * injection for tests. See server.ts for the routes.
+ * injection for tests, serving a seeded catalog from an indexed in-memory store. See server.ts for the
+ * routes, store.ts for the integration-scope rules, seed.ts for the catalog.
  */
 export {
   SandboxClient,

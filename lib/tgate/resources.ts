@@ -7,7 +7,6 @@
  * (reference page Pagination), but publish no paths and no filter parameters: the paths and filters
  * below are assumed. Override paths through `resourcePaths()` rather than by editing callers.
  */
-import type { JSONSchemaType } from 'ajv';
 import integrationScopeSchema from '../schemas/integrationScope.out.json';
 import brandSchema from '../schemas/brand.out.json';
 import branchSchema from '../schemas/branch.out.json';
@@ -91,11 +90,6 @@ export function resourcePaths(overrides: Partial<Record<TGateResourceName, strin
     paths[name] = path;
   }
   return paths;
-}
-
-/** The record schema of a resource, typed for ajv. */
-export function recordSchema<T>(name: TGateResourceName): JSONSchemaType<T> {
-  return TGATE_RESOURCES[name].schema as unknown as JSONSchemaType<T>;
 }
 
 /** T-Gate's documented default is 20 per page; pagy's usual ceiling is 100. */
