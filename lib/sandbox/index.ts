@@ -1,7 +1,8 @@
 /**
  * The embedded T-Gate sandbox: an OAuth2 authorization server (the company portal's grant page and the
  * token endpoint) plus the partner API, on loopback, following T-Gate's documented behaviour, with fault
- * injection for tests. See server.ts for the routes.
+ * injection for tests, serving a seeded catalog from an indexed in-memory store. See server.ts for the
+ * routes, store.ts for the integration-scope rules, seed.ts for the catalog.
  */
 export {
   SandboxClient,
@@ -23,6 +24,9 @@ export {
   TOKEN_PATH,
   API_PREFIX,
   FAULTS_CONTROL_PATH,
+  CONTROL_PREFIX,
 } from './server';
-export { defaultIntegrationScopes, UNAUTHORIZED_MESSAGE, DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from './partnerApi';
+export { UNAUTHORIZED_MESSAGE, DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from './partnerApi';
+export { defaultIntegrationScopes, seedCatalog, DEFAULT_ITEM_COUNT, SeedOptions, SeedSummary } from './seed';
+export { CatalogStore, StoreError, RecordMeta, Change, ListQuery, ListResult, CHANGE_LOG_LIMIT } from './store';
 export { encodeBasicClientAuth } from './clientAuth';

@@ -16,6 +16,7 @@ import { InMemoryModel, SANDBOX_COMPANY_USER, SUPPORTED_GRANTS, SavedToken } fro
 import { ClientCredentials, encodeForOAuth2Server, parseBasicClientAuth } from './clientAuth';
 import { flatHeaders, mediaType, queryObject } from './httpUtil';
 import { IssuedTokens } from './types';
+import { Answer } from './router';
 
 const { Request, Response, OAuthError, InvalidClientError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } = OAuth2Server;
 
@@ -23,17 +24,6 @@ export interface OAuthLifetimes {
   accessTokenLifetimeSeconds: number;
   authorizationCodeLifetimeSeconds: number;
   refreshTokenLifetimeSeconds: number;
-}
-
-/** What the HTTP layer should answer. */
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  /** JSON body; undefined for an empty body (redirects). */
-  body?: unknown;
-  /** For the token request record. */
-  grantType?: string;
-  error?: string;
 }
 
 export interface TokenResponseBody extends IssuedTokens {

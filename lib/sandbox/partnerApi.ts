@@ -1,45 +1,24 @@
 /**
- * The T-Gate partner API, as far as the sandbox plays it (first cut: integration scopes only).
- *
- * T-Gate's list APIs paginate with `page` and `items` (default 20) query parameters and report with the
- * pagy gem's response headers: current-page, page-items, total-count, total-pages. Bodies are bare JSON
- * arrays; errors are {"message": "..."}.
+ * What every partner API list shares (T-Gate reference: Pagination, Errors): `page` and `items` (default 20)
+ * query parameters, the pagy gem's response headers (current-page, page-items, total-count, total-pages),
+ * and {"message": "..."} error bodies.
  */
-import { IntegrationScope } from './types';
 
 export const DEFAULT_PAGE_ITEMS = 20;
+/** pagy's usual ceiling; T-Gate does not publish one (assumed). A larger `items` answers 400. */
 export const MAX_PAGE_ITEMS = 100;
 
 /** T-Gate's documented wording for 401 answers. */
 export const UNAUTHORIZED_MESSAGE = 'Invalid or expired access token';
 
-/** 45 scopes: 3 brands x 5 branches each x 3 menus per brand, ids 1..45 in that order. */
-export function defaultIntegrationScopes(): IntegrationScope[] {
-  const scopes: IntegrationScope[] = [];
-  for (let brand = 0; brand < 3; brand++) {
-    for (let branch = 0; branch < 5; branch++) {
-      for (let menu = 0; menu < 3; menu++) {
-        scopes.push({
-          id: scopes.length + 1,
-          brand_id: 101 + brand,
-          branch_id: 201 + brand * 5 + branch,
-          menu_id: 301 + brand * 3 + menu,
-        });
-      }
-    }
-  }
-  return scopes;
+export interface PageParams {
+  page: number;
+  items: number;
 }
 
-export interface ListAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-type IntParam = { ok: true; value: number } | { ok: false; message: string };
-
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): IntParam {
+function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): Parsed<number> {
   const raw = params.get(name);
   if (raw === null) return { ok: true, value: fallback };
   const range = max === Infinity ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
@@ -49,22 +28,20 @@ function intParam(params: URLSearchParams, name: string, fallback: number, min: 
   return { ok: true, value };
 }
 
-/** One page of a list, with pagy's headers. A page past the last one is an empty array. */
-export function paginate<T>(all: readonly T[], params: URLSearchParams): ListAnswer {
+export function pageParams(params: URLSearchParams): Parsed<PageParams> {
   const items = intParam(params, 'items', DEFAULT_PAGE_ITEMS, 1, MAX_PAGE_ITEMS);
-  if (!items.ok) return { status: 400, headers: {}, body: { message: items.message } };
+  if (!items.ok) return items;
   const page = intParam(params, 'page', 1, 1, Infinity);
-  if (!page.ok) return { status: 400, headers: {}, body: { message: page.message } };
-  const totalPages = Math.max(1, Math.ceil(all.length / items.value)); // pagy: at least one page
-  const start = (page.value - 1) * items.value;
+  if (!page.ok) return page;
+  return { ok: true, value: { page: page.value, items: items.value } };
+}
+
+/** pagy's headers. A page past the last one still reports them (its body is []). */
+export function pageHeaders({ page, items }: PageParams, totalCount: number): Record<string, string> {
   return {
-    status: 200,
-    headers: {
-      'current-page': String(page.value),
-      'page-items': String(items.value),
-      'total-count': String(all.length),
-      'total-pages': String(totalPages),
-    },
-    body: all.slice(start, start + items.value),
+    'current-page': String(page),
+    'page-items': String(items),
+    'total-count': String(totalCount),
+    'total-pages': String(Math.max(1, Math.ceil(totalCount / items))), // pagy: at least one page
   };
 }

@@ -2,31 +2,38 @@
  * The embedded T-Gate sandbox: an HTTP server on loopback that plays T-Gate's company portal grant page,
  * token endpoint and partner API, with fault injection. It logs nothing.
  *
- * Routes:
- *   GET    /oauth?client_id&redirect_uri[&state]     grant page: auto-approves, 302 to redirect_uri?code[&state]
- *   POST   /oauth/token                               grant_type authorization_code | refresh_token, HTTP Basic client auth
- *   GET    /partner/v1/integration_scopes?page&items  Bearer token; bare array + current-page/page-items/total-count/total-pages
- *   GET|POST|DELETE /__sandbox/faults                 list / add (JSON FaultSpec or array; path as a string,
- *                                                     times may be "Infinity") / clear faults; never faulted nor recorded
- *   anything else                                     404 {"message":"Not found: <METHOD> <path>"}
+ * A small service around one route table and one in-memory store:
+ *   routes/oauth.ts    GET /oauth (grant page), POST /oauth/token
+ *   routes/catalog.ts  GET /partner/v1/{resource}[/{id}] for every resource of lib/tgate/resources.ts (Bearer)
+ *   routes/control.ts  /__sandbox/... faults, seed, records, changes (never faulted nor recorded)
+ *   store.ts, seed.ts  the records, their scope rules and indexes; the deterministic catalog
+ * Every other route shares one bearer check (routes marked auth: 'bearer') and one fault injector.
+ * Anything else: 404 {"message":"Not found: <METHOD> <path>"}.
  */
 import http, { IncomingMessage, ServerResponse, STATUS_CODES } from 'http';
 import net, { AddressInfo } from 'net';
-import { FaultList, FaultSpecError } from './faults';
+import { TGateResourceName, resourcePaths } from '../tgate/resources';
+import { TGateRecords } from '../tgate/records';
+import { FaultList } from './faults';
 import { InMemoryModel } from './model';
-import { Answer, SandboxOAuth, parseTokenBody } from './oauth';
-import { UNAUTHORIZED_MESSAGE, defaultIntegrationScopes, paginate } from './partnerApi';
-import { BodyTooLargeError, mediaType, readBody, sendEmpty, sendJson } from './httpUtil';
+import { SandboxOAuth, parseTokenBody } from './oauth';
+import { UNAUTHORIZED_MESSAGE } from './partnerApi';
+import { BodyTooLargeError, readBody, sendEmpty, sendJson } from './httpUtil';
+import { RequestLog } from './requestLog';
+import { Answer, RouteTable, message } from './router';
+import { catalogRoutes } from './routes/catalog';
+import { controlRoutes } from './routes/control';
+import { oauthRoutes } from './routes/oauth';
+import { SeedOptions, seedCatalog } from './seed';
+import { CatalogStore } from './store';
 import { FaultSpec, IntegrationScope, RequestRecord, Sandbox, SandboxClient, SandboxOptions, TokenRequestRecord } from './types';
+import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, FAULTS_CONTROL_PATH, TOKEN_PATH } from './urls';
+
+export { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, FAULTS_CONTROL_PATH, TOKEN_PATH };
 
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 2 * 60 * 60;
 export const DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS = 10 * 60;
 export const DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
-
-export const AUTHORIZE_PATH = '/oauth';
-export const TOKEN_PATH = '/oauth/token';
-export const API_PREFIX = '/partner/v1';
-export const FAULTS_CONTROL_PATH = '/__sandbox/faults';
 
 const loopbackV6 = new net.BlockList();
 loopbackV6.addAddress('::1', 'ipv6');
@@ -60,7 +67,7 @@ function checkScopes(scopes: IntegrationScope[]): IntegrationScope[] {
   });
 }
 
-/** What a handler answers; `record` fills in the request records before the answer is written. */
+/** One request in flight; `record` and `tokenRecord` are filled in when the answer is written. */
 interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
@@ -79,8 +86,10 @@ function answer(x: Exchange, a: Answer): void {
   else sendJson(x.res, a.status, a.body, a.headers);
 }
 
-function message(status: number, text: string, headers: Record<string, string> = {}): Answer {
-  return { status, headers, body: { message: text } };
+function faultAnswer(fault: FaultSpec & { status: number }): Answer {
+  const body = fault.body !== undefined ? fault.body : { message: STATUS_CODES[fault.status] ?? `Status ${fault.status}` };
+  const error = body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : undefined;
+  return { status: fault.status, headers: { ...(fault.headers ?? {}) }, body, error };
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -97,14 +106,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     authorizationCodeLifetimeSeconds: positiveSeconds('authorizationCodeLifetimeSeconds', options.authorizationCodeLifetimeSeconds, DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS),
     refreshTokenLifetimeSeconds: positiveSeconds('refreshTokenLifetimeSeconds', options.refreshTokenLifetimeSeconds, DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS),
   };
-  const scopes = options.integrationScopes ? checkScopes(options.integrationScopes) : defaultIntegrationScopes();
+  const paths = resourcePaths(options.resourcePaths);
+  const store = new CatalogStore();
+  const seed = (seedOptions: SeedOptions = {}) => seedCatalog(store, {
+    ...seedOptions,
+    ...(seedOptions.integrationScopes ? { integrationScopes: checkScopes(seedOptions.integrationScopes) } : {}),
+  });
+  seed({ items: options.catalogItems, integrationScopes: options.integrationScopes });
 
   const model = new InMemoryModel(lifetimes.accessTokenLifetimeSeconds);
   for (const client of options.clients ?? []) model.addClient(client);
   const oauth = new SandboxOAuth(model, lifetimes);
   const faults = new FaultList();
   const tokenRequests: TokenRequestRecord[] = [];
-  const requests: RequestRecord[] = [];
+  const requestLog = new RequestLog(options.requestLogLimit);
+  const served = new RouteTable([...oauthRoutes(oauth), ...catalogRoutes(store, API_PREFIX, paths)]);
+  const controls = new RouteTable(controlRoutes(faults, store, seed));
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
 
@@ -118,63 +135,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   }
 
-  async function handleControl(x: Exchange, method: string): Promise<void> {
-    if (method === 'DELETE') {
-      faults.clear();
-      return answer(x, { status: 200, headers: {}, body: { message: 'faults cleared', pending: 0 } });
-    }
-    if (method === 'GET') {
-      return answer(x, { status: 200, headers: {}, body: { faults: faults.describe() } });
-    }
-    if (method !== 'POST') {
-      return answer(x, message(405, `Method not allowed: ${method} ${FAULTS_CONTROL_PATH}`, { allow: 'GET, POST, DELETE' }));
-    }
-    const raw = await readBody(x.req);
-    if (mediaType(x.req.headers['content-type']) !== 'application/json') {
-      return answer(x, message(415, 'Send the fault as application/json'));
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      return answer(x, message(400, 'Invalid JSON body'));
-    }
-    const specs = Array.isArray(parsed) ? parsed : [parsed];
-    // Validate all before adding any.
-    const checked: FaultSpec[] = [];
-    try {
-      for (const spec of specs) {
-        if (spec && typeof spec === 'object' && 'path' in spec && typeof (spec as { path: unknown }).path !== 'string') {
-          throw new FaultSpecError('fault path must be a string over HTTP');
-        }
-        checked.push(spec as FaultSpec);
-      }
-      const trial = new FaultList();
-      for (const spec of checked) trial.add(spec);
-    } catch (err) {
-      if (err instanceof FaultSpecError) return answer(x, message(400, `Invalid fault: ${err.message}`));
-      throw err;
-    }
-    for (const spec of checked) faults.add(spec);
-    return answer(x, { status: 201, headers: {}, body: { message: 'fault added', pending: faults.size } });
-  }
-
-  async function route(x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
-    const path = url.pathname;
-    if (method === 'GET' && path === AUTHORIZE_PATH) {
-      return answer(x, await oauth.authorize(x.req, url.searchParams));
-    }
-    if (method === 'POST' && path === TOKEN_PATH) {
-      return answer(x, await oauth.token(x.req, rawBody));
-    }
-    if (method === 'GET' && path === `${API_PREFIX}/integration_scopes`) {
+  async function dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
+    const found = table.match(method, url.pathname);
+    if (!found) return answer(x, message(404, `Not found: ${method} ${url.pathname}`));
+    const { route, params } = found;
+    if (route.auth === 'bearer') {
       const auth = await oauth.authenticate(x.req, url.searchParams);
-      if (!auth.ok) {
-        return answer(x, message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers));
-      }
-      return answer(x, paginate(scopes, url.searchParams));
+      if (!auth.ok) return answer(x, message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers));
     }
-    return answer(x, message(404, `Not found: ${method} ${path}`));
+    return answer(x, await route.handle({ req: x.req, method, url, params, rawBody }));
   }
 
   function failed(x: Exchange, err: unknown): void {
@@ -196,23 +165,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return answer({ req, res }, message(400, 'Invalid request target'));
     }
     const path = url.pathname;
-    if (path === FAULTS_CONTROL_PATH) {
-      // Control routes are neither recorded nor faulted.
+    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
       const x: Exchange = { req, res };
-      return handleControl(x, method).catch((err: unknown) => failed(x, err));
+      return readBody(req).then((rawBody) => dispatch(controls, x, method, url, rawBody)).catch((err: unknown) => failed(x, err));
     }
     const x: Exchange = { req, res, record: { at, method, path, query: url.search.slice(1), status: 0 } };
-    requests.push(x.record!);
+    requestLog.add(x.record!);
     if (method === 'POST' && path === TOKEN_PATH) {
       x.tokenRecord = { at, method, path, rawBody: '', status: 0 };
       if (req.headers.authorization !== undefined) x.tokenRecord.authorization = req.headers.authorization;
       if (req.headers['content-type'] !== undefined) x.tokenRecord.contentType = req.headers['content-type'];
       tokenRequests.push(x.tokenRecord);
     }
-    return handleRecorded(x, method, url).catch((err: unknown) => failed(x, err));
+    return handleServed(x, method, url).catch((err: unknown) => failed(x, err));
   }
 
-  async function handleRecorded(x: Exchange, method: string, url: URL): Promise<void> {
+  async function handleServed(x: Exchange, method: string, url: URL): Promise<void> {
     const { req } = x;
     const rawBody = await readBody(req);
     if (x.tokenRecord) {
@@ -231,13 +199,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         req.socket.destroy();
         return;
       }
-      if (fault.status !== undefined) {
-        const body = fault.body !== undefined ? fault.body : { message: STATUS_CODES[fault.status] ?? `Status ${fault.status}` };
-        const error = body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : undefined;
-        return answer(x, { status: fault.status, headers: { ...(fault.headers ?? {}) }, body, error });
-      }
+      if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
     }
-    return route(x, method, url, rawBody);
+    return dispatch(served, x, method, url, rawBody);
   }
 
   const server = http.createServer((req, res) => {
@@ -263,8 +227,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     authorizeUrl: `${base}${AUTHORIZE_PATH}`,
     tokenUrl: `${base}${TOKEN_PATH}`,
     apiBaseUrl: `${base}${API_PREFIX}`,
+    resourcePaths: paths,
     tokenRequests,
-    requests,
+    get requests(): RequestRecord[] {
+      return requestLog.last();
+    },
+    get requestCount(): number {
+      return requestLog.count;
+    },
+    store,
+    get changeCount(): number {
+      return store.changeCount;
+    },
+    seedCatalog: seed,
+    createRecord<R extends TGateResourceName>(resource: R, record: Partial<TGateRecords[R]>): TGateRecords[R] {
+      return store.create(resource, record);
+    },
+    updateRecord<R extends TGateResourceName>(resource: R, id: number, patch: Partial<TGateRecords[R]>): TGateRecords[R] {
+      return store.update(resource, id, patch);
+    },
+    deleteRecord(resource: TGateResourceName, id: number): void {
+      store.delete(resource, id);
+    },
+    getRecord<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined {
+      return store.peek(resource, id);
+    },
     injectFault(spec: FaultSpec): void {
       faults.add(spec);
     },

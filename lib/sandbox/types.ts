@@ -9,12 +9,12 @@ export interface SandboxClient {
   redirectUris: string[];
 }
 
-export interface IntegrationScope {
-  id: number;
-  brand_id: number;
-  branch_id: number;
-  menu_id: number;
-}
+import type { IntegrationScope, TGateRecords } from '../tgate/records';
+import type { TGateResourceName } from '../tgate/resources';
+import type { SeedOptions, SeedSummary } from './seed';
+import type { CatalogStore } from './store';
+
+export type { IntegrationScope };
 
 export interface SandboxOptions {
   /** Default 0 (an ephemeral port). */
@@ -29,8 +29,14 @@ export interface SandboxOptions {
   authorizationCodeLifetimeSeconds?: number;
   /** Default 10 years (T-Gate: "long-lived"). */
   refreshTokenLifetimeSeconds?: number;
-  /** Default: a generated set of 45 scopes (3 brands x 5 branches x 3 menus). */
+  /** Default: a generated set of 45 scopes (3 brands x 5 branches x 3 menus), matching the seeded catalog. */
   integrationScopes?: IntegrationScope[];
+  /** Items in the seeded catalog (default DEFAULT_ITEM_COUNT, 242). */
+  catalogItems?: number;
+  /** Resource paths under /partner/v1 that differ from lib/tgate/resources.ts. */
+  resourcePaths?: Partial<Record<TGateResourceName, string>>;
+  /** How many of the latest requests `requests` keeps (default 10,000); `requestCount` counts them all. */
+  requestLogLimit?: number;
 }
 
 /** One per POST to the token endpoint, in arrival order. */
@@ -96,9 +102,26 @@ export interface Sandbox {
   tokenUrl: string;
   /** `${url}/partner/v1` */
   apiBaseUrl: string;
+  /** The resource paths served under apiBaseUrl. */
+  resourcePaths: Record<TGateResourceName, string>;
   tokenRequests: TokenRequestRecord[];
-  /** Every request (token, grant page and API; not the /__sandbox control routes), in arrival order. */
-  requests: RequestRecord[];
+  /** The latest requests (token, grant page and API; not the /__sandbox control routes), in arrival order (a copy). */
+  readonly requests: RequestRecord[];
+  /** Every request served since start, including those `requests` no longer holds. */
+  readonly requestCount: number;
+  /** The records behind the partner API (lists, scope rules, indexes, change log). */
+  store: CatalogStore;
+  /** Creates, updates and deletes so far: a cursor for polling (see store.changesSince). */
+  readonly changeCount: number;
+  /** Replace the catalog with the deterministic one, with `items` items (orders are emptied). */
+  seedCatalog(options?: SeedOptions): SeedSummary;
+  /** Create a record (validated against its schema; id optional). */
+  createRecord<R extends TGateResourceName>(resource: R, record: Partial<TGateRecords[R]>): TGateRecords[R];
+  /** Merge top-level fields into a record. */
+  updateRecord<R extends TGateResourceName>(resource: R, id: number, patch: Partial<TGateRecords[R]>): TGateRecords[R];
+  deleteRecord(resource: TGateResourceName, id: number): void;
+  /** A record whether in scope or not (a copy), or undefined. */
+  getRecord<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   addClient(client: SandboxClient): void;

@@ -4,3 +4,4 @@ export * from './environments';
 export * from './grantFlow';
 export * from './paging';
 export * from './resources';
+export * from './records';

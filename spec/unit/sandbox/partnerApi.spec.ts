@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import { AxiosResponse } from 'axios';
 import { startSandbox, Sandbox, IntegrationScope } from '../../../lib/sandbox';
-import { CLIENT, bearer, http } from './support';
-
-function pageHeaders(res: AxiosResponse): Record<string, unknown> {
-  return {
-    'current-page': res.headers['current-page'],
-    'page-items': res.headers['page-items'],
-    'total-count': res.headers['total-count'],
-    'total-pages': res.headers['total-pages'],
-  };
-}
+import { CLIENT, bearer, http, pageHeaders } from './support';
 
 describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
   let sandbox: Sandbox;
@@ -115,9 +106,9 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
   });
 
   it('answers 404 with a message for anything else', async () => {
-    const orders = await http.get(`${sandbox.apiBaseUrl}/orders`, bearer(token));
-    expect(orders.status).to.equal(404);
-    expect(orders.data).to.deep.equal({ message: 'Not found: GET /partner/v1/orders' });
+    const payments = await http.get(`${sandbox.apiBaseUrl}/payments`, bearer(token));
+    expect(payments.status).to.equal(404);
+    expect(payments.data).to.deep.equal({ message: 'Not found: GET /partner/v1/payments' });
     const post = await http.post(`${sandbox.apiBaseUrl}/integration_scopes`, {}, bearer(token));
     expect(post.data).to.deep.equal({ message: 'Not found: POST /partner/v1/integration_scopes' });
     const getToken = await http.get(sandbox.tokenUrl);

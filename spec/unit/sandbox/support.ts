@@ -35,3 +35,15 @@ export function postToken(tokenUrl: string, body: string, authorization?: string
   if (authorization !== undefined) headers.Authorization = authorization;
   return http.post(tokenUrl, body, { headers, transformRequest: [(data: unknown) => data] });
 }
+
+/** The four pagy headers T-Gate's list APIs answer. */
+export function pageHeaders(res: AxiosResponse): Record<string, unknown> {
+  return {
+    'current-page': res.headers['current-page'],
+    'page-items': res.headers['page-items'],
+    'total-count': res.headers['total-count'],
+    'total-pages': res.headers['total-pages'],
+  };
+}
+
+export const ids = (records: Array<{ id: number }>): number[] => records.map((r) => r.id);
