@@ -1,4 +1,4 @@
-import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, RetryPolicy } from '../http';
+import { HttpClient, HttpError, HttpMethod, HttpResponse, KnownSecrets, Logger, RetryPolicy } from '../http';
 import { plainIdProblem } from '../http/pathSegment';
 import { PlatformApiError, PlatformInputError } from './errors';
 import {
@@ -140,7 +140,7 @@ export class TenantOAuthClients {
   private readonly http: HttpClient;
   private readonly authorization: string;
   /** Every secret this client has sent or received, removed from any message it builds. */
-  private readonly secrets = new Set<string>();
+  private readonly secrets = new KnownSecrets();
 
   constructor(options: TenantOAuthClientsOptions) {
     this.apiUrl = normalizeApiUrl(options.apiUrl ?? DEFAULT_API_URL);
@@ -150,8 +150,7 @@ export class TenantOAuthClients {
     const apiKey = requireText('apiKey', options.apiKey, 'the API key');
     const token = Buffer.from(`${username}:${apiKey}`, 'utf8').toString('base64');
     this.authorization = `Basic ${token}`;
-    this.remember(apiKey);
-    this.remember(token);
+    this.secrets.add(apiKey).addAuthorization(this.authorization);
     this.http = options.httpClient ?? new HttpClient({
       service: PLATFORM_SERVICE,
       timeoutMs: options.timeoutMs,
@@ -160,6 +159,7 @@ export class TenantOAuthClients {
       sleep: options.sleep,
       random: options.random,
       userAgent: options.userAgent ?? 'tgate-oauth-clients',
+      secrets: this.secrets,
     });
   }
 
@@ -210,7 +210,7 @@ export class TenantOAuthClients {
       clientSecret: requireText('clientSecret', input.clientSecret, 'the OAuth client secret'),
       componentId: requireId('componentId', input.componentId, 'the component id'),
     });
-    this.remember(input.clientSecret);
+    this.secrets.add(input.clientSecret);
     const url = this.collectionUrl();
     const doc = await this.call<JsonApiDocument<unknown>>('POST', url, { data: body, idempotent: false });
     return this.toClient(doc?.data, 'POST', this.pathOf(url));
@@ -227,7 +227,7 @@ export class TenantOAuthClients {
       if (k === 'componentId') requireId(k, change[k], 'the component id');
       else requireText(k, change[k], k === 'clientSecret' ? 'the OAuth client secret' : 'the OAuth client id (client_id)');
     }
-    if (change.clientSecret !== undefined) this.remember(change.clientSecret);
+    this.secrets.add(change.clientSecret);
     const current = await this.get(id);
     const componentId = change.componentId ?? current.componentId;
     if (componentId === undefined) {
@@ -271,15 +271,9 @@ export class TenantOAuthClients {
     return new URL(url).pathname;
   }
 
-  private remember(secret: string | undefined): void {
-    if (typeof secret === 'string' && secret.length >= 4) this.secrets.add(secret);
-  }
-
-  /** Removes every known secret from a text. */
+  /** Removes every known secret from a text (the same mechanism as every other HTTP error here). */
   private scrub(text: string): string {
-    let out = text;
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
-    return out;
+    return this.secrets.scrub(text);
   }
 
   private async call<T>(method: HttpMethod, url: string, extra: { params?: Record<string, string | number>; data?: unknown; idempotent?: boolean } = {}): Promise<T> {
@@ -344,7 +338,7 @@ export class TenantOAuthClients {
     const attributes = (r.attributes && typeof r.attributes === 'object' ? r.attributes : {}) as Record<string, unknown>;
     const clientId = typeof attributes.client_id === 'string' ? attributes.client_id : '';
     const clientSecret = typeof attributes.client_secret === 'string' ? attributes.client_secret : '';
-    this.remember(clientSecret);
+    this.secrets.add(clientSecret);
     const rel = (r.relationships && typeof r.relationships === 'object' ? r.relationships : {}) as Record<string, unknown>;
     const component = (rel.component && typeof rel.component === 'object' ? rel.component : {}) as Record<string, unknown>;
     const componentData = (component.data && typeof component.data === 'object' ? component.data : {}) as Record<string, unknown>;
