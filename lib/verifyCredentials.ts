@@ -1,5 +1,5 @@
-import { AuthError } from './auth';
-import { Cfg, connectForVerification, SailorContext, TGateApiError } from './tgate';
+import { ComponentError } from './errors';
+import { Cfg, connectForVerification, isTGateApiError, SailorContext } from './tgate';
 
 /**
  * Proves the credential works: one cheap authenticated call (the first integration scope). The access
@@ -21,12 +21,12 @@ async function verifyCredentials(this: SailorContext, cfg: Cfg): Promise<{ verif
 }
 
 function explain(err: unknown): string {
-  if (err instanceof AuthError) return err.message;
-  if (err instanceof TGateApiError) {
+  if (isTGateApiError(err)) {
     return err.status === 404
       ? `${err.message}. Check the credential's environment (Production or Sandbox) and TGATE_API_BASE_URL`
       : err.message;
   }
+  if (err instanceof ComponentError) return err.message;
   const text = err instanceof Error ? err.message : String(err);
   return `Could not verify the T-Gate credential: ${text}`;
 }

@@ -1,26 +1,35 @@
-/**
- * What went wrong with a credential, sorted by what the user has to do about it. Messages never
- * carry a token, a secret or an Authorization header.
- */
-export type AuthErrorKind = 'reconnect' | 'misconfigured' | 'transient';
+import { OAuthClientMisconfiguredError, ReconnectRequiredError, TransientError } from '../errors';
 
-export class AuthError extends Error {
-  readonly kind: AuthErrorKind;
-  /** OAuth error code from the token endpoint (invalid_grant, invalid_client, ...), when there was one. */
+export { OAuthClientMisconfiguredError, ReconnectRequiredError };
+
+/** A token request that failed for a reason worth retrying later (the endpoint down, overloaded, odd). */
+export class TokenRequestFailedError extends TransientError {
   readonly oauthError?: string;
   readonly status?: number;
 
-  constructor(kind: AuthErrorKind, message: string, extra: { oauthError?: string; status?: number } = {}) {
-    super(message);
-    this.name = kind === 'reconnect' ? 'ReconnectRequiredError' : kind === 'misconfigured' ? 'OAuthClientMisconfiguredError' : 'TokenRequestFailedError';
-    this.kind = kind;
+  constructor(message: string, extra: { oauthError?: string; status?: number; cause?: unknown } = {}) {
+    super(message, { cause: extra.cause });
     this.oauthError = extra.oauthError;
     this.status = extra.status;
   }
 }
 
-export const reconnectRequired = (provider: string, why: string, extra?: { oauthError?: string; status?: number }): AuthError =>
-  new AuthError('reconnect', `${provider} credential must be reconnected: ${why}. Open the credential and authenticate again.`, extra);
+/** What the auth layer throws, sorted by what the user has to do about it. */
+export type AuthError = ReconnectRequiredError | OAuthClientMisconfiguredError | TokenRequestFailedError;
 
-export const clientMisconfigured = (provider: string, why: string, extra?: { oauthError?: string; status?: number }): AuthError =>
-  new AuthError('misconfigured', `${provider} OAuth client is misconfigured: ${why}`, extra);
+export function isAuthError(err: unknown): err is AuthError {
+  return err instanceof ReconnectRequiredError || err instanceof OAuthClientMisconfiguredError || err instanceof TokenRequestFailedError;
+}
+
+/** The token endpoint refused a grant (a used, revoked or expired code or refresh token). */
+export function isInvalidGrant(err: unknown): err is ReconnectRequiredError {
+  return err instanceof ReconnectRequiredError && err.oauthError === 'invalid_grant';
+}
+
+type Extra = { oauthError?: string; status?: number; cause?: unknown };
+
+export const reconnectRequired = (provider: string, why: string, extra?: Extra): ReconnectRequiredError =>
+  new ReconnectRequiredError(`${provider} credential must be reconnected: ${why}. Open the credential and authenticate again.`, extra);
+
+export const clientMisconfigured = (provider: string, why: string, extra?: Extra): OAuthClientMisconfiguredError =>
+  new OAuthClientMisconfiguredError(`${provider} OAuth client is misconfigured: ${why}`, extra);

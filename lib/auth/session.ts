@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { HttpClient, KnownSecrets, Logger, sleep as realSleep } from '../http';
-import { AuthError, reconnectRequired } from './errors';
+import { isInvalidGrant, reconnectRequired, ReconnectRequiredError } from './errors';
 import { DEFAULT_EXPIRY_SKEW_MS, mergeTokenResponse, needsRefresh, OAuthKeys } from './keys';
 import { ProviderProfile } from './profiles';
 import { ClientCredentials, Grant, requestToken } from './tokenEndpoint';
@@ -155,7 +155,7 @@ export class TokenSession {
     try {
       return await this.requestAndKeep(latest, grant);
     } catch (err) {
-      if (err instanceof AuthError && err.oauthError === 'invalid_grant' && grant.type === 'refresh_token') {
+      if (isInvalidGrant(err) && grant.type === 'refresh_token') {
         this.memory.markRefreshTokenDead(this.credentialId, grant.refreshToken);
         return this.recoverFromStoredKeys(grant.refreshToken, err);
       }
@@ -232,7 +232,7 @@ export class TokenSession {
    * over a bounded window until it holds a refresh token other than the refused ones; use those tokens
    * (refreshing them if needed). Only when the window passes does the user have to reconnect.
    */
-  private async recoverFromStoredKeys(refusedRefreshToken: string, original: AuthError,
+  private async recoverFromStoredKeys(refusedRefreshToken: string, original: ReconnectRequiredError,
     windowMs = this.options.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS): Promise<OAuthKeys> {
     if (!this.options.persistence.load) throw original;
     // Counted in time slept, not by the clock: bounded even where tests freeze Date.
@@ -250,7 +250,7 @@ export class TokenSession {
         try {
           return await this.requestAndKeep(stored, { type: 'refresh_token', refreshToken: stored.refresh_token });
         } catch (err) {
-          if (!(err instanceof AuthError && err.oauthError === 'invalid_grant')) throw err;
+          if (!isInvalidGrant(err)) throw err;
           // A third process won this round too: wait for its tokens in turn.
           this.memory.markRefreshTokenDead(this.credentialId, stored.refresh_token);
           refused = stored.refresh_token;

@@ -1,5 +1,5 @@
 import { HttpClient, HttpError } from '../http';
-import { AuthError, clientMisconfigured, reconnectRequired } from './errors';
+import { clientMisconfigured, reconnectRequired, TokenRequestFailedError } from './errors';
 import { OAuthKeys } from './keys';
 import { GrantType, ProviderProfile } from './profiles';
 
@@ -82,7 +82,7 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
     throw classifyTokenError(err, req);
   }
   if (!data || typeof data !== 'object' || typeof (data as OAuthKeys).access_token !== 'string') {
-    throw new AuthError('transient', `the ${provider} token endpoint answered without an access token (is the token URL right?)`);
+    throw new TokenRequestFailedError(`the ${provider} token endpoint answered without an access token (is the token URL right?)`);
   }
   return data as OAuthKeys;
 }
@@ -93,7 +93,7 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
   const body = (err.data ?? {}) as { error?: unknown; error_description?: unknown };
   const oauthError = typeof body.error === 'string' ? body.error : undefined;
   const description = typeof body.error_description === 'string' ? ` (${body.error_description.slice(0, 200)})` : '';
-  const extra = { oauthError, status: err.status };
+  const extra = { oauthError, status: err.status, cause: err };
   const grant = GRANT_NAMES[req.grant.type];
   if (oauthError === 'invalid_grant') {
     return req.grant.type === 'authorization_code'
@@ -106,5 +106,5 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
   if (oauthError === 'unauthorized_client' || oauthError === 'unsupported_grant_type' || oauthError === 'invalid_scope') {
     return clientMisconfigured(provider, `the token endpoint refused the ${grant} request (${oauthError}${description})`, extra);
   }
-  return new AuthError('transient', `could not get a ${provider} access token with the ${grant}: ${err.message}`, extra);
+  return new TokenRequestFailedError(`could not get a ${provider} access token with the ${grant}: ${err.message}`, { ...extra, cause: err });
 }

@@ -1,5 +1,6 @@
 import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, safeUrl } from '../http';
 import { TokenSession } from '../auth';
+import { tgateError, TGateRefusedError } from './errors';
 import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, TGatePagingError } from './paging';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
@@ -17,29 +18,6 @@ export interface TGateRequest {
   params?: Record<string, string | number | boolean | undefined>;
   data?: unknown;
 }
-
-/** A T-Gate API error: names the status, method and path (never the query) and T-Gate's message. */
-export class TGateApiError extends Error {
-  readonly status?: number;
-  readonly method: string;
-  readonly path: string;
-  readonly detail?: string;
-
-  constructor(cause: HttpError, hint?: string) {
-    super(hint ? `${cause.message}. ${hint}` : cause.message);
-    this.name = 'TGateApiError';
-    this.status = cause.status;
-    this.method = cause.method;
-    this.path = cause.path;
-    this.detail = cause.detail;
-  }
-}
-
-const HINTS: Record<number, string> = {
-  401: 'T-Gate rejected the access token even after a refresh: reconnect the credential',
-  403: 'T-Gate refused the action: check that the company granted this application the integration scopes it needs',
-  404: 'T-Gate has no such record, or it is outside the integration scopes the company granted',
-};
 
 /** Refresh-and-replay rounds after a 401 when the rejected tokens came from another container. */
 const MAX_REFRESHES_AFTER_401 = 3;
@@ -88,7 +66,7 @@ export class TGateClient {
     let target = location;
     try { target = location && new URL(location, this.options.apiBaseUrl).href; } catch { /* name it as sent */ }
     const where = target ? `a redirect to ${safeUrl(target)}` : 'a redirect without a Location';
-    throw new TGateApiError(
+    throw new TGateRefusedError(
       new HttpError({ service: 'T-Gate', method: req.method, path: req.path, status: res.status, attempts: 1, detail: `${where}, which the component does not follow` }),
       'Check TGATE_API_BASE_URL: it must name the partner API itself',
     );
@@ -182,5 +160,5 @@ function intHeader(value: string | undefined): number | undefined {
 
 function wrap(err: unknown): unknown {
   if (!(err instanceof HttpError) || err.service !== 'T-Gate') return err;
-  return new TGateApiError(err, err.status !== undefined ? HINTS[err.status] : undefined);
+  return tgateError(err);
 }

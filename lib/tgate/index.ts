@@ -1,4 +1,5 @@
 export * from './client';
+export * from './errors';
 export * from './connect';
 export * from './environments';
 export * from './grantFlow';

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { ComponentError } from '../errors';
 
 /** Pages one listing reads at most unless told otherwise (TGATE_MAX_PAGES / the `maxPages` option). */
 export const DEFAULT_MAX_PAGES = 1000;
@@ -7,14 +8,13 @@ export const DEFAULT_MAX_PAGES = 1000;
  * A listing stopped because T-Gate's paging cannot be trusted (headers that contradict each other or
  * the data, a page that repeats an earlier one) or because it reached the page cap.
  */
-export class TGatePagingError extends Error {
+export class TGatePagingError extends ComponentError {
   readonly path: string;
   /** The page being read when the listing stopped. */
   readonly page: number;
 
   constructor(path: string, page: number, why: string) {
     super(`T-Gate GET ${path}, page ${page}: ${why}`);
-    this.name = 'TGatePagingError';
     this.path = path;
     this.page = page;
   }

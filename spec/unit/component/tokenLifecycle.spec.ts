@@ -3,7 +3,7 @@ import { basicAuthHeader } from '../../helpers/sandboxConnect';
 import { createWorld, leakedSecrets, TWO_HOURS_MS, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import { connectForStep } from '../../../lib/tgate';
-import { AuthError, tokenMemory } from '../../../lib/auth';
+import { ReconnectRequiredError, tokenMemory } from '../../../lib/auth';
 
 const action = loadFunction('listIntegrationScopes');
 const SCOPES = 45; // the sandbox's default set
@@ -154,7 +154,7 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     const outcome = await runStep(action, { body: {} }, cfg, world.platform);
 
     expect(outcome.errors).to.have.length(1);
-    expect(outcome.errors[0]).to.be.instanceOf(AuthError).with.property('kind', 'reconnect');
+    expect(outcome.errors[0]).to.be.instanceOf(ReconnectRequiredError);
     expect(outcome.errors[0].message).to.equal('T-Gate credential must be reconnected: T-Gate rejected the access token (401) before its stored expiry '
       + 'and a refreshed token could not be saved (the step has no credential id (cfg._account)), so the refresh was not attempted, '
       + 'to keep the stored refresh token valid. Open the credential and authenticate again.');
@@ -297,7 +297,7 @@ describe('T-Gate client retries against the sandbox', function () {
     world = await createWorld();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 403, body: { message: 'Forbidden, Unauthorized action' } });
     const err = await client([]).page('integrationScopes', 3, 10).catch((e) => e);
-    expect(err.name).to.equal('TGateApiError');
+    expect(err.name).to.equal('TGateRefusedError');
     expect(err.status).to.equal(403);
     expect(err.message).to.equal('T-Gate GET /partner/v1/integration_scopes answered 403: Forbidden, Unauthorized action. T-Gate refused the action: check that the company granted this application the integration scopes it needs');
   });

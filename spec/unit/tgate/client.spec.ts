@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { TGateApiError } from '../../../lib/tgate';
+import { TGateRefusedError } from '../../../lib/tgate';
 import { rejection } from '../../helpers/rejection';
 import { clientFor, ScriptedApi, startScriptedApi } from '../../helpers/scriptedTGate';
 
@@ -18,10 +18,10 @@ describe('tgate: TGateClient', () => {
         const target = await start(() => ({ body: [{ id: 1 }] }));
         const api = await start(() => ({ status, headers: { Location: `${target.url}/login?next=%2Fsecret&token=abc` } }));
         const err = await rejection(clientFor(`${api.url}/partner/v1`).request({ method: 'GET', path: '/integration_scopes' }));
-        expect(err).to.be.instanceOf(TGateApiError);
+        expect(err).to.be.instanceOf(TGateRefusedError);
         expect(err.message).to.equal(`T-Gate GET /integration_scopes answered ${status}: a redirect to ${target.url}/login, which the component does not follow. `
           + 'Check TGATE_API_BASE_URL: it must name the partner API itself');
-        expect((err as TGateApiError).status).to.equal(status);
+        expect((err as TGateRefusedError).status).to.equal(status);
         expect(api.requests).to.have.length(1);
         expect(target.requests).to.have.length(0);
       });

@@ -1,0 +1,62 @@
+/**
+ * The component's one error taxonomy. Every error a step can end with is one of these, told apart with
+ * `instanceof`; the step scaffold (lib/step) maps each to what the platform should do:
+ *
+ * | class                          | the platform                                  |
+ * |--------------------------------|-----------------------------------------------|
+ * | TransientError (subclasses)    | rebound: the message is retried later          |
+ * | ReconnectRequiredError          | error: the user must reconnect the credential |
+ * | OAuthClientMisconfiguredError   | error: the tenant's OAuth client is wrong     |
+ * | RefusedError (subclasses)       | error: T-Gate refused what was asked          |
+ * | InvalidInputError               | error: a field of the message or step is bad  |
+ *
+ * Messages say what happened and what to do, and never carry a token, secret or API key; `cause` keeps
+ * the underlying (already scrubbed) error for logs.
+ */
+export class ComponentError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+/** Worth retrying later: the service was unreachable, overloaded or failing. */
+export class TransientError extends ComponentError {}
+
+/** The request was understood and refused; repeating it would be refused again. */
+export class RefusedError extends ComponentError {}
+
+/** A field of the incoming message or of the step's configuration is missing or malformed. */
+export class InvalidInputError extends ComponentError {
+  /** Where the problem is, e.g. `id`, `items[2].quantity`, `step field resourceType`. */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** The credential no longer works (revoked, expired, rotated away): only reconnecting it helps. */
+export class ReconnectRequiredError extends ComponentError {
+  readonly oauthError?: string;
+  readonly status?: number;
+
+  constructor(message: string, extra: { oauthError?: string; status?: number; cause?: unknown } = {}) {
+    super(message, { cause: extra.cause });
+    this.oauthError = extra.oauthError;
+    this.status = extra.status;
+  }
+}
+
+/** The tenant's OAuth client (client id or secret, allowed grants) or the component's settings are wrong. */
+export class OAuthClientMisconfiguredError extends ComponentError {
+  readonly oauthError?: string;
+  readonly status?: number;
+
+  constructor(message: string, extra: { oauthError?: string; status?: number; cause?: unknown } = {}) {
+    super(message, { cause: extra.cause });
+    this.oauthError = extra.oauthError;
+    this.status = extra.status;
+  }
+}
