@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const expiredCfg = { _account: 'bench-burst', environment: 'company-sandbox', oauth: { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() } };
     const before = sandbox.tokenRequests.length;
     const t0 = performance.now();
-    const results = await Promise.allSettled(Array.from({ length: calls }, () => connectForStep(quiet, expiredCfg).page('integrationScopes', 1, 1)));
+    const results = await Promise.allSettled(Array.from({ length: calls }, () => connectForStep(quiet, expiredCfg).page('integrationScopes', { page: 1, pageSize: 1 })));
     const burstMs = performance.now() - t0;
     const failed = results.filter((r) => r.status === 'rejected').length;
     const tokenRequests = sandbox.tokenRequests.length - before;
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const url = `${sandbox.apiBaseUrl}/integration_scopes`;
     const bare = axios.create({ httpAgent: new http.Agent({ keepAlive: true }) });
     const bareGet = () => bare.get(url, { params: { page: 1, items: 1 }, headers: { Authorization: `Bearer ${fresh.access_token}`, Accept: 'application/json' } });
-    const oursGet = () => connectForStep(quiet, validCfg).page('integrationScopes', 1, 1);
+    const oursGet = () => connectForStep(quiet, validCfg).page('integrationScopes', { page: 1, pageSize: 1 });
     const timings = { bare: [] as number[], ours: [] as number[] };
     for (let i = 0; i < 200; i += 1) { await bareGet(); await oursGet(); } // warm-up
     for (let r = 0; r < rounds; r += 1) {

@@ -10,7 +10,7 @@ import { Cfg, connectForVerification, isTGateApiError, SailorContext } from './t
 async function verifyCredentials(this: SailorContext, cfg: Cfg): Promise<{ verified: true }> {
   try {
     const tgate = connectForVerification(this, cfg);
-    await tgate.page('integrationScopes', 1, 1);
+    await tgate.page('integrationScopes', { page: 1, pageSize: 1 });
     this.logger?.info?.('T-Gate credential verified');
     return { verified: true };
   } catch (err) {

@@ -1,30 +1,43 @@
-import { JSONSchemaType } from 'ajv';
-import { messages } from 'elasticio-node';
-import { validator } from '../schemas/validate';
-import { Cfg, connectForStep, SailorContext } from '../tgate';
+import { defineStep } from '../step';
+import { recordSchema } from '../step/resources';
 
-interface StepFields {
-  emitBehavior: 'emitIndividually' | 'emitAll';
-}
+interface Fields { emitBehavior: 'emitIndividually' | 'emitAll' }
 
-const fieldsSchema: JSONSchemaType<StepFields> = {
-  type: 'object',
-  properties: { emitBehavior: { type: 'string', enum: ['emitIndividually', 'emitAll'], default: 'emitIndividually' } },
-  required: ['emitBehavior'],
-};
-const readFields = validator(fieldsSchema, 'step configuration');
-
-/** Lists the integration scopes (brand, branch and menu combinations) the company granted. */
-export async function process(this: SailorContext & { emit: NonNullable<SailorContext['emit']> }, _msg: unknown, cfg: Cfg): Promise<void> {
-  const { emitBehavior } = readFields({ emitBehavior: cfg.emitBehavior ?? 'emitIndividually' });
-  const tgate = connectForStep(this, cfg);
-  if (emitBehavior === 'emitAll') {
+/**
+ * Lists the integration scopes (brand, branch and menu combinations) the company granted. Kept under its
+ * released id and message shapes so existing flows keep working; "Lookup Objects (plural)" on integration
+ * scopes does the same with every emit behaviour.
+ */
+export const process = defineStep<Fields>({
+  fields: {
+    type: 'object',
+    properties: { emitBehavior: { type: 'string', enum: ['emitIndividually', 'emitAll'], default: 'emitIndividually' } },
+    required: ['emitBehavior'],
+  },
+  async run(step) {
+    if (step.fields.emitBehavior === 'emitIndividually') {
+      for await (const scope of step.tgate.all('integrationScopes')) await step.emitData(scope);
+      return;
+    }
     const scopes: unknown[] = [];
-    for await (const scope of tgate.all('integrationScopes')) scopes.push(scope);
-    await this.emit('data', messages.newMessageWithBody({ integrationScopes: scopes, count: scopes.length }));
-    return;
-  }
-  for await (const scope of tgate.all<Record<string, unknown>>('integrationScopes')) {
-    await this.emit('data', messages.newMessageWithBody(scope));
-  }
+    for await (const scope of step.tgate.all('integrationScopes')) scopes.push(scope);
+    await step.emitData({ integrationScopes: scopes, count: scopes.length });
+  },
+});
+
+/** The mapper's view of what the step emits, which depends on the emit behaviour. */
+export async function getMetaModel(cfg: { emitBehavior?: string }): Promise<{ in: object; out: object }> {
+  const scope = recordSchema('integrationScopes');
+  const out = cfg?.emitBehavior === 'emitAll'
+    ? {
+      type: 'object',
+      title: 'Integration scopes',
+      properties: {
+        integrationScopes: { type: 'array', title: 'Integration scopes', description: 'Every scope the company granted', items: scope },
+        count: { type: 'integer', title: 'Count', description: 'How many scopes there are' },
+      },
+      required: ['integrationScopes', 'count'],
+    }
+    : scope;
+  return { in: { type: 'object', properties: {} }, out };
 }

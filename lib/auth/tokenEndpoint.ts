@@ -103,8 +103,9 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
   if (oauthError === 'invalid_client' || (err.status === 401 && !oauthError)) {
     return clientMisconfigured(provider, `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); check the tenant's OAuth client (TGATE_CLIENT_ID / TGATE_CLIENT_SECRET)`, extra);
   }
-  if (oauthError === 'unauthorized_client' || oauthError === 'unsupported_grant_type' || oauthError === 'invalid_scope') {
-    return clientMisconfigured(provider, `the token endpoint refused the ${grant} request (${oauthError}${description})`, extra);
+  // Any other OAuth error, or a 4xx (but 429), is a refusal: sending the same request later changes nothing.
+  if (oauthError !== undefined || (err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429)) {
+    return clientMisconfigured(provider, `the token endpoint refused the ${grant} request (${oauthError ?? err.status}${description})`, extra);
   }
   return new TokenRequestFailedError(`could not get a ${provider} access token with the ${grant}: ${err.message}`, { ...extra, cause: err });
 }

@@ -17,6 +17,8 @@ type PlatformLogin = Pick<LocalPlatform, 'url' | 'username' | 'apiKey'>;
 export interface StepOutcome {
   data: Array<{ body: unknown }>;
   errors: Error[];
+  /** Reasons the step gave for a rebound (the platform redelivers the message later). */
+  rebounds: string[];
   updateKeys: Array<Record<string, unknown>>;
   /** Every line the step logged, as the sailor's logger received it. */
   logLines: string[];
@@ -45,7 +47,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
   if (previousUri === undefined) delete process.env.ELASTICIO_API_URI; else process.env.ELASTICIO_API_URI = previousUri;
 
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });
-  const outcome: StepOutcome = { data: [], errors: [], updateKeys: [], logLines: [] };
+  const outcome: StepOutcome = { data: [], errors: [], rebounds: [], updateKeys: [], logLines: [] };
   for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
     const original = exec.logger[level].bind(exec.logger);
     exec.logger[level] = (...args: unknown[]) => {
@@ -56,6 +58,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
   return new Promise((resolve) => {
     exec.on('data', async (data: { body: unknown }) => { outcome.data.push(data); });
     exec.on('error', async (err: Error) => { outcome.errors.push(err); });
+    exec.on('rebound', async (reason: unknown) => { outcome.rebounds.push(reason instanceof Error ? reason.message : String(reason)); });
     exec.on('updateKeys', async (keys: Record<string, unknown>) => {
       outcome.updateKeys.push(keys);
       try {

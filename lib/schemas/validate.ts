@@ -1,22 +1,49 @@
-import Ajv, { ErrorObject, JSONSchemaType } from 'ajv';
+import Ajv, { ErrorObject } from 'ajv';
+import { InvalidInputError } from '../errors';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false });
+// Step fields come from text boxes as strings ("100"): those are read as the numbers they spell.
+const coercingAjv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 
-function describe(errors: ErrorObject[] | null | undefined, what: string): string {
-  const parts = (errors ?? []).map((e) => {
-    const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : what;
-    if (e.keyword === 'enum') return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    if (e.keyword === 'additionalProperties') return `${what} has an unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-    return `${where} ${e.message ?? 'is invalid'}`;
-  });
-  return parts.join('; ');
+/** `/items/2/children/0/quantity` as people write it: `items[2].children[0].quantity`. */
+export function fieldPath(instancePath: string, child?: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (child !== undefined) parts.push(child);
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
 
-/** Compiles a schema once; the returned function throws an error naming every bad field. */
-export function validator<T>(schema: JSONSchemaType<T>, what: string): (value: unknown) => T {
-  const check = ajv.compile(schema);
+function describe(e: ErrorObject, what: string): { field: string; text: string } {
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'required') {
+    const field = fieldPath(e.instancePath, String(params.missingProperty));
+    return { field, text: `${field} is required` };
+  }
+  if (e.keyword === 'additionalProperties') {
+    const field = fieldPath(e.instancePath, String(params.additionalProperty));
+    return { field, text: `${field} is not a known field` };
+  }
+  const field = fieldPath(e.instancePath) || what;
+  if (e.keyword === 'enum') return { field, text: `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  if (e.keyword === 'type') return { field, text: `${field} must be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type).replace(/,/g, ' or ')}` };
+  return { field, text: `${field} ${e.message ?? 'is invalid'}` };
+}
+
+/** Every problem of a failed validation, each naming its field; the first one's field is the error's. */
+export function invalidInput(errors: ErrorObject[] | null | undefined, what: string): InvalidInputError {
+  // `if`/`then` add a summary of their own beside the real problem: leave it out.
+  const described = (errors ?? []).filter((e) => e.keyword !== 'if').map((e) => describe(e, what));
+  const unique = [...new Map(described.map((d) => [d.text, d])).values()];
+  return new InvalidInputError(unique[0]?.field ?? what, `Invalid ${what}: ${unique.map((d) => d.text).join('; ') || 'it does not match its schema'}`);
+}
+
+/**
+ * Compiles a schema once; the returned function fills defaults and throws an {@link InvalidInputError}
+ * naming every bad field (`items[2].children[0].quantity must be an integer`).
+ */
+export function validator<T>(schema: object, what: string, options: { coerce?: boolean } = {}): (value: unknown) => T {
+  const check = (options.coerce ? coercingAjv : ajv).compile(schema);
   return (value: unknown): T => {
     if (check(value)) return value as T;
-    throw new Error(`Invalid ${what}: ${describe(check.errors, what)}`);
+    throw invalidInput(check.errors, what);
   };
 }

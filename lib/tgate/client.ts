@@ -1,4 +1,5 @@
-import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, safeUrl } from '../http';
+import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, plainIdProblem, safeUrl } from '../http';
+import { InvalidInputError } from '../errors';
 import { TokenSession } from '../auth';
 import { tgateError, TGateRefusedError } from './errors';
 import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, TGatePagingError } from './paging';
@@ -88,19 +89,51 @@ export class TGateClient {
     );
   }
 
-  /**
-   * One page of a paged list; `items` per page within T-Gate's bounds. Throws {@link TGatePagingError}
-   * when the paging headers contradict the request, each other or the data.
-   */
-  async page<T>(resource: TGateResourceName, page = 1, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}): Promise<TGatePage<T>> {
+  /** A record by id. A missing id, an id that is not a plain identifier, or a resource without "get one" is refused before any call. */
+  async get<R = Record<string, unknown>>(resource: TGateResourceName, id: unknown): Promise<R> {
+    const res = await this.request<R>({ method: 'GET', path: this.recordPath(resource, id) });
+    if (!res.data || typeof res.data !== 'object' || Array.isArray(res.data)) {
+      throw new TGateRefusedError(this.unexpected('GET', this.recordPath(resource, id), res.status, `without a ${TGATE_RESOURCES[resource].singularTitle} record`));
+    }
+    return res.data;
+  }
+
+  /** Creates a record (POST to the resource's path); never repeated after it may have reached T-Gate. */
+  async create<R = Record<string, unknown>>(resource: TGateResourceName, body: unknown, path: string = TGATE_RESOURCES[resource].path): Promise<HttpResponse<R>> {
+    return this.request<R>({ method: 'POST', path, data: body });
+  }
+
+  /** Changes a record (PATCH to its path). */
+  async update<R = Record<string, unknown>>(resource: TGateResourceName, id: unknown, patch: unknown): Promise<HttpResponse<R>> {
+    return this.request<R>({ method: 'PATCH', path: this.recordPath(resource, id), data: patch });
+  }
+
+  /** `{path}/{id}` of a record, with the id checked to be one plain path segment. */
+  recordPath(resource: TGateResourceName, id: unknown): string {
     const spec = TGATE_RESOURCES[resource];
+    if (!spec.getOne) throw new InvalidInputError('resourceType', `T-Gate has no endpoint to get one of its ${spec.title}: list them instead`);
+    const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
+    const problem = plainIdProblem(text);
+    if (problem) throw new InvalidInputError('id', `The ${spec.singularTitle} id ${problem}`);
+    return `${spec.path}/${text as string}`;
+  }
+
+  /**
+   * One page of a list: `pageSize` records (T-Gate's `items`) within T-Gate's bounds, `filters` checked
+   * against the resource table. Throws {@link TGatePagingError} when the paging headers contradict the
+   * request, each other or the data.
+   */
+  async page<T>(resource: TGateResourceName, options: ListOptions & { page?: number } = {}): Promise<TGatePage<T>> {
+    const spec = TGATE_RESOURCES[resource];
+    const page = options.page ?? 1;
+    const items = options.pageSize ?? DEFAULT_PAGE_ITEMS;
     if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1, got ${page}`);
     if (!Number.isInteger(items) || items < 1 || items > MAX_PAGE_ITEMS) throw new RangeError(`items per page must be a whole number from 1 to ${MAX_PAGE_ITEMS}, got ${items}`);
-    const res = await this.request<unknown>({ method: 'GET', path: spec.path, params: { ...params, page, items } });
+    const res = await this.request<unknown>({ method: 'GET', path: spec.path, params: { ...checkedFilters(resource, options.filters), page, items } });
     const list = Array.isArray(res.data) ? res.data
       : res.data && typeof res.data === 'object' && Array.isArray((res.data as { data?: unknown }).data) ? (res.data as { data: unknown[] }).data
         : undefined;
-    if (!list) throw new Error(`T-Gate GET ${spec.path} answered ${res.status} without a list of ${spec.title}`);
+    if (!list) throw new TGateRefusedError(this.unexpected('GET', spec.path, res.status, `without a list of ${spec.title}`));
     const headers = {
       currentPage: intHeader(res.headers['current-page']),
       pageItems: intHeader(res.headers['page-items']),
@@ -121,14 +154,15 @@ export class TGateClient {
    * fails on a page that repeats an earlier one (the API ignored `page`) and beyond the page cap
    * (`maxPages` here, else the client's, else {@link DEFAULT_MAX_PAGES}).
    */
-  async *pages<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}, limits: { maxPages?: number } = {}): AsyncGenerator<TGatePage<T>> {
-    const maxPages = checkedMaxPages(limits.maxPages ?? this.options.maxPages);
+  async *pages<T>(resource: TGateResourceName, options: ListOptions = {}): AsyncGenerator<TGatePage<T>> {
+    const maxPages = checkedMaxPages(options.maxPages ?? this.options.maxPages);
+    const items = options.pageSize ?? DEFAULT_PAGE_ITEMS;
     const { path } = TGATE_RESOURCES[resource];
     const raise = `If the listing really is that long, raise the limit with TGATE_MAX_PAGES (the maxPages option of TGateClient).`;
     const seen = new Map<string, number>();
     for (let n = 1; ; n += 1) {
       if (n > maxPages) throw new TGatePagingError(path, n, `stopped after ${maxPages} pages of ${items}, the most one listing reads (maxPages). ${raise}`);
-      const page = await this.page<T>(resource, n, items, params);
+      const page = await this.page<T>(resource, { ...options, page: n });
       if (page.items.length === 0) return;
       if (page.totalPages !== undefined && page.totalPages > maxPages) {
         throw new TGatePagingError(path, n, `T-Gate says the listing has ${page.totalPages} pages of ${items}, more than the ${maxPages} one listing reads (maxPages). ${raise}`);
@@ -146,9 +180,45 @@ export class TGateClient {
   }
 
   /** Every record of a list, fetched page by page (see {@link pages}). */
-  async *all<T>(resource: TGateResourceName, items = DEFAULT_PAGE_ITEMS, params: Record<string, string | number | undefined> = {}, limits: { maxPages?: number } = {}): AsyncGenerator<T> {
-    for await (const page of this.pages<T>(resource, items, params, limits)) yield* page.items;
+  async *all<T>(resource: TGateResourceName, options: ListOptions = {}): AsyncGenerator<T> {
+    for await (const page of this.pages<T>(resource, options)) yield* page.items;
   }
+
+  private unexpected(method: string, path: string, status: number, what: string): HttpError {
+    return new HttpError({ service: 'T-Gate', method, path: `${new URL(this.options.apiBaseUrl).pathname.replace(/\/$/, '')}${path}`, status, attempts: 1, detail: `an answer ${what}` });
+  }
+}
+
+export interface ListOptions {
+  /** T-Gate's `items` per page, 1 to {@link MAX_PAGE_ITEMS}. */
+  pageSize?: number;
+  /** List filters by query parameter name, as the resource table declares them. */
+  filters?: Record<string, unknown>;
+  /** Pages one listing reads at most. */
+  maxPages?: number;
+}
+
+/** The filters of a list, checked against the resource table: unknown names and wrong types are refused. */
+export function checkedFilters(resource: TGateResourceName, filters: Record<string, unknown> = {}): Record<string, string | number> {
+  const spec = TGATE_RESOURCES[resource];
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(filters)) {
+    if (value === undefined || value === null || value === '') continue;
+    const filter = spec.filters.find((f) => f.name === name);
+    if (!filter) {
+      const known = spec.filters.map((f) => f.name);
+      throw new InvalidInputError(name, `${spec.title} cannot be filtered by "${name}"${known.length ? `: the filters are ${known.join(', ')}` : ': they take no filters'}`);
+    }
+    if (filter.type === 'integer') {
+      const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidInputError(name, `${name} must be a whole number (a T-Gate id), got ${JSON.stringify(value).slice(0, 60)}`);
+      out[name] = n;
+    } else {
+      if (typeof value !== 'string' && typeof value !== 'number') throw new InvalidInputError(name, `${name} must be text, got ${JSON.stringify(value).slice(0, 60)}`);
+      out[name] = String(value);
+    }
+  }
+  return out;
 }
 
 /** A whole non-negative number, or undefined: a header that is not one is not used. */

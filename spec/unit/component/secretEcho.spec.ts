@@ -52,7 +52,7 @@ describe('no secret in an error, even when a server echoes it', function () {
   }
 
   function leaks(outcome: StepOutcome): string[] {
-    const text = [...outcome.logLines, ...outcome.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`), ...outcome.data.map((d) => JSON.stringify(d))].join('\n');
+    const text = [...outcome.logLines, ...outcome.rebounds, ...outcome.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`), ...outcome.data.map((d) => JSON.stringify(d))].join('\n');
     const basic = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
     return [CLIENT_ID, CLIENT_SECRET, encodeURIComponent(CLIENT_SECRET), ACCESS, REFRESH, basic].filter((s) => text.includes(s));
   }
@@ -72,7 +72,7 @@ describe('no secret in an error, even when a server echoes it', function () {
       body: { error: 'invalid_request', error_description: `refresh_token ${new URLSearchParams(body).get('refresh_token')} is malformed` },
     }), true);
     expect(outcome.errors).to.have.length(1);
-    expect(outcome.errors[0].message).to.contain('answered 400: invalid_request: refresh_token [redacted] is malformed');
+    expect(outcome.errors[0].message).to.equal('T-Gate OAuth client is misconfigured: the token endpoint refused the refresh token request (invalid_request (refresh_token [redacted] is malformed))');
     expect(leaks(outcome)).to.deep.equal([]);
   });
 
@@ -81,8 +81,10 @@ describe('no secret in an error, even when a server echoes it', function () {
       const [id, secret] = Buffer.from(String(req.headers.authorization).slice(6), 'base64').toString().split(':').map((v) => decodeURIComponent(v.replace(/\+/g, ' ')));
       return { status: 500, body: { message: `could not authenticate ${id} with ${secret}` } };
     }, true);
-    expect(outcome.errors).to.have.length(1);
-    expect(outcome.errors[0].message).to.contain('could not authenticate [redacted] with [redacted]');
+    // A 500 is transient: the message is rebounded, and the reason is scrubbed too.
+    expect(outcome.errors).to.deep.equal([]);
+    expect(outcome.rebounds).to.have.length(1);
+    expect(outcome.rebounds[0]).to.contain('could not authenticate [redacted] with [redacted]');
     expect(leaks(outcome)).to.deep.equal([]);
   });
 

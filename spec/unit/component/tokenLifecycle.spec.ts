@@ -243,7 +243,7 @@ describe('T-Gate client retries against the sandbox', function () {
     world = await createWorld();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 429, headers: { 'Retry-After': '7' } });
     const delays: number[] = [];
-    const page = await client(delays).page('integrationScopes', 1, 5);
+    const page = await client(delays).page('integrationScopes', { page: 1, pageSize: 5 });
     expect(page.items).to.have.length(5);
     expect(delays).to.have.length(1);
     expect(delays[0]).to.be.within(7000, 7300);
@@ -254,7 +254,7 @@ describe('T-Gate client retries against the sandbox', function () {
     const at = new Date(Math.ceil((Date.now() + 20_000) / 1000) * 1000);
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 429, headers: { 'Retry-After': at.toUTCString() } });
     const delays: number[] = [];
-    await client(delays).page('integrationScopes', 1, 5);
+    await client(delays).page('integrationScopes', { page: 1, pageSize: 5 });
     expect(delays).to.have.length(1);
     expect(delays[0]).to.be.within(18_000, 21_400);
   });
@@ -264,7 +264,7 @@ describe('T-Gate client retries against the sandbox', function () {
     const apiBefore = world.apiRequests();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 503, body: { message: 'maintenance' }, times: Infinity });
     const delays: number[] = [];
-    const err = await client(delays).page('integrationScopes', 1, 5).catch((e) => e);
+    const err = await client(delays).page('integrationScopes', { page: 1, pageSize: 5 }).catch((e) => e);
     expect(err.message).to.equal('T-Gate GET /partner/v1/integration_scopes answered 503: maintenance after 5 attempts (retry limit reached)');
     expect(world.apiRequests() - apiBefore).to.equal(5);
     expect(delays).to.have.length(4);
@@ -275,7 +275,7 @@ describe('T-Gate client retries against the sandbox', function () {
     world = await createWorld();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', drop: true, times: 2 });
     const delays: number[] = [];
-    const page = await client(delays).page('integrationScopes', 2, 20);
+    const page = await client(delays).page('integrationScopes', { page: 2, pageSize: 20 });
     expect(page.items.map((s) => (s as { id: number }).id)).to.have.length(20);
     expect(delays).to.have.length(2);
   });
@@ -286,7 +286,7 @@ describe('T-Gate client retries against the sandbox', function () {
     const apiBefore = world.apiRequests();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 503 });
     const delays: number[] = [];
-    const page = await client(delays, () => world.clock!.tick(TWO_HOURS_MS)).page('integrationScopes', 1, 5);
+    const page = await client(delays, () => world.clock!.tick(TWO_HOURS_MS)).page('integrationScopes', { page: 1, pageSize: 5 });
     expect(page.items).to.have.length(5);
     expect(world.sandbox.tokenRequests.length - before).to.equal(1);
     // 503, then straight to 200 with the new token: no 401 round trip.
@@ -296,7 +296,7 @@ describe('T-Gate client retries against the sandbox', function () {
   it('maps T-Gate 4xx errors to messages with status, method, path and T-Gate message (no query)', async () => {
     world = await createWorld();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 403, body: { message: 'Forbidden, Unauthorized action' } });
-    const err = await client([]).page('integrationScopes', 3, 10).catch((e) => e);
+    const err = await client([]).page('integrationScopes', { page: 3, pageSize: 10 }).catch((e) => e);
     expect(err.name).to.equal('TGateRefusedError');
     expect(err.status).to.equal(403);
     expect(err.message).to.equal('T-Gate GET /partner/v1/integration_scopes answered 403: Forbidden, Unauthorized action. T-Gate refused the action: check that the company granted this application the integration scopes it needs');
@@ -305,12 +305,12 @@ describe('T-Gate client retries against the sandbox', function () {
   it('pages through a list one page at a time using the pagination headers', async () => {
     world = await createWorld();
     const seen: number[][] = [];
-    for await (const page of client([]).pages<{ id: number }>('integrationScopes', 20)) {
+    for await (const page of client([]).pages<{ id: number }>('integrationScopes', { pageSize: 20 })) {
       seen.push([page.page, page.items.length, page.totalPages ?? -1, page.totalCount ?? -1]);
     }
     expect(seen).to.deep.equal([[1, 20, 3, 45], [2, 20, 3, 45], [3, 5, 3, 45]]);
     const ids: number[] = [];
-    for await (const scope of client([]).all<{ id: number }>('integrationScopes', 7)) ids.push(scope.id);
+    for await (const scope of client([]).all<{ id: number }>('integrationScopes', { pageSize: 7 })) ids.push(scope.id);
     expect(ids).to.have.length(45);
     expect(new Set(ids).size).to.equal(45);
   });

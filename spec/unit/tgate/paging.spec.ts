@@ -27,7 +27,7 @@ function pagy(total: number, req: SeenRequest, override: Record<string, string> 
 async function collect(client: TGateClient, items = 20, limits: { maxPages?: number } = {}): Promise<{ pages: Array<TGatePage<{ id: number }>>; error?: Error }> {
   const pages: Array<TGatePage<{ id: number }>> = [];
   try {
-    for await (const page of client.pages<{ id: number }>('integrationScopes', items, {}, limits)) pages.push(page);
+    for await (const page of client.pages<{ id: number }>('integrationScopes', { pageSize: items, ...limits })) pages.push(page);
   } catch (err) {
     return { pages, error: err as Error };
   }

@@ -1,0 +1,115 @@
+/**
+ * The step scaffold every trigger and action shares: reads and checks the step's fields and the message
+ * body (ajv), connects to T-Gate, emits, and decides in one place what a failure becomes on the platform:
+ *
+ * - a transient failure (T-Gate or the token endpoint unreachable, overloaded or failing after the
+ *   client's own retries) becomes a `rebound`, so the platform redelivers the message later, unless data
+ *   was already emitted for it (a redelivery would emit that again): then it is an error saying so;
+ * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client) is an error
+ *   that names it; a dead credential is never rebounded (it would only fail again, 20 times).
+ */
+import { messages } from 'elasticio-node';
+import { ComponentError, TransientError } from '../errors';
+import { validator } from '../schemas/validate';
+import { Cfg, connectForStep, SailorContext, TGateClient } from '../tgate';
+
+/** `this` of a trigger or action: the sailor's TaskExec. */
+export type StepThis = SailorContext & { emit: NonNullable<SailorContext['emit']> };
+
+export interface IncomingMessage {
+  id?: string;
+  body?: unknown;
+  headers?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Step<F, B> {
+  sailor: StepThis;
+  msg: IncomingMessage;
+  cfg: Cfg;
+  /** The step's fields, checked, with defaults filled. */
+  fields: F;
+  /** The message body, checked against the step's input schema. */
+  body: B;
+  /** The polling state the platform kept for this step (third argument of `process`). */
+  snapshot: Record<string, unknown>;
+  /** The T-Gate client for the step's credential, connected on first use. */
+  readonly tgate: TGateClient;
+  /** Emits one data message (awaited: the sailor's emit is async). */
+  emitData(body: unknown): Promise<void>;
+  /** Data messages emitted so far for this incoming message. */
+  readonly emitted: number;
+}
+
+export interface StepDefinition<F, B> {
+  /** JSON Schema of the step's fields in cfg (defaults are filled in). */
+  fields?: object;
+  /** JSON Schema of the message body, or a function of the fields giving one (resource-typed steps). */
+  body?: object | ((fields: F) => object);
+  run(step: Step<F, B>): Promise<void>;
+}
+
+const EMPTY_OBJECT_SCHEMA = { type: 'object' };
+const bodyValidators = new WeakMap<object, (value: unknown) => unknown>();
+
+function bodyValidator(schema: object): (value: unknown) => unknown {
+  let check = bodyValidators.get(schema);
+  if (!check) {
+    check = validator(schema, 'message body');
+    bodyValidators.set(schema, check);
+  }
+  return check;
+}
+
+/** Only the fields the schema names: cfg also holds the credential's keys, which must not be validated or copied. */
+function pickFields(cfg: Cfg, schema: object): Record<string, unknown> {
+  const names = Object.keys((schema as { properties?: object }).properties ?? {});
+  const out: Record<string, unknown> = {};
+  // The platform sends an untouched optional field as "" or leaves it out: both mean "not set".
+  for (const name of names) if (cfg[name] !== undefined && cfg[name] !== '' && cfg[name] !== null) out[name] = cfg[name];
+  return out;
+}
+
+/** Builds a step's `process(msg, cfg, snapshot)` from what is specific to it. */
+export function defineStep<F = Record<string, never>, B = Record<string, unknown>>(definition: StepDefinition<F, B>) {
+  const fieldsSchema = definition.fields ?? EMPTY_OBJECT_SCHEMA;
+  const readFields = validator<F>(fieldsSchema, 'step configuration', { coerce: true });
+  return async function process(this: StepThis, msg: IncomingMessage, cfg: Cfg, snapshot: Record<string, unknown> = {}): Promise<void> {
+    let emitted = 0;
+    let client: TGateClient | undefined;
+    const sailor = this;
+    try {
+      const fields = readFields(pickFields(cfg ?? {}, fieldsSchema));
+      const bodySchema = typeof definition.body === 'function' ? definition.body(fields) : definition.body ?? EMPTY_OBJECT_SCHEMA;
+      const rawBody = msg?.body ?? {};
+      const body = bodyValidator(bodySchema)(rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody) as B;
+      await definition.run({
+        sailor, msg, cfg, fields, body, snapshot: snapshot ?? {},
+        get tgate() {
+          client ??= connectForStep(sailor, cfg);
+          return client;
+        },
+        async emitData(data: unknown) {
+          await sailor.emit('data', messages.newMessageWithBody(data));
+          emitted += 1;
+        },
+        get emitted() { return emitted; },
+      });
+    } catch (err) {
+      await settleFailure(sailor, err, emitted);
+    }
+  };
+}
+
+/** The one place that decides what a failure becomes: a rebound, or an error naming it. */
+export async function settleFailure(sailor: StepThis, err: unknown, emitted: number): Promise<void> {
+  if (err instanceof TransientError) {
+    if (emitted === 0) {
+      sailor.logger?.info?.(`Retrying the message later (rebound): ${err.message}`);
+      await sailor.emit('rebound', err.message);
+      return;
+    }
+    throw new ComponentError(`${err.message}. ${emitted} message(s) were already emitted for this input, so it is not retried: a retry would emit them again`, { cause: err });
+  }
+  throw err;
+}
