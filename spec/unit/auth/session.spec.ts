@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import axios from 'axios';
+import { expect } from 'chai';
+import { HttpClient } from '../../../lib/http';
+import { KeyPersistence, ReconnectRequiredError, TGATE_PROFILE, TokenMemory, TokenSession } from '../../../lib/auth';
+import { startSandbox, Sandbox, SandboxClient } from '../../../lib/sandbox';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { connectViaGrantFlow, ConnectedTokens } from '../../helpers/sandboxConnect';
+
+/**
+ * The token session on its own: two sessions with separate memories stand for two containers of one
+ * credential, against the sandbox (rotating refresh tokens) and the platform stand-in's accounts API.
+ */
+describe('lib/auth TokenSession: two containers, one credential', function () {
+  this.timeout(30_000);
+  let sandbox: Sandbox;
+  let platform: LocalPlatform;
+  let client: SandboxClient;
+  let tokens: ConnectedTokens;
+  const account = 'acc-session-spec';
+
+  beforeEach(async () => {
+    client = { clientId: 'session spec', clientSecret: crypto.randomBytes(12).toString('hex'), redirectUris: ['https://platform.example.io/cb'] };
+    sandbox = await startSandbox({ clients: [client] });
+    platform = await startLocalPlatform();
+    tokens = await connectViaGrantFlow(sandbox, client);
+    platform.accounts.set(account, { keys: { oauth: { ...tokens } } });
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    await platform.close();
+  });
+
+  const auth = (): Record<string, string> => ({ Authorization: `Basic ${Buffer.from(`${platform.username}:${platform.apiKey}`).toString('base64')}` });
+  const persistence = (): KeyPersistence => ({
+    save: async (keys) => { await axios.put(`${platform.url}/v1/accounts/${account}`, { keys }, { headers: auth(), proxy: false }); },
+    load: async () => (await axios.get(`${platform.url}/v1/accounts/${account}`, { headers: auth(), proxy: false })).data.keys,
+  });
+  function container(sleeps: number[] = [], realSleep = true): TokenSession {
+    return new TokenSession({
+      credentialId: account,
+      keys: { oauth: { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() } },
+      profile: TGATE_PROFILE,
+      tokenUrl: sandbox.tokenUrl,
+      client,
+      http: new HttpClient({ service: 'T-Gate' }),
+      persistence: persistence(),
+      memory: new TokenMemory(),
+      sleep: async (ms) => { sleeps.push(ms); if (realSleep) await new Promise((r) => setTimeout(r, ms)); },
+    });
+  }
+
+  it('the container that loses the refresh waits for the winner\'s slow save and uses its tokens', async () => {
+    platform.delayUpdates(1500);
+    const before = sandbox.tokenRequests.length;
+    const waits: number[] = [];
+    const [a, b] = [container(), container(waits)];
+    const [tokenA, tokenB] = await Promise.all([a.accessToken(), new Promise((r) => setTimeout(r, 50)).then(() => b.accessToken())]);
+
+    expect(tokenB).to.equal(tokenA);
+    expect(sandbox.tokenRequests.slice(before).map((r) => `${r.status} ${r.error ?? ''}`.trim())).to.deep.equal(['200', '400 invalid_grant']);
+    expect(waits.length, 'B re-read the stored credential more than once while the save was pending').to.be.at.least(2);
+    expect(b.currentKeys().refresh_token).to.equal(a.currentKeys().refresh_token);
+  });
+
+  it('gives up with the reconnect error once the window has passed, having waited no longer than it', async () => {
+    platform.failNextUpdates(100); // the winner's save never lands
+    const waits: number[] = [];
+    const a = container();
+    await a.accessToken();
+    const err = await container(waits, false).accessToken().catch((e) => e);
+
+    expect(err).to.be.instanceOf(ReconnectRequiredError);
+    expect(err.message).to.match(/^T-Gate credential must be reconnected: the refresh token was rejected \(invalid_grant/);
+    expect(waits.reduce((s, w) => s + w, 0)).to.equal(6000);
+    expect(waits[0]).to.equal(200);
+  });
+
+  it('uses tokens another container already saved, without a token request', async () => {
+    const a = container();
+    await a.accessToken();
+    const before = sandbox.tokenRequests.length;
+    const b = container();
+    expect(await b.accessToken()).to.equal(a.currentKeys().access_token);
+    expect(sandbox.tokenRequests.length - before).to.equal(0);
+  });
+});
