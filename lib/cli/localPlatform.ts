@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { readBody, sendJson } from '../sandbox/httpUtil';
 
 /**
  * A stand-in for the platform API routes the sailor calls for a component run locally (and in the
@@ -61,54 +62,50 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   let failUpdates = 0;
   let updateDelay: () => number = () => 0;
 
-  const server = http.createServer((req, res) => {
+  // The same small HTTP helpers as the T-Gate sandbox: both are loopback stand-ins of someone else's API.
+  const server = http.createServer(async (req, res) => {
     const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = text || undefined;
-      try { body = text ? JSON.parse(text) : undefined; } catch { /* keep the text */ }
-      const method = req.method ?? '';
-      const path = (req.url ?? '').split('?')[0];
-      const call: PlatformCall = { at, method, path, authorization: req.headers.authorization, body, status: 0 };
-      calls.push(call);
-      const send = (status: number, payload: unknown): void => {
-        call.status = status;
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(payload));
+    const text = await readBody(req).catch(() => '');
+    let body: unknown = text || undefined;
+    try { body = text ? JSON.parse(text) : undefined; } catch { /* keep the text */ }
+    const method = req.method ?? '';
+    const path = (req.url ?? '').split('?')[0];
+    const call: PlatformCall = { at, method, path, authorization: req.headers.authorization, body, status: 0 };
+    calls.push(call);
+    const send = (status: number, payload: unknown): void => {
+      call.status = status;
+      sendJson(res, status, payload);
+    };
+    if (method === 'POST' && path === '/result') {
+      results.push(body);
+      return send(200, {});
+    }
+    if (req.headers.authorization !== expected) return send(401, { error: 'Unauthorized' });
+    if (stepPath && path === stepPath) return method === 'GET' ? send(200, options.step?.data) : send(405, { error: 'method not allowed' });
+    const account = /^\/v1\/accounts\/([^/]+)$/.exec(path);
+    if (!account) return send(404, { error: `no route ${method} ${path}` });
+    const id = decodeURIComponent(account[1]);
+    if (method === 'GET') {
+      const stored = accounts.get(id);
+      return stored ? send(200, { _id: id, keys: stored.keys }) : send(404, { error: `account ${id} not found` });
+    }
+    if (method === 'PUT') {
+      if (failUpdates > 0) {
+        failUpdates -= 1;
+        return send(500, { error: 'storage unavailable' });
+      }
+      const keys = (body as { keys?: unknown } | undefined)?.keys;
+      if (!keys || typeof keys !== 'object' || Array.isArray(keys)) return send(400, { error: 'keys must be an object' });
+      if (!accounts.has(id)) return send(404, { error: `account ${id} not found` });
+      const store = (): void => {
+        accounts.set(id, { keys: keys as Record<string, unknown> });
+        send(200, { _id: id, keys });
       };
-      if (method === 'POST' && path === '/result') {
-        results.push(body);
-        return send(200, {});
-      }
-      if (req.headers.authorization !== expected) return send(401, { error: 'Unauthorized' });
-      if (stepPath && path === stepPath) return method === 'GET' ? send(200, options.step?.data) : send(405, { error: 'method not allowed' });
-      const account = /^\/v1\/accounts\/([^/]+)$/.exec(path);
-      if (!account) return send(404, { error: `no route ${method} ${path}` });
-      const id = decodeURIComponent(account[1]);
-      if (method === 'GET') {
-        const stored = accounts.get(id);
-        return stored ? send(200, { _id: id, keys: stored.keys }) : send(404, { error: `account ${id} not found` });
-      }
-      if (method === 'PUT') {
-        if (failUpdates > 0) {
-          failUpdates -= 1;
-          return send(500, { error: 'storage unavailable' });
-        }
-        const keys = (body as { keys?: unknown } | undefined)?.keys;
-        if (!keys || typeof keys !== 'object' || Array.isArray(keys)) return send(400, { error: 'keys must be an object' });
-        if (!accounts.has(id)) return send(404, { error: `account ${id} not found` });
-        const store = (): void => {
-          accounts.set(id, { keys: keys as Record<string, unknown> });
-          send(200, { _id: id, keys });
-        };
-        const delay = updateDelay();
-        if (delay > 0) setTimeout(store, delay); else store();
-        return undefined;
-      }
-      return send(405, { error: 'method not allowed' });
-    });
+      const delay = updateDelay();
+      if (delay > 0) setTimeout(store, delay); else store();
+      return undefined;
+    }
+    return send(405, { error: 'method not allowed' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -22,6 +22,7 @@
  */
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { flatHeaders, readBody } from '../../lib/sandbox/httpUtil';
 
 export const PERMISSIONS = ['tenants.oauth_clients.get', 'tenants.oauth_clients.create', 'tenants.oauth_clients.edit', 'tenants.oauth_clients.delete'];
 
@@ -87,7 +88,7 @@ export class PlatformStandIn {
   }
 
   private async listen(): Promise<void> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server = http.createServer((req, res) => { void this.handle(req, res); });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
@@ -159,31 +160,25 @@ export class PlatformStandIn {
     return `5c80e6b9bb0d2000119933${String(this.nextId++).padStart(2, '0')}`;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://stand-in');
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      if (text) {
-        try { body = JSON.parse(text); } catch { body = text; }
-      }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      const query: Record<string, string> = {};
-      url.searchParams.forEach((v, k) => { query[k] = v; });
-      const recorded: RecordedRequest = { method: req.method ?? '', path: url.pathname, query, rawQuery: url.search.replace(/^\?/, ''), headers, body };
-      this.requests.push(recorded);
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const text = await readBody(req).catch(() => '');
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    let body: unknown;
+    if (text) {
+      try { body = JSON.parse(text); } catch { body = text; }
+    }
+    const query: Record<string, string> = {};
+    url.searchParams.forEach((v, k) => { query[k] = v; });
+    const recorded: RecordedRequest = { method: req.method ?? '', path: url.pathname, query, rawQuery: url.search.replace(/^\?/, ''), headers: flatHeaders(req), body };
+    this.requests.push(recorded);
 
-      const injected = this.queue.shift();
-      if (injected) {
-        this.send(res, injected.status, injected.body, injected.headers, injected.contentType);
-        return;
-      }
-      const [status, answer] = this.route(recorded);
-      this.send(res, status, answer);
-    });
+    const injected = this.queue.shift();
+    if (injected) {
+      this.send(res, injected.status, injected.body, injected.headers, injected.contentType);
+      return;
+    }
+    const [status, answer] = this.route(recorded);
+    this.send(res, status, answer);
   }
 
   private send(res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}, contentType?: string): void {
