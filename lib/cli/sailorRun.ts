@@ -19,6 +19,8 @@ export interface StepOutcome {
   errors: Error[];
   /** Reasons the step gave for a rebound (the platform redelivers the message later). */
   rebounds: string[];
+  /** Snapshots the step emitted, in order (the last one is what the platform keeps). */
+  snapshots: Array<Record<string, unknown>>;
   updateKeys: Array<Record<string, unknown>>;
   /** Every line the step logged, as the sailor's logger received it. */
   logLines: string[];
@@ -38,7 +40,7 @@ export function loadComponentFunction(name: string): ComponentFunction {
  * Runs one message through a trigger or action in the sailor's real TaskExec, wired as the sailor wires
  * it: updateKeys goes to the platform API (PUT /v1/accounts/{cfg._account}) through the real API client.
  */
-export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin): Promise<StepOutcome> {
+export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin, snapshot: Record<string, unknown> = {}): Promise<StepOutcome> {
   const target = typeof fn === 'string' ? loadComponentFunction(fn) : fn;
   const previousUri = process.env.ELASTICIO_API_URI;
   process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
@@ -47,7 +49,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
   if (previousUri === undefined) delete process.env.ELASTICIO_API_URI; else process.env.ELASTICIO_API_URI = previousUri;
 
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });
-  const outcome: StepOutcome = { data: [], errors: [], rebounds: [], updateKeys: [], logLines: [] };
+  const outcome: StepOutcome = { data: [], errors: [], rebounds: [], snapshots: [], updateKeys: [], logLines: [] };
   for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
     const original = exec.logger[level].bind(exec.logger);
     exec.logger[level] = (...args: unknown[]) => {
@@ -58,6 +60,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
   return new Promise((resolve) => {
     exec.on('data', async (data: { body: unknown }) => { outcome.data.push(data); });
     exec.on('error', async (err: Error) => { outcome.errors.push(err); });
+    exec.on('snapshot', async (snapshot: Record<string, unknown>) => { outcome.snapshots.push(snapshot); });
     exec.on('rebound', async (reason: unknown) => { outcome.rebounds.push(reason instanceof Error ? reason.message : String(reason)); });
     exec.on('updateKeys', async (keys: Record<string, unknown>) => {
       outcome.updateKeys.push(keys);
@@ -68,7 +71,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
       }
     });
     exec.on('end', async () => resolve(outcome));
-    exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), {});
+    exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), JSON.parse(JSON.stringify(snapshot)));
   });
 }
 
