@@ -135,15 +135,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   }
 
-  async function dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
+  /** The real answer of a route table for a request (the bearer check included), not yet written. */
+  async function route(table: RouteTable, req: IncomingMessage, method: string, url: URL, rawBody: string): Promise<Answer> {
     const found = table.match(method, url.pathname);
-    if (!found) return answer(x, message(404, `Not found: ${method} ${url.pathname}`));
-    const { route, params } = found;
-    if (route.auth === 'bearer') {
-      const auth = await oauth.authenticate(x.req, url.searchParams);
-      if (!auth.ok) return answer(x, message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers));
+    if (!found) return message(404, `Not found: ${method} ${url.pathname}`);
+    const { route: matched, params } = found;
+    if (matched.auth === 'bearer') {
+      const auth = await oauth.authenticate(req, url.searchParams);
+      if (!auth.ok) return message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers);
     }
-    return answer(x, await route.handle({ req: x.req, method, url, params, rawBody }));
+    return matched.handle({ req, method, url, params, rawBody });
+  }
+
+  async function dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
+    return answer(x, await route(table, x.req, method, url, rawBody));
   }
 
   function failed(x: Exchange, err: unknown): void {
@@ -190,6 +195,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
 
     const fault = faults.take(method, url.pathname);
+    if (fault?.afterHandler) {
+      // The request takes effect; only its answer is lost, late or replaced.
+      const real = await route(served, req, method, url, rawBody);
+      if (fault.delayMs) {
+        await sleep(fault.delayMs);
+        if (closing) return;
+      }
+      if (fault.drop) {
+        req.socket.destroy();
+        return;
+      }
+      return answer(x, fault.status !== undefined ? faultAnswer({ ...fault, status: fault.status }) : real);
+    }
     if (fault) {
       if (fault.delayMs) {
         await sleep(fault.delayMs);

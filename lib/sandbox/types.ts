@@ -81,6 +81,12 @@ export interface FaultSpec {
   delayMs?: number;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /**
+   * Run the real handler first (an order is stored, a status changes), then wait delayMs and answer the
+   * injected status or drop the socket instead of the real answer: the ambiguous failures a retrying
+   * client must survive without creating twice. With only delayMs, the real answer comes late.
+   */
+  afterHandler?: boolean;
   /** How many matching requests it applies to (default 1; Infinity allowed). */
   times?: number;
 }
