@@ -5,15 +5,19 @@
  * A small service around one route table and one in-memory store:
  *   routes/oauth.ts    GET /oauth (grant page), POST /oauth/token
  *   routes/catalog.ts  GET /partner/v1/{resource}[/{id}] for every resource of lib/tgate/resources.ts (Bearer)
+ *   routes/orders.ts   POST /partner/v1/orders[/calculate], PATCH /partner/v1/orders/{id} (Bearer);
+ *                      /__sandbox/orders/{id} (the company's side) and /__sandbox/clock
  *   routes/control.ts  /__sandbox/... faults, seed, records, changes (never faulted nor recorded)
  *   store.ts, seed.ts  the records, their scope rules and indexes; the deterministic catalog
+ *   orderDesk.ts, orderRules.ts, openingHours.ts  orders by T-Gate's rules, at the sandbox clock's "now"
  * Every other route shares one bearer check (routes marked auth: 'bearer') and one fault injector.
  * Anything else: 404 {"message":"Not found: <METHOD> <path>"}.
  */
 import http, { IncomingMessage, ServerResponse, STATUS_CODES } from 'http';
 import net, { AddressInfo } from 'net';
-import { TGateResourceName, resourcePaths } from '../tgate/resources';
+import { TGATE_RESOURCES, TGateResourceName, resourcePaths } from '../tgate/resources';
 import { TGateRecords } from '../tgate/records';
+import { SandboxClock } from './clock';
 import { FaultList } from './faults';
 import { InMemoryModel } from './model';
 import { SandboxOAuth, parseTokenBody } from './oauth';
@@ -24,6 +28,8 @@ import { Answer, RouteTable, message } from './router';
 import { catalogRoutes } from './routes/catalog';
 import { controlRoutes } from './routes/control';
 import { oauthRoutes } from './routes/oauth';
+import { orderControlRoutes, orderRoutes } from './routes/orders';
+import { OrderDesk } from './orderDesk';
 import { SeedOptions, seedCatalog } from './seed';
 import { CatalogStore } from './store';
 import { FaultSpec, IntegrationScope, RequestRecord, Sandbox, SandboxClient, SandboxOptions, TokenRequestRecord } from './types';
@@ -120,8 +126,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultList();
   const tokenRequests: TokenRequestRecord[] = [];
   const requestLog = new RequestLog(options.requestLogLimit);
-  const served = new RouteTable([...oauthRoutes(oauth), ...catalogRoutes(store, API_PREFIX, paths)]);
-  const controls = new RouteTable(controlRoutes(faults, store, seed));
+  const clock = new SandboxClock(options.now);
+  const orders = new OrderDesk(store, clock);
+  const served = new RouteTable([
+    ...oauthRoutes(oauth),
+    ...orderRoutes(orders, `${API_PREFIX}${paths.orders}`, TGATE_RESOURCES.orders.writes.calculatePath),
+    ...catalogRoutes(store, API_PREFIX, paths),
+  ]);
+  const controls = new RouteTable([...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock)]);
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
 
@@ -269,6 +281,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     getRecord<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined {
       return store.peek(resource, id);
+    },
+    orders,
+    updateOrderAsCompany: (id, update) => orders.updateAsCompany(id, update),
+    now: () => clock.now(),
+    setClock(at: Date | string | null): void {
+      clock.set(at);
     },
     injectFault(spec: FaultSpec): void {
       faults.add(spec);

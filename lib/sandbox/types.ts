@@ -13,6 +13,7 @@ import type { IntegrationScope, TGateRecords } from '../tgate/records';
 import type { TGateResourceName } from '../tgate/resources';
 import type { SeedOptions, SeedSummary } from './seed';
 import type { CatalogStore } from './store';
+import type { CompanyOrderUpdate, OrderDesk } from './orderDesk';
 
 export type { IntegrationScope };
 
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   resourcePaths?: Partial<Record<TGateResourceName, string>>;
   /** How many of the latest requests `requests` keeps (default 10,000); `requestCount` counts them all. */
   requestLogLimit?: number;
+  /** Fix the sandbox clock at this instant (opening hours are checked against it); default: the real time. */
+  now?: Date | string;
 }
 
 /** One per POST to the token endpoint, in arrival order. */
@@ -128,6 +131,14 @@ export interface Sandbox {
   deleteRecord(resource: TGateResourceName, id: number): void;
   /** A record whether in scope or not (a copy), or undefined. */
   getRecord<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined;
+  /** Calculate, create and update orders by T-Gate's rules, as the partner API does (throws OrderRefusedError). */
+  orders: OrderDesk;
+  /** The company moves an order along (e.g. to `ready`), as a restaurant would. */
+  updateOrderAsCompany(id: number, update: CompanyOrderUpdate): TGateRecords['orders'];
+  /** The sandbox's "now". */
+  now(): Date;
+  /** Fix the clock at an instant (Date or ISO 8601), or follow the real time again (null). */
+  setClock(at: Date | string | null): void;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   addClient(client: SandboxClient): void;
