@@ -33,3 +33,7 @@ export { encodeBasicClientAuth } from './clientAuth';
 export { SandboxClock } from './clock';
 export { OrderDesk, OrderRefusedError, CompanyOrderUpdate } from './orderDesk';
 export { ORDER_RULES, ORDER_STATUSES, PAYMENT_STATUSES, INITIAL_ORDER_STATUS, OrderCalculation, PricedItem, partnerStatusTargets } from './orderRules';
+export {
+  WebhookSender, WebhookConfig, Webhook, WebhookDelivery, WebhookStats, WebhookEvent, WebhookBodyShape, WebhookConfigError,
+  WEBHOOK_EVENTS, WEBHOOK_BODY_SHAPES, DEFAULT_WEBHOOK_TIMEOUT_MS, webhookBody, webhookEvent,
+} from './webhooks';

@@ -8,6 +8,7 @@
  *   routes/orders.ts   POST /partner/v1/orders[/calculate], PATCH /partner/v1/orders/{id} (Bearer);
  *                      /__sandbox/orders/{id} (the company's side) and /__sandbox/clock
  *   routes/control.ts  /__sandbox/... faults, seed, records, changes (never faulted nor recorded)
+ *   routes/webhooks.ts /__sandbox/webhooks: what webhooks.ts sends for the store's changes
  *   store.ts, seed.ts  the records, their scope rules and indexes; the deterministic catalog
  *   orderDesk.ts, orderRules.ts, openingHours.ts  orders by T-Gate's rules, at the sandbox clock's "now"
  * Every other route shares one bearer check (routes marked auth: 'bearer') and one fault injector.
@@ -30,6 +31,8 @@ import { controlRoutes } from './routes/control';
 import { oauthRoutes } from './routes/oauth';
 import { orderControlRoutes, orderRoutes } from './routes/orders';
 import { OrderDesk } from './orderDesk';
+import { webhookControlRoutes } from './routes/webhooks';
+import { WebhookSender } from './webhooks';
 import { SeedOptions, seedCatalog } from './seed';
 import { CatalogStore } from './store';
 import { FaultSpec, IntegrationScope, RequestRecord, Sandbox, SandboxClient, SandboxOptions, TokenRequestRecord } from './types';
@@ -126,6 +129,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultList();
   const tokenRequests: TokenRequestRecord[] = [];
   const requestLog = new RequestLog(options.requestLogLimit);
+  const webhooks = new WebhookSender(options.webhookTimeoutMs);
+  for (const config of options.webhooks ?? []) webhooks.configure(config);
+  store.onChange((change, before, after) => webhooks.notify(change, before, after));
   const clock = new SandboxClock(options.now);
   const orders = new OrderDesk(store, clock);
   const served = new RouteTable([
@@ -133,7 +139,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...orderRoutes(orders, `${API_PREFIX}${paths.orders}`, TGATE_RESOURCES.orders.writes.calculatePath),
     ...catalogRoutes(store, API_PREFIX, paths),
   ]);
-  const controls = new RouteTable([...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock)]);
+  const controls = new RouteTable([...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock), ...webhookControlRoutes(webhooks)]);
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
 
@@ -288,6 +294,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setClock(at: Date | string | null): void {
       clock.set(at);
     },
+    webhooks,
+    configureWebhook: (config) => webhooks.configure(config),
     injectFault(spec: FaultSpec): void {
       faults.add(spec);
     },
@@ -306,6 +314,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close(): Promise<void> {
       if (!closing) {
         closing = new Promise<void>((resolve) => {
+          webhooks.stop();
           for (const timer of timers) clearTimeout(timer);
           timers.clear();
           server.close(() => resolve());

@@ -14,6 +14,7 @@ import type { TGateResourceName } from '../tgate/resources';
 import type { SeedOptions, SeedSummary } from './seed';
 import type { CatalogStore } from './store';
 import type { CompanyOrderUpdate, OrderDesk } from './orderDesk';
+import type { Webhook, WebhookConfig, WebhookSender } from './webhooks';
 
 export type { IntegrationScope };
 
@@ -40,6 +41,10 @@ export interface SandboxOptions {
   requestLogLimit?: number;
   /** Fix the sandbox clock at this instant (opening hours are checked against it); default: the real time. */
   now?: Date | string;
+  /** Webhooks to send from the start (see configureWebhook). */
+  webhooks?: WebhookConfig[];
+  /** How long a webhook delivery may take before it counts as failed (default 10,000 ms). */
+  webhookTimeoutMs?: number;
 }
 
 /** One per POST to the token endpoint, in arrival order. */
@@ -139,6 +144,10 @@ export interface Sandbox {
   now(): Date;
   /** Fix the clock at an instant (Date or ISO 8601), or follow the real time again (null). */
   setClock(at: Date | string | null): void;
+  /** Webhook configuration, delivery counts (`stats`) and `idle()` to await deliveries under way. */
+  webhooks: WebhookSender;
+  /** Add a webhook: POSTs each event it covers to `url` (T-Gate: Setup Webhooks). */
+  configureWebhook(config: WebhookConfig): Webhook;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   addClient(client: SandboxClient): void;
