@@ -213,31 +213,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
 
     const fault = faults.take(method, url.pathname);
-    if (fault?.afterHandler) {
-      // The request takes effect; only its answer is lost, late or replaced.
-      const real = await route(served, req, method, url, rawBody);
-      if (fault.delayMs) {
-        await sleep(fault.delayMs);
-        if (closing) return;
-      }
-      if (fault.drop) {
-        req.socket.destroy();
-        return;
-      }
-      return answer(x, fault.status !== undefined ? faultAnswer({ ...fault, status: fault.status }) : real);
+    if (!fault) return dispatch(served, x, method, url, rawBody);
+    // afterHandler: the request takes effect first; only its answer is lost, late or replaced.
+    const real = fault.afterHandler ? await route(served, req, method, url, rawBody) : undefined;
+    if (fault.delayMs) {
+      await sleep(fault.delayMs);
+      if (closing) return;
     }
-    if (fault) {
-      if (fault.delayMs) {
-        await sleep(fault.delayMs);
-        if (closing) return;
-      }
-      if (fault.drop) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
+    if (fault.drop) {
+      req.socket.destroy();
+      return;
     }
-    return dispatch(served, x, method, url, rawBody);
+    if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
+    return real ? answer(x, real) : dispatch(served, x, method, url, rawBody);
   }
 
   const server = http.createServer((req, res) => {
