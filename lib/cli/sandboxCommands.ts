@@ -35,9 +35,17 @@ export function registerSandboxCommands(program: Command): void {
     .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
     .option('--client-id <id>', 'OAuth client id to register (default: TGATE_CLIENT_ID, else generated)')
     .option('--redirect-uri <uri>', 'redirect URI registered for the client')
-    .addHelpText('after', '\nThe client secret comes from TGATE_CLIENT_SECRET or is generated and written to .tgate/sandbox-client.json (mode 0600); it is never printed or taken as an argument.')
-    .action(async (opts: { port: number; host: string; clientId?: string; redirectUri?: string }) => {
-      const sandbox = await runSandboxCommand({ port: opts.port, host: opts.host, clientId: opts.clientId, redirectUri: opts.redirectUri });
+    .option('--webhook-url <url>', "send T-Gate's webhooks (item.*, section.*, menu.update, branch.update, order.update) to this URL")
+    .option('--webhook-events <list>', 'comma-separated events for the webhook (default: all)', (value: string) => value.split(',').map((e) => e.trim()).filter(Boolean))
+    .option('--webhook-meta-data-file <path>', 'JSON object sent with every webhook as meta_data (default: TGATE_WEBHOOK_META_DATA)')
+    .option('--webhook-body-shape <shape>', 'resource_action ({id, resource_type, action}, default) or event_type ({id, event_type})')
+    .option('--webhook-off', 'configure the webhook switched off')
+    .addHelpText('after', '\nThe client secret comes from TGATE_CLIENT_SECRET or is generated and written to .tgate/sandbox-client.json (mode 0600); it is never printed or taken as an argument. Webhook Meta Data may hold a shared secret: it comes from a file or TGATE_WEBHOOK_META_DATA and is never printed.')
+    .action(async (opts: { port: number; host: string; clientId?: string; redirectUri?: string; webhookUrl?: string; webhookEvents?: string[]; webhookMetaDataFile?: string; webhookBodyShape?: string; webhookOff?: boolean }) => {
+      const sandbox = await runSandboxCommand({
+        port: opts.port, host: opts.host, clientId: opts.clientId, redirectUri: opts.redirectUri,
+        webhookUrl: opts.webhookUrl, webhookEvents: opts.webhookEvents, webhookMetaDataFile: opts.webhookMetaDataFile, webhookBodyShape: opts.webhookBodyShape, webhookOff: opts.webhookOff,
+      });
       await untilInterrupted();
       await sandbox.close();
     });

@@ -7,12 +7,16 @@
  * Also runnable directly: node dist/lib/sandbox/cli.js [--port 8080] [--host 127.0.0.1]
  *   [--client-id ID] [--redirect-uri URI]   (the secret comes from TGATE_CLIENT_SECRET or is generated;
  *   it is not accepted on the command line, where other local users could read it in the process list)
+ *   [--webhook-url URL [--webhook-events item.update,order.update] [--webhook-meta-data-file PATH]
+ *    [--webhook-body-shape resource_action|event_type] [--webhook-off]]   (Meta Data may hold a shared
+ *   secret: it comes from a JSON file or TGATE_WEBHOOK_META_DATA, never from an argument, and is not printed)
  */
 import { randomBytes } from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { startSandbox } from './server';
 import { Sandbox } from './types';
+import { WebhookBodyShape, WebhookConfig, WebhookEvent } from './webhooks';
 
 export const DEFAULT_SANDBOX_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 export const SANDBOX_CLIENT_FILE = path.join('.tgate', 'sandbox-client.json');
@@ -27,8 +31,44 @@ export interface SandboxCommandOptions {
   write?: (text: string) => void;
   /** Directory under which .tgate/ is created (default: process.cwd()). */
   cwd?: string;
-  /** Environment to read TGATE_CLIENT_ID / TGATE_CLIENT_SECRET / TGATE_REDIRECT_URI from (default: process.env). */
+  /** Environment to read TGATE_CLIENT_ID / TGATE_CLIENT_SECRET / TGATE_REDIRECT_URI / TGATE_WEBHOOK_META_DATA from (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Send T-Gate's webhooks to this URL. */
+  webhookUrl?: string;
+  /** Default: every event. */
+  webhookEvents?: string[];
+  /** A JSON object file sent as `meta_data` (default: TGATE_WEBHOOK_META_DATA, JSON). */
+  webhookMetaDataFile?: string;
+  webhookBodyShape?: string;
+  /** Configure the webhook switched off. */
+  webhookOff?: boolean;
+}
+
+/** The webhook the options describe, or undefined without --webhook-url. */
+function webhookFromOptions(opts: SandboxCommandOptions, env: NodeJS.ProcessEnv, cwd: string): WebhookConfig | undefined {
+  if (!nonEmpty(opts.webhookUrl)) {
+    if (opts.webhookEvents || opts.webhookMetaDataFile || opts.webhookBodyShape || opts.webhookOff) throw new Error('the --webhook-* options need --webhook-url');
+    return undefined;
+  }
+  let metaText: string | undefined;
+  let metaSource = '';
+  if (nonEmpty(opts.webhookMetaDataFile)) [metaText, metaSource] = [fs.readFileSync(path.resolve(cwd, opts.webhookMetaDataFile), 'utf8'), opts.webhookMetaDataFile];
+  else if (nonEmpty(env.TGATE_WEBHOOK_META_DATA)) [metaText, metaSource] = [env.TGATE_WEBHOOK_META_DATA, 'TGATE_WEBHOOK_META_DATA'];
+  let metaData: Record<string, unknown> | null = null;
+  if (metaText !== undefined) {
+    try {
+      metaData = JSON.parse(metaText);
+    } catch {
+      throw new Error(`webhook Meta Data from ${metaSource} is not JSON`);
+    }
+  }
+  return {
+    url: opts.webhookUrl,
+    ...(opts.webhookEvents ? { events: opts.webhookEvents as WebhookEvent[] } : {}),
+    metaData,
+    enabled: !opts.webhookOff,
+    ...(opts.webhookBodyShape ? { bodyShape: opts.webhookBodyShape as WebhookBodyShape } : {}),
+  };
 }
 
 function nonEmpty(value: string | undefined): value is string {
@@ -71,11 +111,17 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
 
   const redirectUri = nonEmpty(opts.redirectUri) ? opts.redirectUri : nonEmpty(env.TGATE_REDIRECT_URI) ? env.TGATE_REDIRECT_URI : DEFAULT_SANDBOX_REDIRECT_URI;
 
+  const webhook = webhookFromOptions(opts, env, cwd);
   const sandbox = await startSandbox({
     port: opts.port ?? 0,
     host: opts.host,
     clients: [{ clientId, clientSecret, redirectUris: [redirectUri] }],
+    webhooks: webhook ? [webhook] : [],
   });
+  const configured = sandbox.webhooks.list()[0];
+  const webhookLine = configured
+    ? `${configured.url} (${configured.enabled ? 'on' : 'off'}; ${configured.events.join(', ')}; body ${configured.bodyShape}; meta_data keys: ${Object.keys(configured.metaData ?? {}).join(', ') || 'none'})`
+    : 'none (add one with --webhook-url or POST /__sandbox/webhooks)';
 
   if (generatedSecret) {
     const file = path.resolve(cwd, SANDBOX_CLIENT_FILE);
@@ -104,6 +150,7 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
       `  client id:                  ${clientId} (${idSource})`,
       `  client secret:              not shown (${secretSource})`,
       `  redirect URI:               ${redirectUri}`,
+      `  webhook:                    ${webhookLine}`,
       '',
     ].join('\n'),
   );
@@ -139,10 +186,27 @@ export function parseSandboxArgs(argv: string[]): SandboxCommandOptions {
       case '--redirect-uri':
         opts.redirectUri = takeValue();
         break;
+      case '--webhook-url':
+        opts.webhookUrl = takeValue();
+        break;
+      case '--webhook-events':
+        opts.webhookEvents = takeValue().split(',').map((e) => e.trim()).filter(Boolean);
+        break;
+      case '--webhook-meta-data-file':
+        opts.webhookMetaDataFile = takeValue();
+        break;
+      case '--webhook-body-shape':
+        opts.webhookBodyShape = takeValue();
+        break;
+      case '--webhook-off':
+        opts.webhookOff = true;
+        break;
+      case '--webhook-meta-data':
+        throw new Error('--webhook-meta-data is not accepted on the command line (it may hold a secret): use --webhook-meta-data-file PATH or TGATE_WEBHOOK_META_DATA');
       case '--client-secret':
         throw new Error('--client-secret is not accepted on the command line (other users can read it in the process list): set TGATE_CLIENT_SECRET instead');
       default:
-        throw new Error(`unknown argument ${arg} (known: --port, --host, --client-id, --redirect-uri)`);
+        throw new Error(`unknown argument ${arg} (known: --port, --host, --client-id, --redirect-uri, --webhook-url, --webhook-events, --webhook-meta-data-file, --webhook-body-shape, --webhook-off)`);
     }
   }
   return opts;

@@ -63,7 +63,7 @@ export function checkFaultSpec(input: unknown): FaultSpec {
     throw new FaultSpecError('a fault must be an object');
   }
   const raw = input as Record<string, unknown>;
-  const known = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop', 'times'];
+  const known = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler', 'times'];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
@@ -102,6 +102,10 @@ export function checkFaultSpec(input: unknown): FaultSpec {
   if (raw.drop !== undefined) {
     if (typeof raw.drop !== 'boolean') throw new FaultSpecError('fault drop must be a boolean');
     spec.drop = raw.drop;
+  }
+  if (raw.afterHandler !== undefined) {
+    if (typeof raw.afterHandler !== 'boolean') throw new FaultSpecError('fault afterHandler must be a boolean');
+    spec.afterHandler = raw.afterHandler;
   }
   if (raw.times !== undefined) {
     // JSON cannot carry Infinity: accept the string "Infinity" (and null) from the HTTP control route.

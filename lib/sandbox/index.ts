@@ -30,3 +30,10 @@ export { UNAUTHORIZED_MESSAGE, DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from './part
 export { defaultIntegrationScopes, seedCatalog, DEFAULT_ITEM_COUNT, SeedOptions, SeedSummary } from './seed';
 export { CatalogStore, StoreError, RecordMeta, Change, ListQuery, ListResult, CHANGE_LOG_LIMIT } from './store';
 export { encodeBasicClientAuth } from './clientAuth';
+export { SandboxClock } from './clock';
+export { OrderDesk, OrderRefusedError, CompanyOrderUpdate } from './orderDesk';
+export { ORDER_RULES, ORDER_STATUSES, PAYMENT_STATUSES, INITIAL_ORDER_STATUS, OrderCalculation, PricedItem, partnerStatusTargets } from './orderRules';
+export {
+  WebhookSender, WebhookConfig, Webhook, WebhookDelivery, WebhookStats, WebhookEvent, WebhookBodyShape, WebhookConfigError,
+  WEBHOOK_EVENTS, WEBHOOK_BODY_SHAPES, DEFAULT_WEBHOOK_TIMEOUT_MS, webhookBody, webhookEvent,
+} from './webhooks';

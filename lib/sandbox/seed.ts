@@ -5,7 +5,8 @@
  * 301-309. Deliberately outside every scope: brand 104 with branch 216 and menu 310, and menu 311 (staff
  * meals of branch 201), with their sections, items, opening hour group 506 and branch special timing 603.
  * Also seeded: force-closed branch 205, force-closed section 402 (and 403 in branch 202 only), inactive
- * menu 303, menu 304 inactive in branch 207, items inactive in one branch, opening hours past midnight,
+ * menu 303, menu 304 inactive in branch 207, items inactive in one branch, opening hours past midnight
+ * (brand 103's branches 211-215 open around the clock, so an order can be placed at any real time),
  * products with modifier groups (min, max, max_num_of_same_item) and modifiers.
  */
 import type { Brand, Branch, BranchSpecialTiming, IntegrationScope, Item, Menu, OpeningHourGroup, OpeningHours, Section, WeekDay } from '../tgate/records';
@@ -105,8 +106,8 @@ function openingHourGroups(): OpeningHourGroup[] {
     // Late night: 10:00 until 02:00 the next morning (starts_at >= ends_at runs past midnight).
     { id: 501, ...regular, opening_hours: weekly(5011, everyDay([['10:00', '02:00']])) },
     { id: 502, ...regular, opening_hours: weekly(5021, { ...sunToThu([['08:00', '23:00']]), friday: [['13:00', '01:00']], saturday: [['09:00', '00:00']] }) },
-    // Two intervals a day, the second past midnight.
-    { id: 503, ...regular, opening_hours: weekly(5031, everyDay([['06:00', '12:00'], ['16:00', '03:00']])) },
+    // Open around the clock ('00:00' to '00:00' runs to the next midnight), so some branch takes orders at any real time.
+    { id: 503, ...regular, opening_hours: weekly(5031, everyDay([['00:00', '00:00']])) },
     { id: 504, start_date: '2027-02-08', end_date: '2027-03-09', is_special_timing: true, is_force_closed: false, opening_hours: weekly(5041, everyDay([['20:00', '04:00']])) },
     { id: 505, start_date: '2026-12-02', end_date: '2026-12-03', is_special_timing: true, is_force_closed: true, opening_hours: [] },
     { id: 506, ...regular, opening_hours: weekly(5061, everyDay([['18:00', '05:00']])) },

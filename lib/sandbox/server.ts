@@ -5,15 +5,20 @@
  * A small service around one route table and one in-memory store:
  *   routes/oauth.ts    GET /oauth (grant page), POST /oauth/token
  *   routes/catalog.ts  GET /partner/v1/{resource}[/{id}] for every resource of lib/tgate/resources.ts (Bearer)
+ *   routes/orders.ts   POST /partner/v1/orders[/calculate], PATCH /partner/v1/orders/{id} (Bearer);
+ *                      /__sandbox/orders/{id} (the company's side) and /__sandbox/clock
  *   routes/control.ts  /__sandbox/... faults, seed, records, changes (never faulted nor recorded)
+ *   routes/webhooks.ts /__sandbox/webhooks: what webhooks.ts sends for the store's changes
  *   store.ts, seed.ts  the records, their scope rules and indexes; the deterministic catalog
+ *   orderDesk.ts, orderRules.ts, openingHours.ts  orders by T-Gate's rules, at the sandbox clock's "now"
  * Every other route shares one bearer check (routes marked auth: 'bearer') and one fault injector.
  * Anything else: 404 {"message":"Not found: <METHOD> <path>"}.
  */
 import http, { IncomingMessage, ServerResponse, STATUS_CODES } from 'http';
 import net, { AddressInfo } from 'net';
-import { TGateResourceName, resourcePaths } from '../tgate/resources';
+import { TGATE_RESOURCES, TGateResourceName, resourcePaths } from '../tgate/resources';
 import { TGateRecords } from '../tgate/records';
+import { SandboxClock } from './clock';
 import { FaultList } from './faults';
 import { InMemoryModel } from './model';
 import { SandboxOAuth, parseTokenBody } from './oauth';
@@ -24,6 +29,10 @@ import { Answer, RouteTable, message } from './router';
 import { catalogRoutes } from './routes/catalog';
 import { controlRoutes } from './routes/control';
 import { oauthRoutes } from './routes/oauth';
+import { orderControlRoutes, orderRoutes } from './routes/orders';
+import { OrderDesk } from './orderDesk';
+import { webhookControlRoutes } from './routes/webhooks';
+import { WebhookSender } from './webhooks';
 import { SeedOptions, seedCatalog } from './seed';
 import { CatalogStore } from './store';
 import { FaultSpec, IntegrationScope, RequestRecord, Sandbox, SandboxClient, SandboxOptions, TokenRequestRecord } from './types';
@@ -120,8 +129,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultList();
   const tokenRequests: TokenRequestRecord[] = [];
   const requestLog = new RequestLog(options.requestLogLimit);
-  const served = new RouteTable([...oauthRoutes(oauth), ...catalogRoutes(store, API_PREFIX, paths)]);
-  const controls = new RouteTable(controlRoutes(faults, store, seed));
+  const webhooks = new WebhookSender(options.webhookTimeoutMs);
+  for (const config of options.webhooks ?? []) webhooks.configure(config);
+  store.onChange((change, before, after) => webhooks.notify(change, before, after));
+  const clock = new SandboxClock(options.now);
+  const orders = new OrderDesk(store, clock);
+  const served = new RouteTable([
+    ...oauthRoutes(oauth),
+    ...orderRoutes(orders, `${API_PREFIX}${paths.orders}`, TGATE_RESOURCES.orders.writes.calculatePath),
+    ...catalogRoutes(store, API_PREFIX, paths),
+  ]);
+  const controls = new RouteTable([...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock), ...webhookControlRoutes(webhooks)]);
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
 
@@ -135,15 +153,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   }
 
-  async function dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
+  /** The real answer of a route table for a request (the bearer check included), not yet written. */
+  async function route(table: RouteTable, req: IncomingMessage, method: string, url: URL, rawBody: string): Promise<Answer> {
     const found = table.match(method, url.pathname);
-    if (!found) return answer(x, message(404, `Not found: ${method} ${url.pathname}`));
-    const { route, params } = found;
-    if (route.auth === 'bearer') {
-      const auth = await oauth.authenticate(x.req, url.searchParams);
-      if (!auth.ok) return answer(x, message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers));
+    if (!found) return message(404, `Not found: ${method} ${url.pathname}`);
+    const { route: matched, params } = found;
+    if (matched.auth === 'bearer') {
+      const auth = await oauth.authenticate(req, url.searchParams);
+      if (!auth.ok) return message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers);
     }
-    return answer(x, await route.handle({ req: x.req, method, url, params, rawBody }));
+    return matched.handle({ req, method, url, params, rawBody });
+  }
+
+  async function dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
+    return answer(x, await route(table, x.req, method, url, rawBody));
   }
 
   function failed(x: Exchange, err: unknown): void {
@@ -190,18 +213,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
 
     const fault = faults.take(method, url.pathname);
-    if (fault) {
-      if (fault.delayMs) {
-        await sleep(fault.delayMs);
-        if (closing) return;
-      }
-      if (fault.drop) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
+    if (!fault) return dispatch(served, x, method, url, rawBody);
+    // afterHandler: the request takes effect first; only its answer is lost, late or replaced.
+    const real = fault.afterHandler ? await route(served, req, method, url, rawBody) : undefined;
+    if (fault.delayMs) {
+      await sleep(fault.delayMs);
+      if (closing) return;
     }
-    return dispatch(served, x, method, url, rawBody);
+    if (fault.drop) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
+    return real ? answer(x, real) : dispatch(served, x, method, url, rawBody);
   }
 
   const server = http.createServer((req, res) => {
@@ -252,6 +276,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     getRecord<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined {
       return store.peek(resource, id);
     },
+    orders,
+    updateOrderAsCompany: (id, update) => orders.updateAsCompany(id, update),
+    now: () => clock.now(),
+    setClock(at: Date | string | null): void {
+      clock.set(at);
+    },
+    webhooks,
+    configureWebhook: (config) => webhooks.configure(config),
     injectFault(spec: FaultSpec): void {
       faults.add(spec);
     },
@@ -270,6 +302,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close(): Promise<void> {
       if (!closing) {
         closing = new Promise<void>((resolve) => {
+          webhooks.stop();
           for (const timer of timers) clearTimeout(timer);
           timers.clear();
           server.close(() => resolve());

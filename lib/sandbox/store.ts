@@ -61,6 +61,9 @@ export class StoreError extends Error {
   }
 }
 
+/** Told of every create, update and destroy after it happened (not of bulk loads): `before`/`after` are live, read only. */
+export type ChangeListener = (change: Change, before: Readonly<StoredRecord> | undefined, after: Readonly<StoredRecord> | undefined) => void;
+
 /** Changes kept for changesSince(); older ones are dropped (the counter keeps counting). */
 export const CHANGE_LOG_LIMIT = 10_000;
 
@@ -139,6 +142,7 @@ export class CatalogStore {
   private readonly validators = new Map<TGateResourceName, ValidateFunction>();
   private readonly ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
   private changeLog: Change[] = [];
+  private readonly listeners = new Set<ChangeListener>();
   private seq = 0;
   private scopeSets?: { brands: Set<number>; branches: Set<number>; menus: Set<number> };
   private referencedOpeningHourGroups?: Set<number>;
@@ -192,6 +196,22 @@ export class CatalogStore {
   peek<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined {
     const record = this.table(resource).byId.get(id);
     return record ? (structuredClone(record) as unknown as TGateRecords[R]) : undefined;
+  }
+
+  /** A live record whether in scope or not, without a copy: read it, never change it. */
+  find<R extends TGateResourceName>(resource: R, id: number): Readonly<TGateRecords[R]> | undefined {
+    return this.table(resource).byId.get(id) as unknown as TGateRecords[R] | undefined;
+  }
+
+  /** Every live record of a resource, in scope or not, without copies: read them, never change them. */
+  records<R extends TGateResourceName>(resource: R): IterableIterator<Readonly<TGateRecords[R]>> {
+    return this.table(resource).byId.values() as unknown as IterableIterator<TGateRecords[R]>;
+  }
+
+  /** Listen to creates, updates and destroys; returns a function that stops listening. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   meta(resource: TGateResourceName, id: number): RecordMeta | undefined {
@@ -262,8 +282,9 @@ export class CatalogStore {
     table.byId.delete(id);
     table.meta.delete(id);
     if (!table.stale) table.unindex(old);
-    this.recordChange(resource, id, 'destroy');
+    const seq = this.recordChange(resource, id, 'destroy');
     this.markDependents(resource, old, undefined);
+    this.tell(seq, old, undefined);
   }
 
   private put(table: Table, old: StoredRecord | undefined, record: StoredRecord, action: 'create' | 'update'): void {
@@ -276,6 +297,14 @@ export class CatalogStore {
       if (old) table.unindex(old);
       if (this.inScope(table.name, record)) table.index(record);
     }
+    this.tell(seq, old, record);
+  }
+
+  private tell(seq: number, before: StoredRecord | undefined, after: StoredRecord | undefined): void {
+    if (this.listeners.size === 0) return;
+    const change = this.changeLog[this.changeLog.length - 1];
+    if (change?.seq !== seq) return;
+    for (const listener of this.listeners) listener({ ...change }, before, after);
   }
 
   private recordChange(resource: TGateResourceName, id: number, action: Change['action']): number {

@@ -13,6 +13,8 @@ import type { IntegrationScope, TGateRecords } from '../tgate/records';
 import type { TGateResourceName } from '../tgate/resources';
 import type { SeedOptions, SeedSummary } from './seed';
 import type { CatalogStore } from './store';
+import type { CompanyOrderUpdate, OrderDesk } from './orderDesk';
+import type { Webhook, WebhookConfig, WebhookSender } from './webhooks';
 
 export type { IntegrationScope };
 
@@ -37,6 +39,12 @@ export interface SandboxOptions {
   resourcePaths?: Partial<Record<TGateResourceName, string>>;
   /** How many of the latest requests `requests` keeps (default 10,000); `requestCount` counts them all. */
   requestLogLimit?: number;
+  /** Fix the sandbox clock at this instant (opening hours are checked against it); default: the real time. */
+  now?: Date | string;
+  /** Webhooks to send from the start (see configureWebhook). */
+  webhooks?: WebhookConfig[];
+  /** How long a webhook delivery may take before it counts as failed (default 10,000 ms). */
+  webhookTimeoutMs?: number;
 }
 
 /** One per POST to the token endpoint, in arrival order. */
@@ -81,6 +89,12 @@ export interface FaultSpec {
   delayMs?: number;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /**
+   * Run the real handler first (an order is stored, a status changes), then wait delayMs and answer the
+   * injected status or drop the socket instead of the real answer: the ambiguous failures a retrying
+   * client must survive without creating twice. With only delayMs, the real answer comes late.
+   */
+  afterHandler?: boolean;
   /** How many matching requests it applies to (default 1; Infinity allowed). */
   times?: number;
 }
@@ -122,6 +136,18 @@ export interface Sandbox {
   deleteRecord(resource: TGateResourceName, id: number): void;
   /** A record whether in scope or not (a copy), or undefined. */
   getRecord<R extends TGateResourceName>(resource: R, id: number): TGateRecords[R] | undefined;
+  /** Calculate, create and update orders by T-Gate's rules, as the partner API does (throws OrderRefusedError). */
+  orders: OrderDesk;
+  /** The company moves an order along (e.g. to `ready`), as a restaurant would. */
+  updateOrderAsCompany(id: number, update: CompanyOrderUpdate): TGateRecords['orders'];
+  /** The sandbox's "now". */
+  now(): Date;
+  /** Fix the clock at an instant (Date or ISO 8601), or follow the real time again (null). */
+  setClock(at: Date | string | null): void;
+  /** Webhook configuration, delivery counts (`stats`) and `idle()` to await deliveries under way. */
+  webhooks: WebhookSender;
+  /** Add a webhook: POSTs each event it covers to `url` (T-Gate: Setup Webhooks). */
+  configureWebhook(config: WebhookConfig): Webhook;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   addClient(client: SandboxClient): void;

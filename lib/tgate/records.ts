@@ -132,10 +132,17 @@ export interface Order {
   menu_id: number;
   service_type: string;
   order_status: string;
-  payment_status: 'pending_payment' | 'paid';
+  payment_status: 'pending_payment' | 'paid' | 'free';
   total_price?: number;
   estimated_time?: string | null;
   items: OrderItem[];
+  /** Required for delivery. */
+  address?: { full_address: string; lat: number; lng: number } | null;
+  customer?: { name?: string; phone_number?: string; email?: string } | null;
+  notes?: string | null;
+  cancel_reason?: string | null;
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** The record type of each resource of lib/tgate/resources.ts. */

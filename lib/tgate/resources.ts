@@ -40,6 +40,11 @@ export interface ResourceSpec {
   filters: readonly ResourceFilter[];
   /** JSON Schema of one record (lib/schemas). */
   schema: object;
+  /**
+   * Writes a partner may make (orders only): `POST {path}` creates (201), `PATCH {path}/{id}` updates,
+   * `POST {path}{calculatePath}` answers the price without creating (T-Gate: Calculate Order Total Price).
+   */
+  writes?: { create: boolean; update: boolean; calculatePath?: string };
 }
 
 const byId = (what: string, field?: string): ResourceFilter => ({
@@ -66,11 +71,14 @@ export const TGATE_RESOURCES = {
   ]),
   openingHourGroups: resource('/opening_hour_groups', 'opening hour group', openingHourGroupSchema),
   branchSpecialTimings: resource('/branch_special_timings', 'branch special timing', branchSpecialTimingSchema, [byId('branch')]),
-  orders: resource('/orders', 'order', orderSchema, [
-    { name: 'app_order_uuid', type: 'string', description: "The partner's own order id (assumed parameter)" },
-    { name: 'order_status', type: 'string', description: 'Only orders in this status (assumed parameter)' },
-    byId('branch'),
-  ]),
+  orders: {
+    ...resource('/orders', 'order', orderSchema, [
+      { name: 'app_order_uuid', type: 'string', description: "The partner's own order id (assumed parameter)" },
+      { name: 'order_status', type: 'string', description: 'Only orders in this status (assumed parameter)' },
+      byId('branch'),
+    ]),
+    writes: { create: true, update: true, calculatePath: '/calculate' },
+  },
 } as const satisfies Record<string, ResourceSpec>;
 
 export type TGateResourceName = keyof typeof TGATE_RESOURCES;

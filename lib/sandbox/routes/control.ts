@@ -20,7 +20,8 @@ import { CONTROL_PREFIX, FAULTS_CONTROL_PATH } from '../urls';
 
 type Parsed = { ok: true; value: unknown } | { ok: false; answer: Answer };
 
-function jsonBody(req: IncomingMessage, rawBody: string): Parsed {
+/** The body as JSON, or the answer refusing it (415 when not application/json, 400 when not JSON). */
+export function jsonBody(req: IncomingMessage, rawBody: string): Parsed {
   if (mediaType(req.headers['content-type']) !== 'application/json') return { ok: false, answer: message(415, 'Send the body as application/json') };
   try {
     return { ok: true, value: JSON.parse(rawBody) };

@@ -1,0 +1,51 @@
+/**
+ * Webhook controls (T-Gate's Webhook Management, played by a test), never faulted nor recorded:
+ *   GET    /__sandbox/webhooks                      {"webhooks": [...], "delivered", "failed", "lastError"}
+ *   POST   /__sandbox/webhooks                      add {url, events?, metaData?, enabled?, bodyShape?}, 201
+ *   DELETE /__sandbox/webhooks                      remove all and reset the counts
+ *   PATCH  /__sandbox/webhooks/:id                  change fields (e.g. {"enabled": false})
+ *   DELETE /__sandbox/webhooks/:id                  remove one, 204
+ *   GET    /__sandbox/webhooks/deliveries[?wait=1]  counts and the latest deliveries (wait: once none is under way)
+ */
+import { Answer, Route, RouteContext, message } from '../router';
+import { CONTROL_PREFIX } from '../urls';
+import { WebhookConfig, WebhookConfigError, WebhookSender } from '../webhooks';
+import { jsonBody } from './control';
+
+function configuring(ctx: RouteContext | undefined, status: number, act: (body: unknown) => Answer['body']): Answer {
+  let body: unknown;
+  if (ctx) {
+    const parsed = jsonBody(ctx.req, ctx.rawBody);
+    if (!parsed.ok) return parsed.answer;
+    body = parsed.value;
+  }
+  try {
+    return { status, headers: {}, body: act(body) };
+  } catch (err) {
+    if (err instanceof WebhookConfigError) return message(/^no webhook/.test(err.message) ? 404 : 400, err.message);
+    throw err;
+  }
+}
+
+export function webhookControlRoutes(webhooks: WebhookSender): Route[] {
+  const base = `${CONTROL_PREFIX}/webhooks`;
+  const summary = () => {
+    const { delivered, failed, lastError } = webhooks.stats;
+    return { webhooks: webhooks.list(), delivered, failed, lastError };
+  };
+  return [
+    {
+      method: 'GET',
+      path: `${base}/deliveries`,
+      async handle({ url }) {
+        if (url.searchParams.has('wait')) await webhooks.idle();
+        return { status: 200, headers: {}, body: webhooks.stats };
+      },
+    },
+    { method: 'GET', path: base, handle: () => ({ status: 200, headers: {}, body: summary() }) },
+    { method: 'POST', path: base, handle: (ctx) => configuring(ctx, 201, (body) => webhooks.configure(body as WebhookConfig)) },
+    { method: 'DELETE', path: base, handle: () => configuring(undefined, 200, () => (webhooks.clear(), summary())) },
+    { method: 'PATCH', path: `${base}/:id`, handle: (ctx) => configuring(ctx, 200, (body) => webhooks.update(Number(ctx.params.id), body as Partial<WebhookConfig>)) },
+    { method: 'DELETE', path: `${base}/:id`, handle: (ctx) => configuring(undefined, 204, () => webhooks.remove(Number(ctx.params.id))) },
+  ];
+}
