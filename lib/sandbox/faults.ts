@@ -30,13 +30,14 @@ export class FaultList {
     return this.faults.map(({ spec, remaining }) => ({
       ...spec,
       path: spec.path instanceof RegExp ? String(spec.path) : spec.path,
+      query: spec.query instanceof RegExp ? String(spec.query) : spec.query,
       times: remaining === Infinity ? 'Infinity' : remaining,
     }));
   }
 
   /** Find the first fault matching the request and consume one use of it. */
-  take(method: string, pathname: string): FaultSpec | undefined {
-    const index = this.faults.findIndex(({ spec }) => matches(spec, method, pathname));
+  take(method: string, pathname: string, query = ''): FaultSpec | undefined {
+    const index = this.faults.findIndex(({ spec }) => matches(spec, method, pathname, query));
     if (index < 0) return undefined;
     const fault = this.faults[index];
     fault.remaining -= 1;
@@ -45,14 +46,19 @@ export class FaultList {
   }
 }
 
-function matches(spec: FaultSpec, method: string, pathname: string): boolean {
+function matches(spec: FaultSpec, method: string, pathname: string, query: string): boolean {
   if (spec.method && spec.method.toUpperCase() !== method.toUpperCase()) return false;
-  if (spec.path instanceof RegExp) {
-    spec.path.lastIndex = 0; // a /g or /y RegExp keeps state between test() calls
-    return spec.path.test(pathname);
+  if (spec.query !== undefined && !pattern(spec.query, query)) return false;
+  return spec.path === undefined || pattern(spec.path, pathname);
+}
+
+/** A string matches exactly; a RegExp by test(). */
+function pattern(expected: string | RegExp, actual: string): boolean {
+  if (expected instanceof RegExp) {
+    expected.lastIndex = 0; // a /g or /y RegExp keeps state between test() calls
+    return expected.test(actual);
   }
-  if (typeof spec.path === 'string') return spec.path === pathname;
-  return true;
+  return expected === actual;
 }
 
 export class FaultSpecError extends Error {}
@@ -63,7 +69,7 @@ export function checkFaultSpec(input: unknown): FaultSpec {
     throw new FaultSpecError('a fault must be an object');
   }
   const raw = input as Record<string, unknown>;
-  const known = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler', 'times'];
+  const known = ['method', 'path', 'query', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler', 'times'];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
@@ -76,6 +82,10 @@ export function checkFaultSpec(input: unknown): FaultSpec {
   if (raw.path !== undefined) {
     if (typeof raw.path !== 'string' && !(raw.path instanceof RegExp)) throw new FaultSpecError('fault path must be a string or a RegExp');
     spec.path = raw.path;
+  }
+  if (raw.query !== undefined) {
+    if (typeof raw.query !== 'string' && !(raw.query instanceof RegExp)) throw new FaultSpecError('fault query must be a string or a RegExp');
+    spec.query = raw.query;
   }
   if (raw.status !== undefined) {
     if (!Number.isInteger(raw.status) || (raw.status as number) < 200 || (raw.status as number) > 599) {

@@ -212,7 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (parsed.ok && parsed.body.grant_type !== undefined) x.tokenRecord.grantType = parsed.body.grant_type;
     }
 
-    const fault = faults.take(method, url.pathname);
+    const fault = faults.take(method, url.pathname, url.search.replace(/^\?/, ''));
     if (!fault) return dispatch(served, x, method, url, rawBody);
     // afterHandler: the request takes effect first; only its answer is lost, late or replaced.
     const real = fault.afterHandler ? await route(served, req, method, url, rawBody) : undefined;

@@ -79,6 +79,8 @@ export interface FaultSpec {
   method?: string;
   /** Matched against the URL pathname (string: exact match). Default: any path. */
   path?: string | RegExp;
+  /** Matched against the raw query string without "?" (string: exact match), e.g. /(^|&)page=2(&|$)/. Default: any. */
+  query?: string | RegExp;
   /** Answer this status instead of the real handler. */
   status?: number;
   /** Extra headers for the injected answer, e.g. {'Retry-After': '2'}. */
