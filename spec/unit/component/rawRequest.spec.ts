@@ -130,6 +130,19 @@ describe('action rawRequest (Make Raw Request)', function () {
       for (const name of Object.keys(emitted.headers)) expect(SAFE_RESPONSE_HEADERS.has(name), name).to.equal(true);
     });
 
+    it('keeps only the safe headers of the answer: no cookie, no authentication challenge', async () => {
+      world = await createWorld();
+      world.sandbox.injectFault({
+        path: '/partner/v1/brands/999', status: 404, body: { message: 'gone' },
+        headers: { 'Set-Cookie': 'session=abc123', 'WWW-Authenticate': 'Bearer realm="t-gate"', 'X-Request-Id': 'req-42', ETag: '"v7"' },
+      });
+      const outcome = await run({ method: 'GET', path: '/brands/999' }, { doNotThrow404: true });
+      const emitted = outcome.data[0].body as Emitted;
+      expect(emitted).to.deep.include({ status: 404, body: { message: 'gone' } });
+      expect(emitted.headers).to.include({ 'x-request-id': 'req-42', etag: '"v7"' });
+      expect(emitted.headers).not.to.have.any.keys('set-cookie', 'www-authenticate', 'Set-Cookie', 'X-Request-Id');
+    });
+
     it('is an error naming status, method and path without it', async () => {
       world = await createWorld();
       const outcome = await run({ method: 'GET', path: '/brands/104' });
