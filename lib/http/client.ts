@@ -87,7 +87,8 @@ export function checkLimit(name: string, value: unknown, max: number, unit: stri
   return value;
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Network failures after which the request surely did not reach the server. */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND',
   'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_BAD_RESPONSE', 'ECANCELED']);
 
@@ -175,7 +176,7 @@ export class HttpClient {
         ? status === 429 || status === 503 || (idempotent && status >= 500)
         : networkCode !== TOO_LARGE_CODE && (idempotent || NOT_SENT_CODES.has(networkCode ?? ''));
       const fail = (gaveUp?: string): HttpError => new HttpError({
-        ...base, status, code: networkCode, data: response?.data,
+        ...base, status, code: networkCode, data: response?.data, headers: response ? headers : undefined,
         detail: status !== undefined ? messageFromBody(response?.data) ?? response?.statusText : networkDetail,
         retryAfterMs, gaveUp,
       }, new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data));

@@ -1,4 +1,4 @@
-import { redact, scrubSecrets } from './redact';
+import { redact, safeResponseHeaders, scrubSecrets } from './redact';
 import type { KnownSecrets } from './secrets';
 
 export interface HttpErrorDetails {
@@ -14,6 +14,8 @@ export interface HttpErrorDetails {
   detail?: string;
   /** Parsed response body with secret-looking fields redacted. */
   data?: unknown;
+  /** Response headers; only the safe ones ({@link safeResponseHeaders}) are kept. */
+  headers?: Record<string, string>;
   attempts: number;
   retryAfterMs?: number;
   /** Why the retry loop stopped, when it stopped early. */
@@ -32,6 +34,8 @@ export class HttpError extends Error {
   readonly code?: string;
   readonly detail?: string;
   readonly data?: unknown;
+  /** The answer's safe headers ({@link safeResponseHeaders}), when there was an answer. */
+  readonly headers?: Record<string, string>;
   readonly attempts: number;
   readonly retryAfterMs?: number;
 
@@ -48,6 +52,10 @@ export class HttpError extends Error {
     this.detail = details.detail === undefined ? undefined : scrub(details.detail);
     const data = details.data === undefined ? undefined : redact(details.data);
     this.data = secrets ? secrets.scrubDeep(data) : data;
+    if (details.headers !== undefined) {
+      const headers = safeResponseHeaders(details.headers);
+      this.headers = secrets ? secrets.scrubDeep(headers) as Record<string, string> : headers;
+    }
     this.attempts = details.attempts;
     this.retryAfterMs = details.retryAfterMs;
   }

@@ -44,3 +44,26 @@ export function safeUrl(url: string): string {
     return safePath(url);
   }
 }
+
+/**
+ * Response headers that may be shown, logged or emitted: what describes the answer (type, length, dates,
+ * caching, links, paging, rate limits, request ids), never cookies, credentials or authentication
+ * challenges. An allowlist, so that a header a server adds later is left out until someone looks at it.
+ */
+export const SAFE_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'content-type', 'content-length', 'content-language', 'content-encoding', 'date', 'etag', 'last-modified',
+  'cache-control', 'expires', 'age', 'vary', 'link', 'location', 'retry-after', 'allow',
+  'current-page', 'page-items', 'total-count', 'total-pages',
+  'x-request-id', 'x-correlation-id', 'x-runtime',
+  'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset',
+]);
+
+/** The {@link SAFE_RESPONSE_HEADERS} of a response, names lower-cased, values scrubbed of credentials. */
+export function safeResponseHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (SAFE_RESPONSE_HEADERS.has(lower)) out[lower] = scrubSecrets(String(value)).slice(0, 1000);
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import { HttpClient, HttpError, HttpMethod, HttpResponse, Logger, plainIdProblem
 import { InvalidInputError } from '../errors';
 import { TokenSession } from '../auth';
 import { tgateError, TGateRefusedError } from './errors';
+import { checkedRawPath } from './rawPath';
 import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, TGatePagingError } from './paging';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
@@ -87,6 +88,11 @@ export class TGateClient {
         },
       },
     );
+  }
+
+  /** A request to any path under the API base (Make Raw Request); a path that could leave it is refused before anything is sent. */
+  async raw<T = unknown>(req: Omit<TGateRequest, 'path'> & { path: unknown }): Promise<HttpResponse<T>> {
+    return this.request<T>({ ...req, path: checkedRawPath(this.options.apiBaseUrl, req.path) });
   }
 
   /** A record by id. A missing id, an id that is not a plain identifier, or a resource without "get one" is refused before any call. */
