@@ -6,6 +6,7 @@ import { createWorld, leakedSecrets, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import { TGATE_WEBHOOK_EVENTS } from '../../../lib/tgate/webhooks';
 import type { WebhookConfig } from '../../../lib/sandbox/webhooks';
+import eventSchema from '../../../lib/schemas/webhookEvent.out.json';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const component = require('../../../../component.json');
 
@@ -261,6 +262,7 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
   it('declares its events in component.json and describes its output for the mapper', async () => {
     expect(Object.keys(component.triggers.webhookEvents.fields.events.model)).to.deep.equal(TGATE_WEBHOOK_EVENTS);
     expect(component.triggers.webhookEvents.fields.sharedSecret.viewClass).to.equal('PasswordFieldView');
+    expect(eventSchema.properties.event.enum, 'lib/schemas/webhookEvent.out.json').to.deep.equal(TGATE_WEBHOOK_EVENTS);
     const plain = (await trigger.getMetaModel({})).out;
     expect(plain.properties.event.enum).to.deep.equal(TGATE_WEBHOOK_EVENTS);
     expect(plain.properties).to.not.have.property('record');
