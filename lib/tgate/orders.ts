@@ -54,7 +54,7 @@ function pick<T extends object>(source: T, fields: readonly string[]): Record<st
 }
 
 /** T-Gate refused an order write (422): names T-Gate's rule and the field, and says what to do. */
-export class OrderRefusedError extends RefusedError {
+export class TGateOrderRefusedError extends RefusedError {
   /** T-Gate's rule, e.g. "Branch working" (from the answer's `rule`, else the start of its message). */
   readonly rule?: string;
   readonly field?: string;
@@ -83,7 +83,7 @@ export function orderWriteError(err: unknown, what: string): unknown {
   const { message, rule, field } = refusalOf(err);
   const named = [rule && `rule "${rule}"`, field && `field ${field}`].filter(Boolean).join(', ');
   const fix = field ? `check ${field} against that rule, then send a corrected message` : 'correct the message and send it again';
-  return new OrderRefusedError(`T-Gate refused to ${what}${named ? ` (${named})` : ''}: ${message ?? 'no reason given'}. To fix: ${fix}`, {
+  return new TGateOrderRefusedError(`T-Gate refused to ${what}${named ? ` (${named})` : ''}: ${message ?? 'no reason given'}. To fix: ${fix}`, {
     rule, field, status: err.status, cause: err,
   });
 }
@@ -153,7 +153,7 @@ export async function createOrderOnce(tgate: TGateClient, input: CreateOrderInpu
     const found = await lookUpAfter(tgate, uuid, failure);
     if (found) return { order: found, outcome: 'found' };
     if (taken) {
-      throw new OrderRefusedError(`T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only if it is really another order`, { rule: 'Unique app_order_uuid', field: 'app_order_uuid', status: 422, cause: failure });
+      throw new TGateOrderRefusedError(`T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only if it is really another order`, { rule: 'Unique app_order_uuid', field: 'app_order_uuid', status: 422, cause: failure });
     }
     if (posts >= MAX_CREATE_POSTS) {
       throw new TransientError(`Creating order ${JSON.stringify(uuid)} failed ${posts} times and T-Gate holds no order with this app_order_uuid: the message is retried later (${(failure as Error).message})`, { cause: failure });
@@ -214,7 +214,7 @@ export function planOrderUpdate(order: Order, change: OrderChange): Record<strin
     if (!allowed.includes(change.order_status)) {
       const rule = ORDER_STATUS_TRANSITIONS[change.order_status];
       const why = !within(rule.serviceTypes, order.service_type) ? ` (${change.order_status} is for ${(rule.serviceTypes as readonly string[]).join(', ')} orders only)` : '';
-      throw new OrderRefusedError(
+      throw new TGateOrderRefusedError(
         `Order ${order.id} is ${order.order_status} (${order.service_type}): T-Gate does not allow order_status ${change.order_status} from there${why}; allowed: ${allowed.join(', ') || 'nothing'}. Nothing was sent`,
         { rule: 'Invalid transition', field: 'order_status' },
       );

@@ -3,6 +3,15 @@ import { createWorld, leakedSecrets, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import { deliveryOrder, line, OrderBody, orderRequestsSince, TUESDAY_NOON_RIYADH } from '../../helpers/orders';
 import type { Sandbox } from '../../../lib/sandbox';
+import createOut from '../../../lib/schemas/createOrder.out.json';
+import calculateOut from '../../../lib/schemas/calculateOrder.out.json';
+import Ajv from 'ajv';
+
+/** Problems of an emitted body against the action's out schema ([] when it conforms). */
+function outProblems(schema: object, body: unknown): string[] {
+  const check = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  return check(body) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
 
 const calculateOrder = loadFunction('calculateOrder');
 const createOrder = loadFunction('createOrder');
@@ -35,6 +44,7 @@ describe('actions calculateOrder and createOrder: T-Gate\'s create-order rules t
     expect(body).to.deep.include({ brand_id: 101, branch_id: 202, menu_id: 301, currency: 'SAR', total_price: 66.5 });
     expect(body.items.map((i) => i.total_price)).to.deep.equal([32, 34.5]);
     expect(sandbox.store.count('orders')).to.equal(0);
+    expect(outProblems(calculateOut, body)).to.deep.equal([]);
   });
 
   it('creates an order in one POST and emits it as created, in T-Gate\'s field names', async () => {
@@ -48,6 +58,7 @@ describe('actions calculateOrder and createOrder: T-Gate\'s create-order rules t
     expect(order.address).to.deep.equal({ full_address: '12 Olaya Street, Riyadh', lat: 24.69, lng: 46.68 });
     const requests = orderRequestsSince(sandbox, since);
     expect({ posts: requests.posts, lookups: requests.lookups, calculations: requests.calculations }).to.deep.equal({ posts: 1, lookups: 0, calculations: 0 });
+    expect(outProblems(createOut, outcome.data[0].body)).to.deep.equal([]);
   });
 
   it('with calculateTotal: true, calculates first and sends that total (any total in the message is replaced)', async () => {
