@@ -79,7 +79,9 @@ describe('actions calculateOrder and createOrder: T-Gate\'s create-order rules t
   describe('accepted when the catalog and the clock allow it', () => {
     const accepted: Array<[string, (s: Sandbox) => void, OrderBody]> = [
       ['past midnight in Riyadh, inside 10:00-02:00 (branch working)', (s) => s.setClock('2026-12-01T22:30:00Z'), deliveryOrder('late')],
-      ['the day before a force-closed special timing (branch working)', () => undefined, kabsa('kabsa', 206)],
+      ['the day before a force-closed special timing, in another brand\'s granted scope and menu (branch working, integration scopes, menu active)', () => undefined, kabsa('kabsa', 206)],
+      ['pickup where delivery is not active (service type)', () => undefined, deliveryOrder('pickup-204', { branch_id: 204, service_type: 'pickup', address: undefined })],
+      ['the same order under a new app_order_uuid (unique app_order_uuid)', (s) => { s.orders.create(deliveryOrder('earlier')); }, deliveryOrder('later')],
       ['breakfast on a Tuesday morning in Cairo (section open)', () => undefined,
         deliveryOrder('breakfast', { brand_id: 103, branch_id: 211, menu_id: 308, items: [line(1213, 1)], total_price: 17 })],
       ['an item inactive in another branch (item active)', () => undefined, deliveryOrder('platter', { items: [line(1221, 1)], total_price: 17 })],
@@ -90,10 +92,11 @@ describe('actions calculateOrder and createOrder: T-Gate\'s create-order rules t
     for (const [what, setUp, body] of accepted) {
       it(what, async () => {
         setUp(sandbox);
+        const before = sandbox.store.count('orders');
         const outcome = await run(createOrder, body);
         expect(outcome.errors.map((e) => e.message)).to.deep.equal([]);
         expect((outcome.data[0].body as { outcome: string }).outcome).to.equal('created');
-        expect(sandbox.store.count('orders')).to.equal(1);
+        expect(sandbox.store.count('orders')).to.equal(before + 1);
       });
     }
   });

@@ -163,6 +163,41 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
     expect(sandbox.store.count('orders')).to.equal(1);
   });
 
+  it('a "taken" in another shape (Rails errors object) is recognised too: the order is looked up and emitted as found', async () => {
+    const { sandbox } = world;
+    const existing = sandbox.orders.create(deliveryOrder('rails-shaped'));
+    sandbox.injectFault({ ...post, status: 422, body: { errors: { app_order_uuid: ['has already been taken'] } } });
+    const since = sandbox.requestCount;
+    const outcome = await run(deliveryOrder('rails-shaped'));
+    expect(emitted(outcome)).to.deep.equal([{ order: existing, outcome: 'found' }]);
+    const requests = orderRequestsSince(sandbox, since);
+    expect({ posts: requests.posts, lookups: requests.lookups }).to.deep.equal({ posts: 1, lookups: 1 });
+  });
+
+  it('"taken" while the order is outside the integration scopes granted: an error saying so, not a second order', async () => {
+    const { sandbox } = world;
+    sandbox.orders.create(deliveryOrder('hidden'));
+    for (const scope of [...sandbox.store.records('integrationScopes')]) {
+      if (scope.brand_id === 101 && scope.branch_id === 202) sandbox.deleteRecord('integrationScopes', scope.id);
+    }
+    const outcome = await run(deliveryOrder('hidden', { brand_id: 102, branch_id: 206, menu_id: 304, items: [{ item_id: 1205, quantity: 1, children: [] }], total_price: 17 }));
+    expect(outcome.data).to.deep.equal([]);
+    expect(outcome.rebounds).to.deep.equal([]);
+    expect(outcome.errors.map((e) => e.message)).to.have.length(1);
+    expect(outcome.errors[0].message).to.contain('has already been taken, but no order with it is visible to this application');
+    expect(sandbox.store.count('orders')).to.equal(1);
+  });
+
+  it('calculateTotal with the calculation failing: a rebound, nothing created, no create sent', async () => {
+    const { sandbox } = world;
+    sandbox.injectFault({ method: 'POST', path: `${ORDERS_PATH}/calculate`, status: 500 });
+    const since = sandbox.requestCount;
+    const outcome = await run(deliveryOrder('calc-down', { calculateTotal: true, total_price: undefined }));
+    expect(outcome.rebounds).to.have.length(1);
+    expect(orderRequestsSince(sandbox, since).posts).to.equal(0);
+    expect(sandbox.store.count('orders')).to.equal(0);
+  });
+
   it('a 429 is not ambiguous: no lookup, a rebound, nothing created', async () => {
     const { sandbox } = world;
     sandbox.injectFault({ ...post, status: 429, headers: { 'Retry-After': '0' }, times: 2 });
