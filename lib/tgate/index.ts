@@ -6,3 +6,4 @@ export * from './grantFlow';
 export * from './paging';
 export * from './resources';
 export * from './records';
+export * from './orders';
