@@ -2,18 +2,21 @@
  * Adapter between Node's http module and @node-oauth/oauth2-server, shaped after T-Gate's documented
  * OAuth2 behaviour (Rails + Doorkeeper, as far as the docs let us tell):
  *
- *  - GET /oauth?client_id&redirect_uri[&state]: the company portal's approval page. T-Gate's links carry
- *    no response_type, so 'code' is added; the company user approves automatically.
- *  - POST /oauth/token: form or JSON body; client authentication only through HTTP Basic
- *    (RFC 6749 2.3.1 form-encoded id and secret); grants authorization_code and refresh_token, with
- *    refresh-token rotation; Doorkeeper's response body (created_at in epoch seconds).
+ *  - GET /oauth?response_type=code&client_id&redirect_uri[&state]: the company portal's approval page;
+ *    the company user approves automatically. Without response_type Doorkeeper refuses, and so does this.
+ *  - POST /oauth/token: form or JSON body; client authentication only through HTTP Basic, read raw as
+ *    Doorkeeper does (clientAuth.ts); grants authorization_code and refresh_token, with refresh-token
+ *    rotation, the old pair revoked at once or, in grace mode, on first use of the new access token
+ *    (model.ts); Doorkeeper's response body (created_at in epoch seconds).
+ *
+ * spec/conformance checks these answers against a real Doorkeeper.
  *
  * Every OAuth2 decision is oauth2-server's; this file only translates requests and answers.
  */
 import { IncomingMessage } from 'http';
 import OAuth2Server = require('@node-oauth/oauth2-server');
 import { InMemoryModel, SANDBOX_COMPANY_USER, SUPPORTED_GRANTS, SavedToken } from './model';
-import { ClientCredentials, encodeForOAuth2Server, parseBasicClientAuth } from './clientAuth';
+import { ClientCredentials, encodeBasicClientAuth, parseBasicClientAuth } from './clientAuth';
 import { flatHeaders, mediaType, queryObject } from './httpUtil';
 import { IssuedTokens } from './types';
 import { Answer } from './router';
@@ -115,7 +118,10 @@ export class SandboxOAuth {
   }
 
   private async runAuthorize(headers: Record<string, string>, query: Record<string, string>): Promise<{ answer: Answer; code?: string }> {
-    if (!query.response_type) query.response_type = 'code'; // T-Gate's grant links carry no response_type
+    if (!query.response_type) {
+      // Doorkeeper refuses it too (with an error page and no redirect), though T-Gate's documented link omits it.
+      return { answer: errorAnswer(new InvalidRequestError('Missing parameter: `response_type`')) };
+    }
     if (query.client_id && !this.model.hasClient(query.client_id)) {
       // oauth2-server would say "client credentials are invalid"; name the actual problem.
       return { answer: errorAnswer(new InvalidClientError('Invalid client: unknown `client_id`')) };
@@ -168,7 +174,7 @@ export class SandboxOAuth {
     // oauth2-server reads form objects only: JSON bodies were converted above, so describe the body as a form.
     headers['content-type'] = 'application/x-www-form-urlencoded';
     headers['content-length'] = String(Buffer.byteLength(new URLSearchParams(body).toString()));
-    headers.authorization = encodeForOAuth2Server(credentials);
+    headers.authorization = encodeBasicClientAuth(credentials);
     const request = new Request({ headers, method: 'POST', query: {}, body });
     const response = new Response({ headers: {} });
     try {
@@ -228,7 +234,7 @@ export class SandboxOAuth {
     if (!client) throw new Error(`issueTokens: unknown sandbox client ${clientId}`);
     if (client.redirectUris.length === 0) throw new Error(`issueTokens: sandbox client ${clientId} has no redirect URI`);
     const redirectUri = client.redirectUris[0];
-    const authorized = await this.runAuthorize({}, { client_id: clientId, redirect_uri: redirectUri });
+    const authorized = await this.runAuthorize({}, { response_type: 'code', client_id: clientId, redirect_uri: redirectUri });
     if (!authorized.code) throw new Error(`issueTokens: the authorize step failed (${describe(authorized.answer)})`);
     const exchanged = await this.runToken(
       {},

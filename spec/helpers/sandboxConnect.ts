@@ -5,6 +5,7 @@
  */
 import axios from 'axios';
 import type { Sandbox, SandboxClient } from '../../lib/sandbox';
+import { basicAuthHeader as authBasicAuthHeader, TGATE_PROFILE } from '../../lib/auth';
 
 export interface ConnectedTokens {
   access_token: string;
@@ -16,11 +17,9 @@ export interface ConnectedTokens {
   [key: string]: unknown;
 }
 
-/** RFC 6749 2.3.1: form-urlencode id and secret, then base64 "id:secret". */
+/** The Basic header T-Gate (Doorkeeper) reads: base64 of the raw "id:secret", as the T-Gate profile sends it. */
 export function basicAuthHeader(clientId: string, clientSecret: string): string {
-  // Like simple-oauth2 (and lib/auth): percent-encode, space as '+'. Any form encoding decodes the same.
-  const form = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
-  return 'Basic ' + Buffer.from(`${form(clientId)}:${form(clientSecret)}`, 'utf8').toString('base64');
+  return authBasicAuthHeader(clientId, clientSecret, TGATE_PROFILE.basicEncoding);
 }
 
 /** GET the grant page and return the code (and state) from the redirect. */
@@ -30,7 +29,7 @@ export async function authorizeViaGrantPage(
   opts: { state?: string; redirectUri?: string } = {},
 ): Promise<{ code: string; state: string | null; location: string }> {
   const redirectUri = opts.redirectUri ?? client.redirectUris[0];
-  const params: Record<string, string> = { client_id: client.clientId, redirect_uri: redirectUri };
+  const params: Record<string, string> = { response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri };
   if (opts.state !== undefined) params.state = opts.state;
   const res = await axios.get(sandbox.authorizeUrl, { params, maxRedirects: 0, proxy: false, validateStatus: () => true });
   if (res.status !== 302 || typeof res.headers.location !== 'string') {
