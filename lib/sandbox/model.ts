@@ -182,6 +182,12 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
     return stored ? this.codeView(stored) : undefined;
   }
 
+  /** A code's client and redirect_uri, without using it up. */
+  peekAuthorizationCode(authorizationCode: string): { clientId: string; redirectUri: string } | undefined {
+    const stored = this.codes.get(authorizationCode);
+    return stored && { clientId: stored.clientId, redirectUri: stored.redirectUri };
+  }
+
   async revokeAuthorizationCode(code: OAuth2Server.AuthorizationCode): Promise<boolean> {
     // Single use: the first exchange deletes the code; a concurrent second one finds nothing.
     return this.codes.delete(code.authorizationCode);

@@ -21,7 +21,7 @@ import { flatHeaders, mediaType, queryObject } from './httpUtil';
 import { IssuedTokens } from './types';
 import { Answer } from './router';
 
-const { Request, Response, OAuthError, InvalidClientError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } = OAuth2Server;
+const { Request, Response, OAuthError, InvalidClientError, InvalidGrantError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } = OAuth2Server;
 
 export interface OAuthLifetimes {
   accessTokenLifetimeSeconds: number;
@@ -175,6 +175,8 @@ export class SandboxOAuth {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     headers['content-length'] = String(Buffer.byteLength(new URLSearchParams(body).toString()));
     headers.authorization = encodeBasicClientAuth(credentials);
+    const refused = await this.redirectUriRefusal(body, credentials);
+    if (refused) return { answer: errorAnswer(refused) };
     const request = new Request({ headers, method: 'POST', query: {}, body });
     const response = new Response({ headers: {} });
     try {
@@ -209,6 +211,19 @@ export class SandboxOAuth {
       }
       return { answer: errorAnswer(e, headersOf(response)) };
     }
+  }
+
+  /**
+   * Doorkeeper (AuthorizationCodeRequest) refuses a code exchange without redirect_uri (invalid_request)
+   * or with another one (invalid_grant) and the code stays usable; oauth2-server would use it up first.
+   */
+  private async redirectUriRefusal(body: FormBody, credentials: ClientCredentials): Promise<OAuthErrorLike | undefined> {
+    if (body.grant_type !== 'authorization_code' || !body.code) return undefined;
+    const code = this.model.peekAuthorizationCode(body.code);
+    if (!code || code.clientId !== credentials.clientId || !(await this.model.getClient(credentials.clientId, credentials.clientSecret))) return undefined;
+    if (!body.redirect_uri) return new InvalidRequestError('Missing parameter: `redirect_uri`');
+    if (body.redirect_uri !== code.redirectUri) return new InvalidGrantError('Invalid grant: `redirect_uri` does not match the authorization request');
+    return undefined;
   }
 
   // --- Bearer authentication of partner API requests -------------------------------------------

@@ -155,12 +155,17 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
       expect(res.data.error).to.equal('invalid_grant');
     });
 
-    it('requires the redirect_uri used on the grant page', async () => {
+    it('requires the redirect_uri used on the grant page, and keeps the code usable (as Doorkeeper does)', async () => {
       const { code } = await authorizeViaGrantPage(sandbox, CLIENT);
       const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: OTHER_REDIRECT_URI }), basic);
       expect(res.status).to.equal(400);
-      expect(res.data.error).to.equal('invalid_request');
+      expect(res.data.error).to.equal('invalid_grant');
       expect(res.data.error_description).to.contain('redirect_uri');
+      const missing = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code }), basic);
+      expect(missing.status).to.equal(400);
+      expect(missing.data.error).to.equal('invalid_request');
+      const right = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }), basic);
+      expect(right.status).to.equal(200);
     });
 
     it("refuses another client's code", async () => {
