@@ -22,9 +22,12 @@ export function basicAuthHeader(clientId: string, clientSecret: string): string 
   return authBasicAuthHeader(clientId, clientSecret, TGATE_PROFILE.basicEncoding);
 }
 
+/** The sandbox, or any T-Gate with a grant page and a token endpoint (a real Doorkeeper in spec/conformance). */
+export type GrantServer = Pick<Sandbox, 'authorizeUrl' | 'tokenUrl'>;
+
 /** GET the grant page and return the code (and state) from the redirect. */
 export async function authorizeViaGrantPage(
-  sandbox: Sandbox,
+  sandbox: GrantServer,
   client: SandboxClient,
   opts: { state?: string; redirectUri?: string } = {},
 ): Promise<{ code: string; state: string | null; location: string }> {
@@ -42,7 +45,7 @@ export async function authorizeViaGrantPage(
   return { code, state: url.searchParams.get('state'), location };
 }
 
-export async function connectViaGrantFlow(sandbox: Sandbox, client: SandboxClient, opts: { state?: string } = {}): Promise<ConnectedTokens> {
+export async function connectViaGrantFlow(sandbox: GrantServer, client: SandboxClient, opts: { state?: string } = {}): Promise<ConnectedTokens> {
   const redirectUri = client.redirectUris[0];
   const { code, state } = await authorizeViaGrantPage(sandbox, client, { state: opts.state, redirectUri });
   if (opts.state !== undefined && state !== opts.state) {
