@@ -16,8 +16,8 @@ interface Subject {
   authorizeUrl: string;
   tokenUrl: string;
   apiBaseUrl: string;
-  /** Every access token issued so far outlives its lifetime. */
-  expire(): Promise<void>;
+  /** As if `seconds` had passed for every code and token issued so far. */
+  age(seconds: number): Promise<void>;
 }
 
 /** What one step got: the status, and the OAuth error code where the body has one. */
@@ -76,7 +76,12 @@ async function sequence(s: Subject, app: DoorkeeperClient, other: DoorkeeperClie
   await api('API with the new access token', second.access_token);
   await api('API with the old access token, new one used', first.access_token);
   await token('refresh with the old token, new access token used', { grant_type: 'refresh_token', refresh_token: first.refresh_token }, raw(app));
-  await s.expire();
+  const late = await authorize('grant page again', { response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI });
+  await s.age(599);
+  await api('API, 10 minutes on', second.access_token);
+  await s.age(2);
+  await token('code after 10 minutes', { grant_type: 'authorization_code', code: late, redirect_uri: REDIRECT_URI }, raw(app));
+  await s.age(7200);
   await api('API with an expired access token', second.access_token);
   const third = await token('refresh after expiry (JSON body)', { grant_type: 'refresh_token', refresh_token: second.refresh_token }, raw(app), true);
   await api('API with the refreshed access token', third.access_token);
@@ -109,6 +114,9 @@ const EXPECTED: Record<RefreshMode, Outcome[]> = {
     ['API with the new access token', 200, ''],
     ['API with the old access token, new one used', 401, ''],
     ['refresh with the old token, new access token used', 400, 'invalid_grant'],
+    ['grant page again', 302, ''],
+    ['API, 10 minutes on', 200, ''],
+    ['code after 10 minutes', 400, 'invalid_grant'],
     ['API with an expired access token', 401, ''],
     ['refresh after expiry (JSON body)', 200, ''],
     ['API with the refreshed access token', 200, ''],
@@ -131,18 +139,15 @@ for (const mode of ['instant', 'grace'] as const) {
     after(async () => { await dk?.close(); });
 
     it('gives the same status and OAuth error code for every step', async () => {
-      const real = await sequence({ ...dk, expire: () => dk.expireAccessTokens() }, app, other);
+      const real = await sequence(dk, app, other);
       const sandbox = await startSandbox({ clients: [app, other], refreshGrace: mode === 'grace' });
-      let clock: sinon.SinonFakeTimers | undefined;
+      // The sandbox runs in this process: its time passes by a faked Date (and only Date).
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
       let imitation: Outcome[];
       try {
-        imitation = await sequence({
-          ...sandbox,
-          // Only the sandbox's clock moves: 2 hours and a second.
-          expire: async () => { clock = sinon.useFakeTimers({ now: Date.now() + 7201_000, toFake: ['Date'] }); },
-        }, app, other);
+        imitation = await sequence({ ...sandbox, age: async (seconds) => { clock.tick(seconds * 1000); } }, app, other);
       } finally {
-        clock?.restore();
+        clock.restore();
         await sandbox.close();
       }
       expect(real, 'Doorkeeper').to.deep.equal(EXPECTED[mode]);

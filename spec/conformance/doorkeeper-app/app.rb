@@ -65,7 +65,7 @@ class IntegrationScopesController < ActionController::API
   end
 end
 
-# Test controls on loopback: the token-request record, the token lifetime, expiring issued tokens.
+# Test controls on loopback: the token-request record, the token lifetime, time passing for issued tokens.
 class ConformanceController < ActionController::API
   def token_requests
     render json: $token_requests
@@ -79,6 +79,13 @@ class ConformanceController < ActionController::API
   # As if every access token issued so far had outlived its lifetime.
   def expire_access_tokens
     Doorkeeper::AccessToken.find_each { |t| t.update_columns(created_at: t.created_at - (t.expires_in.to_i + 1).seconds) }
+    head :no_content
+  end
+
+  # As if `seconds` had passed for every code and token issued so far.
+  def age
+    seconds = Integer(params.require(:seconds)).seconds
+    [Doorkeeper::AccessGrant, Doorkeeper::AccessToken].each { |m| m.find_each { |r| r.update_columns(created_at: r.created_at - seconds) } }
     head :no_content
   end
 end
@@ -135,6 +142,7 @@ Rails.application.routes.draw do
   get '/__conformance/token_requests', to: 'conformance#token_requests'
   post '/__conformance/settings', to: 'conformance#settings'
   post '/__conformance/expire_access_tokens', to: 'conformance#expire_access_tokens'
+  post '/__conformance/age', to: 'conformance#age'
 end
 
 JSON.parse(ENV.fetch('DK_CLIENTS', '[]')).each do |c|

@@ -43,6 +43,8 @@ export interface Doorkeeper {
   setAccessTokenLifetime(seconds: number): Promise<void>;
   /** As if every access token issued so far had outlived its lifetime. */
   expireAccessTokens(): Promise<void>;
+  /** As if `seconds` had passed for every code and token issued so far. */
+  age(seconds: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startDoorkeeper(opts: { mode: RefreshMode; clients: Doorke
     tokenRequests: async () => (await control.get<DoorkeeperTokenRequest[]>('/token_requests')).data,
     setAccessTokenLifetime: async (seconds) => { await control.post('/settings', { access_token_lifetime: seconds }); },
     expireAccessTokens: async () => { await control.post('/expire_access_tokens'); },
+    age: async (seconds) => { await control.post('/age', { seconds }); },
     close: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) { cleanup(); resolve(); return; }
       child.once('exit', () => { cleanup(); resolve(); });
