@@ -8,6 +8,12 @@ export interface ProviderProfile {
   name: string;
   /** `basic`: client id and secret in an HTTP Basic header (RFC 6749 2.3.1); `body`: in the request body. */
   clientAuth: 'basic' | 'body';
+  /**
+   * How id and secret go into a Basic header. `raw`: base64 of `id:secret` as is, what Doorkeeper reads
+   * (it does not form-decode; a secret with `+ / = :` form-encoded first is refused). `form`: RFC 6749
+   * 2.3.1, form-urlencoded first, for providers that decode. The two coincide for `A-Z a-z 0-9 - _`.
+   */
+  basicEncoding?: 'raw' | 'form';
   bodyFormat: 'form' | 'json';
   grants: readonly GrantType[];
   /** Whether the provider sends a new refresh token on refresh and revokes the old one. */
@@ -18,10 +24,14 @@ export interface ProviderProfile {
   authorizationCodeLifetimeSeconds?: number;
 }
 
-/** T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (seeds 000, 001). */
+/**
+ * T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (seeds
+ * 000, 001). T-Gate runs Doorkeeper, which reads Basic credentials raw (checked in spec/conformance).
+ */
 export const TGATE_PROFILE: ProviderProfile = {
   name: 'T-Gate',
   clientAuth: 'basic',
+  basicEncoding: 'raw',
   bodyFormat: 'form',
   grants: ['authorization_code', 'refresh_token'],
   rotatesRefreshTokens: true,
@@ -44,6 +54,7 @@ export const INTANDEM_PROFILE: ProviderProfile = {
 export const TREDDY_PROFILE: ProviderProfile = {
   name: 'Treddy',
   clientAuth: 'basic',
+  basicEncoding: 'form',
   bodyFormat: 'form',
   grants: ['client_credentials'],
   rotatesRefreshTokens: false,

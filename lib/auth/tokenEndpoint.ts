@@ -20,9 +20,12 @@ export interface TokenRequest {
   grant: Grant;
 }
 
-/** RFC 6749 2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
-export function basicAuthHeader(clientId: string, clientSecret: string): string {
-  const enc = (v: string): string => encodeURIComponent(v).replace(/%20/g, '+');
+/**
+ * `form` (the default, RFC 6749 2.3.1): id and secret are form-urlencoded before they are joined and
+ * base64-encoded. `raw`: joined as they are, what Doorkeeper (T-Gate) decodes.
+ */
+export function basicAuthHeader(clientId: string, clientSecret: string, encoding: 'raw' | 'form' = 'form'): string {
+  const enc = encoding === 'raw' ? (v: string): string => v : (v: string): string => encodeURIComponent(v).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`).toString('base64')}`;
 }
 
@@ -45,7 +48,11 @@ export function buildTokenRequest(req: TokenRequest): { headers: Record<string, 
   }
   const params: Record<string, string> = grantParams(grant);
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (profile.clientAuth === 'basic') headers.Authorization = basicAuthHeader(client.clientId, client.clientSecret);
+  if (profile.clientAuth === 'basic' && profile.basicEncoding === 'raw' && client.clientId.includes(':')) {
+    // Raw Basic splits id and secret at the first ':' (Doorkeeper does): such an id cannot be sent.
+    throw clientMisconfigured(profile.name, 'the client id contains ":", which HTTP Basic client authentication cannot carry');
+  }
+  if (profile.clientAuth === 'basic') headers.Authorization = basicAuthHeader(client.clientId, client.clientSecret, profile.basicEncoding);
   else Object.assign(params, { client_id: client.clientId, client_secret: client.clientSecret });
   if (profile.bodyFormat === 'json') {
     headers['Content-Type'] = 'application/json';

@@ -1,7 +1,7 @@
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
-import { HttpError, messageFromBody } from './errors';
+import { challengeReason, HttpError, messageFromBody } from './errors';
 import { safePath } from './redact';
 import { backoffDelay, parseRetryAfter, resolvePolicy, RetryPolicy, sleep as realSleep } from './retry';
 import { KnownSecrets } from './secrets';
@@ -177,7 +177,7 @@ export class HttpClient {
         : networkCode !== TOO_LARGE_CODE && (idempotent || NOT_SENT_CODES.has(networkCode ?? ''));
       const fail = (gaveUp?: string): HttpError => new HttpError({
         ...base, status, code: networkCode, data: response?.data, headers: response ? headers : undefined,
-        detail: status !== undefined ? messageFromBody(response?.data) ?? response?.statusText : networkDetail,
+        detail: status !== undefined ? messageFromBody(response?.data) ?? challengeReason(headers['www-authenticate']) ?? response?.statusText : networkDetail,
         retryAfterMs, gaveUp,
       }, new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data));
 

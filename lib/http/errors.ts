@@ -77,6 +77,16 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The reason in a `WWW-Authenticate` challenge (RFC 6750 3: `error_description`, else `error`): where
+ * Doorkeeper puts why it refused a token, with an empty body ("The access token expired").
+ */
+export function challengeReason(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const param = (name: string): string | undefined => new RegExp(`(?:^|[\\s,])${name}="([^"]{1,300})"`).exec(header)?.[1];
+  return param('error_description') ?? param('error');
+}
+
 /** Pulls a human message out of a JSON or text error body, whatever shape the server uses. */
 export function messageFromBody(data: unknown): string | undefined {
   if (data === undefined || data === null || data === '') return undefined;

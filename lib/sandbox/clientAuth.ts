@@ -1,9 +1,7 @@
 /**
- * HTTP Basic client authentication as RFC 6749 section 2.3.1 defines it: the client id and secret are
- * application/x-www-form-urlencoded first, then joined with ':' and base64-encoded.
- *
- * (oauth2-server's own Basic parsing skips the form-decoding step, so the adapter decodes here and hands
- * oauth2-server a header re-encoded from the decoded values; see encodeForOAuth2Server.)
+ * HTTP Basic client authentication as Doorkeeper (T-Gate) reads it: base64 of `client_id:client_secret`
+ * split at the first ':', with no form-decoding. RFC 6749 2.3.1 asks for form-encoding first; Doorkeeper
+ * does not decode it, so a secret with `+ / = :` sent that way is refused there and here alike.
  */
 
 export interface ClientCredentials {
@@ -16,10 +14,6 @@ export type BasicParseResult =
   | { ok: false; reason: string };
 
 const BASIC = /^ *[Bb][Aa][Ss][Ii][Cc] +([A-Za-z0-9._~+/-]+=*) *$/;
-
-function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
-}
 
 /** Parse an Authorization header that must carry HTTP Basic client credentials. */
 export function parseBasicClientAuth(header: string | undefined): BasicParseResult {
@@ -35,27 +29,10 @@ export function parseBasicClientAuth(header: string | undefined): BasicParseResu
   if (colon < 0) {
     return { ok: false, reason: 'the HTTP Basic credentials must be client_id:client_secret' };
   }
-  try {
-    return {
-      ok: true,
-      credentials: {
-        clientId: formDecode(decoded.slice(0, colon)),
-        clientSecret: formDecode(decoded.slice(colon + 1)),
-      },
-    };
-  } catch {
-    return { ok: false, reason: 'the HTTP Basic credentials are not validly form-urlencoded (RFC 6749 section 2.3.1)' };
-  }
+  return { ok: true, credentials: { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) } };
 }
 
-/** The Basic header oauth2-server (which does not form-decode) reads back as exactly these values. */
-export function encodeForOAuth2Server(credentials: ClientCredentials): string {
-  return 'Basic ' + Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`, 'utf8').toString('base64');
-}
-
-/** The RFC 6749 2.3.1 header a client should send (form-urlencode, then base64). */
+/** The Basic header Doorkeeper (and oauth2-server, which the sandbox hands it to) reads as these values. */
 export function encodeBasicClientAuth(credentials: ClientCredentials): string {
-  // Percent-encode, space as '+' (as simple-oauth2 does); the sandbox decodes any form encoding.
-  const enc = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
-  return 'Basic ' + Buffer.from(`${enc(credentials.clientId)}:${enc(credentials.clientSecret)}`, 'utf8').toString('base64');
+  return 'Basic ' + Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`, 'utf8').toString('base64');
 }

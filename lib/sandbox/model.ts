@@ -28,6 +28,8 @@ interface StoredCode {
 
 interface StoredToken {
   accessToken: string;
+  /** Grace mode: the refresh token this pair replaced, revoked when this access token is first used. */
+  previousRefreshToken?: string;
   accessTokenExpiresAt: Date;
   refreshToken?: string;
   refreshTokenExpiresAt?: Date;
@@ -64,6 +66,10 @@ export function validateClient(client: SandboxClient): void {
   }
 }
 
+/** Carries the refresh token being used from getRefreshToken through oauth2-server to saveToken (grace mode). */
+const PREVIOUS_REFRESH_TOKEN = Symbol('previousRefreshToken');
+type UserWithPrevious = OAuth2Server.User & { [PREVIOUS_REFRESH_TOKEN]?: string };
+
 function sameSecret(expected: string, given: string): boolean {
   // Hash both so the comparison is constant-time whatever the lengths.
   const a = createHash('sha256').update(expected, 'utf8').digest();
@@ -77,7 +83,12 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
   private readonly byAccessToken = new Map<string, StoredToken>();
   private readonly byRefreshToken = new Map<string, StoredToken>();
 
-  constructor(private readonly accessTokenLifetimeSeconds: number) {}
+  /**
+   * `refreshGrace`: Doorkeeper with its `previous_refresh_token` column. A refresh then leaves the old
+   * pair alive until the new access token is first used, and a second refresh with the old refresh token
+   * inside that window succeeds. Without it (the default here) the old pair dies at once.
+   */
+  constructor(private readonly accessTokenLifetimeSeconds: number, private readonly refreshGrace = false) {}
 
   addClient(client: SandboxClient): void {
     validateClient(client);
@@ -171,6 +182,12 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
     return stored ? this.codeView(stored) : undefined;
   }
 
+  /** A code's client and redirect_uri, without using it up. */
+  peekAuthorizationCode(authorizationCode: string): { clientId: string; redirectUri: string } | undefined {
+    const stored = this.codes.get(authorizationCode);
+    return stored && { clientId: stored.clientId, redirectUri: stored.redirectUri };
+  }
+
   async revokeAuthorizationCode(code: OAuth2Server.AuthorizationCode): Promise<boolean> {
     // Single use: the first exchange deletes the code; a concurrent second one finds nothing.
     return this.codes.delete(code.authorizationCode);
@@ -183,8 +200,11 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
     // oauth2-server computed the expiry as "now + lifetime": derive the creation time from it so that
     // created_at + expires_in is exactly the expiry (Doorkeeper reports both from the stored row).
     const createdAt = new Date(token.accessTokenExpiresAt.getTime() - this.accessTokenLifetimeSeconds * 1000);
+    const { [PREVIOUS_REFRESH_TOKEN]: previousRefreshToken, ...owner } = user as UserWithPrevious;
+    user = owner;
     const stored: StoredToken = {
       accessToken: token.accessToken,
+      ...(previousRefreshToken ? { previousRefreshToken } : {}),
       accessTokenExpiresAt: token.accessTokenExpiresAt,
       refreshToken: token.refreshToken,
       refreshTokenExpiresAt: token.refreshTokenExpiresAt,
@@ -216,6 +236,11 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
 
   async getAccessToken(accessToken: string): Promise<OAuth2Server.Token | undefined> {
     const stored = this.byAccessToken.get(accessToken);
+    if (stored?.previousRefreshToken) {
+      // Doorkeeper (OAuth::Token.authenticate, revoke_previous_refresh_token!): first use ends the grace.
+      this.revokePair(stored.previousRefreshToken);
+      delete stored.previousRefreshToken;
+    }
     return stored ? this.tokenView(stored) : undefined;
   }
 
@@ -227,7 +252,7 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
       refreshTokenExpiresAt: stored.refreshTokenExpiresAt,
       scope: stored.scope,
       client: this.clientById(stored.clientId),
-      user: stored.user,
+      user: this.refreshGrace ? { ...stored.user, [PREVIOUS_REFRESH_TOKEN]: stored.refreshToken } : stored.user,
     };
   }
 
@@ -236,11 +261,16 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
    * Like Doorkeeper (access and refresh token are one row there), the old access token dies with it.
    */
   async revokeToken(token: OAuth2Server.RefreshToken | OAuth2Server.Token): Promise<boolean> {
-    if (!token.refreshToken) return false;
-    const stored = this.byRefreshToken.get(token.refreshToken);
-    if (!stored) return false;
-    this.byRefreshToken.delete(token.refreshToken);
-    this.byAccessToken.delete(stored.accessToken);
+    if (!token.refreshToken || !this.byRefreshToken.has(token.refreshToken)) return false;
+    // Grace mode: the old pair lives on until the new access token is used (getAccessToken).
+    if (!this.refreshGrace) this.revokePair(token.refreshToken);
     return true;
+  }
+
+  private revokePair(refreshToken: string): void {
+    const stored = this.byRefreshToken.get(refreshToken);
+    if (!stored) return;
+    this.byRefreshToken.delete(refreshToken);
+    this.byAccessToken.delete(stored.accessToken);
   }
 }

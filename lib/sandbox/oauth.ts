@@ -2,23 +2,26 @@
  * Adapter between Node's http module and @node-oauth/oauth2-server, shaped after T-Gate's documented
  * OAuth2 behaviour (Rails + Doorkeeper, as far as the docs let us tell):
  *
- *  - GET /oauth?client_id&redirect_uri[&state]: the company portal's approval page. T-Gate's links carry
- *    no response_type, so 'code' is added; the company user approves automatically.
- *  - POST /oauth/token: form or JSON body; client authentication only through HTTP Basic
- *    (RFC 6749 2.3.1 form-encoded id and secret); grants authorization_code and refresh_token, with
- *    refresh-token rotation; Doorkeeper's response body (created_at in epoch seconds).
+ *  - GET /oauth?response_type=code&client_id&redirect_uri[&state]: the company portal's approval page;
+ *    the company user approves automatically. Without response_type Doorkeeper refuses, and so does this.
+ *  - POST /oauth/token: form or JSON body; client authentication only through HTTP Basic, read raw as
+ *    Doorkeeper does (clientAuth.ts); grants authorization_code and refresh_token, with refresh-token
+ *    rotation, the old pair revoked at once or, in grace mode, on first use of the new access token
+ *    (model.ts); Doorkeeper's response body (created_at in epoch seconds).
+ *
+ * spec/conformance checks these answers against a real Doorkeeper.
  *
  * Every OAuth2 decision is oauth2-server's; this file only translates requests and answers.
  */
 import { IncomingMessage } from 'http';
 import OAuth2Server = require('@node-oauth/oauth2-server');
 import { InMemoryModel, SANDBOX_COMPANY_USER, SUPPORTED_GRANTS, SavedToken } from './model';
-import { ClientCredentials, encodeForOAuth2Server, parseBasicClientAuth } from './clientAuth';
+import { ClientCredentials, encodeBasicClientAuth, parseBasicClientAuth } from './clientAuth';
 import { flatHeaders, mediaType, queryObject } from './httpUtil';
 import { IssuedTokens } from './types';
 import { Answer } from './router';
 
-const { Request, Response, OAuthError, InvalidClientError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } = OAuth2Server;
+const { Request, Response, OAuthError, InvalidClientError, InvalidGrantError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } = OAuth2Server;
 
 export interface OAuthLifetimes {
   accessTokenLifetimeSeconds: number;
@@ -115,7 +118,10 @@ export class SandboxOAuth {
   }
 
   private async runAuthorize(headers: Record<string, string>, query: Record<string, string>): Promise<{ answer: Answer; code?: string }> {
-    if (!query.response_type) query.response_type = 'code'; // T-Gate's grant links carry no response_type
+    if (!query.response_type) {
+      // Doorkeeper refuses it too (with an error page and no redirect), though T-Gate's documented link omits it.
+      return { answer: errorAnswer(new InvalidRequestError('Missing parameter: `response_type`')) };
+    }
     if (query.client_id && !this.model.hasClient(query.client_id)) {
       // oauth2-server would say "client credentials are invalid"; name the actual problem.
       return { answer: errorAnswer(new InvalidClientError('Invalid client: unknown `client_id`')) };
@@ -168,7 +174,9 @@ export class SandboxOAuth {
     // oauth2-server reads form objects only: JSON bodies were converted above, so describe the body as a form.
     headers['content-type'] = 'application/x-www-form-urlencoded';
     headers['content-length'] = String(Buffer.byteLength(new URLSearchParams(body).toString()));
-    headers.authorization = encodeForOAuth2Server(credentials);
+    headers.authorization = encodeBasicClientAuth(credentials);
+    const refused = await this.redirectUriRefusal(body, credentials);
+    if (refused) return { answer: errorAnswer(refused) };
     const request = new Request({ headers, method: 'POST', query: {}, body });
     const response = new Response({ headers: {} });
     try {
@@ -205,6 +213,19 @@ export class SandboxOAuth {
     }
   }
 
+  /**
+   * Doorkeeper (AuthorizationCodeRequest) refuses a code exchange without redirect_uri (invalid_request)
+   * or with another one (invalid_grant) and the code stays usable; oauth2-server would use it up first.
+   */
+  private async redirectUriRefusal(body: FormBody, credentials: ClientCredentials): Promise<OAuthErrorLike | undefined> {
+    if (body.grant_type !== 'authorization_code' || !body.code) return undefined;
+    const code = this.model.peekAuthorizationCode(body.code);
+    if (!code || code.clientId !== credentials.clientId || !(await this.model.getClient(credentials.clientId, credentials.clientSecret))) return undefined;
+    if (!body.redirect_uri) return new InvalidRequestError('Missing parameter: `redirect_uri`');
+    if (body.redirect_uri !== code.redirectUri) return new InvalidGrantError('Invalid grant: `redirect_uri` does not match the authorization request');
+    return undefined;
+  }
+
   // --- Bearer authentication of partner API requests -------------------------------------------
 
   /** Resolves true when the request carries a valid, unexpired, unrevoked access token. */
@@ -228,7 +249,7 @@ export class SandboxOAuth {
     if (!client) throw new Error(`issueTokens: unknown sandbox client ${clientId}`);
     if (client.redirectUris.length === 0) throw new Error(`issueTokens: sandbox client ${clientId} has no redirect URI`);
     const redirectUri = client.redirectUris[0];
-    const authorized = await this.runAuthorize({}, { client_id: clientId, redirect_uri: redirectUri });
+    const authorized = await this.runAuthorize({}, { response_type: 'code', client_id: clientId, redirect_uri: redirectUri });
     if (!authorized.code) throw new Error(`issueTokens: the authorize step failed (${describe(authorized.answer)})`);
     const exchanged = await this.runToken(
       {},

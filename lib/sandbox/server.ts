@@ -123,7 +123,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   seed({ items: options.catalogItems, integrationScopes: options.integrationScopes });
 
-  const model = new InMemoryModel(lifetimes.accessTokenLifetimeSeconds);
+  const model = new InMemoryModel(lifetimes.accessTokenLifetimeSeconds, options.refreshGrace === true);
   for (const client of options.clients ?? []) model.addClient(client);
   const oauth = new SandboxOAuth(model, lifetimes);
   const faults = new FaultList();

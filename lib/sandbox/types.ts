@@ -31,6 +31,14 @@ export interface SandboxOptions {
   authorizationCodeLifetimeSeconds?: number;
   /** Default 10 years (T-Gate: "long-lived"). */
   refreshTokenLifetimeSeconds?: number;
+  /**
+   * What a refresh does to the old refresh and access token, as Doorkeeper decides by whether its
+   * `previous_refresh_token` column exists. false (default): revoked at once (column absent); a second
+   * refresh with the old token gets invalid_grant, the strictest case for a client racing itself.
+   * true: both live until the new access token is first used (column present, Doorkeeper's generated
+   * schema). Tell which one T-Gate runs with README's one-request check.
+   */
+  refreshGrace?: boolean;
   /** Default: a generated set of 45 scopes (3 brands x 5 branches x 3 menus), matching the seeded catalog. */
   integrationScopes?: IntegrationScope[];
   /** Items in the seeded catalog (default DEFAULT_ITEM_COUNT, 242). */

@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 
 /**
- * The company portal's grant page URL (seed 000): `<portal>/oauth?client_id=..&redirect_uri=..`,
- * plus `state` against forged redirects.
+ * The company portal's grant page URL (seed 000): `<portal>/oauth?client_id=..&redirect_uri=..`, plus
+ * `response_type=code`, without which Doorkeeper shows an error page instead of redirecting (RFC 6749
+ * 4.1.1 requires it; T-Gate's documented link omits it), and `state` against forged redirects.
  */
 export function buildAuthorizeUrl(authorizeUrl: string, clientId: string, redirectUri: string, state: string = crypto.randomBytes(16).toString('hex')): { url: string; state: string } {
   const url = new URL(authorizeUrl);
+  url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', clientId);
   url.searchParams.set('redirect_uri', redirectUri);
   url.searchParams.set('state', state);

@@ -1,7 +1,8 @@
 /**
  * Several containers holding one credential, as separate processes: each worker runs messages of the
  * List integration scopes action through the sailor's real TaskExec, with updateKeys saved to a platform
- * stand-in whose save can be slow. Used by the refresh-race spec and by bench/refreshRace.
+ * stand-in whose save can be slow, against the sandbox or another T-Gate (RaceOptions.server: a real
+ * Doorkeeper in spec/conformance). Used by the refresh-race specs and by bench/refreshRace.
  *
  * Run as a script, this file is one worker: it reads its job from TGATE_RACE_JOB and prints one JSON
  * line per message.
@@ -11,7 +12,7 @@ import crypto from 'node:crypto';
 import { startSandbox, SandboxClient } from '../../lib/sandbox';
 import { startLocalPlatform } from '../../lib/cli/localPlatform';
 import { runFunctionLocally } from '../../lib/cli/sailorRun';
-import { connectViaGrantFlow } from './sandboxConnect';
+import { connectViaGrantFlow, ConnectedTokens } from './sandboxConnect';
 
 export interface RaceOptions {
   containers: number;
@@ -23,6 +24,20 @@ export interface RaceOptions {
   minSaveDelayMs?: number;
   /** Pause between two messages of one worker. */
   gapMs?: number;
+  /** The token server and partner API to race against (default: the sandbox, see {@link sandboxRaceServer}). */
+  server?: (accessTokenLifetimeSeconds: number) => Promise<RaceServer>;
+}
+
+/** What the race needs of a T-Gate: its URLs, a client, a connected credential and its token-request record. */
+export interface RaceServer {
+  tokenUrl: string;
+  apiBaseUrl: string;
+  client: { clientId: string; clientSecret: string };
+  /** The access grant flow: the tokens a freshly connected credential holds. */
+  connect(): Promise<ConnectedTokens>;
+  /** Every token request answered so far, in order; the refresh token sent only as a {@link tag}. */
+  tokenRequests(): Promise<Array<{ at: number; status: number; refreshTokenTag: string }>>;
+  close(): Promise<void>;
 }
 
 export interface RaceResult {
@@ -38,7 +53,8 @@ export interface RaceResult {
   timeline: string[];
 }
 
-const tag = (token: unknown): string => (typeof token === 'string' ? crypto.createHash('sha256').update(token).digest('hex').slice(0, 6) : '-');
+/** A token shown as a short one-way tag (the first 6 hex of its sha256). */
+export const tag = (token: unknown): string => (typeof token === 'string' ? crypto.createHash('sha256').update(token).digest('hex').slice(0, 6) : '-');
 
 interface WorkerJob {
   platform: { url: string; username: string; apiKey: string };
@@ -52,31 +68,45 @@ interface WorkerJob {
 
 interface WorkerLine { ok: boolean; error?: string; records: number }
 
-export async function runRefreshRace(options: RaceOptions): Promise<RaceResult> {
+/** The embedded sandbox as the race's T-Gate. */
+export async function sandboxRaceServer(accessTokenLifetimeSeconds: number): Promise<RaceServer> {
   const client: SandboxClient = {
     clientId: `race ${crypto.randomBytes(3).toString('hex')}`,
     clientSecret: crypto.randomBytes(16).toString('base64url'),
     redirectUris: ['https://platform.example.io/callback/oauth2'],
   };
-  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds });
+  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds });
+  return {
+    tokenUrl: sandbox.tokenUrl,
+    apiBaseUrl: sandbox.apiBaseUrl,
+    client,
+    connect: () => connectViaGrantFlow(sandbox, client),
+    tokenRequests: async () => sandbox.tokenRequests.map((r) => ({ at: r.at, status: r.status, refreshTokenTag: tag(new URLSearchParams(r.rawBody).get('refresh_token') ?? undefined) })),
+    close: () => sandbox.close(),
+  };
+}
+
+export async function runRefreshRace(options: RaceOptions): Promise<RaceResult> {
+  const server = await (options.server ?? sandboxRaceServer)(options.accessTokenLifetimeSeconds);
+  const { client } = server;
   const platform = await startLocalPlatform();
   try {
     const min = options.minSaveDelayMs ?? 0;
     platform.delayUpdates(() => Math.round(min + Math.random() * (options.maxSaveDelayMs - min)));
-    const tokens = await connectViaGrantFlow(sandbox, client);
+    const tokens = await server.connect();
     const account = `account-${crypto.randomBytes(4).toString('hex')}`;
     // Every container starts with the stored keys, the access token already expired: they all refresh at once.
     const oauth = { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() };
     platform.accounts.set(account, { keys: { environment: 'company-sandbox', oauth } });
-    const before = sandbox.tokenRequests.length;
+    const before = (await server.tokenRequests()).length;
     const job: WorkerJob = {
       platform: { url: platform.url, username: platform.username, apiKey: platform.apiKey },
       cfg: { _account: account, environment: 'company-sandbox', oauth, emitBehavior: 'emitAll' },
       env: {
         TGATE_CLIENT_ID: client.clientId,
         TGATE_CLIENT_SECRET: client.clientSecret,
-        TGATE_TOKEN_URI: sandbox.tokenUrl,
-        TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+        TGATE_TOKEN_URI: server.tokenUrl,
+        TGATE_API_BASE_URL: server.apiBaseUrl,
       },
       messages: options.messagesPerContainer,
       gapMs: options.gapMs ?? 250,
@@ -85,7 +115,7 @@ export async function runRefreshRace(options: RaceOptions): Promise<RaceResult> 
     const started = Date.now();
     const lines = (await Promise.all(Array.from({ length: options.containers }, () => runWorker(job)))).flat();
     const failures = lines.filter((l) => !l.ok).map((l) => l.error ?? 'no result');
-    const requests = sandbox.tokenRequests.slice(before);
+    const requests = (await server.tokenRequests()).slice(before);
     return {
       messages: lines.length,
       failed: failures.length,
@@ -95,14 +125,14 @@ export async function runRefreshRace(options: RaceOptions): Promise<RaceResult> 
       saves: platform.calls.filter((c) => c.method === 'PUT').length,
       elapsedMs: Date.now() - started,
       timeline: [
-        ...requests.map((r) => ({ at: r.at, line: `token ${r.status} refresh_token=${tag(new URLSearchParams(r.rawBody).get('refresh_token'))}` })),
+        ...requests.map((r) => ({ at: r.at, line: `token ${r.status} refresh_token=${r.refreshTokenTag}` })),
         ...platform.calls.filter((c) => c.method === 'PUT').map((c) => ({
           at: c.at, line: `save ${c.status} refresh_token=${tag((c.body as { keys?: { oauth?: { refresh_token?: string } } })?.keys?.oauth?.refresh_token)}`,
         })),
       ].sort((a, b) => a.at - b.at).map((e) => `${e.at - started} ms ${e.line}`),
     };
   } finally {
-    await sandbox.close();
+    await server.close();
     await platform.close();
   }
 }

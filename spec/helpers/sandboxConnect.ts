@@ -5,6 +5,7 @@
  */
 import axios from 'axios';
 import type { Sandbox, SandboxClient } from '../../lib/sandbox';
+import { basicAuthHeader as authBasicAuthHeader, TGATE_PROFILE } from '../../lib/auth';
 
 export interface ConnectedTokens {
   access_token: string;
@@ -16,21 +17,22 @@ export interface ConnectedTokens {
   [key: string]: unknown;
 }
 
-/** RFC 6749 2.3.1: form-urlencode id and secret, then base64 "id:secret". */
+/** The Basic header T-Gate (Doorkeeper) reads: base64 of the raw "id:secret", as the T-Gate profile sends it. */
 export function basicAuthHeader(clientId: string, clientSecret: string): string {
-  // Like simple-oauth2 (and lib/auth): percent-encode, space as '+'. Any form encoding decodes the same.
-  const form = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
-  return 'Basic ' + Buffer.from(`${form(clientId)}:${form(clientSecret)}`, 'utf8').toString('base64');
+  return authBasicAuthHeader(clientId, clientSecret, TGATE_PROFILE.basicEncoding);
 }
+
+/** The sandbox, or any T-Gate with a grant page and a token endpoint (a real Doorkeeper in spec/conformance). */
+export type GrantServer = Pick<Sandbox, 'authorizeUrl' | 'tokenUrl'>;
 
 /** GET the grant page and return the code (and state) from the redirect. */
 export async function authorizeViaGrantPage(
-  sandbox: Sandbox,
+  sandbox: GrantServer,
   client: SandboxClient,
   opts: { state?: string; redirectUri?: string } = {},
 ): Promise<{ code: string; state: string | null; location: string }> {
   const redirectUri = opts.redirectUri ?? client.redirectUris[0];
-  const params: Record<string, string> = { client_id: client.clientId, redirect_uri: redirectUri };
+  const params: Record<string, string> = { response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri };
   if (opts.state !== undefined) params.state = opts.state;
   const res = await axios.get(sandbox.authorizeUrl, { params, maxRedirects: 0, proxy: false, validateStatus: () => true });
   if (res.status !== 302 || typeof res.headers.location !== 'string') {
@@ -43,7 +45,7 @@ export async function authorizeViaGrantPage(
   return { code, state: url.searchParams.get('state'), location };
 }
 
-export async function connectViaGrantFlow(sandbox: Sandbox, client: SandboxClient, opts: { state?: string } = {}): Promise<ConnectedTokens> {
+export async function connectViaGrantFlow(sandbox: GrantServer, client: SandboxClient, opts: { state?: string } = {}): Promise<ConnectedTokens> {
   const redirectUri = client.redirectUris[0];
   const { code, state } = await authorizeViaGrantPage(sandbox, client, { state: opts.state, redirectUri });
   if (opts.state !== undefined && state !== opts.state) {

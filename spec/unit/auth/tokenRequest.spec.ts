@@ -9,11 +9,22 @@ describe('lib/auth token requests per provider profile', () => {
     expect(Buffer.from(header.slice('Basic '.length), 'base64').toString()).to.equal('my+app%3A1:s3cr%26t%2B%2F%3D+x');
   });
 
-  it('T-Gate: Basic client auth, form body, no credentials in the body', () => {
-    const req = buildTokenRequest({ tokenUrl: 'https://x/oauth/token', profile: TGATE_PROFILE, client, grant: { type: 'refresh_token', refreshToken: 'r-1' } });
+  it('raw Basic joins id and secret as they are (what Doorkeeper decodes)', () => {
+    const header = basicAuthHeader('my app', 's3cr&t+/=: x', 'raw');
+    expect(Buffer.from(header.slice('Basic '.length), 'base64').toString()).to.equal('my app:s3cr&t+/=: x');
+  });
+
+  it('T-Gate: raw Basic client auth, form body, no credentials in the body', () => {
+    const tgateClient = { clientId: 'my app', clientSecret: 's3cr&t+/=: x' };
+    const req = buildTokenRequest({ tokenUrl: 'https://x/oauth/token', profile: TGATE_PROFILE, client: tgateClient, grant: { type: 'refresh_token', refreshToken: 'r-1' } });
     expect(req.headers['Content-Type']).to.equal('application/x-www-form-urlencoded');
-    expect(req.headers.Authorization).to.equal(basicAuthHeader(client.clientId, client.clientSecret));
+    expect(req.headers.Authorization).to.equal(`Basic ${Buffer.from('my app:s3cr&t+/=: x').toString('base64')}`);
     expect(req.body).to.equal('grant_type=refresh_token&refresh_token=r-1');
+  });
+
+  it('T-Gate: a client id with ":" is refused before anything is sent (raw Basic cannot carry it)', () => {
+    expect(() => buildTokenRequest({ tokenUrl: 'https://x/oauth/token', profile: TGATE_PROFILE, client, grant: { type: 'refresh_token', refreshToken: 'r-1' } }))
+      .to.throw('the client id contains ":"');
   });
 
   it('inTandem: client id and secret in a JSON body, no Authorization header', () => {
@@ -26,6 +37,7 @@ describe('lib/auth token requests per provider profile', () => {
   it('Treddy: client credentials with Basic auth; other grants refused with a clear error', () => {
     const req = buildTokenRequest({ tokenUrl: 'https://x/token', profile: TREDDY_PROFILE, client, grant: { type: 'client_credentials', scope: 'deals' } });
     expect(req.body).to.equal('grant_type=client_credentials&scope=deals');
+    expect(req.headers.Authorization).to.equal(basicAuthHeader(client.clientId, client.clientSecret, 'form'));
     expect(() => buildTokenRequest({ tokenUrl: 'https://x/token', profile: TREDDY_PROFILE, client, grant: { type: 'refresh_token', refreshToken: 'r' } }))
       .to.throw('the refresh_token grant is not supported by this provider (it supports client_credentials)');
   });

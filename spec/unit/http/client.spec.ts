@@ -112,6 +112,15 @@ describe('lib/http', () => {
       expect(err.message).to.equal('Test API GET /x answered 422: quantity must be positive');
     });
 
+    it('reads the reason of a 401 with an empty body from WWW-Authenticate (Doorkeeper answers so)', async () => {
+      server = await serve([(_req, res) => {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token expired"' });
+        res.end();
+      }]);
+      const err = await client([]).send({ method: 'GET', url: `${server.url}/x` }).catch((e) => e);
+      expect(err.message).to.equal('Test API GET /x answered 401: The access token expired');
+    });
+
     it('retries dropped connections of idempotent requests and reports the network code', async () => {
       server = await serve([(req) => req.socket.destroy()]);
       const delays: number[] = [];

@@ -126,7 +126,7 @@ describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
         });
         exited.then((code) => reject(new Error(`cli exited early (${code}): ${stderr}`)));
       });
-      const res = await http.get(`${url}/oauth`, { params: { client_id: 'spawned-app', redirect_uri: DEFAULT_SANDBOX_REDIRECT_URI } });
+      const res = await http.get(`${url}/oauth`, { params: { response_type: 'code', client_id: 'spawned-app', redirect_uri: DEFAULT_SANDBOX_REDIRECT_URI } });
       expect(res.status).to.equal(302);
       expect(stdout).to.contain('spawned-app');
       expect(stdout).to.not.contain('spawned-secret-42');

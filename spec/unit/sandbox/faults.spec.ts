@@ -43,7 +43,7 @@ describe('sandbox: fault injection', () => {
 
   it('answers an injected body, records an OAuth error code from it, and matches method and RegExp path', async () => {
     sandbox.injectFault({ method: 'post', path: /^\/oauth/, status: 400, body: { error: 'invalid_grant', error_description: 'injected' } });
-    const get = await http.get(sandbox.authorizeUrl, { params: { client_id: CLIENT.clientId, redirect_uri: CLIENT.redirectUris[0] } });
+    const get = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: CLIENT.redirectUris[0] } });
     expect(get.status).to.equal(302); // the path matches, but GET does not
     const res = await refresh();
     expect(res.status).to.equal(400);

@@ -141,12 +141,45 @@ describe('sandbox: tokens (refresh, expiry, revocation)', () => {
 
   it('addClient() registers a client at run time', async () => {
     const late = { clientId: 'late-app', clientSecret: 'late-secret', redirectUris: ['http://127.0.0.1:1234/cb'] };
-    const res = await http.get(sandbox.authorizeUrl, { params: { client_id: late.clientId, redirect_uri: late.redirectUris[0] } });
+    const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: late.clientId, redirect_uri: late.redirectUris[0] } });
     expect(res.status).to.equal(400);
     sandbox.addClient(late);
     const tokens = await connectViaGrantFlow(sandbox, late);
     expect(tokens.access_token).to.be.a('string');
     expect(() => sandbox.addClient({ clientId: 'has:colon', clientSecret: 's', redirectUris: [] })).to.throw(/":"/);
     expect(() => sandbox.addClient({ clientId: 'x', clientSecret: '', redirectUris: [] })).to.throw(/clientSecret/);
+  });
+});
+
+describe('sandbox: grace mode (Doorkeeper with the previous_refresh_token column)', () => {
+  let sandbox: Sandbox;
+  const basic = basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret);
+  const scopesUrl = () => `${sandbox.apiBaseUrl}/integration_scopes`;
+  const refresh = (refreshToken: string) => postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: refreshToken }), basic);
+
+  beforeEach(async () => { sandbox = await startSandbox({ clients: [CLIENT], refreshGrace: true }); });
+  afterEach(async () => { await sandbox.close(); });
+
+  it('keeps the old pair alive until the new access token is first used, then revokes it', async () => {
+    const first = await connectViaGrantFlow(sandbox, CLIENT);
+    const r1 = await refresh(first.refresh_token);
+    expect(r1.status).to.equal(200);
+    expect((await http.get(scopesUrl(), bearer(first.access_token))).status).to.equal(200);
+    // A second refresh with the old token inside the window succeeds: a second live chain.
+    const r2 = await refresh(first.refresh_token);
+    expect(r2.status).to.equal(200);
+    expect(r2.data.refresh_token).to.not.equal(r1.data.refresh_token);
+    expect((await http.get(scopesUrl(), bearer(r1.data.access_token))).status).to.equal(200);
+    expect((await http.get(scopesUrl(), bearer(first.access_token))).status).to.equal(401);
+    expect((await refresh(first.refresh_token)).data.error).to.equal('invalid_grant');
+    // Both chains live on.
+    expect((await refresh(r1.data.refresh_token)).status).to.equal(200);
+    expect((await refresh(r2.data.refresh_token)).status).to.equal(200);
+  });
+
+  it('lets both of two concurrent refreshes with the same token win', async () => {
+    const first = await connectViaGrantFlow(sandbox, CLIENT);
+    const results = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+    expect(results.map((r) => r.status)).to.deep.equal([200, 200]);
   });
 });
