@@ -110,9 +110,10 @@ describe('action rawRequest (Make Raw Request)', function () {
 
   it('retries a POST that T-Gate answered 503 (not processed)', async () => {
     world = await createWorld();
-    world.sandbox.injectFault({ method: 'POST', path: '/partner/v1/orders', status: 503, headers: { 'Retry-After': '0' } });
+    // A path with no route: after the retried 503, the sandbox's real answer is a 404.
+    world.sandbox.injectFault({ method: 'POST', path: '/partner/v1/payments', status: 503, headers: { 'Retry-After': '0' } });
     const from = world.sandbox.requests.length;
-    const outcome = await run({ method: 'POST', path: '/orders', body: { app_order_uuid: 'a1' } }, { doNotThrow404: true });
+    const outcome = await run({ method: 'POST', path: '/payments', body: { amount: 1 } }, { doNotThrow404: true });
     expect(outcome.errors).to.deep.equal([]);
     expect(apiRequestsSince(from).map((r) => r.split(' ').pop())).to.deep.equal(['503', '404']);
   });
