@@ -88,21 +88,45 @@ export interface ServiceRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  result: { status: string; data: { verified?: boolean; reason?: string; message?: string } } | undefined;
+  /** What runService.js POSTed: verifyCredentials' `{verified, reason}`, getMetaModel's `{in, out}`, a select model's `{key: label}`, or `{message}` on error. */
+  result: { status: string; data: { verified?: boolean; reason?: string; message?: string; [key: string]: unknown } } | undefined;
+}
+
+/** The service methods of runService.js (sailor lib/service.js). */
+export type ServiceMethod = 'verifyCredentials' | 'getMetaModel' | 'selectModel';
+
+export interface ServiceRunOptions {
+  cwd?: string;
+  logLevel?: string;
+  /** getMetaModel and selectModel: the trigger or action id in component.json (ELASTICIO_ACTION_OR_TRIGGER). */
+  function?: string;
+  /** selectModel: the field's `model`, the exported function's name (ELASTICIO_GET_MODEL_METHOD). */
+  model?: string;
+}
+
+/** The variables runService.js reads to find what to run, checked so a spec cannot half-configure a call. */
+function serviceTarget(method: ServiceMethod, options: ServiceRunOptions): Record<string, string> {
+  if (method === 'verifyCredentials') return {};
+  if (!options.function) throw new TypeError(`runService ${method} needs the trigger or action id (options.function)`);
+  if (method === 'getMetaModel') return { ELASTICIO_ACTION_OR_TRIGGER: options.function };
+  if (!options.model) throw new TypeError('runService selectModel needs the select model function name (options.model)');
+  return { ELASTICIO_ACTION_OR_TRIGGER: options.function, ELASTICIO_GET_MODEL_METHOD: options.model };
 }
 
 /**
- * Runs the sailor's real runService.js as the platform does (`node runService.js verifyCredentials`),
- * with the credential in ELASTICIO_CFG and the result POSTed to the (local) platform. The child gets
- * only PATH, `env` and the platform variables.
+ * Runs the sailor's real runService.js as the platform does (`node runService.js <method>`), with the
+ * credential (and, for getMetaModel and selectModel, the step's fields) in ELASTICIO_CFG, the function in
+ * ELASTICIO_ACTION_OR_TRIGGER and the select model in ELASTICIO_GET_MODEL_METHOD, and the result POSTed
+ * to the (local) platform. The child gets only PATH, `env` and the platform variables.
  */
 export function runServiceProcess(
-  method: 'verifyCredentials',
+  method: ServiceMethod,
   cfg: Record<string, unknown>,
   platform: PlatformLogin & Pick<LocalPlatform, 'results'>,
   env: Record<string, string | undefined>,
-  options: { cwd?: string; logLevel?: string } = {},
+  options: ServiceRunOptions = {},
 ): Promise<ServiceRun> {
+  const target = serviceTarget(method, options);
   const resultsBefore = platform.results.length;
   const child = spawn(process.execPath, [require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
     cwd: options.cwd ?? COMPONENT_ROOT,
@@ -114,6 +138,7 @@ export function runServiceProcess(
       ELASTICIO_API_URI: platform.url,
       ELASTICIO_API_USERNAME: platform.username,
       ELASTICIO_API_KEY: platform.apiKey,
+      ...target,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

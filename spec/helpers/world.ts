@@ -73,6 +73,17 @@ export async function createWorld(opts: { fakeDate?: boolean; account?: string }
   };
 }
 
+/** The environment the platform gives a runService.js child for this world: the tenant OAuth client and the sandbox's URLs. */
+export function serviceEnv(w: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    TGATE_CLIENT_ID: w.client.clientId,
+    TGATE_CLIENT_SECRET: w.client.clientSecret,
+    TGATE_TOKEN_URI: w.sandbox.tokenUrl,
+    TGATE_API_BASE_URL: w.sandbox.apiBaseUrl,
+    ...overrides,
+  };
+}
+
 /** Asserts that none of the world's secrets appears in any of the given texts. */
 export function leakedSecrets(world: World, texts: string[]): string[] {
   const all = texts.join('\n');
