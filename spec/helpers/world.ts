@@ -4,6 +4,7 @@ import { startSandbox, Sandbox, SandboxClient } from '../../lib/sandbox';
 import { tokenMemory } from '../../lib/auth';
 import { connectViaGrantFlow, ConnectedTokens } from './sandboxConnect';
 import { PlatformAccountsServer, startPlatformAccounts } from './platformAccounts';
+import type { StepOutcome } from '../../lib/cli/sailorRun';
 
 export const TWO_HOURS_MS = 2 * 3600 * 1000;
 
@@ -82,6 +83,16 @@ export function serviceEnv(w: World, overrides: Record<string, string | undefine
     TGATE_API_BASE_URL: w.sandbox.apiBaseUrl,
     ...overrides,
   };
+}
+
+/** Everything a step run let out: its log lines, rebound reasons, errors (message, stack, fields) and emitted messages. */
+export function outcomeTexts(outcomes: StepOutcome[]): string[] {
+  return outcomes.flatMap((o) => [
+    ...o.logLines,
+    ...o.rebounds,
+    ...o.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`),
+    ...o.data.map((d) => JSON.stringify(d)),
+  ]);
 }
 
 /** Asserts that none of the world's secrets appears in any of the given texts. */
