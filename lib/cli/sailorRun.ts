@@ -38,7 +38,15 @@ export function loadComponentFunction(name: string): ComponentFunction {
  * Runs one message through a trigger or action in the sailor's real TaskExec, wired as the sailor wires
  * it: updateKeys goes to the platform API (PUT /v1/accounts/{cfg._account}) through the real API client.
  */
-export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin): Promise<StepOutcome> {
+export interface RunOptions {
+  /**
+   * Receives each emitted data message instead of `outcome.data` keeping it: a long listing (a benchmark
+   * of 100,000 messages) then costs the runner no memory per message.
+   */
+  onData?: (data: { body: unknown }) => void;
+}
+
+export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin, options: RunOptions = {}): Promise<StepOutcome> {
   const target = typeof fn === 'string' ? loadComponentFunction(fn) : fn;
   const previousUri = process.env.ELASTICIO_API_URI;
   process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
@@ -56,7 +64,8 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
     };
   }
   return new Promise((resolve) => {
-    exec.on('data', async (data: { body: unknown }) => { outcome.data.push(data); });
+    const onData = options.onData ?? ((data: { body: unknown }) => { outcome.data.push(data); });
+    exec.on('data', async (data: { body: unknown }) => { onData(data); });
     exec.on('error', async (err: Error) => { outcome.errors.push(err); });
     exec.on('rebound', async (reason: unknown) => { outcome.rebounds.push(reason instanceof Error ? reason.message : String(reason)); });
     exec.on('updateKeys', async (keys: Record<string, unknown>) => {
@@ -128,31 +137,39 @@ export function runServiceProcess(
 ): Promise<ServiceRun> {
   const target = serviceTarget(method, options);
   const resultsBefore = platform.results.length;
-  const child = spawn(process.execPath, [require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
-    cwd: options.cwd ?? COMPONENT_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      LOG_LEVEL: options.logLevel ?? 'info',
-      ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
-      ELASTICIO_CFG: JSON.stringify(cfg),
-      ELASTICIO_API_URI: platform.url,
-      ELASTICIO_API_USERNAME: platform.username,
-      ELASTICIO_API_KEY: platform.apiKey,
-      ...target,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return runNodeChild([require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
+    PATH: process.env.PATH,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
+    ELASTICIO_CFG: JSON.stringify(cfg),
+    ELASTICIO_API_URI: platform.url,
+    ELASTICIO_API_USERNAME: platform.username,
+    ELASTICIO_API_KEY: platform.apiKey,
+    ...target,
+    ...env,
+  }, { name: 'runService.js', cwd: options.cwd ?? COMPONENT_ROOT, timeoutMs: 20_000 })
+    .then((run) => ({ ...run, result: platform.results[resultsBefore] as ServiceRun['result'] }));
+}
+
+export interface NodeChildRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs Node in a child process with exactly `env`, collecting what it writes; it is killed after `timeoutMs`. */
+export function runNodeChild(args: string[], env: NodeJS.ProcessEnv, options: { name: string; cwd?: string; timeoutMs: number }): Promise<NodeChildRun> {
+  const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`runService.js timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`)); }, 20_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`)); }, options.timeoutMs);
     child.on('error', (err) => { clearTimeout(timer); reject(err); });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, result: platform.results[resultsBefore] as ServiceRun['result'] });
+      resolve({ code, stdout, stderr });
     });
   });
 }

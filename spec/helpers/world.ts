@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { expect } from 'chai';
 import sinon from 'sinon';
 import { startSandbox, Sandbox, SandboxClient } from '../../lib/sandbox';
 import { tokenMemory } from '../../lib/auth';
@@ -93,6 +94,20 @@ export function outcomeTexts(outcomes: StepOutcome[]): string[] {
     ...o.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`),
     ...o.data.map((d) => JSON.stringify(d)),
   ]);
+}
+
+/**
+ * Runs a step that must refuse its input: one InvalidInputError naming `field` (with exactly `message`
+ * when given), nothing emitted, no rebound, and no request to the sandbox (token endpoint included).
+ */
+export async function expectInputRefused(world: World, run: () => Promise<StepOutcome>, field: string, message?: string): Promise<void> {
+  const before = world.sandbox.requestCount;
+  const outcome = await run();
+  expect(outcome.data, 'messages emitted').to.deep.equal([]);
+  expect(outcome.rebounds, 'rebounds').to.deep.equal([]);
+  expect(outcome.errors.map((e) => [e.name, (e as { field?: string }).field])).to.deep.equal([['InvalidInputError', field]]);
+  if (message !== undefined) expect(outcome.errors[0].message).to.equal(message);
+  expect(world.sandbox.requestCount - before, 'requests made').to.equal(0);
 }
 
 /** Asserts that none of the world's secrets appears in any of the given texts. */
