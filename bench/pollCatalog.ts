@@ -35,7 +35,7 @@ async function pollOnce(job: PollJob): Promise<PollResult> {
   Object.assign(process.env, job.env);
   const snapshot = fs.existsSync(job.snapshotFile) ? JSON.parse(fs.readFileSync(job.snapshotFile, 'utf8')) : {};
   const started = performance.now();
-  const out = await runFunctionLocally('pollCatalog', { body: {} }, job.cfg, job.platform, snapshot);
+  const out = await runFunctionLocally('pollCatalog', { body: {} }, job.cfg, job.platform, { snapshot });
   const ms = performance.now() - started;
   clearInterval(sampler);
   if (out.errors.length) throw out.errors[0];

@@ -32,6 +32,7 @@ export async function getMetaModel(cfg: { emitBehavior?: string }): Promise<{ in
     ? {
       type: 'object',
       title: 'Integration scopes',
+      description: 'Every integration scope the company granted, in one message',
       properties: {
         integrationScopes: { type: 'array', title: 'Integration scopes', description: 'Every scope the company granted', items: scope },
         count: { type: 'integer', title: 'Count', description: 'How many scopes there are' },
@@ -39,5 +40,8 @@ export async function getMetaModel(cfg: { emitBehavior?: string }): Promise<{ in
       required: ['integrationScopes', 'count'],
     }
     : scope;
-  return { in: { type: 'object', properties: {} }, out };
+  return {
+    in: { type: 'object', title: 'No input', description: 'The step lists every integration scope the company granted; it reads nothing from the message', properties: {} },
+    out,
+  };
 }

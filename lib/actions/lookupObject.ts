@@ -23,9 +23,14 @@ export const process = defineStep<Fields, { id: string | number }>({
   },
 });
 
-export async function getMetaModel(cfg: { resourceType?: unknown }): Promise<{ in: object; out: object }> {
+export async function getMetaModel(cfg: { resourceType?: unknown; allowEmptyResult?: unknown }): Promise<{ in: object; out: object }> {
   const resource = readResourceType(cfg?.resourceType, 'getOne');
-  return { in: idInSchema(resource), out: recordSchema(resource) };
+  const record = recordSchema(resource) as { description?: string };
+  // With allowEmptyResult a missing record is an empty message: nothing in it can be required.
+  const out = cfg?.allowEmptyResult === true || cfg?.allowEmptyResult === 'true'
+    ? { ...record, required: [], description: `${record.description ?? ''} (an empty message when T-Gate has no such record)`.trim() }
+    : record;
+  return { in: idInSchema(resource), out };
 }
 
 /** Select model of the resourceType field: the types that can be fetched by id. */

@@ -40,7 +40,17 @@ export function loadComponentFunction(name: string): ComponentFunction {
  * Runs one message through a trigger or action in the sailor's real TaskExec, wired as the sailor wires
  * it: updateKeys goes to the platform API (PUT /v1/accounts/{cfg._account}) through the real API client.
  */
-export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin, snapshot: Record<string, unknown> = {}): Promise<StepOutcome> {
+export interface RunOptions {
+  /**
+   * Receives each emitted data message instead of `outcome.data` keeping it: a long listing (a benchmark
+   * of 100,000 messages) then costs the runner no memory per message.
+   */
+  onData?: (data: { body: unknown }) => void;
+  /** The snapshot the platform kept for the step (a polling trigger's state), passed as `process`'s third argument. */
+  snapshot?: Record<string, unknown>;
+}
+
+export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin, options: RunOptions = {}): Promise<StepOutcome> {
   const target = typeof fn === 'string' ? loadComponentFunction(fn) : fn;
   const previousUri = process.env.ELASTICIO_API_URI;
   process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
@@ -58,7 +68,8 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
     };
   }
   return new Promise((resolve) => {
-    exec.on('data', async (data: { body: unknown }) => { outcome.data.push(data); });
+    const onData = options.onData ?? ((data: { body: unknown }) => { outcome.data.push(data); });
+    exec.on('data', async (data: { body: unknown }) => { onData(data); });
     exec.on('error', async (err: Error) => { outcome.errors.push(err); });
     exec.on('snapshot', async (snapshot: Record<string, unknown>) => { outcome.snapshots.push(snapshot); });
     exec.on('rebound', async (reason: unknown) => { outcome.rebounds.push(reason instanceof Error ? reason.message : String(reason)); });
@@ -71,7 +82,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
       }
     });
     exec.on('end', async () => resolve(outcome));
-    exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), JSON.parse(JSON.stringify(snapshot)));
+    exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), JSON.parse(JSON.stringify(options.snapshot ?? {})));
   });
 }
 
@@ -91,46 +102,79 @@ export interface ServiceRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  result: { status: string; data: { verified?: boolean; reason?: string; message?: string } } | undefined;
+  /** What runService.js POSTed: verifyCredentials' `{verified, reason}`, getMetaModel's `{in, out}`, a select model's `{key: label}`, or `{message}` on error. */
+  result: { status: string; data: { verified?: boolean; reason?: string; message?: string; [key: string]: unknown } } | undefined;
+}
+
+/** The service methods of runService.js (sailor lib/service.js). */
+export type ServiceMethod = 'verifyCredentials' | 'getMetaModel' | 'selectModel';
+
+export interface ServiceRunOptions {
+  cwd?: string;
+  logLevel?: string;
+  /** getMetaModel and selectModel: the trigger or action id in component.json (ELASTICIO_ACTION_OR_TRIGGER). */
+  function?: string;
+  /** selectModel: the field's `model`, the exported function's name (ELASTICIO_GET_MODEL_METHOD). */
+  model?: string;
+}
+
+/** The variables runService.js reads to find what to run, checked so a spec cannot half-configure a call. */
+function serviceTarget(method: ServiceMethod, options: ServiceRunOptions): Record<string, string> {
+  if (method === 'verifyCredentials') return {};
+  if (!options.function) throw new TypeError(`runService ${method} needs the trigger or action id (options.function)`);
+  if (method === 'getMetaModel') return { ELASTICIO_ACTION_OR_TRIGGER: options.function };
+  if (!options.model) throw new TypeError('runService selectModel needs the select model function name (options.model)');
+  return { ELASTICIO_ACTION_OR_TRIGGER: options.function, ELASTICIO_GET_MODEL_METHOD: options.model };
 }
 
 /**
- * Runs the sailor's real runService.js as the platform does (`node runService.js verifyCredentials`),
- * with the credential in ELASTICIO_CFG and the result POSTed to the (local) platform. The child gets
- * only PATH, `env` and the platform variables.
+ * Runs the sailor's real runService.js as the platform does (`node runService.js <method>`), with the
+ * credential (and, for getMetaModel and selectModel, the step's fields) in ELASTICIO_CFG, the function in
+ * ELASTICIO_ACTION_OR_TRIGGER and the select model in ELASTICIO_GET_MODEL_METHOD, and the result POSTed
+ * to the (local) platform. The child gets only PATH, `env` and the platform variables.
  */
 export function runServiceProcess(
-  method: 'verifyCredentials',
+  method: ServiceMethod,
   cfg: Record<string, unknown>,
   platform: PlatformLogin & Pick<LocalPlatform, 'results'>,
   env: Record<string, string | undefined>,
-  options: { cwd?: string; logLevel?: string } = {},
+  options: ServiceRunOptions = {},
 ): Promise<ServiceRun> {
+  const target = serviceTarget(method, options);
   const resultsBefore = platform.results.length;
-  const child = spawn(process.execPath, [require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
-    cwd: options.cwd ?? COMPONENT_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      LOG_LEVEL: options.logLevel ?? 'info',
-      ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
-      ELASTICIO_CFG: JSON.stringify(cfg),
-      ELASTICIO_API_URI: platform.url,
-      ELASTICIO_API_USERNAME: platform.username,
-      ELASTICIO_API_KEY: platform.apiKey,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return runNodeChild([require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
+    PATH: process.env.PATH,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
+    ELASTICIO_CFG: JSON.stringify(cfg),
+    ELASTICIO_API_URI: platform.url,
+    ELASTICIO_API_USERNAME: platform.username,
+    ELASTICIO_API_KEY: platform.apiKey,
+    ...target,
+    ...env,
+  }, { name: 'runService.js', cwd: options.cwd ?? COMPONENT_ROOT, timeoutMs: 20_000 })
+    .then((run) => ({ ...run, result: platform.results[resultsBefore] as ServiceRun['result'] }));
+}
+
+export interface NodeChildRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs Node in a child process with exactly `env`, collecting what it writes; it is killed after `timeoutMs`. */
+export function runNodeChild(args: string[], env: NodeJS.ProcessEnv, options: { name: string; cwd?: string; timeoutMs: number }): Promise<NodeChildRun> {
+  const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`runService.js timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`)); }, 20_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`)); }, options.timeoutMs);
     child.on('error', (err) => { clearTimeout(timer); reject(err); });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, result: platform.results[resultsBefore] as ServiceRun['result'] });
+      resolve({ code, stdout, stderr });
     });
   });
 }

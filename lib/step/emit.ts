@@ -90,3 +90,23 @@ function refuseOverCap(resource: TGateResourceName, count: string, cap: number):
     `The ${TGATE_RESOURCES[resource].title} listing has ${count}, more than the ${cap} that "Fetch all" puts in one message (fetchAllLimit): `
     + 'choose "Emit page by page" or "Emit individually", narrow the filters, or set maxResults');
 }
+
+/** What a list step emits for each emit behaviour, as the mapper shows it (`out` of getMetaModel). */
+export function listOutSchema(record: object, emitBehavior: unknown, plural: string): object {
+  const many = (title: string, description: string, extra: Record<string, object>): object => ({
+    type: 'object',
+    title,
+    description,
+    properties: { results: { type: 'array', title: 'Results', description: `The ${plural} of this message`, items: record }, ...extra },
+    required: ['results'],
+  });
+  const totalCount = { type: 'integer', title: 'Total count', description: `How many ${plural} T-Gate says the listing has` };
+  if (emitBehavior === 'emitPage') {
+    return many('Page of results', `One page of ${plural} (Emit page by page)`, {
+      page: { type: 'integer', title: 'Page', description: 'Number of this emitted page, from 1' },
+      totalCount,
+    });
+  }
+  if (emitBehavior === 'fetchAll') return many('All results', `All the ${plural} of the listing in one message (Fetch all)`, { totalCount });
+  return record;
+}

@@ -70,16 +70,25 @@ function pickFields(cfg: Cfg, schema: object): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Reads a step's fields out of cfg (which also holds the credential's keys): only the fields the schema
+ * names, text read as the numbers it spells, defaults filled; a bad field is an InvalidInputError naming it.
+ * defineStep uses it for `process`; select models and getMetaModel, which get the same cfg, use it too.
+ */
+export function stepFieldsReader<F>(schema: object): (cfg: Cfg | undefined) => F {
+  const readFields = validator<F>(schema, 'step configuration', { coerce: true });
+  return (cfg) => readFields(pickFields(cfg ?? {}, schema));
+}
+
 /** Builds a step's `process(msg, cfg, snapshot)` from what is specific to it. */
 export function defineStep<F = Record<string, never>, B = Record<string, unknown>>(definition: StepDefinition<F, B>) {
-  const fieldsSchema = definition.fields ?? EMPTY_OBJECT_SCHEMA;
-  const readFields = validator<F>(fieldsSchema, 'step configuration', { coerce: true });
+  const readFields = stepFieldsReader<F>(definition.fields ?? EMPTY_OBJECT_SCHEMA);
   return async function process(this: StepThis, msg: IncomingMessage, cfg: Cfg, snapshot: Record<string, unknown> = {}): Promise<void> {
     let emitted = 0;
     let client: TGateClient | undefined;
     const sailor = this;
     try {
-      const fields = readFields(pickFields(cfg ?? {}, fieldsSchema));
+      const fields = readFields(cfg);
       const bodySchema = typeof definition.body === 'function' ? definition.body(fields) : definition.body ?? EMPTY_OBJECT_SCHEMA;
       const rawBody = msg?.body ?? {};
       const body = bodyValidator(bodySchema)(rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody) as B;

@@ -45,6 +45,8 @@ export function idInSchema(resource: TGateResourceName): object {
   const spec = TGATE_RESOURCES[resource];
   return {
     type: 'object',
+    title: `${titleCase(spec.singularTitle)} to look up`,
+    description: `The id of the ${spec.singularTitle} to fetch from T-Gate`,
     properties: {
       id: {
         type: ['integer', 'string'],
@@ -68,5 +70,14 @@ export function filtersInSchema(resource: TGateResourceName): object {
       ...(f.type === 'integer' ? { pattern: '^[0-9]+$' } : {}),
     };
   }
-  return { type: 'object', properties, additionalProperties: false };
+  const names = spec.filters.map((f) => f.name);
+  return {
+    type: 'object',
+    title: `Filters of ${spec.title}`,
+    description: names.length
+      ? `Only ${spec.title} matching every filter given (${names.join(', ')}); leave them all empty for every one`
+      : `T-Gate lists ${spec.title} without filters: every one the integration scopes grant is listed`,
+    properties,
+    additionalProperties: false,
+  };
 }

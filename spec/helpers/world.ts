@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
+import { expect } from 'chai';
 import sinon from 'sinon';
 import { startSandbox, Sandbox, SandboxClient } from '../../lib/sandbox';
 import { tokenMemory } from '../../lib/auth';
 import { connectViaGrantFlow, ConnectedTokens } from './sandboxConnect';
 import { PlatformAccountsServer, startPlatformAccounts } from './platformAccounts';
+import type { StepOutcome } from '../../lib/cli/sailorRun';
 
 export const TWO_HOURS_MS = 2 * 3600 * 1000;
 
@@ -71,6 +73,41 @@ export async function createWorld(opts: { fakeDate?: boolean; account?: string }
       await platform.close();
     },
   };
+}
+
+/** The environment the platform gives a runService.js child for this world: the tenant OAuth client and the sandbox's URLs. */
+export function serviceEnv(w: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    TGATE_CLIENT_ID: w.client.clientId,
+    TGATE_CLIENT_SECRET: w.client.clientSecret,
+    TGATE_TOKEN_URI: w.sandbox.tokenUrl,
+    TGATE_API_BASE_URL: w.sandbox.apiBaseUrl,
+    ...overrides,
+  };
+}
+
+/** Everything a step run let out: its log lines, rebound reasons, errors (message, stack, fields) and emitted messages. */
+export function outcomeTexts(outcomes: StepOutcome[]): string[] {
+  return outcomes.flatMap((o) => [
+    ...o.logLines,
+    ...o.rebounds,
+    ...o.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`),
+    ...o.data.map((d) => JSON.stringify(d)),
+  ]);
+}
+
+/**
+ * Runs a step that must refuse its input: one InvalidInputError naming `field` (with exactly `message`
+ * when given), nothing emitted, no rebound, and no request to the sandbox (token endpoint included).
+ */
+export async function expectInputRefused(world: World, run: () => Promise<StepOutcome>, field: string, message?: string): Promise<void> {
+  const before = world.sandbox.requestCount;
+  const outcome = await run();
+  expect(outcome.data, 'messages emitted').to.deep.equal([]);
+  expect(outcome.rebounds, 'rebounds').to.deep.equal([]);
+  expect(outcome.errors.map((e) => [e.name, (e as { field?: string }).field])).to.deep.equal([['InvalidInputError', field]]);
+  if (message !== undefined) expect(outcome.errors[0].message).to.equal(message);
+  expect(world.sandbox.requestCount - before, 'requests made').to.equal(0);
 }
 
 /** Asserts that none of the world's secrets appears in any of the given texts. */

@@ -15,7 +15,7 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
   afterEach(async () => { await world?.close(); });
 
   async function poll(fields: Record<string, unknown>, snapshot: Record<string, unknown> = {}): Promise<StepOutcome & { snapshot: Record<string, unknown>; changes: CatalogChange[] }> {
-    const outcome = await runStep(trigger, { body: {} }, { ...world.cfg, ...fields }, world.platform, snapshot);
+    const outcome = await runStep(trigger, { body: {} }, { ...world.cfg, ...fields }, world.platform, { snapshot });
     const changes = outcome.data.map((d) => d.body as CatalogChange);
     return { ...outcome, changes, snapshot: outcome.snapshots[outcome.snapshots.length - 1] ?? snapshot };
   }

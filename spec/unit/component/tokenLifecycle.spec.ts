@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { basicAuthHeader } from '../../helpers/sandboxConnect';
-import { createWorld, leakedSecrets, TWO_HOURS_MS, World } from '../../helpers/world';
+import { createWorld, leakedSecrets, outcomeTexts, TWO_HOURS_MS, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import { connectForStep } from '../../../lib/tgate';
 import { ReconnectRequiredError, tokenMemory } from '../../../lib/auth';
@@ -8,13 +8,7 @@ import { ReconnectRequiredError, tokenMemory } from '../../../lib/auth';
 const action = loadFunction('listIntegrationScopes');
 const SCOPES = 45; // the sandbox's default set
 
-function texts(outcomes: StepOutcome[]): string[] {
-  return outcomes.flatMap((o) => [
-    ...o.logLines,
-    ...o.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`),
-    ...o.data.map((d) => JSON.stringify(d)),
-  ]);
-}
+const texts = outcomeTexts;
 
 function refreshBodies(world: World, since: number): string[] {
   return world.sandbox.tokenRequests.slice(since).map((r) => r.rawBody);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createWorld, leakedSecrets, TWO_HOURS_MS, World } from '../../helpers/world';
+import { createWorld, leakedSecrets, serviceEnv, TWO_HOURS_MS, World } from '../../helpers/world';
 import { runService, ServiceRun } from '../../helpers/runService';
 import { COMPONENT_ROOT } from '../../helpers/taskExec';
 
@@ -15,15 +15,7 @@ describe('verifyCredentials through runService.js', function () {
   let world: World;
   afterEach(async () => { await world?.close(); });
 
-  function envFor(w: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-    return {
-      TGATE_CLIENT_ID: w.client.clientId,
-      TGATE_CLIENT_SECRET: w.client.clientSecret,
-      TGATE_TOKEN_URI: w.sandbox.tokenUrl,
-      TGATE_API_BASE_URL: w.sandbox.apiBaseUrl,
-      ...overrides,
-    };
-  }
+  const envFor = serviceEnv;
   const expired = (w: World): Record<string, unknown> => ({ ...w.cfg, oauth: { ...w.cfg.oauth, expires_at: new Date(Date.now() - 60_000).toISOString() } });
   const noLeaks = (w: World, run: ServiceRun): void => {
     expect(leakedSecrets(w, [run.stdout, run.stderr, JSON.stringify(run.result)])).to.deep.equal([]);

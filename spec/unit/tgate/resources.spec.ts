@@ -1,18 +1,7 @@
 import { expect } from 'chai';
 import Ajv from 'ajv';
 import { TGATE_RESOURCES, TGATE_RESOURCE_NAMES, resourcePaths } from '../../../lib/tgate/resources';
-
-/** Every property at every depth, with its JSON pointer. */
-function properties(schema: Record<string, unknown>, at = ''): Array<[string, Record<string, unknown>]> {
-  const out: Array<[string, Record<string, unknown>]> = [];
-  const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
-  for (const [name, prop] of Object.entries(props)) {
-    out.push([`${at}/${name}`, prop]);
-    out.push(...properties(prop, `${at}/${name}`));
-    if (prop.items && typeof prop.items === 'object') out.push(...properties(prop.items as Record<string, unknown>, `${at}/${name}[]`));
-  }
-  return out;
-}
+import { properties } from '../../helpers/schemas';
 
 describe('tgate: resource table', () => {
   it('holds the nine T-Gate resources with their assumed paths', () => {
