@@ -10,17 +10,15 @@
 import { InvalidInputError } from '../errors';
 import { defineStep, Step } from '../step';
 import { readResourceType, recordSchema, resourceTypeField, resourceTypeModel } from '../step/resources';
+import { branchesModel, brandsModel, menusModel, NARROWING_FIELDS_SCHEMA, narrowedFilters, NarrowingFields } from '../step/selectModels';
 import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from '../tgate';
 import { CatalogState, recordDigest } from './catalogState';
 
 export type StartMode = 'emitAll' | 'watchOnly';
 
-interface Fields {
+interface Fields extends NarrowingFields {
   resourceType: TGateResourceName;
   startMode: StartMode;
-  brandId?: number;
-  branchId?: number;
-  menuId?: number;
   maxSnapshotKB: number;
 }
 
@@ -43,35 +41,13 @@ export interface CatalogChange {
 /** Bytes per record of the encoded state, rounded up: used to refuse a listing too large before reading it. */
 const STATE_BYTES_PER_RECORD = 7;
 
-/** Which step field narrows which filter of which resource. */
-const NARROWING: Array<{ field: 'brandId' | 'branchId' | 'menuId'; filter: string }> = [
-  { field: 'brandId', filter: 'brand_id' },
-  { field: 'branchId', filter: 'branch_id' },
-  { field: 'menuId', filter: 'menu_id' },
-];
-
-function narrowingFilters(fields: Fields): Record<string, number> {
-  const spec = TGATE_RESOURCES[fields.resourceType];
-  const filters: Record<string, number> = {};
-  for (const { field, filter } of NARROWING) {
-    if (fields[field] === undefined) continue;
-    if (!spec.filters.some((f) => f.name === filter)) {
-      throw new InvalidInputError(field, `${spec.title} cannot be narrowed by ${filter}: clear the "${field}" field or choose another object type`);
-    }
-    filters[filter] = fields[field] as number;
-  }
-  return filters;
-}
-
 export const process = defineStep<Fields>({
   fields: {
     type: 'object',
     properties: {
       resourceType: resourceTypeField('all'),
       startMode: { type: 'string', enum: ['emitAll', 'watchOnly'], default: 'emitAll' },
-      brandId: { type: 'integer', minimum: 0 },
-      branchId: { type: 'integer', minimum: 0 },
-      menuId: { type: 'integer', minimum: 0 },
+      ...NARROWING_FIELDS_SCHEMA,
       maxSnapshotKB: { type: 'integer', minimum: 1, maximum: 16_384, default: 1024 },
     },
     required: ['resourceType', 'startMode', 'maxSnapshotKB'],
@@ -81,7 +57,7 @@ export const process = defineStep<Fields>({
 
 async function poll(step: Step<Fields, unknown>): Promise<void> {
   const { resourceType, startMode, maxSnapshotKB } = step.fields;
-  const filters = narrowingFilters(step.fields);
+  const filters = narrowedFilters(resourceType, step.fields, {});
   const scope = JSON.stringify([resourceType, filters]);
   const previous = readSnapshot(step.snapshot, scope);
   const firstRun = previous === undefined;
@@ -177,3 +153,6 @@ export async function getMetaModel(cfg: { resourceType?: unknown }): Promise<{ i
 export async function resourceTypes(): Promise<Record<string, string>> {
   return resourceTypeModel('all');
 }
+
+/** Select models of the Brand, Branch and Menu fields: what the company's integration scopes grant. */
+export { brandsModel as brands, branchesModel as branches, menusModel as menus };

@@ -111,11 +111,12 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
 
   it('narrows to a branch, and refuses a narrowing the type cannot use', async () => {
     world = await createWorld();
-    const menus = await poll({ resourceType: 'menus', branchId: 201 });
+    const menus = await poll({ resourceType: 'menus', branch_id: '201' }); // a select's key arrives as text
     expect(menus.errors).to.deep.equal([]);
     expect(menus.changes.length).to.be.above(0);
     expect(menus.changes.every((ch) => ((ch.record as { branch_ids: number[] }).branch_ids).includes(201))).to.equal(true);
-    const bad = await poll({ resourceType: 'brands', menuId: 301 });
-    expect(bad.errors.map((e) => e.message)).to.deep.equal(['brands cannot be narrowed by menu_id: clear the "menuId" field or choose another object type']);
+    const bad = await poll({ resourceType: 'brands', menu_id: 301 });
+    expect(bad.errors.map((e) => e.message)).to.deep.equal(['The step\'s Menu (menu_id) cannot narrow brands: it narrows only sections. Clear Menu in the step, or choose one of those object types']);
+    expect(bad.changes).to.deep.equal([]);
   });
 });
