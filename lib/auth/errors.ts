@@ -14,13 +14,6 @@ export class TokenRequestFailedError extends TransientError {
   }
 }
 
-/** What the auth layer throws, sorted by what the user has to do about it. */
-export type AuthError = ReconnectRequiredError | OAuthClientMisconfiguredError | TokenRequestFailedError;
-
-export function isAuthError(err: unknown): err is AuthError {
-  return err instanceof ReconnectRequiredError || err instanceof OAuthClientMisconfiguredError || err instanceof TokenRequestFailedError;
-}
-
 /** The token endpoint refused a grant (a used, revoked or expired code or refresh token). */
 export function isInvalidGrant(err: unknown): err is ReconnectRequiredError {
   return err instanceof ReconnectRequiredError && err.oauthError === 'invalid_grant';

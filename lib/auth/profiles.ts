@@ -61,4 +61,3 @@ export const TREDDY_PROFILE: ProviderProfile = {
   echoesState: false,
 };
 
-export const PROVIDER_PROFILES = { tgate: TGATE_PROFILE, intandem: INTANDEM_PROFILE, treddy: TREDDY_PROFILE } as const;

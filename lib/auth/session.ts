@@ -22,9 +22,9 @@ export interface KeyPersistence {
 }
 
 /** How long a process that lost a refresh race waits for the winner's tokens to reach the stored credential. */
-export const DEFAULT_RECOVERY_WINDOW_MS = 6_000;
+const DEFAULT_RECOVERY_WINDOW_MS = 6_000;
 /** Attempts to save new tokens before giving up (a slow or failing platform API). */
-export const SAVE_ATTEMPTS = 3;
+const SAVE_ATTEMPTS = 3;
 
 export interface TokenSessionOptions {
   /** Keys memory and single flight: `cfg._account` where there is one. */

@@ -63,7 +63,7 @@ export function buildTokenRequest(req: TokenRequest): { headers: Record<string, 
 }
 
 /** A token response is a few hundred bytes: anything near this is not one. */
-export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 const GRANT_NAMES: Record<GrantType, string> = {
   authorization_code: 'authorization code',

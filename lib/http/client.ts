@@ -75,9 +75,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** Code of the error when the whole exchange did not finish within the deadline. */
-export const DEADLINE_CODE = 'ETIMEDOUT';
+const DEADLINE_CODE = 'ETIMEDOUT';
 /** Code of the error when an answer is larger than the cap. */
-export const TOO_LARGE_CODE = 'ERESPONSETOOLARGE';
+const TOO_LARGE_CODE = 'ERESPONSETOOLARGE';
 
 /** Checks a deadline or size setting; `name` says where it came from (an option, an environment variable). */
 export function checkLimit(name: string, value: unknown, max: number, unit: string): number {

@@ -13,7 +13,7 @@ export const DEFAULT_API_URL = 'https://api.elastic.io';
 export const PLATFORM_SERVICE = 'the platform API';
 
 /** Pages read at most when a list answer carries `meta.total_pages`. */
-export const MAX_LIST_PAGES = 1000;
+const MAX_LIST_PAGES = 1000;
 
 /** A tenant OAuth client, as the library hands it out. */
 export interface OAuthClient {
@@ -97,7 +97,7 @@ export function normalizeApiUrl(raw: string): string {
 }
 
 /** The documented request body of create and update. */
-export function oauthClientRequestBody(input: OAuthClientInput): OAuthClientRequestDocument {
+function oauthClientRequestBody(input: OAuthClientInput): OAuthClientRequestDocument {
   return {
     data: {
       type: OAUTH_CLIENT_TYPE,

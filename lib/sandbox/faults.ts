@@ -64,7 +64,7 @@ function pattern(expected: string | RegExp, actual: string): boolean {
 export class FaultSpecError extends Error {}
 
 /** Validate a FaultSpec (from code or from JSON) and return a copy of it. */
-export function checkFaultSpec(input: unknown): FaultSpec {
+function checkFaultSpec(input: unknown): FaultSpec {
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     throw new FaultSpecError('a fault must be an object');
   }

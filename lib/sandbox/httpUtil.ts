@@ -1,7 +1,7 @@
 /** Small helpers around Node's http module (no framework). */
 import { IncomingMessage, ServerResponse } from 'http';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BodyTooLargeError extends Error {}
 

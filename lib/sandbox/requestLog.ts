@@ -1,7 +1,7 @@
 /** The requests the sandbox served: a total count and the most recent ones, so 100k-request benchmarks stay small. */
 import { RequestRecord } from './types';
 
-export const DEFAULT_REQUEST_LOG_LIMIT = 10_000;
+const DEFAULT_REQUEST_LOG_LIMIT = 10_000;
 
 export class RequestLog {
   private recent: RequestRecord[] = [];

@@ -6,7 +6,7 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, st
 const coercingAjv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 
 /** `/items/2/children/0/quantity` as people write it: `items[2].children[0].quantity`. */
-export function fieldPath(instancePath: string, child?: string): string {
+function fieldPath(instancePath: string, child?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) parts.push(child);
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
@@ -29,7 +29,7 @@ function describe(e: ErrorObject, what: string): { field: string; text: string }
 }
 
 /** Every problem of a failed validation, each naming its field; the first one's field is the error's. */
-export function invalidInput(errors: ErrorObject[] | null | undefined, what: string): InvalidInputError {
+function invalidInput(errors: ErrorObject[] | null | undefined, what: string): InvalidInputError {
   // `if`/`then` add a summary of their own beside the real problem: leave it out.
   const described = (errors ?? []).filter((e) => e.keyword !== 'if').map((e) => describe(e, what));
   const unique = [...new Map(described.map((d) => [d.text, d])).values()];

@@ -7,12 +7,12 @@ import { InvalidInputError } from '../errors';
 import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from '../tgate';
 import { Step } from './index';
 
-export const EMIT_BEHAVIORS = ['emitIndividually', 'emitPage', 'fetchAll'] as const;
+const EMIT_BEHAVIORS = ['emitIndividually', 'emitPage', 'fetchAll'] as const;
 export type EmitBehavior = (typeof EMIT_BEHAVIORS)[number];
 
-export const DEFAULT_EMIT_PAGE_SIZE = 100;
-export const DEFAULT_FETCH_ALL_LIMIT = 10_000;
-export const MAX_FETCH_ALL_LIMIT = 100_000;
+const DEFAULT_EMIT_PAGE_SIZE = 100;
+const DEFAULT_FETCH_ALL_LIMIT = 10_000;
+const MAX_FETCH_ALL_LIMIT = 100_000;
 
 export interface ListFields {
   emitBehavior: EmitBehavior;

@@ -52,7 +52,7 @@ export function narrowedFilters(resource: TGateResourceName, fields: NarrowingFi
 }
 
 /** "English (Arabic)", or the one name there is. */
-export function bilingualLabel(record: { id: number; name_en?: string | null; name_ar?: string | null }): string {
+function bilingualLabel(record: { id: number; name_en?: string | null; name_ar?: string | null }): string {
   const en = record.name_en?.trim();
   const ar = record.name_ar?.trim();
   if (en && ar) return `${en} (${ar})`;

@@ -205,7 +205,7 @@ export interface ListOptions {
 }
 
 /** The filters of a list, checked against the resource table: unknown names and wrong types are refused. */
-export function checkedFilters(resource: TGateResourceName, filters: Record<string, unknown> = {}): Record<string, string | number> {
+function checkedFilters(resource: TGateResourceName, filters: Record<string, unknown> = {}): Record<string, string | number> {
   const spec = TGATE_RESOURCES[resource];
   const out: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(filters)) {

@@ -33,7 +33,7 @@ export interface ConnectOptions {
 }
 
 /** The tenant's OAuth client, which the platform puts in the step's environment at each execution. */
-export function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clientId: string; clientSecret: string } {
+function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clientId: string; clientSecret: string } {
   const clientId = env.TGATE_CLIENT_ID?.trim();
   const clientSecret = env.TGATE_CLIENT_SECRET?.trim();
   const missing = [!clientId && 'TGATE_CLIENT_ID', !clientSecret && 'TGATE_CLIENT_SECRET'].filter(Boolean);
@@ -44,7 +44,7 @@ export function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clie
 }
 
 /** The credential's own keys out of a cfg that also holds step fields. */
-export function credentialKeys(cfg: Cfg): Record<string, unknown> {
+function credentialKeys(cfg: Cfg): Record<string, unknown> {
   const keys: Record<string, unknown> = {};
   for (const field of CREDENTIAL_FIELDS) if (cfg[field] !== undefined) keys[field] = cfg[field];
   return keys;

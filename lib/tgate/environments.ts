@@ -33,7 +33,7 @@ export const TGATE_ENVIRONMENTS = {
 } as const satisfies Record<string, TGateEnvironment>;
 
 export type TGateEnvironmentName = keyof typeof TGATE_ENVIRONMENTS;
-export const DEFAULT_ENVIRONMENT: TGateEnvironmentName = 'company';
+const DEFAULT_ENVIRONMENT: TGateEnvironmentName = 'company';
 
 /** Credential fields declared in component.json (a spec keeps the two in step). */
 export const CREDENTIAL_FIELDS = ['environment', 'oauth'] as const;

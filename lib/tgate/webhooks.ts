@@ -32,7 +32,7 @@ export type TGateWebhookEventName = {
 export const TGATE_WEBHOOK_EVENTS = Object.entries(WEBHOOK_RESOURCES)
   .flatMap(([type, spec]) => spec.actions.map((action) => `${type}.${action}`)) as TGateWebhookEventName[];
 
-export function isTGateWebhookEvent(name: unknown): name is TGateWebhookEventName {
+function isTGateWebhookEvent(name: unknown): name is TGateWebhookEventName {
   return typeof name === 'string' && (TGATE_WEBHOOK_EVENTS as string[]).includes(name);
 }
 

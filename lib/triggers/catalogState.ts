@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 
-export const STATE_VERSION = 1;
+const STATE_VERSION = 1;
 
 /** A 32-bit digest of a record's content, independent of key order. */
 export function recordDigest(record: unknown): number {
