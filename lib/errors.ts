@@ -37,8 +37,9 @@ export class InvalidInputError extends ComponentError {
   }
 }
 
-/** The credential no longer works (revoked, expired, rotated away): only reconnecting it helps. */
-export class ReconnectRequiredError extends ComponentError {
+/** A refusal about the credential or the OAuth client, with what the token endpoint said. */
+export class CredentialError extends ComponentError {
+  /** OAuth error code from the token endpoint (invalid_grant, invalid_client, ...), when there was one. */
   readonly oauthError?: string;
   readonly status?: number;
 
@@ -48,15 +49,9 @@ export class ReconnectRequiredError extends ComponentError {
     this.status = extra.status;
   }
 }
+
+/** The credential no longer works (revoked, expired, rotated away): only reconnecting it helps. */
+export class ReconnectRequiredError extends CredentialError {}
 
 /** The tenant's OAuth client (client id or secret, allowed grants) or the component's settings are wrong. */
-export class OAuthClientMisconfiguredError extends ComponentError {
-  readonly oauthError?: string;
-  readonly status?: number;
-
-  constructor(message: string, extra: { oauthError?: string; status?: number; cause?: unknown } = {}) {
-    super(message, { cause: extra.cause });
-    this.oauthError = extra.oauthError;
-    this.status = extra.status;
-  }
-}
+export class OAuthClientMisconfiguredError extends CredentialError {}
