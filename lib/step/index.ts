@@ -8,7 +8,7 @@
  * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client) is an error
  *   that names it; a dead credential is never rebounded (it would only fail again, 20 times).
  */
-import { messages } from 'elasticio-node';
+import crypto from 'node:crypto';
 import { ComponentError, TransientError } from '../errors';
 import { validator } from '../schemas/validate';
 import { Cfg, connectForStep, SailorContext, TGateClient } from '../tgate';
@@ -99,7 +99,7 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
           return client;
         },
         async emitData(data: unknown) {
-          await sailor.emit('data', messages.newMessageWithBody(data));
+          await sailor.emit('data', newMessage(data));
           emitted += 1;
         },
         get emitted() { return emitted; },
@@ -108,6 +108,15 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
       await settleFailure(sailor, err, emitted);
     }
   };
+}
+
+/**
+ * A data message as the platform expects it (the shape elasticio-node's newMessageWithBody builds; that
+ * package is not used because it pulls in the deprecated `request` for nothing we need). The sailor makes
+ * `id` the outgoing message's messageId.
+ */
+export function newMessage(body: unknown): { id: string; attachments: object; body: unknown; headers: object; metadata: object } {
+  return { id: crypto.randomUUID(), attachments: {}, body, headers: {}, metadata: {} };
 }
 
 /** The one place that decides what a failure becomes: a rebound, or an error naming it. */

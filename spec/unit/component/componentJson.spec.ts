@@ -148,6 +148,6 @@ describe('component.json, validated as the platform tooling does', () => {
   it('runs on an LTS Node range the sailor supports and compiles in prepare', () => {
     expect(pkg.engines.node).to.equal('20.x');
     expect(pkg.scripts.prepare).to.contain('build');
-    for (const dep of ['elasticio-sailor-nodejs', 'elasticio-node', 'axios', 'ajv']) expect(pkg.dependencies, dep).to.have.property(dep);
+    for (const dep of ['elasticio-sailor-nodejs', 'axios', 'ajv']) expect(pkg.dependencies, dep).to.have.property(dep);
   });
 });
