@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Channel, ChannelModel } from 'amqplib';
 import { Sandbox, SandboxClient, SandboxOptions, startSandbox } from '../../../lib/sandbox';
-import { FakePlatformApi, startFakePlatformApi } from './fakePlatformApi';
+import { FakePlatformApi, startFakePlatformApi, StepData } from './fakePlatformApi';
 import {
   Collector, connectOrFail, declareTopology, DEFAULT_AMQP_URI, deleteTopology, Received, sailorEncryptor, SailorEncryptor, Topology,
 } from './rabbit';
@@ -76,6 +76,8 @@ export class StepRun {
   sandbox!: Sandbox;
   platform!: FakePlatformApi;
   cfg!: Record<string, unknown>;
+  /** The step data the platform stand-in serves to each container at start-up (change it before starting one). */
+  stepData!: StepData;
 
   private constructor(readonly opts: StepRunOptions) {}
 
@@ -101,12 +103,13 @@ export class StepRun {
     const tokens = await this.sandbox.issueTokens(this.client.clientId);
     const keys = { environment: 'company-sandbox', oauth: { ...tokens, expires_at: new Date(Date.now() + tokens.expires_in * 1000).toISOString() } };
     this.cfg = { ...this.opts.fields, _account: this.ids.account, ...keys };
+    this.stepData = { config: this.cfg, snapshot: this.opts.snapshot ?? {}, is_passthrough: false, variables: {} };
     this.platform = await startFakePlatformApi({
       username: this.apiUser,
       apiKey: this.apiKey,
       flowId: this.ids.flowId,
       stepId: this.ids.stepId,
-      step: { config: this.cfg, snapshot: this.opts.snapshot ?? {}, is_passthrough: false, variables: {} },
+      step: this.stepData,
     });
     this.platform.accounts.set(this.ids.account, { keys: JSON.parse(JSON.stringify(keys)) });
     const n = this.opts.containers ?? 1;
