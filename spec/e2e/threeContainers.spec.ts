@@ -58,6 +58,19 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     return map;
   };
 
+  /** Waits for a result for each input; fails at once, with the first error, when the error queue gets one. */
+  async function resultsFor(sent: SentMessage[], what: string): Promise<Map<string, Received[]>> {
+    return run!.until(() => {
+      const [first] = run!.received('error');
+      if (first) {
+        const { error } = run!.decryptError(first);
+        throw new Error(`${run!.received('error').length} error(s) while waiting for ${what}; the first: ${error.name}: ${error.message}`);
+      }
+      const d = byParent('data');
+      return sent.every((m) => d.has(m.messageId)) && d;
+    }, what, RESULT_TIMEOUT_MS);
+  }
+
   /** Publishes n messages in batches, paced over time, so the run spans several token lifetimes. */
   async function publishPaced(n: number, onBatch?: (sent: number) => Promise<void> | void): Promise<SentMessage[]> {
     const out: SentMessage[] = [];
@@ -99,10 +112,7 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     const callIndex = r.platform.calls.length;
     const startedAt = Date.now();
     const sent = await publishPaced(300);
-    const data = await r.until(() => {
-      const d = byParent('data');
-      return sent.every((m) => d.has(m.messageId)) && d;
-    }, 'a result for each of the 300 messages', RESULT_TIMEOUT_MS);
+    const data = await resultsFor(sent, 'a result for each of the 300 messages');
     const { refreshes } = figures('3 containers', sent, tokenIndex, callIndex, startedAt);
     await sleep(500); // anything late (a duplicate, an error) would show now
 
@@ -146,10 +156,7 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     await victim.waitForExit(5000);
     expect(victim.exit).to.deep.include({ signal: 'SIGKILL' });
 
-    const data = await r.until(() => {
-      const d = byParent('data');
-      return sent.every((m) => d.has(m.messageId)) && d;
-    }, 'a result for each of the 150 messages', RESULT_TIMEOUT_MS);
+    const data = await resultsFor(sent, 'a result for each of the 150 messages');
     figures('kill 1 of 3', sent, tokenIndex, callIndex, startedAt);
     await sleep(500);
 
