@@ -5,32 +5,10 @@
  * the normalised event, with the record fetched from T-Gate.
  */
 import crypto from 'node:crypto';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listen } from '../helpers/webhookReceiver';
 import { expect } from 'chai';
 import { StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
-
-interface Delivery { body: Record<string, unknown>; headers: Record<string, unknown> }
-
-async function listen(): Promise<{ url: string; got: Delivery[]; close(): Promise<void> }> {
-  const got: Delivery[] = [];
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => { text += chunk; });
-    req.on('end', () => {
-      got.push({ body: JSON.parse(text) as Record<string, unknown>, headers: { ...req.headers } });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/tgate`,
-    got,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
 
 const SECRET = `shared+secret/${crypto.randomBytes(6).toString('hex')}`;
 

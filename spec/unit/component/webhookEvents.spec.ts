@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { Delivery, listen } from '../../helpers/webhookReceiver';
 import { expect } from 'chai';
 import { createWorld, leakedSecrets, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
@@ -18,27 +17,6 @@ const SECRET = `shared+secret/${crypto.randomBytes(6).toString('hex')}`;
 const WRONG = `wrong+secret/${crypto.randomBytes(6).toString('hex')}`;
 const NOW = '2026-12-01T09:00:00.000Z';
 
-/** Where the sandbox POSTs: a loopback server keeping each request as the platform would put it in a message. */
-interface Delivery { body: Record<string, unknown>; headers: Record<string, unknown> }
-
-async function listen(): Promise<{ url: string; got: Delivery[]; close(): Promise<void> }> {
-  const got: Delivery[] = [];
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => { text += chunk; });
-    req.on('end', () => {
-      got.push({ body: JSON.parse(text), headers: { ...req.headers } });
-      res.writeHead(200).end(); // T-Gate takes any answer
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/tgate`,
-    got,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
 
 const PRODUCT = {
   section_id: 401, item_type: 'product' as const, children_ids: [], description_en: null, description_ar: null, image_url: null,
