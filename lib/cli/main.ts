@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
 import { registerSandboxCommands } from './sandboxCommands';
 
@@ -13,12 +14,20 @@ export function buildProgram(): Command {
   const program = new Command('tgate')
     .description('T-Gate component tools: tenant OAuth clients, the embedded T-Gate sandbox, local runs')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of the T-Gate component')
+    .helpCommand('help [command]', 'show help for a command')
     .addHelpText('after', EXIT_CODES_HELP);
   registerSandboxCommands(program);
+  registerDevCommands(program);
   registerOauthClientsCommand(program);
   program.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));
   applyExitOverride(program);
   return program;
+}
+
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('../../../package.json') as { version: string }).version;
 }
 
 function applyExitOverride(command: Command): void {
@@ -36,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help asked for help; `commander.help` is help shown because a subcommand was missing: a usage error.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+      if (err.code === 'commander.help' && err.exitCode === 0) return EXIT_OK; // `tgate help`
       return EXIT_USAGE; // commander already printed the message
     }
     if (err instanceof UsageError) {
