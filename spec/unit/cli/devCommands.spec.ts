@@ -50,8 +50,8 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
   }
 
   /** Runs tgate with the tenant's OAuth client in the environment; no token or client secret may appear in its output. */
-  async function run(args: string[]): Promise<RunResult> {
-    const result = await tgate(args, { env });
+  async function run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    const result = await tgate(args, { env: { ...env, ...extraEnv } });
     const all = result.stdout + result.stderr;
     for (const secret of [CLIENT.clientSecret, ...issued]) expect(all, 'a secret was printed').not.to.contain(secret);
     expect(all).not.to.match(/access_token|refresh_token|Bearer /);
@@ -100,6 +100,24 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
       expect(result.code).to.equal(1);
       expect(result.stdout).to.match(/^error: Invalid step configuration: resourceType must be one of "brands"/m);
       expect(result.stdout).to.match(/lookupObject: 0 data message\(s\), 1 error\(s\)/);
+    });
+
+    it('prints a rebound (T-Gate failing beyond the retries) and exits 0, as documented', async () => {
+      const cfg = writeJson('cfg.json', { environment: 'company-sandbox', oauth: await grant(), emitBehavior: 'emitIndividually' });
+      sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 503, times: Infinity });
+      try {
+        const [readable, json] = await Promise.all([
+          run(['run', 'listIntegrationScopes', '--cfg', cfg], { TGATE_RETRY_MAX_ATTEMPTS: '1' }),
+          run(['run', 'listIntegrationScopes', '--cfg', cfg, '--json'], { TGATE_RETRY_MAX_ATTEMPTS: '1' }),
+        ]);
+        expect(readable.code, readable.stdout + readable.stderr).to.equal(0);
+        expect(readable.stdout).to.match(/^rebound: .+ \(on the platform the message would be delivered again later\)$/m);
+        expect(readable.stdout).to.contain('listIntegrationScopes: 0 data message(s), 0 error(s), 1 rebound(s)');
+        expect(json.code).to.equal(0);
+        expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l).event)).to.deep.equal(['rebound']);
+      } finally {
+        sandbox.clearFaults();
+      }
     });
 
     it('keeps the last snapshot in the --snapshot file and reads it on the next run', async () => {
