@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Thin launcher: the command itself is compiled TypeScript (npm install runs the build through `prepare`).
+// The sailor's logger (used in-process by `tgate run` and `tgate start`) writes JSON lines to stdout at
+// info level; the commands print their own readable output, so it only speaks up when LOG_LEVEL asks.
+if (!process.env.LOG_LEVEL) process.env.LOG_LEVEL = 'fatal';
 let main;
 try {
   main = require('../dist/lib/cli/main.js').main;

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { registerConnectCommand } from './connect';
+import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
 import { registerSandboxCommands } from './sandboxCommands';
 
@@ -9,16 +11,46 @@ Exit codes:
   1  the API refused the request or failed (the message says why)
   2  usage error: a missing or wrong option, a refused confirmation`;
 
+/** One example per command, shown at the end of its --help (the newer commands carry theirs). */
+const EXAMPLES: Record<string, string> = {
+  start: 'tgate start --once',
+  sandbox: 'TGATE_CLIENT_ID=my-app tgate sandbox --port 8080 --redirect-uri http://127.0.0.1:8765/callback',
+  'oauth-clients': 'tgate oauth-clients list --profile ~/.config/tgate/staging.env',
+  'oauth-clients list': 'tgate oauth-clients list --component 5f0c0ffee0000000000000aa --json',
+  'oauth-clients get': 'tgate oauth-clients get 6a1b2c3d4e5f600000000001',
+  'oauth-clients create': 'printf %s "$SECRET" | tgate oauth-clients create --component 5f0c0ffee0000000000000aa --client-id my-app --client-secret-stdin',
+  'oauth-clients update': 'printf %s "$SECRET" | tgate oauth-clients update 6a1b2c3d4e5f600000000001 --client-secret-stdin',
+  'oauth-clients delete': 'tgate oauth-clients delete 6a1b2c3d4e5f600000000001 --yes',
+};
+
+function addExamples(command: Command, prefix = ''): void {
+  for (const sub of command.commands) {
+    const name = `${prefix}${sub.name()}`;
+    if (EXAMPLES[name]) sub.addHelpText('after', `\nExample:\n  ${EXAMPLES[name]}`);
+    addExamples(sub, `${name} `);
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('tgate')
     .description('T-Gate component tools: tenant OAuth clients, the embedded T-Gate sandbox, local runs')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of the T-Gate component')
+    .helpCommand('help [command]', 'show help for a command')
     .addHelpText('after', EXIT_CODES_HELP);
   registerSandboxCommands(program);
+  registerConnectCommand(program);
+  registerDevCommands(program);
   registerOauthClientsCommand(program);
+  addExamples(program);
   program.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));
   applyExitOverride(program);
   return program;
+}
+
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('../../../package.json') as { version: string }).version;
 }
 
 function applyExitOverride(command: Command): void {
@@ -36,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help asked for help; `commander.help` is help shown because a subcommand was missing: a usage error.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+      if (err.code === 'commander.help' && err.exitCode === 0) return EXIT_OK; // `tgate help`
       return EXIT_USAGE; // commander already printed the message
     }
     if (err instanceof UsageError) {

@@ -48,6 +48,8 @@ export interface RunOptions {
   onData?: (data: { body: unknown }) => void;
   /** The snapshot the platform kept for the step (a polling trigger's state), passed as `process`'s third argument. */
   snapshot?: Record<string, unknown>;
+  /** Receives each line the step logs instead of the sailor's logger writing it to stdout (a CLI keeps its stdout for events). */
+  onLog?: (line: string) => void;
 }
 
 export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin, options: RunOptions = {}): Promise<StepOutcome> {
@@ -63,7 +65,9 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
   for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
     const original = exec.logger[level].bind(exec.logger);
     exec.logger[level] = (...args: unknown[]) => {
-      outcome.logLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      outcome.logLines.push(line);
+      if (options.onLog) return options.onLog(`${level}: ${line}`);
       return original(...args);
     };
   }

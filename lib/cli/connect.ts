@@ -1,0 +1,153 @@
+import http from 'node:http';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { requestToken, TGATE_PROFILE } from '../auth';
+import { HttpClient } from '../http';
+import { buildAuthorizeUrl, TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
+import { readJsonObject, writePrivateJson } from './devCommands';
+import { EXIT_OK, UsageError } from './errors';
+import { printable } from './output';
+
+/**
+ * `tgate connect`: T-Gate's access grant flow for a developer. Prints the company portal's `/oauth` URL
+ * (client id, a loopback redirect_uri served here, a random `state`), receives the redirect, checks
+ * `state`, exchanges the code at once (it is valid 10 minutes) with Basic client authentication, and
+ * writes the credential keys `{environment, oauth}` to a file only its owner can read.
+ */
+export interface ConnectCommandOptions {
+  environment: TGateEnvironmentName;
+  clientId?: string;
+  out: string;
+  port: number;
+  authorizeUrl?: string;
+  tokenUrl?: string;
+}
+
+const CALLBACK_PATH = '/callback';
+
+function httpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${name} is not a valid http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${name} is not a valid http(s) URL`);
+  return value;
+}
+
+/** The client secret: TGATE_CLIENT_SECRET, else stdin (one trailing line break dropped). Never an argument. */
+async function clientSecret(): Promise<string> {
+  const fromEnv = process.env.TGATE_CLIENT_SECRET;
+  let secret: string;
+  let where: string;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    secret = fromEnv;
+    where = 'TGATE_CLIENT_SECRET';
+  } else {
+    if (process.stdin.isTTY) throw new UsageError('no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. `printf %s "$SECRET" | tgate connect ...`)');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    where = 'stdin';
+  }
+  if (secret === '') throw new UsageError('no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin');
+  if (/\s/.test(secret)) throw new UsageError(`the client secret from ${where} contains whitespace or a line break: give the secret alone`);
+  return secret;
+}
+
+function page(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`${text}\n`);
+}
+
+export async function connectCommand(opts: ConnectCommandOptions, write: (line: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<number> {
+  const row = TGATE_ENVIRONMENTS[opts.environment];
+  const clientId = (opts.clientId ?? process.env.TGATE_CLIENT_ID ?? '').trim();
+  if (!clientId) throw new UsageError('no client id: give --client-id or set TGATE_CLIENT_ID');
+  const authorizeUrl = httpUrl('the authorize URL', opts.authorizeUrl ?? process.env.TGATE_AUTHORIZE_URI ?? row.authorizeUrl);
+  const tokenUrl = httpUrl('the token URL', opts.tokenUrl ?? process.env.TGATE_TOKEN_URI ?? row.tokenUrl);
+  const secret = await clientSecret();
+  // An existing cfg file (step fields, say) keeps its other fields: checked now, before the grant flow.
+  const existing = readJsonObject(opts.out, 'out', { missingOk: true }) ?? {};
+
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      ? new UsageError(`port ${opts.port} on 127.0.0.1 is in use: give another with --port (and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`)
+      : err));
+    server.listen(opts.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  const { url, state } = buildAuthorizeUrl(authorizeUrl, clientId, redirectUri);
+  const lifetime = TGATE_PROFILE.authorizationCodeLifetimeSeconds ?? 600;
+  write('Open this URL in a browser, sign in to the company portal and approve access:');
+  write(`  ${url}`);
+  write(`Waiting for T-Gate to redirect to ${redirectUri} (the client must have it as a redirect URI; Ctrl-C to stop)...`);
+
+  try {
+    const code = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no redirect came back within ${lifetime / 60} minutes: run tgate connect again`)), lifetime * 1000);
+      server.on('request', (req, res) => {
+        const received = new URL(req.url ?? '/', redirectUri);
+        if (received.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found');
+        const error = received.searchParams.get('error');
+        const gotState = received.searchParams.get('state');
+        // A redirect without our state was not started by this command: refuse it and keep waiting.
+        if (gotState !== state) {
+          process.stderr.write('tgate: ignored a redirect with a missing or different state (not from this request)\n');
+          return page(res, 400, 'This redirect was not for this tgate connect request (state does not match).');
+        }
+        clearTimeout(timer);
+        if (error) {
+          const description = received.searchParams.get('error_description');
+          page(res, 400, 'T-Gate did not grant access; see the terminal.');
+          return reject(new Error(`T-Gate did not grant access: ${printable(error)}${description ? ` (${printable(description.slice(0, 200))})` : ''}`));
+        }
+        const got = received.searchParams.get('code');
+        if (!got) {
+          page(res, 400, 'The redirect held no authorization code; see the terminal.');
+          return reject(new Error('T-Gate redirected back without an authorization code'));
+        }
+        page(res, 200, 'Access granted. You can close this window and return to the terminal.');
+        return resolve(got);
+      });
+    });
+    const client = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000 });
+    const oauth = await requestToken(client, { tokenUrl, profile: TGATE_PROFILE, client: { clientId, clientSecret: secret }, grant: { type: 'authorization_code', code, redirectUri } });
+    writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth });
+    write(`Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s).`);
+    write(`Try it: tgate verify --cfg ${opts.out}`);
+    return EXIT_OK;
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+}
+
+export function registerConnectCommand(program: Command): void {
+  program
+    .command('connect')
+    .description("T-Gate's access grant flow for a developer: writes the credential keys to a file only you can read")
+    .addOption(new Option('--environment <name>', 'T-Gate environment').choices(Object.keys(TGATE_ENVIRONMENTS)).default('company'))
+    .option('--client-id <id>', 'OAuth client id (default: TGATE_CLIENT_ID)')
+    .requiredOption('--out <file>', 'where to write {environment, oauth} (mode 0600; an existing JSON cfg keeps its other fields)')
+    .addOption(new Option('--port <port>', 'loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(port).default(8765))
+    .option('--authorize-url <url>', "the grant page (default: the environment's, or TGATE_AUTHORIZE_URI)")
+    .option('--token-url <url>', "the token endpoint (default: the environment's, or TGATE_TOKEN_URI)")
+    .addHelpText('after', `
+The client secret comes from TGATE_CLIENT_SECRET or stdin, never an argument; it and the tokens are never
+printed. The code is exchanged as soon as the redirect arrives (codes are valid 10 minutes).
+
+Example:
+  printf %s "$SECRET" | tgate connect --environment company-sandbox --client-id my-app --out cfg.json`)
+    .action(async (opts: ConnectCommandOptions) => {
+      await connectCommand(opts);
+    });
+}

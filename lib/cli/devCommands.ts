@@ -1,0 +1,272 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { credentialKeys } from '../tgate/connect';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './errors';
+import { printable } from './output';
+import { startLocalPlatform, LocalPlatform } from './localPlatform';
+import { COMPONENT_ROOT, runFunctionLocally, runServiceProcess, StepOutcome } from './sailorRun';
+
+/**
+ * The commands a component developer runs against a credential file (`--cfg`), the way elasticio-cli's
+ * `run` works: `tgate run`, `tgate verify`, `tgate select`. The credential's keys are held by an
+ * in-process stand-in of the platform API (lib/cli/localPlatform), so `updateKeys` (a token refresh)
+ * lands there and is written back into the cfg file afterwards. Tokens stay in the file: never printed.
+ */
+
+type Json = Record<string, unknown>;
+
+interface ComponentJson {
+  triggers?: Record<string, { fields?: Record<string, { model?: unknown }> }>;
+  actions?: Record<string, { fields?: Record<string, { model?: unknown }> }>;
+}
+
+function componentJson(): ComponentJson {
+  return JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8')) as ComponentJson;
+}
+
+/** Reads a JSON object from a file, naming the file and the problem. */
+export function readJsonObject(file: string, what: string, options: { missingOk?: boolean } = {}): Json | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && options.missingOk) return undefined;
+    throw new UsageError(`cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`the ${what} file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`the ${what} file ${file} must hold a JSON object`);
+  return value as Json;
+}
+
+/** Writes JSON through a temporary file and a rename, readable by its owner only (0600). */
+export function writePrivateJson(file: string, value: unknown): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.chmodSync(file, 0o600);
+}
+
+function assertFunction(name: string): void {
+  const component = componentJson();
+  if (component.actions?.[name] || component.triggers?.[name]) return;
+  const names = [...Object.keys(component.triggers ?? {}), ...Object.keys(component.actions ?? {})];
+  throw new UsageError(`component.json has no trigger or action "${name}"; it has: ${names.join(', ')}`);
+}
+
+/** The credential the cfg file holds, put in a local platform stand-in under the cfg's `_account` (or a made-up id). */
+async function platformFor(cfg: Json): Promise<{ platform: LocalPlatform; cfg: Json; account: string; before: string }> {
+  const account = typeof cfg._account === 'string' && cfg._account ? cfg._account : `local-${crypto.randomBytes(4).toString('hex')}`;
+  const platform = await startLocalPlatform();
+  const keys = credentialKeys(cfg as Parameters<typeof credentialKeys>[0]);
+  platform.accounts.set(account, { keys });
+  return { platform, cfg: { ...cfg, _account: account }, account, before: JSON.stringify(keys) };
+}
+
+/** Merges the keys the platform stand-in now holds into the cfg file (other fields kept) when they changed; returns the key names written. */
+function writeBackKeys(cfgFile: string, platform: LocalPlatform, account: string, before: string): string[] {
+  const stored = platform.accounts.get(account)?.keys;
+  if (!stored || JSON.stringify(stored) === before) return [];
+  const current = readJsonObject(cfgFile, 'cfg') as Json;
+  writePrivateJson(cfgFile, { ...current, ...stored });
+  return Object.keys(stored);
+}
+
+/** The TGATE_* variables the platform would put in the step's environment (the tenant's OAuth client, URL overrides). */
+function tgateEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('TGATE_') && v !== undefined) env[k] = v;
+  return env;
+}
+
+function oneLine(value: unknown): string {
+  return printable(JSON.stringify(value) ?? 'undefined');
+}
+
+export interface RunCommandOptions {
+  cfg: string;
+  msg?: string;
+  snapshot?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** `tgate run`: one message through a trigger or action in the sailor's TaskExec. Resolves with the exit code. */
+export async function runCommand(name: string, opts: RunCommandOptions): Promise<number> {
+  assertFunction(name);
+  const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
+  const msgJson = opts.msg ? (readJsonObject(opts.msg, 'message') as Json) : { body: {} };
+  const msg = Object.prototype.hasOwnProperty.call(msgJson, 'body') ? msgJson : { body: msgJson };
+  const snapshot = opts.snapshot ? readJsonObject(opts.snapshot, 'snapshot', { missingOk: true }) ?? {} : {};
+  const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+  const { platform, cfg, account, before } = await platformFor(fileCfg);
+
+  let emitted = 0;
+  const progress = process.stderr.isTTY
+    ? setInterval(() => { process.stderr.write(`\r${name}: ${emitted} message(s) emitted so far`); }, 1000)
+    : undefined;
+  let outcome: StepOutcome;
+  try {
+    outcome = await runFunctionLocally(name, msg, cfg, platform, {
+      snapshot,
+      onData: (data) => {
+        emitted += 1;
+        out(opts.json ? JSON.stringify({ event: 'data', body: data.body }) : `data ${emitted}: ${oneLine(data.body)}`);
+      },
+      onLog: opts.verbose ? (line) => { process.stderr.write(`${printable(line)}\n`); } : () => undefined,
+    });
+  } finally {
+    if (progress) {
+      clearInterval(progress);
+      process.stderr.write('\r\x1b[K');
+    }
+    await platform.close();
+  }
+
+  for (const err of outcome.errors) out(opts.json ? JSON.stringify({ event: 'error', message: err.message }) : `error: ${printable(err.message)}`);
+  for (const reason of outcome.rebounds) {
+    out(opts.json ? JSON.stringify({ event: 'rebound', reason }) : `rebound: ${printable(reason)} (on the platform the message would be delivered again later)`);
+  }
+  const lastSnapshot = outcome.snapshots[outcome.snapshots.length - 1];
+  if (lastSnapshot !== undefined) {
+    if (opts.snapshot) writePrivateJson(opts.snapshot, lastSnapshot);
+    out(opts.json ? JSON.stringify({ event: 'snapshot', snapshot: lastSnapshot, file: opts.snapshot ?? null })
+      : `snapshot: ${oneLine(lastSnapshot)}${opts.snapshot ? ` (written to ${opts.snapshot})` : ' (not kept: give --snapshot FILE)'}`);
+  }
+  const written = outcome.updateKeys.length ? writeBackKeys(opts.cfg, platform, account, before) : [];
+  if (outcome.updateKeys.length) {
+    out(opts.json ? JSON.stringify({ event: 'updateKeys', count: outcome.updateKeys.length, keys: written, file: opts.cfg })
+      : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`);
+  }
+  if (!opts.json) out(`${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`);
+  return outcome.errors.length ? EXIT_FAILED : EXIT_OK;
+}
+
+/** `tgate verify`: verifyCredentials through the sailor's runService.js. */
+export async function verifyCommand(opts: { cfg: string; json?: boolean }): Promise<number> {
+  const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
+  const { platform, cfg, account, before } = await platformFor(fileCfg);
+  try {
+    const run = await runServiceProcess('verifyCredentials', cfg, platform, tgateEnv(), { logLevel: 'fatal' });
+    const written = writeBackKeys(opts.cfg, platform, account, before);
+    const result = serviceResult(run);
+    const verified = result.verified === true;
+    const reason = typeof result.reason === 'string' ? result.reason : undefined;
+    if (opts.json) process.stdout.write(`${JSON.stringify({ verified, ...(reason ? { reason } : {}), keysWritten: written })}\n`);
+    else {
+      process.stdout.write(verified ? 'verified\n' : `NOT verified: ${printable(reason ?? 'no reason given')}\n`);
+      if (written.length) process.stdout.write(`new keys (${written.join(', ')}) written to ${opts.cfg}\n`);
+    }
+    return verified ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await platform.close();
+  }
+}
+
+function serviceResult(run: Awaited<ReturnType<typeof runServiceProcess>>): Json {
+  if (!run.result) throw new Error(`runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
+  if (run.result.status !== 'success') throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
+  return (run.result.data ?? {}) as Json;
+}
+
+/** The trigger or action whose fields use `model`, or a usage error naming the choices. */
+export function functionForModel(model: string, given?: string): string {
+  const component = componentJson();
+  const all = { ...(component.triggers ?? {}), ...(component.actions ?? {}) };
+  if (given) {
+    assertFunction(given);
+    return given;
+  }
+  const users = Object.entries(all).filter(([, def]) => Object.values(def.fields ?? {}).some((f) => f.model === model)).map(([id]) => id);
+  if (users.length === 0) throw new UsageError(`no field in component.json uses the select model "${model}"`);
+  // The same exported function serves every step that names it; any of them runs it.
+  return users[0];
+}
+
+/** `tgate select <model>`: a select model through runService.js, printed as `key  label` lines. */
+export async function selectCommand(model: string, opts: { cfg: string; function?: string; json?: boolean }): Promise<number> {
+  const fn = functionForModel(model, opts.function);
+  const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
+  const { platform, cfg, account, before } = await platformFor(fileCfg);
+  try {
+    const run = await runServiceProcess('selectModel', cfg, platform, tgateEnv(), { logLevel: 'fatal', function: fn, model });
+    writeBackKeys(opts.cfg, platform, account, before);
+    const options = serviceResult(run);
+    if (opts.json) process.stdout.write(`${JSON.stringify(options)}\n`);
+    else {
+      const entries = Object.entries(options);
+      const width = Math.max(0, ...entries.map(([k]) => k.length));
+      for (const [key, label] of entries) process.stdout.write(`${printable(key.padEnd(width))}  ${printable(String(label))}\n`);
+      if (!entries.length) process.stdout.write('(no options)\n');
+    }
+    return EXIT_OK;
+  } finally {
+    await platform.close();
+  }
+}
+
+const CFG_HELP = `
+The cfg file is a JSON object: the credential's keys ({"environment", "oauth"}, what \`tgate connect\`
+writes) plus the step's fields; "_account" is optional. The tenant's OAuth client comes from the
+environment, as on the platform: TGATE_CLIENT_ID, TGATE_CLIENT_SECRET (and TGATE_TOKEN_URI,
+TGATE_API_BASE_URL to point at a sandbox). Refreshed tokens are written back into the cfg file (mode
+0600); tokens are never printed.`;
+
+export function registerDevCommands(program: Command): void {
+  const setExit = (code: number): void => { if (code !== EXIT_OK) process.exitCode = code; };
+  program
+    .command('run')
+    .description('run a trigger or action of component.json on one message, as the sailor does')
+    .argument('<function>', 'trigger or action id in component.json, e.g. lookupObjects')
+    .requiredOption('--cfg <file>', 'JSON cfg: credential keys and step fields (refreshed keys are written back)')
+    .option('--msg <file>', 'JSON message ({"body": ...}; an object without "body" is the body); default {"body": {}}')
+    .option('--snapshot <file>', "the step's snapshot: read before (missing: {}), the last emitted one written after")
+    .option('--json', 'print each event as a JSON line')
+    .option('--verbose', "show the step's log lines on stderr")
+    .addHelpText('after', `${CFG_HELP}
+
+Exit 0 when the function emitted no error (a rebound is printed and still exits 0: the platform would
+retry it later), 1 when it emitted an error.
+
+Example:
+  tgate run lookupObjects --cfg cfg.json --msg msg.json --json
+  tgate run pollCatalog --cfg cfg.json --snapshot snapshot.json`)
+    .action(async (fn: string, opts: RunCommandOptions) => setExit(await runCommand(fn, opts)));
+
+  program
+    .command('verify')
+    .description("check the cfg file's credential with verifyCredentials, through the sailor's runService.js")
+    .requiredOption('--cfg <file>', 'JSON cfg holding the credential keys')
+    .option('--json', 'print {"verified", "reason"} as JSON')
+    .addHelpText('after', `${CFG_HELP}
+
+Exit 0 when verified, 1 when not.
+
+Example:
+  tgate verify --cfg cfg.json`)
+    .action(async (opts: { cfg: string; json?: boolean }) => setExit(await verifyCommand(opts)));
+
+  program
+    .command('select')
+    .description("list a select model's options (key and label), through the sailor's runService.js")
+    .argument('<model>', 'the field\'s "model" in component.json, e.g. brands, branches, menus, resourceTypes')
+    .requiredOption('--cfg <file>', 'JSON cfg: credential keys and the step fields the model reads')
+    .option('--function <id>', 'trigger or action whose field it is (default: the first that uses the model)')
+    .option('--json', 'print the {key: label} object as JSON')
+    .addHelpText('after', `${CFG_HELP}
+
+Example:
+  tgate select branches --cfg cfg.json --function lookupObjects`)
+    .action(async (model: string, opts: { cfg: string; function?: string; json?: boolean }) => setExit(await selectCommand(model, opts)));
+}
