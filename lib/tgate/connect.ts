@@ -44,7 +44,7 @@ function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clientId: s
 }
 
 /** The credential's own keys out of a cfg that also holds step fields. */
-function credentialKeys(cfg: Cfg): Record<string, unknown> {
+export function credentialKeys(cfg: Cfg): Record<string, unknown> {
   const keys: Record<string, unknown> = {};
   for (const field of CREDENTIAL_FIELDS) if (cfg[field] !== undefined) keys[field] = cfg[field];
   return keys;
