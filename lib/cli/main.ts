@@ -13,7 +13,7 @@ Exit codes:
 
 /** One example per command, shown at the end of its --help (the newer commands carry theirs). */
 const EXAMPLES: Record<string, string> = {
-  start: 'tgate start --once',
+  start: 'tgate start --keep-serving --port 8080',
   sandbox: 'TGATE_CLIENT_ID=my-app tgate sandbox --port 8080 --redirect-uri http://127.0.0.1:8765/callback',
   'oauth-clients': 'tgate oauth-clients list --profile ~/.config/tgate/staging.env',
   'oauth-clients list': 'tgate oauth-clients list --component 5f0c0ffee0000000000000aa --json',

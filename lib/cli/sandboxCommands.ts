@@ -19,12 +19,14 @@ function untilInterrupted(): Promise<void> {
 export function registerSandboxCommands(program: Command): void {
   program
     .command('start')
-    .description('walk the component through the embedded T-Gate sandbox: access grant flow, verifyCredentials, token refresh, an action run')
+    .description("run the component's main job on the embedded T-Gate sandbox and exit: access grant flow, verifyCredentials, lookups, an order and its webhook, two catalog polls")
     .addOption(new Option('--port <port>', 'sandbox port (0: any free port)').argParser(port).default(0))
-    .option('--once', 'stop after the walk-through instead of serving until Ctrl-C')
-    .action(async (opts: { port: number; once?: boolean }) => {
-      const { close } = await runStart({ port: opts.port, once: opts.once });
-      if (!opts.once) await untilInterrupted();
+    .option('--keep-serving', 'leave the sandbox up after the job, until Ctrl-C')
+    .option('--once', 'accepted for compatibility: finishing after the job is now the default')
+    .addHelpText('after', '\nExits 0 when every step succeeded, 1 naming the step that failed. Runs only on the embedded sandbox (pointing it at a real T-Gate sandbox with --environment company-sandbox is not supported yet).')
+    .action(async (opts: { port: number; keepServing?: boolean; once?: boolean }) => {
+      const { close } = await runStart({ port: opts.port, keepServing: opts.keepServing });
+      if (opts.keepServing) await untilInterrupted();
       await close();
     });
 

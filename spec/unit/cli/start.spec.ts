@@ -3,22 +3,46 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { COMPONENT_ROOT } from '../../helpers/taskExec';
 
-describe('tgate start (npm start) on the embedded sandbox', function () {
+const tgate = (args: string[], timeout = 50_000) => spawnSync(process.execPath, [path.join(COMPONENT_ROOT, 'bin/tgate.js'), ...args],
+  { cwd: COMPONENT_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH }, timeout });
+
+describe('tgate start (npm start): the main job on the embedded sandbox', function () {
   this.timeout(60_000);
 
-  it('walks the grant flow, verifyCredentials, a refresh with rotation and an action run, and exits 0 with --once', () => {
-    const run = spawnSync(process.execPath, [path.join(COMPONENT_ROOT, 'bin/tgate.js'), 'start', '--once'], { cwd: COMPONENT_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' }, timeout: 50_000 });
+  it('runs every step through the real sailor, prints one readable line per step, and finishes by itself with exit 0', () => {
+    const started = Date.now();
+    const run = tgate(['start']);
+    const seconds = (Date.now() - started) / 1000;
+    expect(run.error, 'still running when the spec gave up: it did not finish by itself').to.equal(undefined);
+    expect(run.signal).to.equal(null);
     expect(run.status, run.stderr).to.equal(0);
-    const lines = run.stdout.split('\n');
-    expect(lines.find((l) => l.startsWith('1. '))).to.equal('1. access grant flow: the company approved the app; the code was exchanged for tokens (access token valid 7200 s)');
-    expect(lines.find((l) => l.startsWith('2. '))).to.equal('2. verifyCredentials (sailor runService.js): verified');
-    expect(lines.find((l) => l.startsWith('3. '))).to.match(/^3\. with an expired access token: verified; token refreshed, refresh token rotated, new keys saved/);
-    expect(lines.find((l) => l.startsWith('4. '))).to.match(/^4\. listIntegrationScopes \(sailor TaskExec\): 45 integration scopes emitted/);
-    expect(run.stdout).not.to.match(/access_token|refresh_token|Bearer|Basic /);
+    expect(seconds).to.be.below(30);
+    const lines = run.stdout.trim().split('\n');
+    const step = (n: number): string => lines.find((l) => l.startsWith(`${n}. `)) ?? `(no line for step ${n})`;
+    const tokens = / \[\d+ token requests?\]$/;
+    expect(step(1)).to.match(/^1\. access grant flow: the company approved the app; its code was exchanged for an access token \(valid 7200 s\) and a refresh token \[1 token request\]$/);
+    expect(step(2)).to.match(/^2\. verify the credential \(sailor runService\.js\): the credential is valid \[\d+ token requests?\]$/);
+    expect(step(3)).to.match(/^3\. look up the granted branches and menus: 15 branches granted \(e\.g\. 211 "[^"]+"\); \d+ menus? at branch 211 \(e\.g\. \d+ "[^"]+"\)/).and.match(tokens);
+    expect(step(4)).to.match(/^4\. list part of the catalog: 2 pages of 20 items, 40 of the \d+ in the catalog \(e\.g\. \d+ "[^"]+", [\d.]+ SAR\)/).and.match(tokens);
+    expect(step(5)).to.match(/^5\. calculate and create an order: 2 x "[^"]+" come to [\d.]+ [A-Z]{3}; order \d+ created \(status pending\)/).and.match(tokens);
+    expect(step(6)).to.match(/^6\. advance the order status: the company marked order \d+ ready; the updateOrder action set it to in_route/).and.match(tokens);
+    expect(step(7)).to.match(/^7\. receive the webhook: 2 deliveries received, 2 events emitted \(e\.g\. order\.update for order \d+, now in_route\)/).and.match(tokens);
+    expect(step(8)).to.match(/^8\. poll the catalog twice: the first poll started watching and emitted nothing; after renaming section \d+, the second emitted exactly that change/).and.match(tokens);
+    expect(lines[lines.length - 1]).to.match(/^Done in [\d.]+ s: every step succeeded, with \d+ token requests? in all\.$/);
+    // Plain steps for a newcomer: no raw JSON log lines, no failures, no secret.
+    expect(lines.filter((l) => l.trim().startsWith('{'))).to.deep.equal([]);
+    expect(run.stdout + run.stderr).not.to.match(/FAILED|access_token|refresh_token|client_secret|Bearer|Basic /);
+    expect(run.stdout + run.stderr).not.to.match(/[A-Za-z0-9_-]{32,}/); // no token or generated secret (24 random bytes are 32 characters)
+  });
+
+  it('accepts --once as an alias of the default (finish after the job)', () => {
+    const run = tgate(['start', '--once']);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^Done in /m).and.not.match(/keeps serving/);
   });
 
   it('refuses a bad port as a usage error (exit 2)', () => {
-    const run = spawnSync(process.execPath, [path.join(COMPONENT_ROOT, 'bin/tgate.js'), 'start', '--port', 'eighty'], { cwd: COMPONENT_ROOT, encoding: 'utf8' });
+    const run = tgate(['start', '--port', 'eighty'], 20_000);
     expect(run.status).to.equal(2);
     expect(run.stderr).to.contain('a port is a whole number from 0 to 65535');
   });
