@@ -4,11 +4,11 @@
 // The sailor's logger (used in-process by `tgate run` and `tgate start`) writes JSON lines to stdout at
 // info level; the commands print their own readable output, so it only speaks up when LOG_LEVEL asks.
 if (!process.env.LOG_LEVEL) process.env.LOG_LEVEL = 'fatal';
-let main;
+let cli;
 try {
-  main = require('../dist/lib/cli/main.js').main;
+  cli = require('../dist/lib/cli/main.js').cli;
 } catch (err) {
   process.stderr.write('tgate: the compiled code is missing (dist/). Run `npm install` (or `npm run build`) in the component folder.\n');
   process.exit(1);
 }
-main(process.argv).then((code) => { process.exitCode = code; });
+cli(process.argv); // sets the exit code; Ctrl-C, SIGTERM and a closed stdout are handled there

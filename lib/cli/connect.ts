@@ -5,6 +5,7 @@ import { HttpClient } from '../http';
 import { buildAuthorizeUrl, TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
 import { readJsonObject, writePrivateJson } from './devCommands';
 import { EXIT_OK, UsageError } from './errors';
+import { onShutdown } from './lifecycle';
 import { printable } from './output';
 
 /**
@@ -77,6 +78,8 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
       : err));
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
+  const closeServer = (): Promise<void> => { server.closeAllConnections(); return new Promise<void>((resolve) => server.close(() => resolve())); };
+  const unregister = onShutdown(closeServer); // Ctrl-C while waiting for the browser
   const port = (server.address() as { port: number }).port;
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
   const { url, state } = buildAuthorizeUrl(authorizeUrl, clientId, redirectUri);
@@ -120,8 +123,8 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
     write(`Try it: tgate verify --cfg ${opts.out}`);
     return EXIT_OK;
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    unregister();
+    await closeServer();
   }
 }
 

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { credentialKeys } from '../tgate/connect';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors';
+import { onShutdown } from './lifecycle';
 import { printable } from './output';
+import { startProgress } from './progress';
 import { startLocalPlatform, LocalPlatform } from './localPlatform';
 import { COMPONENT_ROOT, runFunctionLocally, runServiceProcess, StepOutcome } from './sailorRun';
 
@@ -100,6 +102,8 @@ export interface RunCommandOptions {
   snapshot?: string;
   json?: boolean;
   verbose?: boolean;
+  /** Show the messages emitted so far on stderr: true forces it, false never; default when stderr is a terminal. */
+  progress?: boolean;
 }
 
 /** `tgate run`: one message through a trigger or action in the sailor's TaskExec. Resolves with the exit code. */
@@ -113,9 +117,9 @@ export async function runCommand(name: string, opts: RunCommandOptions): Promise
   const { platform, cfg, account, before } = await platformFor(fileCfg);
 
   let emitted = 0;
-  const progress = process.stderr.isTTY
-    ? setInterval(() => { process.stderr.write(`\r${name}: ${emitted} message(s) emitted so far`); }, 1000)
-    : undefined;
+  const progress = (opts.progress ?? process.stderr.isTTY === true) ? startProgress(process.stderr, name, () => emitted) : undefined;
+  // Ctrl-C mid-run: clear the progress line and close the platform stand-in before the exit.
+  const unregister = onShutdown(async () => { progress?.stop(); await platform.close(); });
   let outcome: StepOutcome;
   try {
     outcome = await runFunctionLocally(name, msg, cfg, platform, {
@@ -127,10 +131,8 @@ export async function runCommand(name: string, opts: RunCommandOptions): Promise
       onLog: opts.verbose ? (line) => { process.stderr.write(`${printable(line)}\n`); } : () => undefined,
     });
   } finally {
-    if (progress) {
-      clearInterval(progress);
-      process.stderr.write('\r\x1b[K');
-    }
+    progress?.stop();
+    unregister();
     await platform.close();
   }
 
@@ -234,6 +236,8 @@ export function registerDevCommands(program: Command): void {
     .option('--snapshot <file>', "the step's snapshot: read before (missing: {}), the last emitted one written after")
     .option('--json', 'print each event as a JSON line')
     .option('--verbose', "show the step's log lines on stderr")
+    .option('--progress', 'show the messages emitted so far on stderr every second, also when stderr is not a terminal (one line each)')
+    .option('--no-progress', 'never show it (default: shown, in place, when stderr is a terminal)')
     .addHelpText('after', `${CFG_HELP}
 
 Exit 0 when the function emitted no error (a rebound is printed and still exits 0: the platform would

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { CancelledError, EXIT_SIGINT, installProcessHandlers, isStopping, setRunning } from './lifecycle';
 import { registerConnectCommand } from './connect';
 import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
@@ -7,9 +8,11 @@ import { registerSandboxCommands } from './sandboxCommands';
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0  success
-  1  the API refused the request or failed (the message says why)
-  2  usage error: a missing or wrong option, a refused confirmation`;
+  0    success
+  1    the API refused the request or failed (the message says why)
+  2    usage error: a missing or wrong option, a refused confirmation, a port in use
+  130  cancelled with Ctrl-C (SIGINT), wherever it happens; also how a serving sandbox stops
+  143  stopped by SIGTERM`;
 
 /** One example per command, shown at the end of its --help (the newer commands carry theirs). */
 const EXAMPLES: Record<string, string> = {
@@ -71,6 +74,15 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.help' && err.exitCode === 0) return EXIT_OK; // `tgate help`
       return EXIT_USAGE; // commander already printed the message
     }
+    if (err instanceof CancelledError) {
+      process.stderr.write('tgate: cancelled\n');
+      return EXIT_SIGINT;
+    }
+    const listen = listenProblem(err);
+    if (listen) {
+      process.stderr.write(`tgate: ${listen}\n`);
+      return EXIT_USAGE;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`tgate: ${err.message}\n`);
       return EXIT_USAGE;
@@ -78,4 +90,26 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tgate: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILED;
   }
+}
+
+/** A port or address that cannot be listened on, as one line with a hint; undefined for other errors. */
+export function listenProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (!e || e.syscall !== 'listen') return undefined;
+  const where = e.address ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : `port ${e.port}`;
+  switch (e.code) {
+    case 'EADDRINUSE': return `port ${e.port} is in use (${where}): pick another with --port, or --port 0 for any free port`;
+    case 'EACCES': return `not allowed to listen on ${where} (ports below 1024 need special rights): pick another with --port, e.g. --port 8080, or --port 0 for any free port`;
+    case 'EADDRNOTAVAIL': return `cannot listen on ${where}: that address is not on this machine: pick a loopback address with --host, e.g. --host 127.0.0.1`;
+    default: return undefined;
+  }
+}
+
+/** The `tgate` command itself (bin/tgate.js): main() with the process's signal and output handling. */
+export async function cli(argv: string[]): Promise<void> {
+  installProcessHandlers();
+  const command = main(argv);
+  setRunning(command);
+  const code = await command;
+  if (!isStopping()) process.exitCode = code; // else the shutdown in lifecycle.ts exits with its own code
 }

@@ -7,14 +7,17 @@ import {
   PLATFORM_SERVICE, PlatformApiError, PlatformInputError, TenantOAuthClients,
 } from '../platform';
 import { UsageError } from './errors';
+import { CancelledError } from './lifecycle';
 import { jsonOutput, printable, tableOutput } from './output';
 import { Connection, PROFILE_HELP, resolveConnection } from './profile';
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0  success
-  1  the API refused the request or failed (the message says why)
-  2  usage error: a missing or wrong option, a refused confirmation`;
+  0    success
+  1    the API refused the request or failed (the message says why)
+  2    usage error: a missing or wrong option, a refused confirmation
+  130  cancelled with Ctrl-C (SIGINT), e.g. at the confirmation prompt
+  143  stopped by SIGTERM`;
 
 const SECRETS_HELP = `
 Secrets:
@@ -162,7 +165,7 @@ function promptHidden(prompt: string): Promise<string> {
     const onData = (chunk: Buffer | string): void => {
       for (const ch of chunk.toString()) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') { finish(); resolve(value); return; }
-        if (ch === '\u0003') { finish(); reject(new UsageError('cancelled')); return; }
+        if (ch === '\u0003') { finish(); reject(new CancelledError()); return; }
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { KnownSecrets } from '../http';
+import { trackChild } from './lifecycle';
 import { LocalPlatform } from './localPlatform';
 
 export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -169,6 +170,7 @@ export interface NodeChildRun {
 /** Runs Node in a child process with exactly `env`, collecting what it writes; it is killed after `timeoutMs`. */
 export function runNodeChild(args: string[], env: NodeJS.ProcessEnv, options: { name: string; cwd?: string; timeoutMs: number }): Promise<NodeChildRun> {
   const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(child); // killed if tgate is stopped (Ctrl-C, SIGTERM) while it runs
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });

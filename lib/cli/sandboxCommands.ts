@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runSandboxCommand } from '../sandbox/cli';
+import { isLoopbackHost } from '../sandbox/server';
+import { whenInterrupted } from './lifecycle';
 import { runStart } from './start';
 
 function port(value: string): number {
@@ -8,12 +10,15 @@ function port(value: string): number {
   return n;
 }
 
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM); lib/cli/lifecycle then exits 130 or 143. */
 function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  return whenInterrupted();
+}
+
+/** --host: a loopback address, as the sandbox only listens there. */
+function loopbackHost(value: string): string {
+  if (!isLoopbackHost(value)) throw new InvalidArgumentError('the sandbox only listens on loopback: 127.0.0.0/8, ::1 or localhost');
+  return value;
 }
 
 export function registerSandboxCommands(program: Command): void {
@@ -34,7 +39,7 @@ export function registerSandboxCommands(program: Command): void {
     .command('sandbox')
     .description('run the embedded T-Gate sandbox on loopback until Ctrl-C')
     .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(port).default(8080))
-    .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+    .option('--host <host>', 'loopback address to listen on (127.0.0.0/8, ::1, localhost)', loopbackHost, '127.0.0.1')
     .option('--client-id <id>', 'OAuth client id to register (default: TGATE_CLIENT_ID, else generated)')
     .option('--redirect-uri <uri>', 'redirect URI registered for the client')
     .option('--webhook-url <url>', "send T-Gate's webhooks (item.*, section.*, menu.update, branch.update, order.update) to this URL")
@@ -48,6 +53,7 @@ export function registerSandboxCommands(program: Command): void {
         port: opts.port, host: opts.host, clientId: opts.clientId, redirectUri: opts.redirectUri,
         webhookUrl: opts.webhookUrl, webhookEvents: opts.webhookEvents, webhookMetaDataFile: opts.webhookMetaDataFile, webhookBodyShape: opts.webhookBodyShape, webhookOff: opts.webhookOff,
       });
+      process.stdout.write('Press Ctrl-C to stop the sandbox.\n');
       await untilInterrupted();
       await sandbox.close();
     });

@@ -14,6 +14,8 @@
 import { randomBytes } from 'crypto';
 import fs from 'fs';
 import path from 'path';
+import { buildAuthorizeUrl } from '../tgate/grantFlow';
+import { TGATE_RESOURCES } from '../tgate/resources';
 import { startSandbox } from './server';
 import { Sandbox } from './types';
 import { WebhookBodyShape, WebhookConfig, WebhookEvent } from './webhooks';
@@ -101,8 +103,8 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
   let clientSecret: string;
   let secretSource: string;
   let generatedSecret = false;
-  if (nonEmpty(opts.clientSecret)) [clientSecret, secretSource] = [opts.clientSecret, 'from the command options'];
-  else if (nonEmpty(env.TGATE_CLIENT_SECRET)) [clientSecret, secretSource] = [env.TGATE_CLIENT_SECRET, 'from the environment variable TGATE_CLIENT_SECRET'];
+  if (nonEmpty(opts.clientSecret)) [clientSecret, secretSource] = [opts.clientSecret, 'given by the caller'];
+  else if (nonEmpty(env.TGATE_CLIENT_SECRET)) [clientSecret, secretSource] = [env.TGATE_CLIENT_SECRET, 'yours, from TGATE_CLIENT_SECRET'];
   else {
     clientSecret = randomBytes(32).toString('base64url');
     secretSource = '';
@@ -121,7 +123,7 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
   const configured = sandbox.webhooks.list()[0];
   const webhookLine = configured
     ? `${configured.url} (${configured.enabled ? 'on' : 'off'}; ${configured.events.join(', ')}; body ${configured.bodyShape}; meta_data keys: ${Object.keys(configured.metaData ?? {}).join(', ') || 'none'})`
-    : 'none (add one with --webhook-url or POST /__sandbox/webhooks)';
+    : 'none (add one with --webhook-url)';
 
   if (generatedSecret) {
     const file = path.resolve(cwd, SANDBOX_CLIENT_FILE);
@@ -138,23 +140,71 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
       await sandbox.close();
       throw new Error(`tgate sandbox: could not write the generated client secret to ${file}: ${(err as Error).message}`);
     }
-    secretSource = `generated, written to ${file} (mode 0600)`;
+    secretSource = `generated, saved in ${file} (mode 0600: only you can read it)`;
   }
 
-  write(
-    [
-      `T-Gate sandbox listening on ${sandbox.url}`,
-      `  authorize URL (grant page): ${sandbox.authorizeUrl}`,
-      `  token URL:                  ${sandbox.tokenUrl}`,
-      `  partner API base URL:       ${sandbox.apiBaseUrl}`,
-      `  client id:                  ${clientId} (${idSource})`,
-      `  client secret:              not shown (${secretSource})`,
-      `  redirect URI:               ${redirectUri}`,
-      `  webhook:                    ${webhookLine}`,
-      '',
-    ].join('\n'),
-  );
+  write(sandboxGuide({ sandbox, clientId, idSource, secretSource, secretFile: generatedSecret ? path.resolve(cwd, SANDBOX_CLIENT_FILE) : undefined, redirectUri, webhookLine }));
   return sandbox;
+}
+
+/** Single-quoted for a POSIX shell. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+interface GuideFacts {
+  sandbox: Sandbox;
+  clientId: string;
+  idSource: string;
+  secretSource: string;
+  /** The 0600 file holding a generated secret. */
+  secretFile?: string;
+  redirectUri: string;
+  webhookLine: string;
+}
+
+/**
+ * What `tgate sandbox` prints: where it runs, a grant page URL ready to open, the API with example
+ * paths from the resource table, where the secret is (never the secret), and the next command.
+ */
+export function sandboxGuide(facts: GuideFacts): string {
+  const { sandbox, clientId, redirectUri } = facts;
+  const { url: grantUrl } = buildAuthorizeUrl(sandbox.authorizeUrl, clientId, redirectUri);
+  const api = sandbox.apiBaseUrl;
+  const readSecret = facts.secretFile ? `node -p ${shellQuote(`require(${JSON.stringify(facts.secretFile)}).clientSecret`)}` : undefined;
+  // tgate connect serves the redirect on http://127.0.0.1:PORT/callback: usable when that is the registered URI.
+  const redirect = new URL(redirectUri);
+  const connectPort = redirect.protocol === 'http:' && redirect.hostname === '127.0.0.1' && redirect.pathname === '/callback' ? redirect.port || '80' : undefined;
+  const connect = `npx tgate connect --environment company-sandbox --client-id ${shellQuote(clientId)} --authorize-url ${sandbox.authorizeUrl} --token-url ${sandbox.tokenUrl} --port ${connectPort} --out cfg.json`;
+  let next: string[];
+  if (!connectPort) next = [`  tgate connect needs the redirect URI http://127.0.0.1:PORT/callback: start the sandbox with --redirect-uri http://127.0.0.1:8765/callback`];
+  else if (readSecret) next = [`  ${readSecret} | ${connect}`];
+  else if (facts.secretSource.includes('TGATE_CLIENT_SECRET')) next = [`  ${connect}   (it reads TGATE_CLIENT_SECRET)`];
+  else next = [`  printf %s "$SECRET" | ${connect}`];
+  return [
+    `T-Gate sandbox running at ${sandbox.url} (a test company and its catalog)`,
+    '',
+    'OAuth client',
+    `  client id:      ${clientId} (${facts.idSource})`,
+    `  client secret:  not shown: ${facts.secretSource}`,
+    ...(readSecret ? [`                  print it with: ${readSecret}`] : []),
+    `  redirect URI:   ${redirectUri}`,
+    '',
+    'Grant page: open in a browser; the sandbox approves at once and redirects with ?code=...',
+    `  ${grantUrl}`,
+    `Token URL: ${sandbox.tokenUrl} (Basic client id:secret; codes are valid 10 minutes)`,
+    '',
+    `API base URL: ${api} (header Authorization: Bearer ACCESS_TOKEN), for example:`,
+    `  GET ${api}${TGATE_RESOURCES.integrationScopes.path}`,
+    `  GET ${api}${TGATE_RESOURCES.branches.path}`,
+    `  GET ${api}${TGATE_RESOURCES.menus.path}?branch_id=BRANCH_ID`,
+    '',
+    `Webhook: ${facts.webhookLine}`,
+    '',
+    'Next, in another terminal: get a credential file (cfg.json) through the grant flow',
+    ...next,
+    '',
+  ].join('\n');
 }
 
 /** Parse `--port 8080 --host h --client-id x --redirect-uri u` (also --name=value). */

@@ -352,7 +352,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     expect(group.stdout).to.contain('ELASTICIO_API_USERNAME').and.contain('chmod 600').and.contain('Exit codes:');
     expect(create.code).to.equal(0);
     expect(create.stdout).to.contain('--client-secret-stdin').and.contain('--client-secret-file').and.contain('--reveal-secrets')
-      .and.contain('Exit codes:').and.contain('2  usage error');
+      .and.contain('Exit codes:').and.contain('2    usage error');
     expect(create.stdout).to.not.match(/--client-secret \[value\]|--api-key/);
   });
 });

@@ -121,7 +121,7 @@ describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
           stdout += d.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(stdout);
+          const match = /running at (http:\/\/\S+)/.exec(stdout);
           if (match && stdout.includes('Ctrl+C')) resolve(match[1]);
         });
         exited.then((code) => reject(new Error(`cli exited early (${code}): ${stderr}`)));

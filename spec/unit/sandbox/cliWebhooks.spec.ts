@@ -51,7 +51,7 @@ describe('sandbox: command line webhook flags', () => {
   it('configures a webhook with Meta Data from a file, says so without printing it, and delivers', async () => {
     fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ secret: 'never-printed' }));
     sandbox = await runSandboxCommand({ write, cwd: dir, env: {}, webhookUrl: url, webhookEvents: ['menu.update'], webhookMetaDataFile: 'meta.json', webhookBodyShape: 'event_type' });
-    expect(output).to.contain(`webhook:                    ${url} (on; menu.update; body event_type; meta_data keys: secret)`);
+    expect(output).to.contain(`Webhook: ${url} (on; menu.update; body event_type; meta_data keys: secret)`);
     expect(output).to.not.contain('never-printed');
     sandbox.updateRecord('menus', 301, { is_active: false });
     await sandbox.webhooks.idle();
