@@ -37,14 +37,14 @@ interface Step { name: string; run: (job: Job) => Promise<string> }
  * line: what it did or emitted, and how many token requests it took. The first failing step stops the job.
  */
 const STEPS: Step[] = [
-  { name: 'access grant flow', run: grantAccess },
-  { name: 'verify the credential (sailor runService.js)', run: verifyCredential },
-  { name: 'look up the granted branches and menus', run: lookUpBranchesAndMenus },
+  { name: 'connect the app to the company (OAuth sign-in)', run: grantAccess },
+  { name: 'check the credential, as the platform does when one is saved', run: verifyCredential },
+  { name: 'find the branches and menus the company shared', run: lookUpBranchesAndMenus },
   { name: 'list part of the catalog', run: listCatalog },
-  { name: 'calculate and create an order', run: calculateAndCreateOrder },
-  { name: 'advance the order status', run: advanceOrderStatus },
-  { name: 'receive the webhook', run: receiveWebhook },
-  { name: 'poll the catalog twice', run: pollCatalogTwice },
+  { name: 'price and place an order', run: calculateAndCreateOrder },
+  { name: 'move the order along', run: advanceOrderStatus },
+  { name: "receive T-Gate's notice of the change (webhook)", run: receiveWebhook },
+  { name: 'watch the catalog for changes (two polls)', run: pollCatalogTwice },
 ];
 
 export class StepFailed extends Error {}
@@ -65,7 +65,8 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox: S
   };
   const close = async (): Promise<void> => { await job.receiver?.close(); await sandbox.close(); await platform.close(); };
   Object.assign(process.env, job.env); // the component's functions run in this process
-  write(`T-Gate sandbox started on ${sandbox.url} with a test company and its catalog; OAuth app ${client.clientId} registered (its secret stays in this process)`);
+  write(`T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`);
+  write("Each step runs the component's own triggers and actions as the platform would; [n token requests] counts the times it had to ask T-Gate for an access token.");
 
   for (const [index, step] of STEPS.entries()) {
     const tokensBefore = sandbox.tokenRequests.length;
@@ -110,13 +111,13 @@ async function grantAccess(job: Job): Promise<string> {
   const account = `local-${crypto.randomBytes(4).toString('hex')}`;
   job.cfg = { _account: account, environment: 'company-sandbox', oauth: tokens };
   platform.accounts.set(account, { keys: { environment: 'company-sandbox', oauth: tokens } });
-  return `the company approved the app; its code was exchanged for an access token (valid ${tokens.expires_in} s) and a refresh token`;
+  return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${tokens.expires_in} s) and a refresh token`;
 }
 
 async function verifyCredential(job: Job): Promise<string> {
   const result = await verifyWithRunService(job.cfg, job.platform, job.env);
   if (!result.verified) throw new Error(`the credential was not verified: ${result.reason ?? 'no reason given'}`);
-  return 'the credential is valid';
+  return 'the credential works';
 }
 
 interface Named { id: number; name_en?: string | null }
@@ -131,7 +132,7 @@ async function lookUpBranchesAndMenus(job: Job): Promise<string> {
   const menu = menus.find((m) => m.is_active && !m.inactive_in_branches.includes(branch.id));
   if (!menu) throw new Error(`branch ${branch.id} has no active menu`);
   job.menuId = menu.id;
-  return `${plural(branches.length, 'branch', 'branches')} granted (e.g. ${branch.id} "${branch.name_en}"); ${plural(menus.length, 'menu')} at branch ${branch.id} (e.g. ${menu.id} "${menu.name_en}")`;
+  return `${plural(branches.length, 'branch', 'branches')} shared (e.g. ${branch.id} "${branch.name_en}"); ${plural(menus.length, 'menu')} at branch ${branch.id} (e.g. ${menu.id} "${menu.name_en}")`;
 }
 
 async function listCatalog(job: Job): Promise<string> {
@@ -163,7 +164,7 @@ async function calculateAndCreateOrder(job: Job): Promise<string> {
   const [created] = bodies<{ order: { id: number; order_status: string; total_price: number }; outcome: string }>(
     await run(job, 'createOrder', { ...order, app_order_uuid: crypto.randomUUID(), total_price: calculation.total_price }));
   job.orderId = created.order.id;
-  return `2 x "${product.name_en}" come to ${calculation.total_price} ${calculation.currency}; order ${created.order.id} ${created.outcome} (status ${created.order.order_status})`;
+  return `2 x "${product.name_en}" cost ${calculation.total_price} ${calculation.currency}; order ${created.order.id} ${created.outcome} (status ${created.order.order_status})`;
 }
 
 /** The company marks the order ready in its portal; the app then sends it on its way (in_route). */
@@ -173,7 +174,7 @@ async function advanceOrderStatus(job: Job): Promise<string> {
   job.sandbox.configureWebhook({ url: job.receiver.url, events: ['order.update'], metaData: { secret: job.webhookSecret } });
   job.sandbox.updateOrderAsCompany(job.orderId!, { order_status: 'ready' });
   const [updated] = bodies<{ order: { order_status: string } }>(await run(job, 'updateOrder', { id: job.orderId, order_status: 'in_route' }));
-  return `the company marked order ${job.orderId} ready; the updateOrder action set it to ${updated.order.order_status}`;
+  return `the company marked order ${job.orderId} ready; the component's Update Order action then set it to ${updated.order.order_status} (on its way)`;
 }
 
 async function receiveWebhook(job: Job): Promise<string> {
@@ -186,7 +187,7 @@ async function receiveWebhook(job: Job): Promise<string> {
     events.push(...bodies<{ event: string; id: number; record?: { order_status?: string } | null }>(outcome));
   }
   const last = events[events.length - 1];
-  return `${plural(deliveries.length, 'delivery', 'deliveries')} received, ${plural(events.length, 'event')} emitted (e.g. ${last?.event} for order ${last?.id}, now ${last?.record?.order_status ?? 'unknown'})`;
+  return `${plural(deliveries.length, 'notice')} received and passed on as ${plural(events.length, 'event')} (e.g. ${last?.event} for order ${last?.id}, now ${last?.record?.order_status ?? 'unknown'})`;
 }
 
 async function pollCatalogTwice(job: Job): Promise<string> {
@@ -199,7 +200,7 @@ async function pollCatalogTwice(job: Job): Promise<string> {
   const changes = bodies<{ change: string; id: number }>(await run(job, 'pollCatalog', {}, fields, snapshot));
   const seen = changes.map((c) => `${c.change} ${c.id}`);
   if (seen.join() !== `updated ${section.id}`) throw new Error(`after renaming section ${section.id}, the second poll emitted [${seen.join(', ')}]`);
-  return `the first poll started watching and emitted nothing; after renaming section ${section.id}, the second emitted exactly that change`;
+  return `the first poll only noted the catalog as it is; after section ${section.id} was renamed, the second reported exactly that change`;
 }
 
 interface WebhookReceiver { url: string; got: Array<{ body: unknown }>; close(): Promise<void> }

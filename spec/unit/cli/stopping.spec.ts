@@ -233,7 +233,8 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
         expect(await live.exited).to.deep.equal({ code, signal: null });
         expect(live.stderr()).to.equal(line);
         expect(live.stdout()).not.to.contain('Done in');
-        await eventually(() => kids.every((k) => !running(k)), 5_000, `child processes ${kids.join(', ')} to end`);
+        // Killed on the way out, not left to end by themselves.
+        await eventually(() => kids.every((k) => !running(k)), 100, `child processes ${kids.join(', ')} to end`);
       });
     }
 
