@@ -238,6 +238,16 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
       });
     }
 
+    it('Ctrl-C while --keep-serving serves exits 130 with one line and closes the sandbox port', async () => {
+      const live = start(['start', '--keep-serving']);
+      const [, port] = await live.waitFor(/keeps serving on http:\/\/127\.0\.0\.1:(\d+)/);
+      expect(await listening(Number(port))).to.equal(true);
+      process.kill(live.child.pid!, 'SIGINT');
+      expect(await live.exited).to.deep.equal({ code: 130, signal: null });
+      expect(live.stderr()).to.equal('tgate: cancelled\n');
+      expect(await listening(Number(port))).to.equal(false);
+    });
+
     it('`tgate start | head -1` ends quietly: exit 0, no EPIPE, no stack trace', async () => {
       const r = await bash('node "$TGATE_BIN" start | head -1; echo "tgate exit ${PIPESTATUS[0]}"');
       expect(r.stderr).to.equal('');
@@ -309,6 +319,19 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
       const quiet = start(['run', 'lookupObjects', '--cfg', cfg, '--json'], { env });
       expect((await quiet.exited).code).to.equal(0);
       expect(quiet.stderr()).to.equal('');
+    });
+  });
+
+  describe('tgate oauth-clients on a terminal', () => {
+    it('Ctrl-C typed at the hidden secret prompt (raw mode: no SIGINT) exits 130 with one line', async function () {
+      // `script` gives tgate a real terminal; the Ctrl-C byte reaches the prompt as data, as when a person types it.
+      const command = `node ${JSON.stringify(path.join(ROOT, 'bin/tgate.js'))} oauth-clients create --client-id x --component c1 --client-secret-stdin --api-url http://127.0.0.1:9 --tenant t1`;
+      const live = spawnLive('script', ['-qfec', command, '/dev/null'], { env: { ELASTICIO_API_USERNAME: 'u@example.com', ELASTICIO_API_KEY: 'k' } });
+      await live.waitFor(/not shown\): $/);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the prompt turns raw mode on right after printing
+      live.child.stdin.write('ab\x03');
+      expect(await live.exited).to.deep.equal({ code: 130, signal: null });
+      expect(live.stdout()).to.match(/not shown\): \r\ntgate: cancelled\r\n$/);
     });
   });
 
