@@ -115,6 +115,24 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
     expect(again.stdout).to.match(/^Done in [\d.]+ s: every step succeeded/m);
   });
 
+  it('writes the newest tokens back to --credential: T-Gate rotates the refresh token, and the next run still works', async () => {
+    const credential = path.join(tmp, 'expired.json');
+    const issued = await tgateElsewhere.issueTokens('partner-app');
+    // An access token past its expiry: the first function to use it refreshes, which rotates the refresh token.
+    fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { ...issued, expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });
+    const tokensBefore = tgateElsewhere.tokenRequests.length;
+    const first = await tgate(['start', ...args(credential)], { input: secret });
+    expect(first.code, first.stdout + first.stderr).to.equal(0);
+    expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'refreshes in the first run').to.equal(1);
+    const kept = JSON.parse(fs.readFileSync(credential, 'utf8'));
+    expect(kept.oauth.refresh_token).to.be.a('string').and.not.equal(issued.refresh_token);
+    expect(fs.statSync(credential).mode & 0o777).to.equal(0o600);
+
+    const second = await tgate(['start', ...args(credential)], { input: secret });
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'no refresh in the second run: its token is fresh').to.equal(1);
+  });
+
   it('exits 1 naming the failed step when the kept credential no longer works', async () => {
     const credential = path.join(tmp, 'stale.json');
     fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { access_token: 'revoked-access', refresh_token: 'revoked-refresh', expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });
