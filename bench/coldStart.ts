@@ -76,7 +76,7 @@ async function measure(componentRoot: string, runs: number): Promise<Sample[]> {
 
 function report(label: string, samples: Sample[]): void {
   const f = (xs: number[]): string => `median ${median(xs).toFixed(0)} ms  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
-  console.log(`${label}`);
+  console.log(`${label} (1-min load average ${os.loadavg()[0].toFixed(1)})`);
   console.log(`  spawn -> 'init:started'   ${f(samples.map((s) => s.initStartedMs))}`);
   console.log(`  spawn -> 'init:ended' (a) ${f(samples.map((s) => s.initEndedMs))}`);
   console.log(`  spawn -> first data   (b) ${f(samples.map((s) => s.firstDataMs))}`);

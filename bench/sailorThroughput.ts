@@ -12,6 +12,7 @@
  *   (BENCH_MESSAGES=N works too; --short-token-s 0 leaves out the short-token rows; --inject-503 K makes K
  *   lookups answer 503 once, without retries, in every row: a check that the bench fails loudly)
  */
+import os from 'node:os';
 import type { Received } from '../spec/e2e/helpers/rabbit';
 import { SentMessage, StepRun } from '../spec/e2e/helpers/stepRun';
 import { sleep } from '../spec/e2e/helpers/wait';
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
   for (const v of variants) {
     const r = await runVariant(v, n, logLevel, defaults, inject503);
     console.log(`  done: ${v.containers} container(s), ${v.raised ? 'raised' : 'default'} limit, ${v.tokenLifetimeS ? `${v.tokenLifetimeS} s` : '2 h'} tokens: `
-      + `${(r.messages / r.seconds).toFixed(0)} msg/s`);
+      + `${(r.messages / r.seconds).toFixed(0)} msg/s (1-min load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
     rows.push(r);
   }
   console.log('');
