@@ -2,7 +2,8 @@
  * Benchmark: cold start of the real sailor. One lookupObject (branches) input is published, then a fresh
  * `node run.js` is spawned on the step's queue (spec/e2e/helpers/stepRun.ts); measured from the spawn to
  * (a) its IPC 'init:ended' (AMQP connected, step data read, consuming) and (b) the first data message of
- * that input on the data queue (the component module is loaded at the first message). Median of --runs.
+ * that input on the data queue (the component module is loaded at the first message). Median of --runs;
+ * the two trees take turns, so a change in the machine's load falls on both.
  *
  * Two trees: this working tree, and a pruned one as scripts/platform-build.sh leaves it (git archive of
  * HEAD, the built dist/, node_modules without devDependencies: `npm prune --omit=dev --offline` on a copy).
@@ -40,38 +41,31 @@ function prunedTree(): { root: string; nodeModulesMb: number; packages: number }
   return { root, nodeModulesMb: Number(du.split('\t')[0]), packages };
 }
 
-async function measure(componentRoot: string, runs: number): Promise<Sample[]> {
-  const run = await StepRun.start({ function: 'lookupObject', fields: { resourceType: 'branches' }, containers: 0, componentRoot });
-  try {
-    const ids = run.sandbox.store.allIds('branches').filter((id) => run.sandbox.store.getVisible('branches', id));
-    const samples: Sample[] = [];
-    for (let i = 0; i < runs; i += 1) {
-      const m = run.publish({ id: ids[i % ids.length] });
-      const s = run.startContainer();
-      const [d] = await run.until(() => run.for('data', m).length > 0 && run.for('data', m), `the data message of cold start ${i + 1}`, 30_000);
-      await s.waitForIpc('init:ended', 1000);
-      samples.push({
-        initStartedMs: s.ipcAt['init:started'] - s.spawnedAt,
-        initEndedMs: s.ipcAt['init:ended'] - s.spawnedAt,
-        firstDataMs: d.receivedAt - s.spawnedAt,
-      });
-      // Stop it as the platform does (SIGTERM); its input must have been acked, nothing left for the next.
-      await sleep(100);
-      s.signal('SIGTERM');
-      await s.waitForExit(15_000).catch(() => s.kill());
-      const q = await run.inputQueue();
-      const problems = [
-        run.received('error').length && `${run.received('error').length} error(s)`,
-        run.received('rebound').length && `${run.received('rebound').length} rebound(s)`,
-        run.received('data').length !== i + 1 && `${run.received('data').length} data messages after ${i + 1} inputs`,
-        q.messageCount && `${q.messageCount} message(s) left on the input queue`,
-      ].filter(Boolean);
-      if (problems.length) throw new Error(`cold start ${i + 1}: ${problems.join(', ')}\n${run.context()}`);
-    }
-    return samples;
-  } finally {
-    await run.close();
-  }
+/** One cold start on `run`: publish an input, spawn run.js, wait for its data; then stop it (SIGTERM). */
+async function coldStart(run: StepRun, i: number): Promise<Sample> {
+  const ids = run.sandbox.store.allIds('branches').filter((id) => run.sandbox.store.getVisible('branches', id));
+  const m = run.publish({ id: ids[i % ids.length] });
+  const s = run.startContainer();
+  const [d] = await run.until(() => run.for('data', m).length > 0 && run.for('data', m), `the data message of cold start ${i + 1}`, 30_000);
+  await s.waitForIpc('init:ended', 1000);
+  const sample = {
+    initStartedMs: s.ipcAt['init:started'] - s.spawnedAt,
+    initEndedMs: s.ipcAt['init:ended'] - s.spawnedAt,
+    firstDataMs: d.receivedAt - s.spawnedAt,
+  };
+  // Stop it as the platform does; its input must have been acked, nothing left for the next.
+  await sleep(100);
+  s.signal('SIGTERM');
+  await s.waitForExit(15_000).catch(() => s.kill());
+  const q = await run.inputQueue();
+  const problems = [
+    run.received('error').length && `${run.received('error').length} error(s)`,
+    run.received('rebound').length && `${run.received('rebound').length} rebound(s)`,
+    run.received('data').length !== i + 1 && `${run.received('data').length} data messages after ${i + 1} inputs`,
+    q.messageCount && `${q.messageCount} message(s) left on the input queue`,
+  ].filter(Boolean);
+  if (problems.length) throw new Error(`cold start ${i + 1}: ${problems.join(', ')}\n${run.context()}`);
+  return sample;
 }
 
 function report(label: string, samples: Sample[]): void {
@@ -84,17 +78,27 @@ function report(label: string, samples: Sample[]): void {
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs') ?? 5);
-  const pruned = !process.argv.includes('--no-pruned');
-  console.log(`cold start of node run.js (lookupObject, branches; the input published before the spawn), ${runs} runs per tree, node ${process.version}, ${os.cpus().length} CPUs`);
-  report(`working tree (${COMPONENT_ROOT}, full node_modules incl. devDependencies)`, await measure(COMPONENT_ROOT, runs));
-  if (!pruned) return;
-  const t0 = Date.now();
-  const tree = prunedTree();
+  const withPruned = !process.argv.includes('--no-pruned');
+  console.log(`cold start of node run.js (lookupObject, branches; the input published before the spawn), ${runs} runs per tree`
+    + `${withPruned ? ', the two trees alternating' : ''}, node ${process.version}, ${os.cpus().length} CPUs`);
+  const trees: Array<{ label: string; root: string; run?: StepRun; samples: Sample[] }> = [
+    { label: `working tree (${COMPONENT_ROOT}, full node_modules incl. devDependencies)`, root: COMPONENT_ROOT, samples: [] },
+  ];
+  let prunedRoot: string | undefined;
   try {
-    console.log(`pruned tree made in ${((Date.now() - t0) / 1000).toFixed(1)} s: node_modules ${tree.nodeModulesMb} MB, ${tree.packages} top-level entries`);
-    report(`pruned tree (git archive HEAD + dist/ + npm prune --omit=dev)`, await measure(tree.root, runs));
+    if (withPruned) {
+      const t0 = Date.now();
+      const tree = prunedTree();
+      prunedRoot = tree.root;
+      console.log(`pruned tree made in ${((Date.now() - t0) / 1000).toFixed(1)} s: node_modules ${tree.nodeModulesMb} MB, ${tree.packages} top-level entries`);
+      trees.push({ label: 'pruned tree (git archive HEAD + dist/ + npm prune --omit=dev)', root: tree.root, samples: [] });
+    }
+    for (const t of trees) t.run = await StepRun.start({ function: 'lookupObject', fields: { resourceType: 'branches' }, containers: 0, componentRoot: t.root });
+    for (let i = 0; i < runs; i += 1) for (const t of trees) t.samples.push(await coldStart(t.run!, i));
+    for (const t of trees) report(t.label, t.samples);
   } finally {
-    fs.rmSync(tree.root, { recursive: true, force: true });
+    for (const t of trees) await t.run?.close();
+    if (prunedRoot) fs.rmSync(prunedRoot, { recursive: true, force: true });
   }
 }
 
