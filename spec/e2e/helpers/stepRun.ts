@@ -36,6 +36,8 @@ export interface StepRunOptions {
   snapshot?: Record<string, unknown>;
   /** The sailor's LOG_LEVEL (default 'info'). */
   logLevel?: string;
+  /** The component tree the containers run from (default: this repository's root). */
+  componentRoot?: string;
 }
 
 export interface SentMessage {
@@ -148,7 +150,7 @@ export class StepRun {
       TGATE_API_BASE_URL: this.sandbox.apiBaseUrl,
       ...this.opts.stepEnv,
     };
-    const sailor = new SailorProcess(COMPONENT_ROOT, env);
+    const sailor = new SailorProcess(this.opts.componentRoot ?? COMPONENT_ROOT, env);
     this.sailors.push(sailor);
     return sailor;
   }
