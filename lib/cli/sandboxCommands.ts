@@ -75,7 +75,7 @@ function loopbackHost(value: string): string {
 export function registerSandboxCommands(program: Command): void {
   program
     .command('start')
-    .description("run the component's main job and exit: access grant flow, verifyCredentials, lookups, an order and its webhook, two catalog polls (on the embedded T-Gate sandbox unless --environment says otherwise)")
+    .description("run the component's main job and exit: connect the app, check the credential, look up the catalog, place and move an order, receive its webhook, poll the catalog twice (on the embedded T-Gate sandbox unless --environment says otherwise)")
     .addOption(new Option('--environment <name>', "where T-Gate is: the embedded sandbox, or T-Gate's own company sandbox (default: TGATE_ENVIRONMENT, else embedded)").choices(START_ENVIRONMENTS))
     .addOption(new Option('--port <port>', 'embedded sandbox port (0: any free port)').argParser(port))
     .option('--keep-serving', 'leave the embedded sandbox up after the job, until Ctrl-C')
