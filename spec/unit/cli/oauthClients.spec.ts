@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PlatformStandIn } from '../../helpers/platformStandIn';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
 import { RunOptions, RunResult, tgate } from './tgateRunner';
 
 const USER = 'ops@example.com';
@@ -18,7 +18,7 @@ const ALL_SECRETS = [SECRET_A, SECRET_GONE, NEW_SECRET, FILE_SECRET];
 /** `tgate oauth-clients <list|get|create|update|delete>` as a subprocess, end to end. */
 describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', function () {
   this.timeout(20000);
-  let api: PlatformStandIn;
+  let api: LocalPlatform;
   let idA: string;
   let idGone: string;
   let tmp: string;
@@ -45,7 +45,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   const calls = (): string[] => api.requests.map((r) => `${r.method} ${r.path}${r.rawQuery ? `?${decodeURIComponent(r.rawQuery)}` : ''}`);
 
   beforeEach(async () => {
-    api = await PlatformStandIn.start();
+    api = await startLocalPlatform();
     api.addUser(USER, API_KEY)
       .addUser('viewer@example.com', 'viewer-key-0001', ['tenants.oauth_clients.get'])
       .addTenant(TENANT, ['cmp-a', 'cmp-b']);
@@ -55,7 +55,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   });
 
   afterEach(async () => {
-    await api.stop();
+    await api.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

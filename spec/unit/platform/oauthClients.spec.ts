@@ -3,7 +3,7 @@ import {
   createTenantOAuthClients, isClientInUseError, isComponentError, isDuplicateClientError, normalizeApiUrl,
   PlatformApiError, PlatformInputError, TenantOAuthClients, TenantOAuthClientsOptions,
 } from '../../../lib/platform';
-import { PERMISSIONS, PlatformStandIn } from '../../helpers/platformStandIn';
+import { LocalPlatform, PERMISSIONS, startLocalPlatform } from '../../../lib/cli/localPlatform';
 import { rejection } from '../../helpers/rejection';
 
 const USER = 'ops@example.com';
@@ -15,7 +15,7 @@ const SECRET_2 = 'short-sec';
 const NEW_SECRET = 'rotated-secret-0000-9999';
 
 describe('platform: TenantOAuthClients against the platform stand-in', () => {
-  let api: PlatformStandIn;
+  let api: LocalPlatform;
   let delays: number[];
   let c1: string;
   let c2: string;
@@ -29,7 +29,7 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
 
   beforeEach(async () => {
     delays = [];
-    api = await PlatformStandIn.start();
+    api = await startLocalPlatform();
     api.addUser(USER, API_KEY).addUser('viewer@example.com', 'viewer-key', ['tenants.oauth_clients.get']);
     api.addTenant(TENANT, ['cmp-a', 'cmp-b', 'cmp-c']);
     c1 = api.addClient(TENANT, { clientId: 'client-a', clientSecret: SECRET_1, componentId: 'cmp-a' });
@@ -37,7 +37,7 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
   });
 
   afterEach(async () => {
-    await api.stop();
+    await api.close();
   });
 
   describe('list', () => {
@@ -267,7 +267,7 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
     });
 
     it('an unreachable API is a network error', async () => {
-      await api.stop();
+      await api.close();
       const err = await rejection(client({ policy: { maxAttempts: 2 } }).list()) as PlatformApiError;
       expect(err.kind).to.equal('network');
       expect(err.code).to.equal('ECONNREFUSED');
