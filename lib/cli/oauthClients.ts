@@ -247,7 +247,8 @@ export function explain(err: unknown, ctx: Context): Error {
   const fail = (message: string): Error => new Error(message + answered);
 
   if (err.kind === 'not-json') {
-    return new Error(`${printable(err.message)}\n  the API URL ${err.origin} came from ${conn.apiUrlFrom}; set --api-url or ELASTICIO_API_URI to the platform API`);
+    return new Error(`${printable(err.message)}\n  check the API URL: ${conn.apiUrl} came from ${conn.apiUrlFrom} `
+      + '(set --api-url, ELASTICIO_API_URI or the profile\'s ELASTICIO_API_URI to the platform API)');
   }
   if (err.kind === 'network') {
     return new Error(`${printable(err.message)}\n  check the API URL (${err.origin}, from ${conn.apiUrlFrom}) and the network`);

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
@@ -293,8 +295,35 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       api.inject({ status: 200, contentType: 'text/html', body: '<!doctype html><title>T-Gate</title>' });
       const r = await run(['list']);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.contain(`${api.url} answered 200 with text/html, not JSON`).and.contain('is the API URL right?')
-        .and.contain('ELASTICIO_API_URI');
+      expect(r.stderr).to.contain(`${api.url} answered 200 with an HTML page`).and.contain('this does not look like the platform API')
+        .and.contain(`check the API URL: ${api.url} came from ELASTICIO_API_URI`);
+    });
+
+    it('a wrong API URL whose web server answers an HTML 404 is named as not the platform API, not as a missing tenant', async () => {
+      const web = http.createServer((req, res) => {
+        res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end('<!doctype html><html><body><h1>404 Not Found</h1></body></html>');
+      });
+      await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+      const webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      try {
+        const [fromEnv, fromOption] = await Promise.all([
+          run(['list'], { env: { ELASTICIO_API_URI: webUrl } }),
+          run(['get', idA, '--api-url', `${webUrl}/`]),
+        ]);
+        for (const r of [fromEnv, fromOption]) {
+          expect(r.code).to.equal(1);
+          expect(r.stderr).to.contain(`tgate: ${webUrl} answered 404 with an HTML page`)
+            .and.contain('this does not look like the platform API').and.not.contain('not found in tenant')
+            .and.not.match(/tenant \S+ not found/);
+          expect(r.stdout).to.equal('');
+        }
+        expect(fromEnv.stderr).to.contain(`check the API URL: ${webUrl} came from ELASTICIO_API_URI`);
+        expect(fromOption.stderr).to.contain(`check the API URL: ${webUrl} came from --api-url`);
+      } finally {
+        web.closeAllConnections();
+        await new Promise((resolve) => web.close(resolve));
+      }
     });
 
     it('retries 429 (Retry-After) and 503, then succeeds; gives up on a persistent 500 with exit 1', async () => {

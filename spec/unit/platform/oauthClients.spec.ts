@@ -252,11 +252,34 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
       api.inject({ status: 200, body: '<!doctype html><html><title>Sign in</title></html>', contentType: 'text/html' });
       const err = await rejection(client().list()) as PlatformApiError;
       expect(err.kind).to.equal('not-json');
-      expect(err.message).to.contain(api.url).and.contain('is the API URL right?').and.contain('text/html');
+      expect(err.message).to.contain(`${api.url} answered 200 with an HTML page`).and.contain('this does not look like the platform API');
 
       api.inject({ status: 200, body: '<html>app</html>', contentType: 'text/html' });
       const del = await rejection(client().delete(c1)) as PlatformApiError;
       expect(del.kind).to.equal('not-json');
+    });
+
+    it('a 4xx that is not a JSON:API document is a wrong API URL, not a missing tenant; a 5xx page stays a failure', async () => {
+      api.inject({ status: 404, body: '<!doctype html><h1>Page not found</h1>', contentType: 'text/html; charset=utf-8' });
+      const html = await rejection(client().list()) as PlatformApiError;
+      expect(html.kind).to.equal('not-json');
+      expect(html.status).to.equal(404);
+      expect(html.message).to.contain(`${api.url} answered 404 with an HTML page`).and.contain('this does not look like the platform API');
+
+      api.inject({ status: 404, body: { message: 'Not Found', documentation_url: 'https://example.com/docs' } });
+      const json = await rejection(client().get(c1)) as PlatformApiError;
+      expect(json.kind).to.equal('not-json');
+      expect(json.message).to.contain('answered 404 with JSON that is not a JSON:API document');
+
+      api.inject({ status: 404 });
+      expect((await rejection(client().get(c1)) as PlatformApiError).kind, 'an empty 404 is left to its status').to.equal('http');
+      const missing = await rejection(client().get('no-such-client')) as PlatformApiError;
+      expect(missing.kind, 'the platform\'s own 404').to.equal('http');
+
+      api.inject(...Array(2).fill({ status: 503, body: '<html>maintenance</html>', contentType: 'text/html' }));
+      const down = await rejection(client({ policy: { maxAttempts: 2 } }).list()) as PlatformApiError;
+      expect(down.kind).to.equal('http');
+      expect(down.status).to.equal(503);
     });
 
     it('a redirect is not followed and is reported like a wrong API URL', async () => {
