@@ -61,6 +61,8 @@ export interface LocalPlatformOptions {
   host?: string;
   /** Any free port unless given. */
   port?: number;
+  /** Told of each request once it is answered. */
+  onCall?: (call: PlatformCall) => void;
 }
 
 export class LocalPlatform {
@@ -210,11 +212,13 @@ export class LocalPlatform {
     if (injected) {
       call.status = injected.status;
       send(res, injected.status, injected.body, injected.headers, injected.contentType);
+      this.options.onCall?.(call);
       return;
     }
     const reply = (status: number, payload?: unknown): void => {
       call.status = status;
       send(res, status, payload);
+      this.options.onCall?.(call);
     };
     if (call.method === 'POST' && call.path === '/result') {
       this.results.push(body);
