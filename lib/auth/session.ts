@@ -60,6 +60,11 @@ export class TokenSession {
   private readonly skewMs: number;
   private readonly secrets: KnownSecrets;
   private readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * The stored credential's keys as last read (before a refresh). A save replaces the stored keys
+   * entirely, so keys this process does not know (not in `options.keys`) are carried over from here.
+   */
+  private storedKeys: Record<string, unknown> = {};
 
   constructor(private readonly options: TokenSessionOptions) {
     this.field = options.oauthField ?? 'oauth';
@@ -200,7 +205,7 @@ export class TokenSession {
     let lastError: unknown;
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt += 1) {
       try {
-        await persistence.save({ ...keys, [this.field]: tokens });
+        await persistence.save({ ...this.storedKeys, ...keys, [this.field]: tokens });
         return;
       } catch (err) {
         lastError = err;
@@ -218,6 +223,7 @@ export class TokenSession {
   private async readStoredTokens(): Promise<OAuthKeys | undefined> {
     try {
       const keys = await this.options.persistence.load?.();
+      if (keys && typeof keys === 'object' && !Array.isArray(keys)) this.storedKeys = keys;
       const tokens = keys?.[this.field];
       return tokens && typeof tokens === 'object' ? (tokens as OAuthKeys) : undefined;
     } catch (err) {

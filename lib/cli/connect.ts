@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { requestToken, TGATE_PROFILE } from '../auth';
+import { OAuthKeys, requestToken, TGATE_PROFILE } from '../auth';
 import { HttpClient } from '../http';
 import { buildAuthorizeUrl, TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
 import { readJsonObject, writePrivateJson } from './devCommands';
@@ -36,7 +36,7 @@ function httpUrl(name: string, value: string): string {
 }
 
 /** The client secret: TGATE_CLIENT_SECRET, else stdin (one trailing line break dropped). Never an argument. */
-async function clientSecret(): Promise<string> {
+export async function clientSecret(command = 'tgate connect ...'): Promise<string> {
   const fromEnv = process.env.TGATE_CLIENT_SECRET;
   let secret: string;
   let where: string;
@@ -44,7 +44,7 @@ async function clientSecret(): Promise<string> {
     secret = fromEnv;
     where = 'TGATE_CLIENT_SECRET';
   } else {
-    if (process.stdin.isTTY) throw new UsageError('no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. `printf %s "$SECRET" | tgate connect ...`)');
+    if (process.stdin.isTTY) throw new UsageError('no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. `printf %s "$SECRET" | ${command}`)');
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
@@ -70,10 +70,37 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
   // An existing cfg file (step fields, say) keeps its other fields: checked now, before the grant flow.
   const existing = readJsonObject(opts.out, 'out', { missingOk: true }) ?? {};
 
+  const oauth = await grantThroughBrowser({ authorizeUrl, tokenUrl, clientId, clientSecret: secret, port: opts.port, write });
+  writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth });
+  write(`Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s).`);
+  write(`Try it: tgate verify --cfg ${opts.out}`);
+  return EXIT_OK;
+}
+
+export interface BrowserGrantOptions {
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Loopback port of the redirect_uri (0: any free port). */
+  port: number;
+  /** The option that sets the port, named when it is in use (default --port). */
+  portOption?: string;
+  /** The command to run again when no redirect comes back in time (default tgate connect). */
+  command?: string;
+  write: (line: string) => void;
+}
+
+/**
+ * The grant flow with a person at a browser: prints the `/oauth` URL, serves the loopback redirect_uri,
+ * checks `state`, and exchanges the code at once (it is valid 10 minutes) with Basic client authentication.
+ */
+export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OAuthKeys> {
+  const { authorizeUrl, tokenUrl, clientId, write } = opts;
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
-      ? new UsageError(`port ${opts.port} on 127.0.0.1 is in use: give another with --port (and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`)
+      ? new UsageError(`port ${opts.port} on 127.0.0.1 is in use: give another with ${opts.portOption ?? '--port'} (and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`)
       : err));
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
@@ -87,7 +114,7 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
 
   try {
     const code = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no redirect came back within ${lifetime / 60} minutes: run tgate connect again`)), lifetime * 1000);
+      const timer = setTimeout(() => reject(new Error(`no redirect came back within ${lifetime / 60} minutes: run ${opts.command ?? 'tgate connect'} again`)), lifetime * 1000);
       server.on('request', (req, res) => {
         const received = new URL(req.url ?? '/', redirectUri);
         if (received.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found');
@@ -96,7 +123,7 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
         // A redirect without our state was not started by this command: refuse it and keep waiting.
         if (gotState !== state) {
           process.stderr.write('tgate: ignored a redirect with a missing or different state (not from this request)\n');
-          return page(res, 400, 'This redirect was not for this tgate connect request (state does not match).');
+          return page(res, 400, 'This redirect was not for this request (state does not match).');
         }
         clearTimeout(timer);
         if (error) {
@@ -114,11 +141,7 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
       });
     });
     const client = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000 });
-    const oauth = await requestToken(client, { tokenUrl, profile: TGATE_PROFILE, client: { clientId, clientSecret: secret }, grant: { type: 'authorization_code', code, redirectUri } });
-    writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth });
-    write(`Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s).`);
-    write(`Try it: tgate verify --cfg ${opts.out}`);
-    return EXIT_OK;
+    return await requestToken(client, { tokenUrl, profile: TGATE_PROFILE, client: { clientId, clientSecret: opts.clientSecret }, grant: { type: 'authorization_code', code, redirectUri } });
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

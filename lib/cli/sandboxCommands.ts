@@ -1,6 +1,57 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runSandboxCommand } from '../sandbox/cli';
-import { runStart } from './start';
+import { TGATE_ENVIRONMENTS } from '../tgate';
+import { clientSecret as readClientSecret } from './connect';
+import { UsageError } from './errors';
+import { RealTGate, runStart } from './start';
+
+const START_ENVIRONMENTS = ['embedded', 'company-sandbox', 'company'];
+
+interface StartCommandOptions {
+  environment?: string;
+  port?: number;
+  keepServing?: boolean;
+  once?: boolean;
+  clientId?: string;
+  credential?: string;
+  redirectPort: number;
+  authorizeUrl?: string;
+  tokenUrl?: string;
+  apiBaseUrl?: string;
+}
+
+function httpUrl(what: string, value: string): string {
+  let url: URL | undefined;
+  try { url = new URL(value); } catch { /* refused below */ }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${what} is not an http(s) URL`);
+  if (url.username || url.password || url.search || url.hash) throw new UsageError(`${what} must not hold a user, a query or a fragment`);
+  return value;
+}
+
+/** The real T-Gate the options point at, or undefined for the embedded sandbox (refusing options that do not fit). */
+async function realTGateFromOptions(opts: StartCommandOptions): Promise<RealTGate | undefined> {
+  const environment = opts.environment ?? process.env.TGATE_ENVIRONMENT ?? 'embedded';
+  if (!START_ENVIRONMENTS.includes(environment)) throw new UsageError(`TGATE_ENVIRONMENT is "${environment}": expected one of ${START_ENVIRONMENTS.join(', ')}`);
+  const realOnly = { '--client-id': opts.clientId, '--credential': opts.credential, '--authorize-url': opts.authorizeUrl, '--token-url': opts.tokenUrl, '--api-base-url': opts.apiBaseUrl };
+  if (environment === 'embedded') {
+    const misplaced = Object.entries(realOnly).filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (misplaced.length) throw new UsageError(`${misplaced.join(', ')} ${misplaced.length === 1 ? 'is' : 'are'} for --environment company-sandbox; the embedded sandbox registers its own OAuth app`);
+    return undefined;
+  }
+  if (environment === 'company') {
+    throw new UsageError("the main job creates and cancels an order, so it runs only on the embedded sandbox or T-Gate's company sandbox (--environment company-sandbox), not on production");
+  }
+  if (opts.port !== undefined || opts.keepServing) throw new UsageError('--port and --keep-serving are for the embedded sandbox, not --environment company-sandbox');
+  const clientId = (opts.clientId ?? process.env.TGATE_CLIENT_ID ?? '').trim();
+  if (!clientId) throw new UsageError('no client id: give --client-id or set TGATE_CLIENT_ID (the OAuth app from the T-Gate marketplace)');
+  const row = TGATE_ENVIRONMENTS['company-sandbox'];
+  const authorizeUrl = httpUrl('the authorize URL', opts.authorizeUrl ?? process.env.TGATE_AUTHORIZE_URI ?? row.authorizeUrl);
+  const tokenUrl = httpUrl('the token URL', opts.tokenUrl ?? process.env.TGATE_TOKEN_URI ?? row.tokenUrl);
+  const apiBase = opts.apiBaseUrl ?? process.env.TGATE_API_BASE_URL;
+  const apiBaseUrl = apiBase === undefined ? undefined : httpUrl('the API base URL', apiBase);
+  const clientSecret = await readClientSecret('tgate start --environment company-sandbox ...');
+  return { environment: 'company-sandbox', clientId, clientSecret, authorizeUrl, tokenUrl, apiBaseUrl, redirectPort: opts.redirectPort, credentialFile: opts.credential };
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -19,13 +70,30 @@ function untilInterrupted(): Promise<void> {
 export function registerSandboxCommands(program: Command): void {
   program
     .command('start')
-    .description("run the component's main job on the embedded T-Gate sandbox and exit: access grant flow, verifyCredentials, lookups, an order and its webhook, two catalog polls")
-    .addOption(new Option('--port <port>', 'sandbox port (0: any free port)').argParser(port).default(0))
-    .option('--keep-serving', 'leave the sandbox up after the job, until Ctrl-C')
+    .description("run the component's main job and exit: access grant flow, verifyCredentials, lookups, an order and its webhook, two catalog polls (on the embedded T-Gate sandbox unless --environment says otherwise)")
+    .addOption(new Option('--environment <name>', "where T-Gate is: the embedded sandbox, or T-Gate's own company sandbox (default: TGATE_ENVIRONMENT, else embedded)").choices(START_ENVIRONMENTS))
+    .addOption(new Option('--port <port>', 'embedded sandbox port (0: any free port)').argParser(port))
+    .option('--keep-serving', 'leave the embedded sandbox up after the job, until Ctrl-C')
     .option('--once', 'accepted for compatibility: finishing after the job is now the default')
-    .addHelpText('after', '\nExits 0 when every step succeeded, 1 naming the step that failed. Runs only on the embedded sandbox (pointing it at a real T-Gate sandbox with --environment company-sandbox is not supported yet).')
-    .action(async (opts: { port: number; keepServing?: boolean; once?: boolean }) => {
-      const { close } = await runStart({ port: opts.port, keepServing: opts.keepServing });
+    .option('--client-id <id>', 'company-sandbox: the OAuth client id (default: TGATE_CLIENT_ID)')
+    .option('--credential <file>', 'company-sandbox: keep the credential in this file (mode 0600): reused when it exists, newest tokens written back')
+    .addOption(new Option('--redirect-port <port>', 'company-sandbox: loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(port).default(8765))
+    .option('--authorize-url <url>', "company-sandbox: the grant page (default: TGATE_AUTHORIZE_URI, else the environment's)")
+    .option('--token-url <url>', "company-sandbox: the token endpoint (default: TGATE_TOKEN_URI, else the environment's)")
+    .option('--api-base-url <url>', "company-sandbox: the API base (default: TGATE_API_BASE_URL, else the environment's)")
+    .addHelpText('after', `
+Exits 0 when every step succeeded, 1 naming the step that failed.
+
+With --environment company-sandbox the job runs against T-Gate's company sandbox: it prints the /oauth URL
+to open in a browser (the OAuth client must have the printed redirect URI), creates one test order and
+cancels it, and skips the webhook step (T-Gate sends webhooks to the app's registered URL). The client
+secret comes from TGATE_CLIENT_SECRET or stdin, never an argument, and is never printed.
+
+Example against the company sandbox:
+  printf %s "$SECRET" | npm start -- --environment company-sandbox --client-id my-app --credential .tgate/company-sandbox.json`)
+    .action(async (opts: StartCommandOptions) => {
+      const real = await realTGateFromOptions(opts);
+      const { close } = await runStart({ port: opts.port ?? 0, keepServing: opts.keepServing, real });
       if (opts.keepServing) await untilInterrupted();
       await close();
     });

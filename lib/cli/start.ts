@@ -2,25 +2,46 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { HttpClient } from '../http';
-import { requestToken, TGATE_PROFILE } from '../auth';
+import { requestToken, tokenRequestsSent, TGATE_PROFILE } from '../auth';
 import { startSandbox, Sandbox } from '../sandbox';
-import { buildAuthorizeUrl, codeFromRedirect } from '../tgate';
+import { buildAuthorizeUrl, codeFromRedirect, resolveEndpoints } from '../tgate';
+import { grantThroughBrowser } from './connect';
+import { readJsonObject, writePrivateJson } from './devCommands';
 import { startLocalPlatform, LocalPlatform } from './localPlatform';
 import { runFunctionLocally, StepOutcome, verifyWithRunService } from './sailorRun';
+
+/** A real T-Gate (its company sandbox) instead of the embedded one. */
+export interface RealTGate {
+  environment: 'company-sandbox';
+  clientId: string;
+  clientSecret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  /** Overrides the environment's API base (TGATE_API_BASE_URL). */
+  apiBaseUrl?: string;
+  /** Loopback port of the redirect_uri for the browser (0: any free port). */
+  redirectPort: number;
+  /** Keeps the credential between runs: read when it exists (no browser then), newest tokens written back. */
+  credentialFile?: string;
+}
 
 export interface StartOptions {
   port?: number;
   /** Leave the sandbox up after the main job (the caller closes it). */
   keepServing?: boolean;
+  /** Run against a real T-Gate: no embedded sandbox. */
+  real?: RealTGate;
   write?: (line: string) => void;
 }
 
-/** What the steps share: the sandbox, the local platform, the credential, and what earlier steps found. */
+/** What the steps share: where T-Gate is, the local platform, the credential, and what earlier steps found. */
 interface Job {
-  sandbox: Sandbox;
+  /** The embedded sandbox; absent against a real T-Gate. */
+  sandbox?: Sandbox;
+  real?: RealTGate;
   platform: LocalPlatform;
-  client: { clientId: string; clientSecret: string; redirectUris: string[] };
-  /** What the platform puts in a step's environment: the tenant's OAuth client and the sandbox URLs. */
+  write: (line: string) => void;
+  /** What the platform puts in a step's environment: the tenant's OAuth client and T-Gate's URLs. */
   env: Record<string, string>;
   cfg: Record<string, unknown>;
   branch?: { id: number; brandId: number };
@@ -30,11 +51,16 @@ interface Job {
   webhookSecret: string;
 }
 
-interface Step { name: string; run: (job: Job) => Promise<string> }
+interface Step {
+  name: string;
+  run: (job: Job) => Promise<string>;
+  /** Why the step cannot run against a real T-Gate (it is then reported as skipped). */
+  notAgainstRealTGate?: string;
+}
 
 /**
- * `npm start`: the component's main job on the embedded sandbox, as a list of named steps. Each prints one
- * line: what it did or emitted, and how many token requests it took. The first failing step stops the job.
+ * `npm start`: the component's main job, as a list of named steps. Each prints one line: what it did or
+ * emitted, and how many token requests it took. The first failing step stops the job.
  */
 const STEPS: Step[] = [
   { name: 'access grant flow', run: grantAccess },
@@ -43,47 +69,96 @@ const STEPS: Step[] = [
   { name: 'list part of the catalog', run: listCatalog },
   { name: 'calculate and create an order', run: calculateAndCreateOrder },
   { name: 'advance the order status', run: advanceOrderStatus },
-  { name: 'receive the webhook', run: receiveWebhook },
+  {
+    name: 'receive the webhook',
+    run: receiveWebhook,
+    notAgainstRealTGate: "T-Gate sends webhooks to the URL in the app's marketplace listing, which this machine does not serve (try the webhook trigger with `tgate sandbox --webhook-url`)",
+  },
   { name: 'poll the catalog twice', run: pollCatalogTwice },
 ];
 
 export class StepFailed extends Error {}
 
-export async function runStart(options: StartOptions = {}): Promise<{ sandbox: Sandbox; close: () => Promise<void> }> {
+export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: Sandbox; close: () => Promise<void> }> {
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const started = Date.now();
-  const client = {
-    clientId: `sandbox-app-${crypto.randomBytes(4).toString('hex')}`,
-    clientSecret: crypto.randomBytes(24).toString('base64url'),
-    redirectUris: ['http://127.0.0.1:8765/callback'],
-  };
-  const sandbox = await startSandbox({ port: options.port ?? 0, clients: [client] });
+  const { real } = options;
   const platform = await startLocalPlatform();
-  const job: Job = {
-    sandbox, platform, client, cfg: {}, webhookSecret: crypto.randomBytes(12).toString('base64url'),
-    env: { TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl },
-  };
-  const close = async (): Promise<void> => { await job.receiver?.close(); await sandbox.close(); await platform.close(); };
-  Object.assign(process.env, job.env); // the component's functions run in this process
-  write(`T-Gate sandbox started on ${sandbox.url} with a test company and its catalog; OAuth app ${client.clientId} registered (its secret stays in this process)`);
-
-  for (const [index, step] of STEPS.entries()) {
-    const tokensBefore = sandbox.tokenRequests.length;
+  let sandbox: Sandbox | undefined;
+  let job: Job;
+  let tokenRequests: () => number;
+  if (real) {
+    job = {
+      real, platform, write, cfg: {}, webhookSecret: '',
+      env: {
+        TGATE_CLIENT_ID: real.clientId,
+        TGATE_CLIENT_SECRET: real.clientSecret,
+        TGATE_TOKEN_URI: real.tokenUrl,
+        ...(real.apiBaseUrl ? { TGATE_API_BASE_URL: real.apiBaseUrl } : {}),
+      },
+    };
+    // verifyCredentials runs in a process of its own: its token requests show as saves of the credential.
+    tokenRequests = () => tokenRequestsSent() + platform.calls.filter((c) => c.method === 'PUT' && c.path.startsWith('/v1/accounts/') && c.status < 300).length;
+    write(`Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) with OAuth app ${real.clientId}; the steps create and cancel one test order.`);
+  } else {
+    const client = {
+      clientId: `sandbox-app-${crypto.randomBytes(4).toString('hex')}`,
+      clientSecret: crypto.randomBytes(24).toString('base64url'),
+      redirectUris: ['http://127.0.0.1:8765/callback'],
+    };
     try {
-      const summary = await step.run(job);
-      const tokens = sandbox.tokenRequests.length - tokensBefore;
-      write(`${index + 1}. ${step.name}: ${summary} [${plural(tokens, 'token request')}]`);
+      sandbox = await startSandbox({ port: options.port ?? 0, clients: [client] });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      write(`${index + 1}. ${step.name}: FAILED: ${reason}`);
-      await close();
-      throw new StepFailed(`the step "${step.name}" failed: ${reason}`);
+      await platform.close();
+      throw err;
     }
+    const embedded = sandbox;
+    job = {
+      sandbox, platform, write, cfg: {}, webhookSecret: crypto.randomBytes(12).toString('base64url'),
+      env: { TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl },
+    };
+    tokenRequests = () => embedded.tokenRequests.length;
+    write(`T-Gate sandbox started on ${sandbox.url} with a test company and its catalog; OAuth app ${client.clientId} registered (its secret stays in this process)`);
   }
+  const close = async (): Promise<void> => { await job.receiver?.close(); await sandbox?.close(); await platform.close(); };
+  Object.assign(process.env, job.env); // the component's functions run in this process
+
+  try {
+    for (const [index, step] of STEPS.entries()) {
+      if (real && step.notAgainstRealTGate) {
+        write(`${index + 1}. ${step.name}: skipped: ${step.notAgainstRealTGate}`);
+        continue;
+      }
+      const tokensBefore = tokenRequests();
+      try {
+        const summary = await step.run(job);
+        write(`${index + 1}. ${step.name}: ${summary} [${plural(tokenRequests() - tokensBefore, 'token request')}]`);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        write(`${index + 1}. ${step.name}: FAILED: ${reason}`);
+        throw new StepFailed(`the step "${step.name}" failed: ${reason}`);
+      }
+    }
+  } catch (err) {
+    saveCredential(job);
+    await close();
+    throw err;
+  }
+  saveCredential(job);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  write(`Done in ${seconds} s: every step succeeded, with ${plural(sandbox.tokenRequests.length, 'token request')} in all.`);
-  if (options.keepServing) write(`The sandbox keeps serving on ${sandbox.url}; press Ctrl-C to stop.`);
+  write(`Done in ${seconds} s: every step succeeded, with ${plural(tokenRequests(), 'token request')} in all.`);
+  if (options.keepServing && sandbox) write(`The sandbox keeps serving on ${sandbox.url}; press Ctrl-C to stop.`);
   return { sandbox, close };
+}
+
+/** Writes the newest keys back to --credential: T-Gate rotates refresh tokens, so the file's old one may no longer work. */
+function saveCredential(job: Job): void {
+  const file = job.real?.credentialFile;
+  const account = job.cfg._account as string | undefined;
+  const stored = account ? job.platform.accounts.get(account) : undefined;
+  if (!file || !stored) return;
+  const existing = readJsonObject(file, 'credential', { missingOk: true }) ?? {};
+  writePrivateJson(file, { ...existing, ...stored.keys });
 }
 
 /** Runs one of the component's functions (its component.json id) in the sailor's TaskExec; its log lines are kept, not printed. */
@@ -99,7 +174,29 @@ const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n
 
 /** The company user approves the app on the grant page; T-Gate redirects with a code, exchanged for tokens. */
 async function grantAccess(job: Job): Promise<string> {
-  const { sandbox, client, platform } = job;
+  const account = `local-${crypto.randomBytes(4).toString('hex')}`;
+  const keep = (tokens: Record<string, unknown>): void => {
+    job.cfg = { _account: account, environment: 'company-sandbox', oauth: tokens };
+    job.platform.accounts.set(account, { keys: { environment: 'company-sandbox', oauth: tokens } });
+  };
+  if (job.real) {
+    const { real } = job;
+    const kept = real.credentialFile ? readJsonObject(real.credentialFile, 'credential', { missingOk: true }) : undefined;
+    if (kept?.oauth && typeof kept.oauth === 'object') {
+      if (kept.environment !== undefined && kept.environment !== real.environment) throw new Error(`${real.credentialFile} holds a credential for the ${String(kept.environment)} environment, not ${real.environment}`);
+      keep(kept.oauth as Record<string, unknown>);
+      return `used the credential kept in ${real.credentialFile} (granted earlier; delete the file to grant access again)`;
+    }
+    const tokens = await grantThroughBrowser({
+      authorizeUrl: real.authorizeUrl, tokenUrl: real.tokenUrl, clientId: real.clientId, clientSecret: real.clientSecret,
+      port: real.redirectPort, portOption: '--redirect-port', command: 'tgate start', write: job.write,
+    });
+    keep(tokens as unknown as Record<string, unknown>);
+    saveCredential(job);
+    return `the company approved the app; its code was exchanged for an access token (valid ${String(tokens.expires_in ?? '?')} s) and a refresh token${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`;
+  }
+  const sandbox = job.sandbox!;
+  const client = { clientId: job.env.TGATE_CLIENT_ID, clientSecret: job.env.TGATE_CLIENT_SECRET, redirectUris: ['http://127.0.0.1:8765/callback'] };
   const httpClient = new HttpClient({ service: 'the T-Gate sandbox', timeoutMs: 10_000 });
   const { url, state } = buildAuthorizeUrl(sandbox.authorizeUrl, client.clientId, client.redirectUris[0]);
   const approval = await httpClient.send({ method: 'GET', url });
@@ -107,9 +204,7 @@ async function grantAccess(job: Job): Promise<string> {
   if (approval.status !== 302 || !location) throw new Error(`the grant page answered ${approval.status} instead of redirecting with a code`);
   const code = codeFromRedirect(location, state);
   const tokens = await requestToken(httpClient, { tokenUrl: sandbox.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] } });
-  const account = `local-${crypto.randomBytes(4).toString('hex')}`;
-  job.cfg = { _account: account, environment: 'company-sandbox', oauth: tokens };
-  platform.accounts.set(account, { keys: { environment: 'company-sandbox', oauth: tokens } });
+  keep(tokens as unknown as Record<string, unknown>);
   return `the company approved the app; its code was exchanged for an access token (valid ${tokens.expires_in} s) and a refresh token`;
 }
 
@@ -141,18 +236,23 @@ async function listCatalog(job: Job): Promise<string> {
   return `${plural(pages.length, 'page')} of 20 items, ${items.length} of the ${pages[0]?.totalCount ?? 0} in the catalog (e.g. ${example?.id} "${example?.name_en}", ${example?.price ?? 'no'} SAR)`;
 }
 
-/** A plain product (no modifiers) on the chosen menu, active at the chosen branch. */
-function plainProduct(job: Job): { id: number; name_en: string | null } {
-  const { sandbox, branch, menuId } = job;
-  const sections = new Set([...sandbox.store.records('sections')].filter((s) => s.menu_id === menuId && !s.is_force_closed && !s.force_closed_in_branches.includes(branch!.id)).map((s) => s.id));
-  const product = [...sandbox.store.records('items')].find((i) => i.item_type === 'product' && i.children_ids.length === 0 && i.is_active
-    && !i.inactive_in_branches.includes(branch!.id) && i.section_id !== null && sections.has(i.section_id) && i.price !== null);
-  if (!product) throw new Error(`menu ${menuId} has no plain product to order`);
-  return product;
+/** A plain product (no modifiers) on the chosen menu, active at the chosen branch: found through the API, as a flow would. */
+async function plainProduct(job: Job): Promise<{ id: number; name_en?: string | null }> {
+  const branchId = job.branch!.id;
+  type Section = Named & { is_force_closed: boolean; force_closed_in_branches: number[] };
+  type Item = Named & { item_type: string; children_ids: number[]; is_active: boolean; inactive_in_branches: number[]; price: number | null };
+  const sections = bodies<Section>(await run(job, 'lookupObjects', {}, { resourceType: 'sections', menu_id: String(job.menuId) }))
+    .filter((s) => !s.is_force_closed && !s.force_closed_in_branches.includes(branchId));
+  for (const section of sections) {
+    const items = bodies<Item>(await run(job, 'lookupObjects', { section_id: section.id, item_type: 'product' }, { resourceType: 'items' }));
+    const product = items.find((i) => i.item_type === 'product' && i.children_ids.length === 0 && i.is_active && !i.inactive_in_branches.includes(branchId) && i.price !== null);
+    if (product) return product;
+  }
+  throw new Error(`menu ${job.menuId} has no plain product to order at branch ${branchId}`);
 }
 
 async function calculateAndCreateOrder(job: Job): Promise<string> {
-  const product = plainProduct(job);
+  const product = await plainProduct(job);
   const order = {
     brand_id: job.branch!.brandId, branch_id: job.branch!.id, menu_id: job.menuId, service_type: 'delivery',
     items: [{ item_id: product.id, quantity: 2, children: [] }],
@@ -168,16 +268,22 @@ async function calculateAndCreateOrder(job: Job): Promise<string> {
 
 /** The company marks the order ready in its portal; the app then sends it on its way (in_route). */
 async function advanceOrderStatus(job: Job): Promise<string> {
+  if (job.real) {
+    // Only the company moves an order to ready; the app may cancel, which also leaves no test order open.
+    const [cancelled] = bodies<{ order: { order_status: string } }>(await run(job, 'updateOrder', { id: job.orderId, order_status: 'cancelled', cancel_reason: 'Test order from tgate start' }));
+    return `the updateOrder action cancelled test order ${job.orderId} (now ${cancelled.order.order_status})`;
+  }
+  const sandbox = job.sandbox!;
   // T-Gate sends order.update on each status change: point its webhook at a loopback receiver first.
   job.receiver = await listen();
-  job.sandbox.configureWebhook({ url: job.receiver.url, events: ['order.update'], metaData: { secret: job.webhookSecret } });
-  job.sandbox.updateOrderAsCompany(job.orderId!, { order_status: 'ready' });
+  sandbox.configureWebhook({ url: job.receiver.url, events: ['order.update'], metaData: { secret: job.webhookSecret } });
+  sandbox.updateOrderAsCompany(job.orderId!, { order_status: 'ready' });
   const [updated] = bodies<{ order: { order_status: string } }>(await run(job, 'updateOrder', { id: job.orderId, order_status: 'in_route' }));
   return `the company marked order ${job.orderId} ready; the updateOrder action set it to ${updated.order.order_status}`;
 }
 
 async function receiveWebhook(job: Job): Promise<string> {
-  await job.sandbox.webhooks.idle();
+  await job.sandbox!.webhooks.idle();
   const deliveries = job.receiver!.got.splice(0);
   if (deliveries.length === 0) throw new Error('no webhook reached the receiver');
   const events = [];
@@ -194,6 +300,11 @@ async function pollCatalogTwice(job: Job): Promise<string> {
   const first = await run(job, 'pollCatalog', {}, fields);
   const snapshot = first.snapshots[first.snapshots.length - 1];
   if (first.data.length !== 0 || !snapshot) throw new Error(`the first poll emitted ${first.data.length} changes and ${first.snapshots.length} snapshots (expected none and one)`);
+  if (!job.sandbox) {
+    // A real catalog is not ours to change: the second poll shows what changed meanwhile (usually nothing).
+    const second = bodies<{ change: string; id: number }>(await run(job, 'pollCatalog', {}, fields, snapshot));
+    return `the first poll started watching and emitted nothing; the second emitted ${plural(second.length, 'change')} (made in T-Gate meanwhile)`;
+  }
   const section = [...job.sandbox.store.records('sections')].find((s) => s.menu_id === job.menuId)!;
   job.sandbox.updateRecord('sections', section.id, { name_en: `${section.name_en} (renamed)` });
   const changes = bodies<{ change: string; id: number }>(await run(job, 'pollCatalog', {}, fields, snapshot));

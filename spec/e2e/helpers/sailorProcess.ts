@@ -29,6 +29,9 @@ export class SailorProcess {
   stderr = '';
   readonly logs: LogLine[] = [];
   readonly ipcEvents: string[] = [];
+  /** Date.now() of the spawn and of each IPC event's first arrival (for cold-start timings). */
+  readonly spawnedAt = Date.now();
+  readonly ipcAt: Record<string, number> = {};
   exit?: Exit;
   private readonly child: ChildProcess;
   private readonly exited: Promise<Exit>;
@@ -46,7 +49,10 @@ export class SailorProcess {
     this.child.stderr!.on('data', (chunk: string) => { this.stderr += chunk; });
     this.child.on('message', (m: unknown) => {
       const event = (m as { event?: unknown } | null)?.event;
-      if (typeof event === 'string') this.ipcEvents.push(event);
+      if (typeof event === 'string') {
+        this.ipcEvents.push(event);
+        this.ipcAt[event] ??= Date.now();
+      }
     });
     this.exited = new Promise<Exit>((resolve) => {
       this.child.once('exit', (code, signal) => {

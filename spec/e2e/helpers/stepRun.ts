@@ -36,6 +36,15 @@ export interface StepRunOptions {
   snapshot?: Record<string, unknown>;
   /** The sailor's LOG_LEVEL (default 'info'). */
   logLevel?: string;
+  /** The component tree the containers run from (default: this repository's root). */
+  componentRoot?: string;
+  /**
+   * A sandbox several StepRuns share (steps of one flow on one T-Gate): the step's OAuth client is added
+   * to it, and close() leaves it running (its owner closes it). Default: a sandbox of the step's own.
+   */
+  sharedSandbox?: Sandbox;
+  /** Changes the credential's keys (as the platform stores them and cfg carries them), e.g. an expired token. */
+  credential?: (keys: { environment: string; oauth: Record<string, unknown> }) => Record<string, unknown>;
 }
 
 export interface SentMessage {
@@ -99,9 +108,15 @@ export class StepRun {
     this.collector = new Collector(this.ch);
     for (const q of [...Object.values(this.topo.queues), this.topo.rejected]) await this.collector.consume(q);
 
-    this.sandbox = await startSandbox({ ...this.opts.sandbox, clients: [this.client] });
+    if (this.opts.sharedSandbox) {
+      this.sandbox = this.opts.sharedSandbox;
+      this.sandbox.addClient(this.client);
+    } else {
+      this.sandbox = await startSandbox({ ...this.opts.sandbox, clients: [this.client] });
+    }
     const tokens = await this.sandbox.issueTokens(this.client.clientId);
-    const keys = { environment: 'company-sandbox', oauth: { ...tokens, expires_at: new Date(Date.now() + tokens.expires_in * 1000).toISOString() } };
+    const issued = { environment: 'company-sandbox', oauth: { ...tokens, expires_at: new Date(Date.now() + tokens.expires_in * 1000).toISOString() } };
+    const keys = this.opts.credential ? this.opts.credential(issued) : issued;
     this.cfg = { ...this.opts.fields, _account: this.ids.account, ...keys };
     this.stepData = { config: this.cfg, snapshot: this.opts.snapshot ?? {}, is_passthrough: false, variables: {} };
     this.platform = await startFakePlatformApi({
@@ -148,7 +163,7 @@ export class StepRun {
       TGATE_API_BASE_URL: this.sandbox.apiBaseUrl,
       ...this.opts.stepEnv,
     };
-    const sailor = new SailorProcess(COMPONENT_ROOT, env);
+    const sailor = new SailorProcess(this.opts.componentRoot ?? COMPONENT_ROOT, env);
     this.sailors.push(sailor);
     return sailor;
   }
@@ -221,7 +236,7 @@ export class StepRun {
       ['stop consuming', () => this.collector?.stop()],
       ['delete the queues and exchange', () => (this.topo && this.ch ? deleteTopology(this.ch, this.topo) : undefined)],
       ['close the AMQP connection', () => this.conn?.close()],
-      ['close the sandbox', () => this.sandbox?.close()],
+      ['close the sandbox', () => (this.opts.sharedSandbox ? undefined : this.sandbox?.close())],
       ['close the platform stand-in', () => this.platform?.close()],
     ];
     for (const [what, step] of steps) {

@@ -84,4 +84,14 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     expect(await b.accessToken()).to.equal(a.currentKeys().access_token);
     expect(sandbox.tokenRequests.length - before).to.equal(0);
   });
+
+  it('keeps the stored keys it does not know when it saves new tokens (a save replaces the keys entirely)', async () => {
+    // E.g. a credential field a newer component version added: this session only knows `oauth`.
+    platform.accounts.set(account, { keys: { oauth: { ...tokens }, added_later: 'kept' } });
+    const a = container();
+    await a.accessToken();
+    const saved = platform.accounts.get(account)!.keys;
+    expect(saved.added_later).to.equal('kept');
+    expect((saved.oauth as { refresh_token: string }).refresh_token).to.equal(a.currentKeys().refresh_token).and.not.equal(tokens.refresh_token);
+  });
 });

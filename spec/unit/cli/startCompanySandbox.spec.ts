@@ -1,0 +1,164 @@
+/**
+ * `tgate start --environment company-sandbox`: the main job against a T-Gate that is not embedded. A
+ * sandbox started here plays T-Gate's company sandbox (reached only through the URL flags, as a remote
+ * T-Gate would be), and the spec plays the person at the browser who opens the printed URL.
+ */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net, { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Sandbox, startSandbox } from '../../../lib/sandbox';
+import { ROOT, RunResult, tgate } from './tgateRunner';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Live { result: Promise<RunResult>; url: Promise<string> }
+
+function start(args: string[], input: string): Live {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ELASTICIO_|TGATE_)/.test(k)) clean[k] = v;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), 'start', ...args], { cwd: ROOT, env: clean, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let gotUrl: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => { gotUrl = resolve; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    const m = /^ {2}(http\S+)$/m.exec(stdout);
+    if (m) gotUrl(m[1]);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(input);
+  const result = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { result, url };
+}
+
+describe('cli: tgate start --environment company-sandbox (a T-Gate reached only by its URLs)', function () {
+  this.timeout(60_000);
+  const secret = `start-secret-${crypto.randomBytes(8).toString('hex')}`;
+  let tgateElsewhere: Sandbox;
+  let port: number;
+  let tmp: string;
+
+  before(async () => {
+    port = await freePort();
+    tgateElsewhere = await startSandbox({ port: 0, clients: [{ clientId: 'partner-app', clientSecret: secret, redirectUris: [`http://127.0.0.1:${port}/callback`] }] });
+  });
+  after(async () => { await tgateElsewhere.close(); });
+  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-start-')); });
+  afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+
+  const args = (credential: string): string[] => [
+    '--environment', 'company-sandbox', '--client-id', 'partner-app', '--redirect-port', String(port), '--credential', credential,
+    '--authorize-url', tgateElsewhere.authorizeUrl, '--token-url', tgateElsewhere.tokenUrl, '--api-base-url', tgateElsewhere.apiBaseUrl,
+  ];
+  const stepLine = (stdout: string, n: number): string => stdout.split('\n').find((l) => l.startsWith(`${n}. `)) ?? `(no line for step ${n})`;
+
+  it('asks for access in a browser, runs every step it can against that T-Gate, cancels its test order, keeps the credential, and exits 0', async () => {
+    const credential = path.join(tmp, 'company-sandbox.json');
+    const ordersBefore = [...tgateElsewhere.store.records('orders')].length;
+    const tokensBefore = tgateElsewhere.tokenRequests.length;
+    const live = start(args(credential), `${secret}\n`);
+    const url = new URL(await live.url);
+    expect(`${url.origin}${url.pathname}`).to.equal(tgateElsewhere.authorizeUrl);
+    expect(url.searchParams.get('client_id')).to.equal('partner-app');
+    expect(url.searchParams.get('redirect_uri')).to.equal(`http://127.0.0.1:${port}/callback`);
+    // The person at the browser approves; T-Gate redirects to the loopback server of the command.
+    const approval = await fetch(url, { redirect: 'manual' });
+    expect((await fetch(approval.headers.get('location') ?? '')).status).to.equal(200);
+
+    const run = await live.result;
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.contain(`Running against T-Gate's company sandbox (API ${tgateElsewhere.apiBaseUrl}) with OAuth app partner-app`);
+    expect(stepLine(run.stdout, 1)).to.match(/^1\. access grant flow: the company approved the app; .* kept in .*company-sandbox\.json \[1 token request\]$/);
+    expect(stepLine(run.stdout, 2)).to.match(/^2\. verify the credential .*: the credential is valid \[\d+ token requests?\]$/);
+    expect(stepLine(run.stdout, 5)).to.match(/^5\. calculate and create an order: .*; order \d+ created \(status pending\)/);
+    expect(stepLine(run.stdout, 6)).to.match(/^6\. advance the order status: the updateOrder action cancelled test order \d+ \(now cancelled\)/);
+    expect(stepLine(run.stdout, 7)).to.match(/^7\. receive the webhook: skipped: T-Gate sends webhooks to the URL in the app's marketplace listing/);
+    expect(stepLine(run.stdout, 8)).to.match(/^8\. poll the catalog twice: the first poll started watching and emitted nothing; the second emitted 0 changes/);
+
+    // One test order, made through T-Gate's API and cancelled.
+    const orders = [...tgateElsewhere.store.records('orders')];
+    expect(orders.length - ordersBefore).to.equal(1);
+    const order = orders[orders.length - 1];
+    expect(order.order_status).to.equal('cancelled');
+    expect(stepLine(run.stdout, 6)).to.contain(`test order ${order.id} `);
+
+    // The total it reports is what T-Gate saw (the verify step's requests come from a process of its own).
+    const total = /with (\d+) token requests? in all\.$/m.exec(run.stdout);
+    expect(Number(total?.[1]), run.stdout).to.equal(tgateElsewhere.tokenRequests.length - tokensBefore);
+
+    // The credential file holds the newest tokens, only for its owner, and nothing secret was printed.
+    expect(fs.statSync(credential).mode & 0o777).to.equal(0o600);
+    const kept = JSON.parse(fs.readFileSync(credential, 'utf8'));
+    expect(kept.environment).to.equal('company-sandbox');
+    for (const s of [secret, kept.oauth.access_token, kept.oauth.refresh_token]) expect(run.stdout + run.stderr).not.to.contain(s);
+
+    // A second run reuses the kept credential: no browser, and it still works (the kept refresh token is the live one).
+    const again = await tgate(['start', ...args(credential)], { input: secret });
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(again.stdout).not.to.match(/Open this URL/);
+    expect(stepLine(again.stdout, 1)).to.match(/^1\. access grant flow: used the credential kept in .*company-sandbox\.json/);
+    expect(again.stdout).to.match(/^Done in [\d.]+ s: every step succeeded/m);
+  });
+
+  it('writes the newest tokens back to --credential: T-Gate rotates the refresh token, and the next run still works', async () => {
+    const credential = path.join(tmp, 'expired.json');
+    const issued = await tgateElsewhere.issueTokens('partner-app');
+    // An access token past its expiry: the first function to use it refreshes, which rotates the refresh token.
+    fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { ...issued, expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });
+    const tokensBefore = tgateElsewhere.tokenRequests.length;
+    const first = await tgate(['start', ...args(credential)], { input: secret });
+    expect(first.code, first.stdout + first.stderr).to.equal(0);
+    expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'refreshes in the first run').to.equal(1);
+    const kept = JSON.parse(fs.readFileSync(credential, 'utf8'));
+    expect(kept.oauth.refresh_token).to.be.a('string').and.not.equal(issued.refresh_token);
+    expect(fs.statSync(credential).mode & 0o777).to.equal(0o600);
+
+    const second = await tgate(['start', ...args(credential)], { input: secret });
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'no refresh in the second run: its token is fresh').to.equal(1);
+  });
+
+  it('exits 1 naming the failed step when the kept credential no longer works', async () => {
+    const credential = path.join(tmp, 'stale.json');
+    fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { access_token: 'revoked-access', refresh_token: 'revoked-refresh', expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });
+    const run = await tgate(['start', ...args(credential)], { input: secret });
+    expect(run.code, run.stdout + run.stderr).to.equal(1);
+    expect(stepLine(run.stdout, 2)).to.match(/^2\. verify the credential .*: FAILED: /);
+    expect(run.stderr).to.contain('the step "verify the credential');
+    expect(run.stdout + run.stderr).not.to.contain(secret);
+  });
+
+  it('refuses what does not fit as a usage error (exit 2), before any request', async () => {
+    const tokensBefore = tgateElsewhere.tokenRequests.length;
+    const cases: Array<[string[], string, RegExp]> = [
+      [['--environment', 'company'], secret, /runs only on the embedded sandbox or T-Gate's company sandbox .*not on production/],
+      [['--client-id', 'partner-app'], secret, /--client-id is for --environment company-sandbox/],
+      [['--environment', 'company-sandbox'], secret, /no client id: give --client-id or set TGATE_CLIENT_ID/],
+      [[...args(path.join(tmp, 'c.json')), '--keep-serving'], secret, /--port and --keep-serving are for the embedded sandbox/],
+      [args(path.join(tmp, 'c.json')), `${secret} extra`, /the client secret from stdin contains whitespace or a line break/],
+      [['--environment', 'company-sandbox', '--client-id', 'partner-app', '--api-base-url', 'https://user:pw@example.com/partner/v1'], secret, /the API base URL must not hold a user, a query or a fragment/],
+    ];
+    for (const [extra, input, message] of cases) {
+      const run = await tgate(['start', ...extra], { input });
+      expect(run.code, `${extra.join(' ')}: ${run.stderr}`).to.equal(2);
+      expect(run.stderr, extra.join(' ')).to.match(message);
+      expect(run.stderr).not.to.contain(secret);
+    }
+    expect(tgateElsewhere.tokenRequests.length).to.equal(tokensBefore);
+  });
+});
