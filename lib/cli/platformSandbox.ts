@@ -165,8 +165,8 @@ What it serves:
   (${SANDBOX_TENANT_ID}) where component ${SANDBOX_COMPONENT_ID} has no OAuth client
   yet and the OAuth client ${IN_USE_CLIENT_ID} (component ${IN_USE_COMPONENT_ID}) is used by a
   flow, so deleting it is refused (409 here; the platform does not document the status). Also
-  GET/PUT /v1/accounts/{id}, the
-  calls the sailor makes (account ${SANDBOX_ACCOUNT_ID}). Everything is in memory.
+  GET/PUT /v1/accounts/{id}, the calls the sailor makes (account ${SANDBOX_ACCOUNT_ID}). Everything
+  is in memory.
 
 The API key is generated at each start and written with the rest of the settings to the profile
 file (mode 600), never printed: use it with --profile PATH or TGATE_PROFILE=PATH.`)

@@ -169,7 +169,7 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
     const help = await tgate(['platform-sandbox', '--help']);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.contain('--port').and.contain('--host').and.contain('--profile-file')
-      .and.contain(IN_USE_CLIENT).and.contain('refused (409)').and.contain('/v1/accounts/{id}').and.contain('mode 600')
+      .and.contain(IN_USE_CLIENT).and.contain('refused (409 here').and.contain('/v1/accounts/{id}').and.contain('mode 600')
       .and.contain('Example:\n  tgate platform-sandbox --port 8090');
   });
 });
