@@ -4,6 +4,7 @@ import { CancelledError, EXIT_SIGINT, installProcessHandlers, isStopping, setRun
 import { registerConnectCommand } from './connect';
 import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
+import { registerPlatformSandboxCommand } from './platformSandbox';
 import { registerSandboxCommands } from './sandboxCommands';
 
 const EXIT_CODES_HELP = `
@@ -24,6 +25,7 @@ const EXAMPLES: Record<string, string> = {
   'oauth-clients create': 'printf %s "$SECRET" | tgate oauth-clients create --component 5f0c0ffee0000000000000aa --client-id my-app --client-secret-stdin',
   'oauth-clients update': 'printf %s "$SECRET" | tgate oauth-clients update 6a1b2c3d4e5f600000000001 --client-secret-stdin',
   'oauth-clients delete': 'tgate oauth-clients delete 6a1b2c3d4e5f600000000001 --yes',
+  'platform-sandbox': 'tgate platform-sandbox --port 8090   # then: tgate oauth-clients list --profile .tgate/platform-sandbox.env',
 };
 
 function addExamples(command: Command, prefix = ''): void {
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
   registerConnectCommand(program);
   registerDevCommands(program);
   registerOauthClientsCommand(program);
+  registerPlatformSandboxCommand(program);
   addExamples(program);
   program.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));
   applyExitOverride(program);

@@ -21,9 +21,11 @@ Exit codes:
 
 const SECRETS_HELP = `
 Secrets:
-  The client secret is read from --client-secret-stdin (one trailing newline is dropped; on a
-  terminal it is asked for without echo) or --client-secret-file PATH ("-" means stdin). A
-  --client-secret argument is refused: arguments end up in shell history and the process list.
+  The client secret is read from --client-secret-stdin (on a terminal it is asked for without
+  echo) or --client-secret-file PATH ("-" means stdin; a pipe works too, e.g.
+  --client-secret-file <(printf %s "$SECRET")). One trailing newline is dropped; a secret with
+  whitespace or a line break in it is refused. A --client-secret argument is refused: arguments
+  end up in shell history and the process list.
   Output masks client_secret (••••••••3412: the last 4 characters of a secret of 12 or more)
   unless --reveal-secrets. The API key is only read from the environment or a profile.`;
 
@@ -176,29 +178,67 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
-async function readSecret(source: SecretSource): Promise<string> {
-  let text: string;
-  let where: string;
-  if (source.kind === 'stdin') {
-    where = 'stdin';
-    text = process.stdin.isTTY ? await promptHidden('OAuth client secret (not shown): ') : await readAll(process.stdin);
-  } else {
-    where = `--client-secret-file ${source.path}`;
-    try {
-      const stat = fs.statSync(source.path);
-      if (!stat.isFile()) throw new UsageError(`${where} is not a regular file`);
-      if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-        say(`warning: ${source.path} may be read by others; consider chmod 600 ${source.path}`);
-      }
-      text = fs.readFileSync(source.path, 'utf8');
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
+/** A secret is a few hundred bytes at most: more means the wrong file (e.g. /dev/zero). */
+const MAX_SECRET_BYTES = 64 * 1024;
+
+/**
+ * Reads a file, a FIFO or /dev/fd/N (`<(printf %s "$SECRET")`) to its end. Only a regular file that
+ * others may read gets a warning: a pipe has no such mode to check.
+ */
+async function readSecretFile(path: string, where: string): Promise<string> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(path, 'r');
+  } catch (err) {
+    throw new UsageError(`cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new UsageError(`${where} is a directory`);
+    if (stat.isFile() && process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+      say(`warning: ${path} may be read by others; consider chmod 600 ${path}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 16 * 1024 })) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_SECRET_BYTES) throw new UsageError(`${where} holds more than ${MAX_SECRET_BYTES} bytes: not a client secret`);
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The secret without the one trailing newline `echo` adds; refused (naming neither it nor any part of it)
+ * when empty or holding whitespace or a line break.
+ */
+export function checkedSecret(text: string, where: string): string {
   const secret = text.replace(/\r?\n$/, '');
   if (secret === '') throw new UsageError(`the client secret from ${where} is empty`);
+  if (/[\r\n]/.test(secret)) {
+    throw new UsageError(`the client secret from ${where} spans more than one line: give the secret alone on one line `
+      + '(one trailing newline, as echo adds, is dropped), e.g. printf %s "$SECRET"');
+  }
+  if (/\s/.test(secret)) {
+    throw new UsageError(`the client secret from ${where} contains whitespace (a space or tab): a client secret has none, `
+      + 'so this is probably not the secret alone; give it exactly, e.g. printf %s "$SECRET"');
+  }
   return secret;
+}
+
+async function readSecret(source: SecretSource): Promise<string> {
+  if (source.kind === 'stdin') {
+    const text = process.stdin.isTTY ? await promptHidden('OAuth client secret (not shown): ') : await readAll(process.stdin);
+    return checkedSecret(text, 'stdin');
+  }
+  const where = `--client-secret-file ${source.path}`;
+  return checkedSecret(await readSecretFile(source.path, where), where);
 }
 
 /** Reads one line from stdin, or undefined when stdin ends first. */
@@ -250,7 +290,8 @@ export function explain(err: unknown, ctx: Context): Error {
   const fail = (message: string): Error => new Error(message + answered);
 
   if (err.kind === 'not-json') {
-    return new Error(`${printable(err.message)}\n  the API URL ${err.origin} came from ${conn.apiUrlFrom}; set --api-url or ELASTICIO_API_URI to the platform API`);
+    return new Error(`${printable(err.message)}\n  check the API URL: ${conn.apiUrl} came from ${conn.apiUrlFrom} `
+      + '(set --api-url, ELASTICIO_API_URI or the profile\'s ELASTICIO_API_URI to the platform API)');
   }
   if (err.kind === 'network') {
     return new Error(`${printable(err.message)}\n  check the API URL (${err.origin}, from ${conn.apiUrlFrom}) and the network`);

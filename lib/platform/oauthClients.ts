@@ -300,26 +300,23 @@ export class TenantOAuthClients {
     }
     if (response.status < 200 || response.status >= 300) {
       const where = response.headers.location ? ` redirecting to ${this.scrub(safeOrigin(response.headers.location))}` : '';
-      throw this.notApi(method, path, response.status, `answered ${response.status}${where} instead of JSON`);
+      throw this.notApi(method, path, response.status, where ? where.trim() : 'instead of JSON');
     }
     return response;
   }
 
   private json<T>(response: HttpResponse<unknown>, method: string, url: string): T {
     const path = url.startsWith('http') ? this.pathOf(url) : url;
-    const type = (response.headers['content-type'] ?? '').toLowerCase();
-    const isJsonType = /json/.test(type);
-    if (!isJsonType || typeof response.data !== 'object' || response.data === null) {
-      const what = type ? type.split(';')[0].trim() : 'no content type';
-      throw this.notApi(method, path, response.status, `answered ${response.status} with ${what}, not JSON`);
-    }
+    const foreign = foreignAnswer(response.headers['content-type'], response.data, 'success');
+    if (foreign) throw this.notApi(method, path, response.status, foreign);
     return response.data as T;
   }
 
+  /** `what`: how it answered, e.g. "with an HTML page". */
   private notApi(method: string, path: string, status: number, what: string): PlatformApiError {
     return new PlatformApiError({
       kind: 'not-json', method, path, origin: this.origin, status,
-      message: `${this.origin} ${what} to ${method} ${path}: is the API URL right? (expected the platform API, e.g. ${DEFAULT_API_URL})`,
+      message: this.scrub(`${this.apiUrl} answered ${status} ${what} (${method} ${path}): this does not look like the platform API (expected e.g. ${DEFAULT_API_URL})`),
     });
   }
 
@@ -359,6 +356,8 @@ export class TenantOAuthClients {
         message: this.scrub(`${PLATFORM_SERVICE} at ${this.origin} could not be reached for ${method} ${path} (${err.code ?? 'network error'})${tries}`),
       });
     }
+    const foreign = err.status < 500 && err.status !== 429 ? foreignAnswer(err.headers?.['content-type'], err.data, 'error') : undefined;
+    if (foreign) return this.notApi(method, path, err.status, foreign);
     const errors = parseJsonApiErrors(err.data).map((e) => ({
       ...e,
       ...(e.title !== undefined ? { title: this.scrub(e.title) } : {}),
@@ -377,6 +376,24 @@ export class TenantOAuthClients {
       message: this.scrub(`${PLATFORM_SERVICE} ${method} ${path} answered ${err.status}${said ? `: ${said}` : ''}${tries}${why}`),
     });
   }
+}
+
+/**
+ * How an answer that is not the platform API's looks ("with an HTML page"), or undefined for a JSON:API
+ * document (`data`, `errors` or `meta`; an error answer needs `errors`). An empty error body is left to
+ * the status.
+ */
+function foreignAnswer(contentType: string | undefined, data: unknown, kind: 'success' | 'error'): string | undefined {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const empty = data === undefined || data === null || data === '';
+  if (kind === 'error' && empty) return undefined;
+  if (/html/.test(type) || (typeof data === 'string' && /^\s*</.test(data))) return 'with an HTML page';
+  if (!/json/.test(type) || typeof data !== 'object' || data === null) {
+    return `with ${type || 'no content type'}, not JSON`;
+  }
+  const doc = data as Record<string, unknown>;
+  const isDocument = kind === 'error' ? doc.errors !== undefined : ['data', 'errors', 'meta'].some((k) => doc[k] !== undefined);
+  return isDocument ? undefined : 'with JSON that is not a JSON:API document';
 }
 
 function safeOrigin(url: string): string {

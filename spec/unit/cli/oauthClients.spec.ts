@@ -1,9 +1,33 @@
 import { expect } from 'chai';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PlatformStandIn } from '../../helpers/platformStandIn';
-import { RunOptions, RunResult, tgate } from './tgateRunner';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { ROOT, RunOptions, RunResult, tgate } from './tgateRunner';
+
+function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(why)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs a bash command line in the repository root with these variables added (none of the parent's ELASTICIO_ or TGATE_). */
+function bash(command: string, vars: Record<string, string>): Promise<RunResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ELASTICIO_|TGATE_)/.test(k)) env[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], { cwd: ROOT, env: { ...env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const USER = 'ops@example.com';
 const API_KEY = 'KEY-9f8e7d6c5b4a3210';
@@ -18,7 +42,7 @@ const ALL_SECRETS = [SECRET_A, SECRET_GONE, NEW_SECRET, FILE_SECRET];
 /** `tgate oauth-clients <list|get|create|update|delete>` as a subprocess, end to end. */
 describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', function () {
   this.timeout(20000);
-  let api: PlatformStandIn;
+  let api: LocalPlatform;
   let idA: string;
   let idGone: string;
   let tmp: string;
@@ -45,7 +69,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   const calls = (): string[] => api.requests.map((r) => `${r.method} ${r.path}${r.rawQuery ? `?${decodeURIComponent(r.rawQuery)}` : ''}`);
 
   beforeEach(async () => {
-    api = await PlatformStandIn.start();
+    api = await startLocalPlatform();
     api.addUser(USER, API_KEY)
       .addUser('viewer@example.com', 'viewer-key-0001', ['tenants.oauth_clients.get'])
       .addTenant(TENANT, ['cmp-a', 'cmp-b']);
@@ -55,7 +79,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   });
 
   afterEach(async () => {
-    await api.stop();
+    await api.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -196,6 +220,79 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     });
   });
 
+  describe('the secret: one line, no whitespace; a pipe is a file', () => {
+    const create = ['create', '--client-id', 'client-b', '--component', 'cmp-b'];
+    const sentSecret = (): unknown => (api.requests[0]?.body as any)?.data?.attributes?.client_secret;
+
+    it('stdin: whitespace or a line break inside is refused (exit 2, the secret not echoed); one trailing newline is not', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['part-one part-two', /the client secret from stdin contains whitespace/],
+        ['part-one\tpart-two\n', /the client secret from stdin contains whitespace/],
+        ['part-one\npart-two\n', /the client secret from stdin spans more than one line/],
+        ['part-one-part-two\n\n', /the client secret from stdin spans more than one line/],
+        [' part-one-part-two', /the client secret from stdin contains whitespace/],
+      ];
+      const results = await Promise.all(cases.map(([input]) => run([...create, '--client-secret-stdin'], { input })));
+      results.forEach((r, i) => {
+        expect(r.code, `${JSON.stringify(cases[i][0])}: ${r.stderr}`).to.equal(2);
+        expect(r.stderr).to.match(cases[i][1]).and.match(/^tgate: /);
+        expect(r.stderr).to.not.contain('part-one').and.not.contain('part-two');
+      });
+      expect(api.requests).to.have.length(0);
+
+      const echoed = await run([...create, '--client-secret-stdin'], { input: `${NEW_SECRET}\r\n` });
+      expect(echoed.code, echoed.stderr).to.equal(0);
+      expect(sentSecret()).to.equal(NEW_SECRET);
+    });
+
+    it('--client-secret-file: the same rules for a regular file', async () => {
+      const file = path.join(tmp, 'two-lines');
+      fs.writeFileSync(file, 'part-one\npart-two\n', { mode: 0o600 });
+      const r = await run([...create, '--client-secret-file', file]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.contain(`the client secret from --client-secret-file ${file} spans more than one line`).and.not.contain('part-one');
+      expect(api.requests).to.have.length(0);
+    });
+
+    it('--client-secret-file reads a FIFO to its end, without a mode warning, and refuses a line break in it', async () => {
+      const fifo = path.join(tmp, 'secret.fifo');
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+      const feed = (text: string): Promise<void> => withTimeout(fs.promises.writeFile(fifo, text), 10000, 'nobody read the FIFO');
+      // Written in two pieces, so a reader that stops at the first chunk would send half a secret.
+      const [ok] = await Promise.all([
+        run([...create, '--client-secret-file', fifo]),
+        (async () => {
+          const handle = await withTimeout(fs.promises.open(fifo, 'w'), 10000, 'nobody opened the FIFO');
+          await handle.write(FILE_SECRET.slice(0, 10));
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          await handle.write(`${FILE_SECRET.slice(10)}\n`);
+          await handle.close();
+        })(),
+      ]);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(sentSecret()).to.equal(FILE_SECRET);
+      expect(ok.stderr).to.not.contain('warning');
+
+      api.clearRequests();
+      const [refused] = await Promise.all([run([...create, '--client-secret-file', fifo]), feed('part-one\npart-two')]);
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr).to.contain('spans more than one line').and.not.contain('part-one');
+      expect(api.requests).to.have.length(0);
+    });
+
+    it('--client-secret-file <(printf %s "$SECRET") through bash process substitution', async () => {
+      const command = `"${process.execPath}" bin/tgate.js oauth-clients create --client-id client-b --component cmp-b `
+        + '--client-secret-file <(printf %s "$PIPED_SECRET") --json';
+      const r = await bash(command, {
+        ELASTICIO_API_URI: api.url, ELASTICIO_API_USERNAME: USER, ELASTICIO_API_KEY: API_KEY, ELASTICIO_TENANT_ID: TENANT, PIPED_SECRET: NEW_SECRET,
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/created OAuth client \S+ for component cmp-b/).and.not.contain(NEW_SECRET);
+      expect(sentSecret()).to.equal(NEW_SECRET);
+      expect(JSON.parse(r.stdout).data.attributes.client_secret).to.equal('••••••••4242');
+    });
+  });
+
   describe('update', () => {
     it('GETs, merges and PATCHes the whole documented body', async () => {
       const r = await run(['update', idA, '--client-secret-stdin'], { input: `${NEW_SECRET}\n` });
@@ -293,8 +390,35 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       api.inject({ status: 200, contentType: 'text/html', body: '<!doctype html><title>T-Gate</title>' });
       const r = await run(['list']);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.contain(`${api.url} answered 200 with text/html, not JSON`).and.contain('is the API URL right?')
-        .and.contain('ELASTICIO_API_URI');
+      expect(r.stderr).to.contain(`${api.url} answered 200 with an HTML page`).and.contain('this does not look like the platform API')
+        .and.contain(`check the API URL: ${api.url} came from ELASTICIO_API_URI`);
+    });
+
+    it('a wrong API URL whose web server answers an HTML 404 is named as not the platform API, not as a missing tenant', async () => {
+      const web = http.createServer((req, res) => {
+        res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end('<!doctype html><html><body><h1>404 Not Found</h1></body></html>');
+      });
+      await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+      const webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      try {
+        const [fromEnv, fromOption] = await Promise.all([
+          run(['list'], { env: { ELASTICIO_API_URI: webUrl } }),
+          run(['get', idA, '--api-url', `${webUrl}/`]),
+        ]);
+        for (const r of [fromEnv, fromOption]) {
+          expect(r.code).to.equal(1);
+          expect(r.stderr).to.contain(`tgate: ${webUrl} answered 404 with an HTML page`)
+            .and.contain('this does not look like the platform API').and.not.contain('not found in tenant')
+            .and.not.match(/tenant \S+ not found/);
+          expect(r.stdout).to.equal('');
+        }
+        expect(fromEnv.stderr).to.contain(`check the API URL: ${webUrl} came from ELASTICIO_API_URI`);
+        expect(fromOption.stderr).to.contain(`check the API URL: ${webUrl} came from --api-url`);
+      } finally {
+        web.closeAllConnections();
+        await new Promise((resolve) => web.close(resolve));
+      }
     });
 
     it('retries 429 (Retry-After) and 503, then succeeds; gives up on a persistent 500 with exit 1', async () => {

@@ -10,7 +10,7 @@ import { listenProblem } from '../../../lib/cli/main';
 import { startProgress } from '../../../lib/cli/progress';
 import { Sandbox, startSandbox } from '../../../lib/sandbox';
 import { connectViaGrantFlow } from '../../helpers/sandboxConnect';
-import { PlatformStandIn } from '../../helpers/platformStandIn';
+import { startLocalPlatform } from '../../../lib/cli/localPlatform';
 import { ROOT } from './tgateRunner';
 
 /** A clean environment (no ELASTICIO_* or TGATE_* of the parent) plus `extra`. */
@@ -337,7 +337,7 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
 
   describe('tgate oauth-clients delete', () => {
     it('Ctrl-C at the confirmation prompt exits 130 with one line and deletes nothing', async () => {
-      const api = await PlatformStandIn.start();
+      const api = await startLocalPlatform();
       try {
         api.addUser('ops@example.com', 'KEY-1').addTenant('tenant-1', ['cmp-a']);
         const id = api.addClient('tenant-1', { clientId: 'client-a', clientSecret: 'secret-a-000000', componentId: 'cmp-a' });
@@ -350,7 +350,7 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
         expect(live.stderr()).to.match(/Type the id to confirm: tgate: cancelled\n$/);
         expect(api.requests.filter((r) => r.method === 'DELETE')).to.deep.equal([]);
       } finally {
-        await api.stop();
+        await api.close();
       }
     });
   });

@@ -3,7 +3,7 @@ import {
   createTenantOAuthClients, isClientInUseError, isComponentError, isDuplicateClientError, normalizeApiUrl,
   PlatformApiError, PlatformInputError, TenantOAuthClients, TenantOAuthClientsOptions,
 } from '../../../lib/platform';
-import { PERMISSIONS, PlatformStandIn } from '../../helpers/platformStandIn';
+import { LocalPlatform, PERMISSIONS, startLocalPlatform } from '../../../lib/cli/localPlatform';
 import { rejection } from '../../helpers/rejection';
 
 const USER = 'ops@example.com';
@@ -15,7 +15,7 @@ const SECRET_2 = 'short-sec';
 const NEW_SECRET = 'rotated-secret-0000-9999';
 
 describe('platform: TenantOAuthClients against the platform stand-in', () => {
-  let api: PlatformStandIn;
+  let api: LocalPlatform;
   let delays: number[];
   let c1: string;
   let c2: string;
@@ -29,7 +29,7 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
 
   beforeEach(async () => {
     delays = [];
-    api = await PlatformStandIn.start();
+    api = await startLocalPlatform();
     api.addUser(USER, API_KEY).addUser('viewer@example.com', 'viewer-key', ['tenants.oauth_clients.get']);
     api.addTenant(TENANT, ['cmp-a', 'cmp-b', 'cmp-c']);
     c1 = api.addClient(TENANT, { clientId: 'client-a', clientSecret: SECRET_1, componentId: 'cmp-a' });
@@ -37,7 +37,7 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
   });
 
   afterEach(async () => {
-    await api.stop();
+    await api.close();
   });
 
   describe('list', () => {
@@ -252,11 +252,34 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
       api.inject({ status: 200, body: '<!doctype html><html><title>Sign in</title></html>', contentType: 'text/html' });
       const err = await rejection(client().list()) as PlatformApiError;
       expect(err.kind).to.equal('not-json');
-      expect(err.message).to.contain(api.url).and.contain('is the API URL right?').and.contain('text/html');
+      expect(err.message).to.contain(`${api.url} answered 200 with an HTML page`).and.contain('this does not look like the platform API');
 
       api.inject({ status: 200, body: '<html>app</html>', contentType: 'text/html' });
       const del = await rejection(client().delete(c1)) as PlatformApiError;
       expect(del.kind).to.equal('not-json');
+    });
+
+    it('a 4xx that is not a JSON:API document is a wrong API URL, not a missing tenant; a 5xx page stays a failure', async () => {
+      api.inject({ status: 404, body: '<!doctype html><h1>Page not found</h1>', contentType: 'text/html; charset=utf-8' });
+      const html = await rejection(client().list()) as PlatformApiError;
+      expect(html.kind).to.equal('not-json');
+      expect(html.status).to.equal(404);
+      expect(html.message).to.contain(`${api.url} answered 404 with an HTML page`).and.contain('this does not look like the platform API');
+
+      api.inject({ status: 404, body: { message: 'Not Found', documentation_url: 'https://example.com/docs' } });
+      const json = await rejection(client().get(c1)) as PlatformApiError;
+      expect(json.kind).to.equal('not-json');
+      expect(json.message).to.contain('answered 404 with JSON that is not a JSON:API document');
+
+      api.inject({ status: 404 });
+      expect((await rejection(client().get(c1)) as PlatformApiError).kind, 'an empty 404 is left to its status').to.equal('http');
+      const missing = await rejection(client().get('no-such-client')) as PlatformApiError;
+      expect(missing.kind, 'the platform\'s own 404').to.equal('http');
+
+      api.inject(...Array(2).fill({ status: 503, body: '<html>maintenance</html>', contentType: 'text/html' }));
+      const down = await rejection(client({ policy: { maxAttempts: 2 } }).list()) as PlatformApiError;
+      expect(down.kind).to.equal('http');
+      expect(down.status).to.equal(503);
     });
 
     it('a redirect is not followed and is reported like a wrong API URL', async () => {
@@ -267,7 +290,7 @@ describe('platform: TenantOAuthClients against the platform stand-in', () => {
     });
 
     it('an unreachable API is a network error', async () => {
-      await api.stop();
+      await api.close();
       const err = await rejection(client({ policy: { maxAttempts: 2 } }).list()) as PlatformApiError;
       expect(err.kind).to.equal('network');
       expect(err.code).to.equal('ECONNREFUSED');

@@ -1,19 +1,19 @@
 import { expect } from 'chai';
-import { PlatformStandIn } from '../../helpers/platformStandIn';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
 
 /** The stand-in's own documented semantics that the library never provokes (it always sends whole bodies). */
-describe('platform: the stand-in enforces the documented rules', () => {
-  let api: PlatformStandIn;
+describe('cli: the local platform stand-in enforces the documented oauth-clients rules', () => {
+  let api: LocalPlatform;
   const auth = `Basic ${Buffer.from('ops@example.com:key-1').toString('base64')}`;
   const body = (attributes: Record<string, string>, type = 'oauth-client') => JSON.stringify({
     data: { type, attributes, relationships: { component: { data: { id: 'cmp-a', type: 'component' } } } },
   });
 
   beforeEach(async () => {
-    api = await PlatformStandIn.start();
+    api = await startLocalPlatform();
     api.addUser('ops@example.com', 'key-1').addTenant('t1', ['cmp-a']);
   });
-  afterEach(() => api.stop());
+  afterEach(() => api.close());
 
   it('PATCH needs every documented field (400 naming it), a wrong type is 409, no credentials 401', async () => {
     const id = api.addClient('t1', { clientId: 'a', clientSecret: 's'.repeat(12), componentId: 'cmp-a' });
