@@ -1,46 +1,10 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net, { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Sandbox, startSandbox } from '../../../lib/sandbox';
-import { ROOT, RunResult, tgate } from './tgateRunner';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Live { result: Promise<RunResult>; url: Promise<string> }
-
-/** Starts `tgate connect` and hands over the grant page URL as soon as it is printed. */
-function connect(args: string[], input: string, env: Record<string, string> = {}): Live {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ELASTICIO_|TGATE_)/.test(k)) clean[k] = v;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), 'connect', ...args], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let gotUrl: (url: string) => void = () => undefined;
-  const url = new Promise<string>((resolve) => { gotUrl = resolve; });
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    const m = /^ {2}(http\S+)$/m.exec(stdout);
-    if (m) gotUrl(m[1]);
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(input);
-  const result = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { result, url };
-}
+import { freePort, startGrantFlow, tgate } from './tgateRunner';
 
 describe('cli: tgate connect (subprocess against the embedded sandbox)', function () {
   this.timeout(30_000);
@@ -61,7 +25,7 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
 
   it('prints the grant page URL, refuses a redirect with another state, exchanges the code and writes the keys (0600)', async () => {
     const out = path.join(tmp, 'cfg.json');
-    const live = connect(args(out), `${secret}\n`);
+    const live = startGrantFlow(['connect', ...args(out)], `${secret}\n`);
     const url = new URL(await live.url);
     expect(`${url.origin}${url.pathname}`).to.equal(sandbox.authorizeUrl);
     expect(url.searchParams.get('response_type')).to.equal('code');
@@ -100,7 +64,7 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
   it('keeps the other fields of an existing cfg file it writes the keys into', async () => {
     const out = path.join(tmp, 'cfg.json');
     fs.writeFileSync(out, JSON.stringify({ resourceType: 'brands', oauth: { access_token: 'old' } }), { mode: 0o644 });
-    const live = connect(args(out), secret);
+    const live = startGrantFlow(['connect', ...args(out)], secret);
     const approval = await fetch(await live.url, { redirect: 'manual' });
     await fetch(approval.headers.get('location') ?? '');
     const result = await live.result;
@@ -114,7 +78,7 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
 
   it('exits 1 naming the refused client when the secret is wrong, and writes nothing', async () => {
     const out = path.join(tmp, 'cfg.json');
-    const live = connect(args(out), '', { TGATE_CLIENT_SECRET: 'wrong-secret-123' });
+    const live = startGrantFlow(['connect', ...args(out)], '', { TGATE_CLIENT_SECRET: 'wrong-secret-123' });
     const approval = await fetch(await live.url, { redirect: 'manual' });
     await fetch(approval.headers.get('location') ?? '');
     const result = await live.result;

@@ -1,32 +1,17 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
-import { ROOT, RunOptions, RunResult, tgate } from './tgateRunner';
+import { bash, RunOptions, RunResult, tgate } from './tgateRunner';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(why)), ms); });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Runs a bash command line in the repository root with these variables added (none of the parent's ELASTICIO_ or TGATE_). */
-function bash(command: string, vars: Record<string, string>): Promise<RunResult> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ELASTICIO_|TGATE_)/.test(k)) env[k] = v;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd: ROOT, env: { ...env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 const USER = 'ops@example.com';

@@ -4,47 +4,12 @@
  * T-Gate would be), and the spec plays the person at the browser who opens the printed URL.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net, { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Sandbox, startSandbox } from '../../../lib/sandbox';
-import { ROOT, RunResult, tgate } from './tgateRunner';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Live { result: Promise<RunResult>; url: Promise<string> }
-
-function start(args: string[], input: string): Live {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ELASTICIO_|TGATE_)/.test(k)) clean[k] = v;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), 'start', ...args], { cwd: ROOT, env: clean, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let gotUrl: (url: string) => void = () => undefined;
-  const url = new Promise<string>((resolve) => { gotUrl = resolve; });
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    const m = /^ {2}(http\S+)$/m.exec(stdout);
-    if (m) gotUrl(m[1]);
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(input);
-  const result = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { result, url };
-}
+import { freePort, startGrantFlow, tgate } from './tgateRunner';
 
 describe('cli: tgate start --environment company-sandbox (a T-Gate reached only by its URLs)', function () {
   this.timeout(60_000);
@@ -71,7 +36,7 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
     const credential = path.join(tmp, 'company-sandbox.json');
     const ordersBefore = [...tgateElsewhere.store.records('orders')].length;
     const tokensBefore = tgateElsewhere.tokenRequests.length;
-    const live = start(args(credential), `${secret}\n`);
+    const live = startGrantFlow(['start', ...args(credential)], `${secret}\n`);
     const url = new URL(await live.url);
     expect(`${url.origin}${url.pathname}`).to.equal(tgateElsewhere.authorizeUrl);
     expect(url.searchParams.get('client_id')).to.equal('partner-app');

@@ -11,73 +11,7 @@ import { startProgress } from '../../../lib/cli/progress';
 import { Sandbox, startSandbox } from '../../../lib/sandbox';
 import { connectViaGrantFlow } from '../../helpers/sandboxConnect';
 import { startLocalPlatform } from '../../../lib/cli/localPlatform';
-import { ROOT } from './tgateRunner';
-
-/** A clean environment (no ELASTICIO_* or TGATE_* of the parent) plus `extra`. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ELASTICIO_|TGATE_)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-
-interface Live {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves when stdout or stderr (as chosen) matches. */
-  waitFor: (pattern: RegExp, stream?: 'stdout' | 'stderr') => Promise<RegExpExecArray>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-interface StartOptions { env?: Record<string, string>; cwd?: string; input?: string }
-
-/** `node bin/tgate.js ...args`, left running (stdin stays open unless `input` is given). */
-function start(args: string[], options: StartOptions = {}): Live {
-  return spawnLive(process.execPath, [path.join(ROOT, 'bin/tgate.js'), ...args], options);
-}
-
-function spawnLive(command: string, args: string[], options: StartOptions): Live {
-  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  const text = { stdout: '', stderr: '' };
-  const waiters: Array<() => void> = [];
-  for (const name of ['stdout', 'stderr'] as const) {
-    child[name].setEncoding('utf8').on('data', (d: string) => { text[name] += d; waiters.forEach((w) => w()); });
-  }
-  child.stdin.on('error', () => undefined);
-  if (options.input !== undefined) child.stdin.end(options.input);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  const waitFor = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpExecArray> => new Promise((resolve, reject) => {
-    const check = (): void => {
-      const m = pattern.exec(text[stream]);
-      if (m) resolve(m);
-    };
-    waiters.push(check);
-    check();
-    void exited.then(({ code }) => reject(new Error(`tgate exited (${code}) before printing ${pattern}: ${text.stdout}${text.stderr}`)));
-  });
-  return { child, stdout: () => text.stdout, stderr: () => text.stderr, waitFor, exited };
-}
-
-/** `bash -c script` with `bin` set to bin/tgate.js: a real shell pipeline. */
-function bash(script: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: cleanEnv({ ...env, TGATE_BIN: path.join(ROOT, 'bin/tgate.js') }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { bash, freePort, ROOT, spawnLive, start } from './tgateRunner';
 
 /** Whether something accepts connections on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {
