@@ -14,11 +14,9 @@ import type { TGateResourceName } from '../../lib/tgate';
 import { leaks, receivedCount } from './helpers/leaks';
 import { calculableOrder } from './helpers/orders';
 import { Received } from './helpers/rabbit';
-import { SentMessage, StepRun } from './helpers/stepRun';
+import { ONE_ATTEMPT, SentMessage, StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
 
-/** One attempt per T-Gate request: a 503 is a transient failure at once, not after backing off. */
-const ONE_ATTEMPT = { TGATE_RETRY_MAX_ATTEMPTS: '1' };
 
 describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', function () {
   this.timeout(60_000);
@@ -34,13 +32,12 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
     return sandbox.store.list(resource, { page: 1, items: 1_000_000, filters });
   }
   const bodies = (r: StepRun, list: Received[]): unknown[] => list.map((m) => r.decrypt(m).body);
-  const errorTexts = (r: StepRun, m: SentMessage): string[] => r.for('error', m).map((e) => r.decryptError(e).error.message);
 
   /** Waits until the input's data messages stop coming (the sailor acks the input after the last one). */
   async function dataFor(r: StepRun, m: SentMessage, count: number): Promise<Received[]> {
     await r.until(() => r.for('data', m).length >= count || r.for('error', m).length > 0 || r.for('rebound', m).length > 0, `${count} data messages for ${m.messageId}`);
     await sleep(300); // a message too many, if any, arrives meanwhile
-    expect(errorTexts(r, m), 'errors').to.deep.equal([]);
+    expect(r.errorTexts(m), 'errors').to.deep.equal([]);
     expect(r.for('rebound', m), 'rebounds').to.have.length(0);
     return r.for('data', m);
   }
@@ -108,7 +105,7 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       const m = r.publish({});
       const o = await r.outcome(m);
       await sleep(300);
-      expect(errorTexts(r, m), 'errors').to.deep.equal([]);
+      expect(r.errorTexts(m), 'errors').to.deep.equal([]);
       expect(r.for('data', m), 'data').to.have.length(0);
       expect(o.rebound).to.have.length(1);
       expect(String(o.rebound[0].headers.reboundReason)).to.match(/503/);

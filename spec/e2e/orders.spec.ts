@@ -14,10 +14,9 @@ import { orderRequestsSince, ORDERS_PATH } from '../helpers/orders';
 import { leaks, receivedCount } from './helpers/leaks';
 import { calculableOrder } from './helpers/orders';
 import { Received } from './helpers/rabbit';
-import { SentMessage, StepRun } from './helpers/stepRun';
+import { ONE_ATTEMPT, SentMessage, StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
 
-const ONE_ATTEMPT = { TGATE_RETRY_MAX_ATTEMPTS: '1' };
 
 describe('e2e: calculateOrder, createOrder and updateOrder through run.js on RabbitMQ', function () {
   this.timeout(60_000);
@@ -32,13 +31,12 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
 
   const stored = (uuid: string): Order[] => [...sandbox.store.records('orders')].filter((o) => o.app_order_uuid === uuid) as Order[];
   const json = <T>(value: T): T => JSON.parse(JSON.stringify(value));
-  const errorTexts = (r: StepRun, m: SentMessage): string[] => r.for('error', m).map((e) => r.decryptError(e).error.message);
 
   /** The one data message of an input, after checking nothing else came for it. */
   async function onlyData(r: StepRun, m: SentMessage): Promise<Record<string, unknown>> {
     const o = await r.outcome(m);
     await sleep(250); // a second message, if any, arrives meanwhile
-    expect(errorTexts(r, m), 'errors').to.deep.equal([]);
+    expect(r.errorTexts(m), 'errors').to.deep.equal([]);
     expect(r.for('rebound', m), 'rebounds').to.have.length(0);
     expect(o.data.length && r.for('data', m), 'data messages').to.have.length(1);
     return r.decrypt(r.for('data', m)[0]).body as Record<string, unknown>;
@@ -48,7 +46,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
   async function onlyRebound(r: StepRun, m: SentMessage): Promise<Received> {
     await r.outcome(m);
     await sleep(300);
-    expect(errorTexts(r, m), 'errors').to.deep.equal([]);
+    expect(r.errorTexts(m), 'errors').to.deep.equal([]);
     expect(r.for('data', m), 'data').to.have.length(0);
     const rebounds = r.for('rebound', m);
     expect(rebounds, 'rebounds').to.have.length(1);

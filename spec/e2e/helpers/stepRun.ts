@@ -21,6 +21,9 @@ export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const AMQP_URI = process.env.E2E_AMQP_URI || DEFAULT_AMQP_URI;
 const STARTUP_TIMEOUT_MS = 20_000;
 
+/** One attempt per T-Gate request (stepEnv): a 503 is a transient failure at once, not after backing off. */
+export const ONE_ATTEMPT = { TGATE_RETRY_MAX_ATTEMPTS: '1' };
+
 export interface StepRunOptions {
   /** The component function (component.json actions or triggers). */
   function: string;
@@ -196,6 +199,11 @@ export class StepRun {
 
   decrypt(r: Received): Record<string, unknown> {
     return this.enc.decryptMessageContent(r.content, 'base64') as Record<string, unknown>;
+  }
+
+  /** The messages of the errors the sailor published for an input. */
+  errorTexts(m: SentMessage): string[] {
+    return this.for('error', m).map((e) => this.decryptError(e).error.message);
   }
 
   /** The error of an error-queue message (its content is JSON {error, errorInput}, each encrypted). */

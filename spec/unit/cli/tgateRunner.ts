@@ -1,4 +1,4 @@
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { ChildProcess, ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import net, { AddressInfo } from 'node:net';
 import path from 'node:path';
 
@@ -21,16 +21,22 @@ export interface RunOptions {
 /** Runs `node bin/tgate.js ...args` as a subprocess, the way a user or CI would. */
 export function tgate(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const env = cleanEnv(options.env);
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const result = collect(child);
+  child.stdin.on('error', () => undefined); // the command may exit before reading stdin
+  child.stdin.end(options.input ?? '');
+  return result;
+}
+
+/** What a finished child printed, and its exit code. */
+function collect(child: ChildProcess): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => undefined); // the command may exit before reading stdin
-    child.stdin.end(options.input ?? '');
   });
 }
 
@@ -81,16 +87,8 @@ export function spawnLive(command: string, args: string[], options: StartOptions
 }
 
 /** `bash -c script` with TGATE_BIN set to bin/tgate.js and `env` added: a real shell pipeline. */
-export function bash(script: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: cleanEnv({ ...env, TGATE_BIN: path.join(ROOT, 'bin/tgate.js') }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export function bash(script: string, env: Record<string, string> = {}): Promise<RunResult> {
+  return collect(spawn('bash', ['-c', script], { cwd: ROOT, env: cleanEnv({ ...env, TGATE_BIN: path.join(ROOT, 'bin/tgate.js') }), stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 export async function freePort(): Promise<number> {
