@@ -4,6 +4,7 @@
  * input an error naming the field. One container lives through all three messages.
  */
 import { expect } from 'chai';
+import { leaks, receivedCount } from './helpers/leaks';
 import { StepRun } from './helpers/stepRun';
 
 describe('e2e: lookupObject through run.js on RabbitMQ', function () {
@@ -68,5 +69,11 @@ describe('e2e: lookupObject through run.js on RabbitMQ', function () {
     expect(r.sandbox.requestCount - before, 'requests to T-Gate').to.equal(0);
     // Rejected by the sailor: dead-lettered from the input queue.
     await r.until(() => r.collector.get(r.topo.rejected).some((x) => x.headers.messageId === m.messageId), 'the input dead-lettered');
+  });
+
+  it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+    const r = run!;
+    expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
+    expect(leaks(r), 'secrets leaked').to.deep.equal([]);
   });
 });

@@ -146,6 +146,21 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
       expect(orderRequestsSince(sandbox, since)).to.include({ posts: 2, lookups: 2 });
     });
 
+    it('stored by T-Gate but answered 503, and not confirmable then: a rebound; delivered again later, the order is found, stored once', async () => {
+      const uuid = crypto.randomUUID();
+      // The POST lands and then fails; the lookup that would confirm it fails too: nothing is known yet.
+      sandbox.injectFault({ method: 'POST', path: ORDERS_PATH, status: 503, afterHandler: true, times: 1 });
+      sandbox.injectFault({ method: 'GET', path: ORDERS_PATH, query: /app_order_uuid=/, status: 503, times: Infinity });
+      const rebound = await onlyRebound(create, create.publish(createBody(uuid)));
+      expect(stored(uuid), 'T-Gate stored it before failing').to.have.length(1);
+      sandbox.clearFaults();
+      // The platform delivers the rebound input again, once T-Gate answers.
+      const again = create.publish((create.decrypt(rebound) as { body: unknown }).body);
+      const body = await onlyData(create, again);
+      expect(stored(uuid), 'orders stored with this app_order_uuid').to.have.length(1);
+      expect(body).to.deep.equal({ order: json(stored(uuid)[0]), outcome: 'found' });
+    });
+
     it('no app_order_uuid: an error naming app_order_uuid, no request', async () => {
       const { app_order_uuid: _left, ...body } = createBody(crypto.randomUUID());
       await refused(create, body, 'app_order_uuid');

@@ -7,6 +7,7 @@
  * The `it`s build on each other.
  */
 import { expect } from 'chai';
+import { leaks, receivedCount } from './helpers/leaks';
 import type { Received } from './helpers/rabbit';
 import { SentMessage, StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
@@ -90,5 +91,11 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
     r.sandbox.updateRecord('branches', id, { name_en: 'Renamed again' } as never);
     const { changes } = await poll();
     expect(changes.map((c) => [c.change, c.id])).to.deep.equal([['updated', id]]);
+  });
+
+  it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+    const r = run!;
+    expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
+    expect(leaks(r), 'secrets leaked').to.deep.equal([]);
   });
 });

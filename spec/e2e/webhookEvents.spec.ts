@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import { listen } from '../helpers/webhookReceiver';
 import { expect } from 'chai';
+import { leaks, receivedCount } from './helpers/leaks';
 import { StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
 
@@ -64,5 +65,11 @@ describe('e2e: webhookEvents through run.js on RabbitMQ (a real sandbox delivery
     expect(o.data, 'data').to.have.length(0);
     expect(o.error).to.have.length(1);
     expect(r.decryptError(o.error[0]).error.message).to.match(/secret/i);
+  });
+
+  it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+    const r = run!;
+    expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
+    expect(leaks(r, [SECRET]), 'secrets leaked').to.deep.equal([]);
   });
 });

@@ -9,6 +9,8 @@ import { StepRun } from './stepRun';
 /** The decrypted payload(s) of one received message, as text. Throws when a message cannot be read. */
 function plaintext(run: StepRun, r: Received): string {
   if (r.queue === run.topo.queues.error) return JSON.stringify(run.decryptError(r));
+  // The sailor publishes snapshots as plain JSON (the platform stores them as step data).
+  if (r.queue === run.topo.queues.snapshot) return r.content.toString('utf8');
   return JSON.stringify(run.decrypt(r));
 }
 
