@@ -1,6 +1,6 @@
 /**
  * The tenant OAuth clients of the local platform stand-in (lib/cli/localPlatform.ts), following the
- * documented v2 semantics (../shared/research/platform-api.md §1.3):
+ * documented v2 semantics (platform API v2 reference, "Tenant OAuth clients": https://api.elastic.io/docs/v2/):
  *
  * - `GET|POST /v2/tenants/:tenant/oauth-clients`, `GET|PATCH|DELETE /v2/tenants/:tenant/oauth-clients/:id`;
  * - a permission set per user: 403 without `tenants.oauth_clients.get|create|edit|delete`;
