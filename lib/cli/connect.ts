@@ -1,10 +1,11 @@
 import http from 'node:http';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { OAuthKeys, requestToken, TGATE_PROFILE } from '../auth';
 import { HttpClient } from '../http';
 import { buildAuthorizeUrl, TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
 import { readJsonObject, writePrivateJson } from './devCommands';
 import { EXIT_OK, UsageError } from './errors';
+import { httpUrl, portNumber } from './options';
 import { onShutdown } from './lifecycle';
 import { printable } from './output';
 
@@ -24,17 +25,6 @@ export interface ConnectCommandOptions {
 }
 
 const CALLBACK_PATH = '/callback';
-
-function httpUrl(name: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${name} is not a valid http(s) URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${name} is not a valid http(s) URL`);
-  return value;
-}
 
 /** The client secret: TGATE_CLIENT_SECRET, else stdin (one trailing line break dropped). Never an argument. */
 export async function clientSecret(command = 'tgate connect ...'): Promise<string> {
@@ -151,12 +141,6 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
   }
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
-  return n;
-}
-
 export function registerConnectCommand(program: Command): void {
   program
     .command('connect')
@@ -164,7 +148,7 @@ export function registerConnectCommand(program: Command): void {
     .addOption(new Option('--environment <name>', 'T-Gate environment').choices(Object.keys(TGATE_ENVIRONMENTS)).default('company'))
     .option('--client-id <id>', 'OAuth client id (default: TGATE_CLIENT_ID)')
     .requiredOption('--out <file>', 'where to write {environment, oauth} (mode 0600; an existing JSON cfg keeps its other fields)')
-    .addOption(new Option('--port <port>', 'loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(port).default(8765))
+    .addOption(new Option('--port <port>', 'loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(portNumber).default(8765))
     .option('--authorize-url <url>', "the grant page (default: the environment's, or TGATE_AUTHORIZE_URI)")
     .option('--token-url <url>', "the token endpoint (default: the environment's, or TGATE_TOKEN_URI)")
     .addHelpText('after', `

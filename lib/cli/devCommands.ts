@@ -49,8 +49,13 @@ export function readJsonObject(file: string, what: string, options: { missingOk?
 
 /** Writes JSON through a temporary file and a rename, readable by its owner only (0600). */
 export function writePrivateJson(file: string, value: unknown): void {
+  writePrivateFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes a file only its owner can read, replacing it whole (a temporary file renamed over it), also when it existed. */
+export function writePrivateFile(file: string, text: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  fs.writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
   try {
     fs.renameSync(tmp, file);
   } catch (err) {

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { writePrivateFile } from './devCommands';
 import { UsageError } from './errors';
 import { whenInterrupted } from './lifecycle';
 import { LocalPlatform, PlatformCall } from './localPlatform';
+import { portNumber } from './options';
 
 /**
  * `tgate platform-sandbox`: the local platform stand-in (lib/cli/localPlatform.ts) on loopback until
@@ -42,33 +44,6 @@ export interface RunningPlatformSandbox {
   close(): Promise<void>;
 }
 
-function writePrivateFile(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const fd = fs.openSync(file, 'w', 0o600);
-  try {
-    fs.fchmodSync(fd, 0o600); // openSync's mode applies only when it creates the file
-    fs.writeSync(fd, text);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): UsageError | undefined {
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return new UsageError(`port ${port} is in use: pick another with --port, or --port 0 for any free port`);
-    case 'EACCES':
-      return new UsageError(`port ${port} may not be used by this user: pick another with --port, or --port 0 for any free port`);
-    case 'EADDRNOTAVAIL':
-    case 'EAFNOSUPPORT':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new UsageError(`cannot listen on ${host} (${err.code}): pick another loopback address with --host (${LOOPBACK_HOSTS.join(', ')})`);
-    default:
-      return undefined;
-  }
-}
-
 function describeCall(call: PlatformCall): string {
   return `${call.method} ${call.path}${call.rawQuery ? `?${call.rawQuery}` : ''} -> ${call.status}`;
 }
@@ -97,12 +72,9 @@ export async function startPlatformSandbox(opts: PlatformSandboxOptions = {}): P
   platform.useInFlow(SANDBOX_TENANT_ID, IN_USE_CLIENT_ID, IN_USE_FLOW);
   platform.accounts.set(SANDBOX_ACCOUNT_ID, { keys: {} });
 
+  await platform.listen(); // a port in use is told by main.ts, as for every command
   try {
-    await platform.listen();
-  } catch (err) {
-    throw listenProblem(err as NodeJS.ErrnoException, host, port) ?? err;
-  }
-  try {
+    fs.mkdirSync(path.dirname(profilePath), { recursive: true, mode: 0o700 });
     writePrivateFile(profilePath, [
       '# tgate platform-sandbox: a local stand-in of the platform API; rewritten at each start (new API key).',
       `ELASTICIO_API_URI=${platform.url}`,
@@ -139,17 +111,11 @@ export async function startPlatformSandbox(opts: PlatformSandboxOptions = {}): P
   return { platform, profilePath, close: () => platform.close() };
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
-  return n;
-}
-
 export function registerPlatformSandboxCommand(program: Command): void {
   program
     .command('platform-sandbox')
     .description('run a local stand-in of the platform API on loopback until Ctrl-C, to try `tgate oauth-clients` without a tenant service account')
-    .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(port).default(DEFAULT_PORT))
+    .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(portNumber).default(DEFAULT_PORT))
     .option('--host <host>', `loopback address to listen on (${LOOPBACK_HOSTS.join(', ')})`, '127.0.0.1')
     .option('--profile-file <path>', 'where to write the profile for --profile (mode 600)', PROFILE_FILE)
     .addHelpText('after', `

@@ -5,6 +5,7 @@ import { TGATE_ENVIRONMENTS } from '../tgate';
 import { clientSecret as readClientSecret } from './connect';
 import { UsageError } from './errors';
 import { whenInterrupted } from './lifecycle';
+import { httpUrl, portNumber } from './options';
 import { RealTGate, runStart } from './start';
 
 const START_ENVIRONMENTS = ['embedded', 'company-sandbox', 'company'];
@@ -20,14 +21,6 @@ interface StartCommandOptions {
   authorizeUrl?: string;
   tokenUrl?: string;
   apiBaseUrl?: string;
-}
-
-function httpUrl(what: string, value: string): string {
-  let url: URL | undefined;
-  try { url = new URL(value); } catch { /* refused below */ }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${what} is not an http(s) URL`);
-  if (url.username || url.password || url.search || url.hash) throw new UsageError(`${what} must not hold a user, a query or a fragment`);
-  return value;
 }
 
 /** The real T-Gate the options point at, or undefined for the embedded sandbox (refusing options that do not fit). */
@@ -55,17 +48,6 @@ async function realTGateFromOptions(opts: StartCommandOptions): Promise<RealTGat
   return { environment: 'company-sandbox', clientId, clientSecret, authorizeUrl, tokenUrl, apiBaseUrl, redirectPort: opts.redirectPort, credentialFile: opts.credential };
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
-  return n;
-}
-
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM); lib/cli/lifecycle then exits 130 or 143. */
-function untilInterrupted(): Promise<void> {
-  return whenInterrupted();
-}
-
 /** --host: a loopback address, as the sandbox only listens there. */
 function loopbackHost(value: string): string {
   if (!isLoopbackHost(value)) throw new InvalidArgumentError('the sandbox only listens on loopback: 127.0.0.0/8, ::1 or localhost');
@@ -77,12 +59,12 @@ export function registerSandboxCommands(program: Command): void {
     .command('start')
     .description("run the component's main job and exit: connect the app, check the credential, look up the catalog, place and move an order, receive its webhook, poll the catalog twice (on the embedded T-Gate sandbox unless --environment says otherwise)")
     .addOption(new Option('--environment <name>', "where T-Gate is: the embedded sandbox, or T-Gate's own company sandbox (default: TGATE_ENVIRONMENT, else embedded)").choices(START_ENVIRONMENTS))
-    .addOption(new Option('--port <port>', 'embedded sandbox port (0: any free port)').argParser(port))
+    .addOption(new Option('--port <port>', 'embedded sandbox port (0: any free port)').argParser(portNumber))
     .option('--keep-serving', 'leave the embedded sandbox up after the job, until Ctrl-C')
     .option('--once', 'accepted for compatibility: finishing after the job is now the default')
     .option('--client-id <id>', 'company-sandbox: the OAuth client id (default: TGATE_CLIENT_ID)')
     .option('--credential <file>', 'company-sandbox: keep the credential in this file (mode 0600): reused when it exists, newest tokens written back')
-    .addOption(new Option('--redirect-port <port>', 'company-sandbox: loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(port).default(8765))
+    .addOption(new Option('--redirect-port <port>', 'company-sandbox: loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(portNumber).default(8765))
     .option('--authorize-url <url>', "company-sandbox: the grant page (default: TGATE_AUTHORIZE_URI, else the environment's)")
     .option('--token-url <url>', "company-sandbox: the token endpoint (default: TGATE_TOKEN_URI, else the environment's)")
     .option('--api-base-url <url>', "company-sandbox: the API base (default: TGATE_API_BASE_URL, else the environment's)")
@@ -99,14 +81,14 @@ Example against the company sandbox:
     .action(async (opts: StartCommandOptions) => {
       const real = await realTGateFromOptions(opts);
       const { close } = await runStart({ port: opts.port ?? 0, keepServing: opts.keepServing, real });
-      if (opts.keepServing) await untilInterrupted();
+      if (opts.keepServing) await whenInterrupted(); // lib/cli/lifecycle then exits 130 or 143
       await close();
     });
 
   program
     .command('sandbox')
     .description('run the embedded T-Gate sandbox on loopback until Ctrl-C')
-    .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(port).default(8080))
+    .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(portNumber).default(8080))
     .option('--host <host>', 'loopback address to listen on (127.0.0.0/8, ::1, localhost)', loopbackHost, '127.0.0.1')
     .option('--client-id <id>', 'OAuth client id to register (default: TGATE_CLIENT_ID, else generated)')
     .option('--redirect-uri <uri>', 'redirect URI registered for the client')
@@ -122,7 +104,7 @@ Example against the company sandbox:
         webhookUrl: opts.webhookUrl, webhookEvents: opts.webhookEvents, webhookMetaDataFile: opts.webhookMetaDataFile, webhookBodyShape: opts.webhookBodyShape, webhookOff: opts.webhookOff,
       });
       process.stdout.write('Press Ctrl-C to stop the sandbox.\n');
-      await untilInterrupted();
+      await whenInterrupted(); // lib/cli/lifecycle then exits 130 or 143
       await sandbox.close();
     });
 }

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { startSandbox, Sandbox } from '../../lib/sandbox';
 import type { StoredRecord } from '../../lib/sandbox/store';
 import type { TGateResourceName } from '../../lib/tgate';
+import { expectRefused } from './helpers/expectations';
 import { leaks, receivedCount } from './helpers/leaks';
 import { calculableOrder } from './helpers/orders';
 import { Received } from './helpers/rabbit';
@@ -115,19 +116,7 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
     });
 
     it('a bad filter (brand_id "abc"): an error naming brand_id on the error queue, no request to T-Gate', async () => {
-      const r = individually;
-      const before = sandbox.requestCount;
-      const m = r.publish({ brand_id: 'abc' });
-      const o = await r.outcome(m);
-      await sleep(200);
-      expect(o.data, 'data').to.have.length(0);
-      expect(r.for('rebound', m), 'rebounds').to.have.length(0);
-      expect(o.error).to.have.length(1);
-      const { error, errorInput } = r.decryptError(o.error[0]);
-      expect(error.name).to.equal('InvalidInputError');
-      expect(error.message).to.include('brand_id');
-      expect(errorInput).to.deep.equal(m.payload);
-      expect(sandbox.requestCount - before, 'requests to T-Gate').to.equal(0);
+      await expectRefused(individually, { brand_id: 'abc' }, 'brand_id');
     });
   });
 

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { startSandbox, Sandbox } from '../../lib/sandbox';
 import type { Order } from '../../lib/tgate/records';
 import { orderRequestsSince, ORDERS_PATH } from '../helpers/orders';
+import { expectRefused } from './helpers/expectations';
 import { leaks, receivedCount } from './helpers/leaks';
 import { calculableOrder } from './helpers/orders';
 import { Received } from './helpers/rabbit';
@@ -55,22 +56,6 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
     return rebounds[0];
   }
 
-  /** A refused input: one InvalidInputError naming `field`, no data, no rebound, no request to T-Gate. */
-  async function refused(r: StepRun, body: unknown, field: string): Promise<void> {
-    const before = sandbox.requestCount;
-    const m = r.publish(body);
-    const o = await r.outcome(m);
-    await sleep(200);
-    expect(o.data, 'data').to.have.length(0);
-    expect(r.for('rebound', m), 'rebounds').to.have.length(0);
-    expect(o.error).to.have.length(1);
-    const { error, errorInput } = r.decryptError(o.error[0]);
-    expect(error.name, error.message).to.equal('InvalidInputError');
-    expect(error.message).to.include(field);
-    expect(errorInput).to.deep.equal(m.payload);
-    expect(sandbox.requestCount - before, 'requests to T-Gate (token endpoint included)').to.equal(0);
-  }
-
   before(async function () {
     this.timeout(60_000);
     sandbox = await startSandbox({});
@@ -111,7 +96,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
 
     it('a bad item quantity: an error naming items[0].quantity, no request', async () => {
       const items = order.items as Array<Record<string, unknown>>;
-      await refused(calculate, { ...order, items: [{ ...items[0], quantity: 0 }] }, 'items[0].quantity');
+      await expectRefused(calculate, { ...order, items: [{ ...items[0], quantity: 0 }] }, 'items[0].quantity');
     });
   });
 
@@ -163,7 +148,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
 
     it('no app_order_uuid: an error naming app_order_uuid, no request', async () => {
       const { app_order_uuid: _left, ...body } = createBody(crypto.randomUUID());
-      await refused(create, body, 'app_order_uuid');
+      await expectRefused(create, body, 'app_order_uuid');
     });
   });
 
@@ -194,7 +179,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
     });
 
     it('a status a partner cannot set ("ready"): an error naming order_status, no request', async () => {
-      await refused(update, { id: created!.id, order_status: 'ready' }, 'order_status');
+      await expectRefused(update, { id: created!.id, order_status: 'ready' }, 'order_status');
     });
   });
 
