@@ -36,12 +36,36 @@ function invalidInput(errors: ErrorObject[] | null | undefined, what: string): I
   return new InvalidInputError(unique[0]?.field ?? what, `Invalid ${what}: ${unique.map((d) => d.text).join('; ') || 'it does not match its schema'}`);
 }
 
+type SchemaNode = { [key: string]: unknown };
+const isNode = (v: unknown): v is SchemaNode => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The platform's mapper reads a required input field from `"required": true` on the property (elastic.io's
+ * convention, e.g. its rawRequest.in.json files); draft-07, and so ajv, wants the name in the parent's
+ * `required` array and refuses a boolean there. Our schemas carry both; this copy for ajv drops the booleans
+ * and adds any name they mark to the parent's array, so the two can never disagree at run time.
+ */
+export function forAjv<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((s: unknown) => forAjv(s)) as T;
+  if (!isNode(schema)) return schema;
+  const out: SchemaNode = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = forAjv(value);
+  if (typeof out.required === 'boolean') delete out.required;
+  if (isNode(schema.properties)) {
+    const marked = Object.entries(schema.properties).filter(([, p]) => isNode(p) && p.required === true).map(([n]) => n);
+    const listed = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+    const names = [...new Set([...listed, ...marked])];
+    if (names.length) out.required = names;
+  }
+  return out as T;
+}
+
 /**
  * Compiles a schema once; the returned function fills defaults and throws an {@link InvalidInputError}
  * naming every bad field (`items[2].children[0].quantity must be an integer`).
  */
 export function validator<T>(schema: object, what: string, options: { coerce?: boolean } = {}): (value: unknown) => T {
-  const check = (options.coerce ? coercingAjv : ajv).compile(schema);
+  const check = (options.coerce ? coercingAjv : ajv).compile(forAjv(schema));
   return (value: unknown): T => {
     if (check(value)) return value as T;
     throw invalidInput(check.errors, what);

@@ -51,6 +51,7 @@ export function idInSchema(resource: TGateResourceName): object {
       id: {
         type: ['integer', 'string'],
         title: `${titleCase(spec.singularTitle)} ID`,
+        required: true,
         description: `T-Gate's id of the ${spec.singularTitle}`,
       },
     },

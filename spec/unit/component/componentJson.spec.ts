@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import { expect } from 'chai';
 import { COMPONENT_ROOT } from '../../helpers/taskExec';
 import { CREDENTIAL_FIELDS, TGATE_ENVIRONMENTS } from '../../../lib/tgate';
+import { forAjv } from '../../../lib/schemas/validate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const component: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8'));
@@ -80,7 +81,7 @@ describe('component.json, validated as the platform tooling does', () => {
           const ref = def.metadata[side];
           if (ref === undefined) continue;
           const schema = typeof ref === 'string' ? JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, ref), 'utf8')) : ref;
-          expect(() => new Ajv({ strict: false }).compile(schema), `${side} schema compiles`).not.to.throw();
+          expect(() => new Ajv({ strict: false }).compile(forAjv(schema)), `${side} schema compiles`).not.to.throw();
         }
       });
 

@@ -1,4 +1,5 @@
 import Ajv from 'ajv';
+import { forAjv } from '../../../lib/schemas/validate';
 import { expect } from 'chai';
 import { createWorld, leakedSecrets, serviceEnv, World } from '../../helpers/world';
 import { runGetMetaModel, runSelectModel, ServiceRun } from '../../helpers/runService';
@@ -25,7 +26,7 @@ describe('dynamic metadata and select models through runService.js', function ()
   }
   function checkDescribed(meta: { in: Schema; out: Schema }): void {
     for (const side of ['in', 'out'] as const) {
-      expect(() => new Ajv({ strict: false }).compile(meta[side]), `${side} compiles`).not.to.throw();
+      expect(() => new Ajv({ strict: false }).compile(forAjv(meta[side])), `${side} compiles`).not.to.throw();
       expect(undescribed(meta[side]), `${side}: schema and properties without title or description`).to.deep.equal([]);
     }
   }

@@ -6,10 +6,11 @@ import type { Sandbox } from '../../../lib/sandbox';
 import createOut from '../../../lib/schemas/createOrder.out.json';
 import calculateOut from '../../../lib/schemas/calculateOrder.out.json';
 import Ajv from 'ajv';
+import { forAjv } from '../../../lib/schemas/validate';
 
 /** Problems of an emitted body against the action's out schema ([] when it conforms). */
 function outProblems(schema: object, body: unknown): string[] {
-  const check = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const check = new Ajv({ allErrors: true, strict: false }).compile(forAjv(schema));
   return check(body) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
+import { forAjv } from '../../../lib/schemas/validate';
 import { expect } from 'chai';
 import { COMPONENT_ROOT } from '../../helpers/taskExec';
 import { TGATE_RESOURCES } from '../../../lib/tgate';
@@ -29,7 +30,7 @@ describe('order actions: metadata', () => {
       for (const side of ['in', 'out']) {
         const schema = read(def.metadata[side]);
         // strictRequired off: `required` inside if/then/else names properties declared at the top.
-        new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
+        new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true }).compile(forAjv(schema));
         expect(schema.title, `${id} ${side} title`).to.be.a('string').and.not.equal('');
         expect(schema.description, `${id} ${side} description`).to.be.a('string').and.not.equal('');
         expect(undescribed(schema, side)).to.deep.equal([]);
