@@ -3,9 +3,10 @@ import { Command, Option } from 'commander';
 import { OAuthKeys, requestToken, TGATE_PROFILE } from '../auth';
 import { HttpClient } from '../http';
 import { buildAuthorizeUrl, TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
-import { readJsonObject, writePrivateJson } from './devCommands';
+import { readJsonObject, writePrivateJson } from './files';
 import { EXIT_OK, UsageError } from './errors';
-import { httpUrl, portNumber } from './options';
+import { httpUrl, portNumber, refuseSecretArgument, secretArgumentOption } from './options';
+import { checkLocalPair, DEFAULT_CFG_FILE, ensurePrivateDir, LOCAL_CLIENT_KEY, saveLocalClient } from './localCredential';
 import { onShutdown } from './lifecycle';
 import { printable } from './output';
 
@@ -13,7 +14,8 @@ import { printable } from './output';
  * `tgate connect`: T-Gate's access grant flow for a developer. Prints the company portal's `/oauth` URL
  * (client id, a loopback redirect_uri served here, a random `state`), receives the redirect, checks
  * `state`, exchanges the code at once (it is valid 10 minutes) with Basic client authentication, and
- * writes the credential keys `{environment, oauth}` to a file only its owner can read.
+ * writes the credential keys `{environment, oauth}` to a file only its owner can read, with the OAuth
+ * client and the URLs it was made with, so `tgate verify`, `run` and `select` use it as it is.
  */
 export interface ConnectCommandOptions {
   environment: TGateEnvironmentName;
@@ -22,6 +24,7 @@ export interface ConnectCommandOptions {
   port: number;
   authorizeUrl?: string;
   tokenUrl?: string;
+  apiBaseUrl?: string;
 }
 
 const CALLBACK_PATH = '/callback';
@@ -35,7 +38,7 @@ export async function clientSecret(command = 'tgate connect ...'): Promise<strin
     secret = fromEnv;
     where = 'TGATE_CLIENT_SECRET';
   } else {
-    if (process.stdin.isTTY) throw new UsageError('no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. `printf %s "$SECRET" | ${command}`)');
+    if (process.stdin.isTTY) throw new UsageError(`no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. \`printf %s "$SECRET" | ${command}\`)`);
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
@@ -57,14 +60,20 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
   if (!clientId) throw new UsageError('no client id: give --client-id or set TGATE_CLIENT_ID');
   const authorizeUrl = httpUrl('the authorize URL', opts.authorizeUrl ?? process.env.TGATE_AUTHORIZE_URI ?? row.authorizeUrl);
   const tokenUrl = httpUrl('the token URL', opts.tokenUrl ?? process.env.TGATE_TOKEN_URI ?? row.tokenUrl);
+  const apiBase = opts.apiBaseUrl ?? process.env.TGATE_API_BASE_URL;
+  const apiBaseUrl = apiBase === undefined ? undefined : httpUrl('the API base URL', apiBase);
+  checkLocalPair(tokenUrl, apiBaseUrl);
   const secret = await clientSecret();
   // An existing cfg file (step fields, say) keeps its other fields: checked now, before the grant flow.
   const existing = readJsonObject(opts.out, 'out', { missingOk: true }) ?? {};
+  ensurePrivateDir(opts.out);
 
   const oauth = await grantThroughBrowser({ authorizeUrl, tokenUrl, clientId, clientSecret: secret, port: opts.port, write });
-  writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth });
-  write(`Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s).`);
-  write(`Try it: tgate verify --cfg ${opts.out}`);
+  const client = saveLocalClient(opts.out, { environment: opts.environment, clientId, clientSecret: secret, tokenUrl, apiBaseUrl });
+  writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth, [LOCAL_CLIENT_KEY]: client });
+  write(`Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s),`);
+  write(`with the OAuth client ${clientId} (its secret in ${client.secretFile} beside it, mode 0600) and the URLs it was made with.`);
+  write(`Try it: npx tgate verify${opts.out === DEFAULT_CFG_FILE ? '' : ` --cfg ${opts.out}`}`);
   return EXIT_OK;
 }
 
@@ -106,7 +115,7 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
   write(`Waiting for T-Gate to redirect to ${redirectUri} (the client must have it as a redirect URI; Ctrl-C to stop)...`);
 
   try {
-    const code = await new Promise<string>((resolve, reject) => {
+    const redirect = await new Promise<{ code: string; res: http.ServerResponse }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no redirect came back within ${lifetime / 60} minutes: run ${opts.command ?? 'tgate connect'} again`)), lifetime * 1000);
       server.on('request', (req, res) => {
         const received = new URL(req.url ?? '/', redirectUri);
@@ -129,12 +138,19 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
           page(res, 400, 'The redirect held no authorization code; see the terminal.');
           return reject(new Error('T-Gate redirected back without an authorization code'));
         }
-        page(res, 200, 'Access granted. You can close this window and return to the terminal.');
-        return resolve(got);
+        // The page waits for the code exchange, so it can say whether access was really granted.
+        return resolve({ code: got, res });
       });
     });
     const client = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000 });
-    return await requestToken(client, { tokenUrl, profile: TGATE_PROFILE, client: { clientId, clientSecret: opts.clientSecret }, grant: { type: 'authorization_code', code, redirectUri } });
+    try {
+      const tokens = await requestToken(client, { tokenUrl, profile: TGATE_PROFILE, client: { clientId, clientSecret: opts.clientSecret }, grant: { type: 'authorization_code', code: redirect.code, redirectUri } });
+      page(redirect.res, 200, 'Access granted. You can close this window and return to the terminal.');
+      return tokens;
+    } catch (err) {
+      page(redirect.res, 502, 'Access was NOT granted: T-Gate refused to exchange the code for tokens. See the terminal for why.');
+      throw err;
+    }
   } finally {
     unregister();
     await closeServer();
@@ -145,19 +161,22 @@ export function registerConnectCommand(program: Command): void {
   program
     .command('connect')
     .description("T-Gate's access grant flow for a developer: writes the credential keys to a file only you can read")
-    .addOption(new Option('--environment <name>', 'T-Gate environment').choices(Object.keys(TGATE_ENVIRONMENTS)).default('company'))
+    .addOption(new Option('--environment <name>', 'T-Gate environment').choices(Object.keys(TGATE_ENVIRONMENTS)).default('company-sandbox'))
     .option('--client-id <id>', 'OAuth client id (default: TGATE_CLIENT_ID)')
-    .requiredOption('--out <file>', 'where to write {environment, oauth} (mode 0600; an existing JSON cfg keeps its other fields)')
+    .option('--out <file>', 'where to write the credential (mode 0600; an existing JSON cfg keeps its other fields)', DEFAULT_CFG_FILE)
     .addOption(new Option('--port <port>', 'loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(portNumber).default(8765))
     .option('--authorize-url <url>', "the grant page (default: the environment's, or TGATE_AUTHORIZE_URI)")
     .option('--token-url <url>', "the token endpoint (default: the environment's, or TGATE_TOKEN_URI)")
+    .option('--api-base-url <url>', "the API base the credential is for (default: the environment's, or TGATE_API_BASE_URL; required with a token URL on this machine)")
+    .addOption(secretArgumentOption())
     .addHelpText('after', `
 The client secret comes from TGATE_CLIENT_SECRET or stdin, never an argument; it and the tokens are never
 printed. The code is exchanged as soon as the redirect arrives (codes are valid 10 minutes).
 
 Example:
-  printf %s "$SECRET" | tgate connect --environment company-sandbox --client-id my-app --out cfg.json`)
-    .action(async (opts: ConnectCommandOptions) => {
+  printf %s "$SECRET" | npx tgate connect --environment company-sandbox --client-id my-app`)
+    .action(async (opts: ConnectCommandOptions & { clientSecret?: unknown }) => {
+      refuseSecretArgument(opts);
       await connectCommand(opts);
     });
 }

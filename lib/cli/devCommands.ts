@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { credentialKeys } from '../tgate/connect';
+import { readJsonObject, writePrivateJson } from './files';
+import { DEFAULT_CFG_FILE, localClientEnv, stepCfg } from './localCredential';
+import { refuseSecretArgument, secretArgumentOption } from './options';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors';
 import { onShutdown } from './lifecycle';
 import { printable } from './output';
@@ -19,6 +22,9 @@ import { COMPONENT_ROOT, runFunctionLocally, runServiceProcess, StepOutcome } fr
 
 type Json = Record<string, unknown>;
 
+// Kept importable from here, where they were first.
+export { readJsonObject, writePrivateJson, writePrivateFile } from './files';
+
 interface ComponentJson {
   triggers?: Record<string, { fields?: Record<string, { model?: unknown }> }>;
   actions?: Record<string, { fields?: Record<string, { model?: unknown }> }>;
@@ -28,48 +34,14 @@ function componentJson(): ComponentJson {
   return JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8')) as ComponentJson;
 }
 
-/** Reads a JSON object from a file, naming the file and the problem. */
-export function readJsonObject(file: string, what: string, options: { missingOk?: boolean } = {}): Json | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && options.missingOk) return undefined;
-    throw new UsageError(`cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`the ${what} file ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`the ${what} file ${file} must hold a JSON object`);
-  return value as Json;
-}
-
-/** Writes JSON through a temporary file and a rename, readable by its owner only (0600). */
-export function writePrivateJson(file: string, value: unknown): void {
-  writePrivateFile(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Writes a file only its owner can read, replacing it whole (a temporary file renamed over it), also when it existed. */
-export function writePrivateFile(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  fs.writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.chmodSync(file, 0o600);
+function functionNames(): string[] {
+  const component = componentJson();
+  return [...Object.keys(component.triggers ?? {}), ...Object.keys(component.actions ?? {})];
 }
 
 function assertFunction(name: string): void {
-  const component = componentJson();
-  if (component.actions?.[name] || component.triggers?.[name]) return;
-  const names = [...Object.keys(component.triggers ?? {}), ...Object.keys(component.actions ?? {})];
-  throw new UsageError(`component.json has no trigger or action "${name}"; it has: ${names.join(', ')}`);
+  if (functionNames().includes(name)) return;
+  throw new UsageError(`component.json has no trigger or action "${printable(name)}"; it has: ${functionNames().join(', ')}`);
 }
 
 /** The credential the cfg file holds, put in a local platform stand-in under the cfg's `_account` (or a made-up id). */
@@ -78,7 +50,7 @@ async function platformFor(cfg: Json): Promise<{ platform: LocalPlatform; cfg: J
   const platform = await startLocalPlatform();
   const keys = credentialKeys(cfg as Parameters<typeof credentialKeys>[0]);
   platform.accounts.set(account, { keys });
-  return { platform, cfg: { ...cfg, _account: account }, account, before: JSON.stringify(keys) };
+  return { platform, cfg: { ...stepCfg(cfg), _account: account }, account, before: JSON.stringify(keys) };
 }
 
 /** Merges the keys the platform stand-in now holds into the cfg file (other fields kept) when they changed; returns the key names written. */
@@ -91,10 +63,22 @@ function writeBackKeys(cfgFile: string, platform: LocalPlatform, account: string
 }
 
 /** The TGATE_* variables the platform would put in the step's environment (the tenant's OAuth client, URL overrides). */
-function tgateEnv(): Record<string, string> {
+function tgateEnv(cfg: Json, cfgFile: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('TGATE_') && v !== undefined) env[k] = v;
-  return env;
+  return { ...env, ...localClientEnv(cfg, cfgFile) };
+}
+
+/** Runs `work` with the cfg file's OAuth client in process.env (an in-process step reads it there), then restores it. */
+async function withClientEnv<T>(cfg: Json, cfgFile: string, work: () => Promise<T>): Promise<T> {
+  const overrides = localClientEnv(cfg, cfgFile);
+  const previous = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, overrides);
+  try {
+    return await work();
+  } finally {
+    for (const [k, v] of Object.entries(previous)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
 }
 
 function oneLine(value: unknown): string {
@@ -112,7 +96,8 @@ export interface RunCommandOptions {
 }
 
 /** `tgate run`: one message through a trigger or action in the sailor's TaskExec. Resolves with the exit code. */
-export async function runCommand(name: string, opts: RunCommandOptions): Promise<number> {
+export async function runCommand(name: string | undefined, opts: RunCommandOptions): Promise<number> {
+  if (!name) throw new UsageError(`name the trigger or action to run (tgate run <function> --cfg FILE); component.json has: ${functionNames().join(', ')}`);
   assertFunction(name);
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const msgJson = opts.msg ? (readJsonObject(opts.msg, 'message') as Json) : { body: {} };
@@ -127,14 +112,14 @@ export async function runCommand(name: string, opts: RunCommandOptions): Promise
   const unregister = onShutdown(async () => { progress?.stop(); await platform.close(); });
   let outcome: StepOutcome;
   try {
-    outcome = await runFunctionLocally(name, msg, cfg, platform, {
+    outcome = await withClientEnv(fileCfg, opts.cfg, () => runFunctionLocally(name, msg, cfg, platform, {
       snapshot,
       onData: (data) => {
         emitted += 1;
         out(opts.json ? JSON.stringify({ event: 'data', body: data.body }) : `data ${emitted}: ${oneLine(data.body)}`);
       },
       onLog: opts.verbose ? (line) => { process.stderr.write(`${printable(line)}\n`); } : () => undefined,
-    });
+    }));
   } finally {
     progress?.stop();
     unregister();
@@ -165,7 +150,7 @@ export async function verifyCommand(opts: { cfg: string; json?: boolean }): Prom
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const { platform, cfg, account, before } = await platformFor(fileCfg);
   try {
-    const run = await runServiceProcess('verifyCredentials', cfg, platform, tgateEnv(), { logLevel: 'fatal' });
+    const run = await runServiceProcess('verifyCredentials', cfg, platform, tgateEnv(fileCfg, opts.cfg), { logLevel: 'fatal' });
     const written = writeBackKeys(opts.cfg, platform, account, before);
     const result = serviceResult(run);
     const verified = result.verified === true;
@@ -207,7 +192,7 @@ export async function selectCommand(model: string, opts: { cfg: string; function
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const { platform, cfg, account, before } = await platformFor(fileCfg);
   try {
-    const run = await runServiceProcess('selectModel', cfg, platform, tgateEnv(), { logLevel: 'fatal', function: fn, model });
+    const run = await runServiceProcess('selectModel', cfg, platform, tgateEnv(fileCfg, opts.cfg), { logLevel: 'fatal', function: fn, model });
     writeBackKeys(opts.cfg, platform, account, before);
     const options = serviceResult(run);
     if (opts.json) process.stdout.write(`${JSON.stringify(options)}\n`);
@@ -224,19 +209,20 @@ export async function selectCommand(model: string, opts: { cfg: string; function
 }
 
 const CFG_HELP = `
-The cfg file is a JSON object: the credential's keys ({"environment", "oauth"}, what \`tgate connect\`
-writes) plus the step's fields; "_account" is optional. The tenant's OAuth client comes from the
-environment, as on the platform: TGATE_CLIENT_ID, TGATE_CLIENT_SECRET (and TGATE_TOKEN_URI,
-TGATE_API_BASE_URL to point at a sandbox). Refreshed tokens are written back into the cfg file (mode
-0600); tokens are never printed.`;
+The cfg file (default ${DEFAULT_CFG_FILE}) is a JSON object: the credential's keys ({"environment", "oauth"})
+plus the step's fields; "_account" is optional. A cfg written by \`tgate connect\` also names its OAuth
+client and T-Gate ("tgateClient"; the secret stays in a 0600 file beside it), so it runs as it is.
+Otherwise the OAuth client comes from the environment, as on the platform: TGATE_CLIENT_ID,
+TGATE_CLIENT_SECRET (and TGATE_TOKEN_URI, TGATE_API_BASE_URL to point at a sandbox). Refreshed tokens
+are written back into the cfg file (mode 0600); tokens and secrets are never printed.`;
 
 export function registerDevCommands(program: Command): void {
   const setExit = (code: number): void => { if (code !== EXIT_OK) process.exitCode = code; };
   program
     .command('run')
     .description('run a trigger or action of component.json on one message, as the sailor does')
-    .argument('<function>', 'trigger or action id in component.json, e.g. lookupObjects')
-    .requiredOption('--cfg <file>', 'JSON cfg: credential keys and step fields (refreshed keys are written back)')
+    .argument('[function]', 'trigger or action id in component.json, e.g. lookupObjects')
+    .option('--cfg <file>', 'JSON cfg: credential keys and step fields (refreshed keys are written back)', DEFAULT_CFG_FILE)
     .option('--msg <file>', 'JSON message ({"body": ...}; an object without "body" is the body); default {"body": {}}')
     .option('--snapshot <file>', "the step's snapshot: read before (missing: {}), the last emitted one written after")
     .option('--json', 'print each event as a JSON line')
@@ -249,33 +235,41 @@ Exit 0 when the function emitted no error (a rebound is printed and still exits 
 retry it later), 1 when it emitted an error.
 
 Example:
-  tgate run lookupObjects --cfg cfg.json --msg msg.json --json
-  tgate run pollCatalog --cfg cfg.json --snapshot snapshot.json`)
-    .action(async (fn: string, opts: RunCommandOptions) => setExit(await runCommand(fn, opts)));
+  tgate run lookupObjects --msg msg.json --json        (the credential in .tgate/cfg.json)
+  tgate run pollCatalog --cfg .tgate/items.json --snapshot .tgate/items.snapshot.json`)
+    .addOption(secretArgumentOption())
+    .action(async (fn: string | undefined, opts: RunCommandOptions & { clientSecret?: unknown }) => {
+      refuseSecretArgument(opts);
+      setExit(await runCommand(fn, opts));
+    });
 
   program
     .command('verify')
     .description("check the cfg file's credential with verifyCredentials, through the sailor's runService.js")
-    .requiredOption('--cfg <file>', 'JSON cfg holding the credential keys')
+    .option('--cfg <file>', 'JSON cfg holding the credential keys', DEFAULT_CFG_FILE)
     .option('--json', 'print {"verified", "reason"} as JSON')
     .addHelpText('after', `${CFG_HELP}
 
 Exit 0 when verified, 1 when not.
 
 Example:
-  tgate verify --cfg cfg.json`)
-    .action(async (opts: { cfg: string; json?: boolean }) => setExit(await verifyCommand(opts)));
+  tgate verify --cfg .tgate/cfg.json`)
+    .addOption(secretArgumentOption())
+    .action(async (opts: { cfg: string; json?: boolean; clientSecret?: unknown }) => {
+      refuseSecretArgument(opts);
+      setExit(await verifyCommand(opts));
+    });
 
   program
     .command('select')
     .description("list a select model's options (key and label), through the sailor's runService.js")
     .argument('<model>', 'the field\'s "model" in component.json, e.g. brands, branches, menus, resourceTypes')
-    .requiredOption('--cfg <file>', 'JSON cfg: credential keys and the step fields the model reads')
+    .option('--cfg <file>', 'JSON cfg: credential keys and the step fields the model reads', DEFAULT_CFG_FILE)
     .option('--function <id>', 'trigger or action whose field it is (default: the first that uses the model)')
     .option('--json', 'print the {key: label} object as JSON')
     .addHelpText('after', `${CFG_HELP}
 
 Example:
-  tgate select branches --cfg cfg.json --function lookupObjects`)
+  tgate select branches --function lookupObjects`)
     .action(async (model: string, opts: { cfg: string; function?: string; json?: boolean }) => setExit(await selectCommand(model, opts)));
 }

@@ -18,7 +18,7 @@ Exit codes:
 /** One example per command, shown at the end of its --help (the newer commands carry theirs). */
 const EXAMPLES: Record<string, string> = {
   start: 'tgate start --keep-serving --port 8080',
-  sandbox: 'TGATE_CLIENT_ID=my-app tgate sandbox --port 8080 --redirect-uri http://127.0.0.1:8765/callback',
+  sandbox: 'tgate sandbox --port 8080   # prints the tgate connect command to run next',
   'oauth-clients': 'tgate oauth-clients list --profile ~/.config/tgate/staging.env',
   'oauth-clients list': 'tgate oauth-clients list --component 5f0c0ffee0000000000000aa --json',
   'oauth-clients get': 'tgate oauth-clients get 6a1b2c3d4e5f600000000001',
@@ -68,7 +68,7 @@ function applyExitOverride(command: Command): void {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(helpForSubcommand(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -93,6 +93,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tgate: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILED;
   }
+}
+
+/**
+ * `tgate help oauth-clients create` as `tgate oauth-clients create --help`: commander's help command only
+ * goes one level down, and would show the group's help instead.
+ */
+function helpForSubcommand(argv: string[]): string[] {
+  const [node, script, first, ...rest] = argv;
+  if (first !== 'help' || rest.length < 2 || rest.some((a) => a.startsWith('-'))) return argv;
+  return [node, script, ...rest, '--help'];
 }
 
 /** A port or address that cannot be listened on, as one line with a hint; undefined for other errors. */

@@ -10,6 +10,7 @@ import { UsageError } from './errors';
 import { CancelledError } from './lifecycle';
 import { jsonOutput, printable, tableOutput } from './output';
 import { Connection, PROFILE_HELP, resolveConnection } from './profile';
+import { refuseSecretArgument } from './options';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -95,10 +96,7 @@ function secretOptions(cmd: Command): Command {
 }
 
 function refuseSecretArguments(opts: CommonOptions): void {
-  if (opts.clientSecret !== undefined) {
-    throw new UsageError('--client-secret is refused: a secret given as an argument ends up in shell history and the '
-      + 'process list. Use --client-secret-stdin (e.g. `printf %s "$SECRET" | tgate oauth-clients ...`) or --client-secret-file PATH');
-  }
+  refuseSecretArgument(opts, 'use --client-secret-stdin (e.g. `printf %s "$SECRET" | tgate oauth-clients ...`) or --client-secret-file PATH');
   if (opts.apiKey !== undefined || opts.password !== undefined) {
     throw new UsageError(`${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: the API key is never taken as an argument `
       + '(shell history, process list). Set ELASTICIO_API_KEY or use a profile file (--profile PATH, chmod 600)');
@@ -401,6 +399,7 @@ export function registerOauthClientsCommand(program: Command): void {
     });
 
   secretOptions(outputOptions(sub('update', 'change an OAuth client: reads it, merges the change, sends the whole object')))
+    .alias('patch') // the platform's verb for it (PATCH /v2/tenants/{id}/oauth-clients/{id})
     .argument('<id>', 'id of the OAuth client object')
     .option('--client-id <id>', 'new OAuth client id (client_id)')
     .option('--component <id>', 'new component id')

@@ -5,7 +5,7 @@ import { TGATE_ENVIRONMENTS } from '../tgate';
 import { clientSecret as readClientSecret } from './connect';
 import { UsageError } from './errors';
 import { whenInterrupted } from './lifecycle';
-import { httpUrl, portNumber } from './options';
+import { httpUrl, portNumber, refuseSecretArgument, secretArgumentOption } from './options';
 import { RealTGate, runStart } from './start';
 
 const START_ENVIRONMENTS = ['embedded', 'company-sandbox', 'company'];
@@ -68,6 +68,7 @@ export function registerSandboxCommands(program: Command): void {
     .option('--authorize-url <url>', "company-sandbox: the grant page (default: TGATE_AUTHORIZE_URI, else the environment's)")
     .option('--token-url <url>', "company-sandbox: the token endpoint (default: TGATE_TOKEN_URI, else the environment's)")
     .option('--api-base-url <url>', "company-sandbox: the API base (default: TGATE_API_BASE_URL, else the environment's)")
+    .addOption(secretArgumentOption())
     .addHelpText('after', `
 Exits 0 when every step succeeded, 1 naming the step that failed.
 
@@ -78,7 +79,8 @@ secret comes from TGATE_CLIENT_SECRET or stdin, never an argument, and is never 
 
 Example against the company sandbox:
   printf %s "$SECRET" | npm start -- --environment company-sandbox --client-id my-app --credential .tgate/company-sandbox.json`)
-    .action(async (opts: StartCommandOptions) => {
+    .action(async (opts: StartCommandOptions & { clientSecret?: unknown }) => {
+      refuseSecretArgument(opts);
       const real = await realTGateFromOptions(opts);
       const { close } = await runStart({ port: opts.port ?? 0, keepServing: opts.keepServing, real });
       if (opts.keepServing) await whenInterrupted(); // lib/cli/lifecycle then exits 130 or 143

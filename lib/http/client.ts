@@ -88,6 +88,12 @@ export function checkLimit(name: string, value: unknown, max: number, unit: stri
 }
 
 /** Network failures after which the request surely did not reach the server. */
+/** `host:port` of a URL (the port even when it is the scheme's default), for "cannot reach" messages. */
+function hostOf(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+}
+
 export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND',
   'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_BAD_RESPONSE', 'ECANCELED']);
@@ -160,6 +166,8 @@ export class HttpClient {
           networkDetail = `the answer is larger than the ${maxResponseBytes}-byte limit`;
         } else {
           networkCode = networkErrorCode(err);
+          // The path alone does not tell a stopped local server from a wrong host: name where it went.
+          if (NOT_SENT_CODES.has(networkCode ?? '')) networkDetail = `cannot reach ${hostOf(req.url)}`;
         }
       } finally {
         clearTimeout(timer);

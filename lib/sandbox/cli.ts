@@ -175,7 +175,7 @@ export function sandboxGuide(facts: GuideFacts): string {
   // tgate connect serves the redirect on http://127.0.0.1:PORT/callback: usable when that is the registered URI.
   const redirect = new URL(redirectUri);
   const connectPort = redirect.protocol === 'http:' && redirect.hostname === '127.0.0.1' && redirect.pathname === '/callback' ? redirect.port || '80' : undefined;
-  const connect = `npx tgate connect --environment company-sandbox --client-id ${shellQuote(clientId)} --authorize-url ${sandbox.authorizeUrl} --token-url ${sandbox.tokenUrl} --port ${connectPort} --out cfg.json`;
+  const connect = `npx tgate connect --environment company-sandbox --client-id ${shellQuote(clientId)} --authorize-url ${sandbox.authorizeUrl} --token-url ${sandbox.tokenUrl} --api-base-url ${api} --port ${connectPort}`;
   let next: string[];
   if (!connectPort) next = [`  tgate connect needs the redirect URI http://127.0.0.1:PORT/callback: start the sandbox with --redirect-uri http://127.0.0.1:8765/callback`];
   else if (readSecret) next = [`  ${readSecret} | ${connect}`];
@@ -201,8 +201,10 @@ export function sandboxGuide(facts: GuideFacts): string {
     '',
     `Webhook: ${facts.webhookLine}`,
     '',
-    'Next, in another terminal: get a credential file (cfg.json) through the grant flow',
+    'Next, in another terminal: get a credential file (.tgate/cfg.json) through the grant flow',
     ...next,
+    'then check it (it names its OAuth client and this sandbox, so nothing else is needed):',
+    '  npx tgate verify',
     '',
   ].join('\n');
 }

@@ -21,7 +21,7 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
   beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-connect-')); });
   afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
-  const args = (out: string): string[] => ['--environment', 'company-sandbox', '--client-id', 'connect-app', '--port', String(port), '--out', out, '--authorize-url', sandbox.authorizeUrl, '--token-url', sandbox.tokenUrl];
+  const args = (out: string): string[] => ['--environment', 'company-sandbox', '--client-id', 'connect-app', '--port', String(port), '--out', out, '--authorize-url', sandbox.authorizeUrl, '--token-url', sandbox.tokenUrl, '--api-base-url', sandbox.apiBaseUrl];
 
   it('prints the grant page URL, refuses a redirect with another state, exchanges the code and writes the keys (0600)', async () => {
     const out = path.join(tmp, 'cfg.json');
@@ -50,7 +50,8 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
     expect(result.stdout).to.contain(`credential keys {environment, oauth} written to ${out} (mode 0600`);
     expect(fs.statSync(out).mode & 0o777).to.equal(0o600);
     const keys = JSON.parse(fs.readFileSync(out, 'utf8'));
-    expect(Object.keys(keys)).to.deep.equal(['environment', 'oauth']);
+    expect(Object.keys(keys)).to.deep.equal(['environment', 'oauth', 'tgateClient']);
+    expect(keys.tgateClient).to.include({ clientId: 'connect-app', apiBaseUrl: sandbox.apiBaseUrl, tokenUrl: sandbox.tokenUrl });
     expect(keys.environment).to.equal('company-sandbox');
     expect(keys.oauth.access_token).to.be.a('string');
     for (const s of [secret, keys.oauth.access_token, keys.oauth.refresh_token]) expect(result.stdout + result.stderr).not.to.contain(s);

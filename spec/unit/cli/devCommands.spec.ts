@@ -195,12 +195,12 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
       for (const r of [help, helpRun, runHelp, top]) expect(r.code, r.stderr).to.equal(0);
       expect(help.stdout).to.contain('Usage: tgate select [options] <model>').and.contain('Example:');
       expect(helpRun.stdout).to.equal(runHelp.stdout);
-      expect(runHelp.stdout).to.contain('tgate run lookupObjects --cfg cfg.json');
+      expect(runHelp.stdout).to.contain('tgate run lookupObjects --msg msg.json --json');
       const subcommandHelp = await Promise.all([['start'], ['sandbox'], ['connect'], ['verify'], ['oauth-clients'], ['oauth-clients', 'list'], ['oauth-clients', 'get'],
         ['oauth-clients', 'create'], ['oauth-clients', 'update'], ['oauth-clients', 'delete']].map((c) => run([...c, '--help'])));
       for (const h of subcommandHelp) {
         expect(h.code).to.equal(0);
-        expect(h.stdout, h.stdout.split('\n')[0]).to.match(/\nExample:\n {2}(printf %s "\$SECRET" \| )?(TGATE_CLIENT_ID=my-app )?tgate /);
+        expect(h.stdout, h.stdout.split('\n')[0]).to.match(/\nExample:\n {2}(printf %s "\$SECRET" \| )?(TGATE_CLIENT_ID=my-app )?(npx )?tgate /);
       }
       for (const name of ['run', 'verify', 'select', 'connect', 'help']) expect(top.stdout).to.match(new RegExp(`^  ${name} `, 'm'));
     });

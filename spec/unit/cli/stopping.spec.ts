@@ -108,7 +108,7 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
         expect(done.status).to.equal(200);
         const result = await connect.exited;
         expect(result.code, connect.stderr()).to.equal(0);
-        expect(JSON.parse(fs.readFileSync(path.join(tmp, 'cfg.json'), 'utf8')).environment).to.equal('company-sandbox');
+        expect(JSON.parse(fs.readFileSync(path.join(tmp, '.tgate', 'cfg.json'), 'utf8')).environment).to.equal('company-sandbox');
       } finally {
         live.child.kill('SIGKILL');
       }
@@ -193,7 +193,7 @@ describe('cli: stopping tgate (signals, a closed stdout, ports in use), as subpr
     it('Ctrl-C while waiting for the browser exits 130 with one line and closes the callback port', async () => {
       const port = await freePort();
       const live = start(['connect', '--environment', 'company-sandbox', '--client-id', 'my-app', '--port', String(port), '--out', path.join(tmp, 'cfg.json'),
-        '--authorize-url', 'http://127.0.0.1:9/oauth', '--token-url', 'http://127.0.0.1:9/oauth/token'], { env: { TGATE_CLIENT_SECRET: 'connect-secret' } });
+        '--authorize-url', 'http://127.0.0.1:9/oauth', '--token-url', 'http://127.0.0.1:9/oauth/token', '--api-base-url', 'http://127.0.0.1:9/partner/v1'], { env: { TGATE_CLIENT_SECRET: 'connect-secret' } });
       await live.waitFor(/^Waiting for T-Gate/m);
       expect(await listening(port)).to.equal(true);
       process.kill(live.child.pid!, 'SIGINT');
