@@ -16,7 +16,8 @@ export interface KeyPersistence {
   whyNoSave?: string;
   /**
    * The new tokens must be saved or the caller fails (verifyCredentials: its process ends right after,
-   * so tokens it could not save are lost). Otherwise this process keeps using them and says so.
+   * so tokens it could not save are lost). Otherwise this process keeps using them and says so. In a
+   * step `save` is the sailor's updateKeys, which never fails here: the sailor reports a failed save itself.
    */
   mustSave?: boolean;
 }
@@ -202,7 +203,10 @@ export class TokenSession {
     return merged;
   }
 
-  /** Saves the whole keys object, retrying a failing save a few times (a slow or failing platform API). */
+  /**
+   * Saves the whole keys object, retrying a failing save a few times (a slow or failing platform API).
+   * Only saves the component makes itself can fail here; a step's updateKeys resolves either way.
+   */
   private async persist(tokens: OAuthKeys): Promise<void> {
     const { persistence, keys } = this.options;
     if (!persistence.save) return;
