@@ -16,7 +16,8 @@ export interface KeyPersistence {
   whyNoSave?: string;
   /**
    * The new tokens must be saved or the caller fails (verifyCredentials: its process ends right after,
-   * so tokens it could not save are lost). Otherwise this process keeps using them and says so.
+   * so tokens it could not save are lost). Otherwise this process keeps using them and says so. In a
+   * step `save` is the sailor's updateKeys, which never fails here: the sailor reports a failed save itself.
    */
   mustSave?: boolean;
 }
@@ -139,20 +140,20 @@ export class TokenSession {
     const state = rejected ? `${this.provider} rejected the access token (401) before its stored expiry`
       : latest.access_token ? 'the access token has expired' : 'the credential holds no access token';
     const grant = this.grantFor(latest, state);
-    if (grant.type === 'refresh_token' && this.memory.isRefreshTokenDead(this.credentialId, grant.refreshToken)) {
-      // Already refused once in this process (which then waited for newer tokens): do not ask again,
-      // only look once more for newer stored tokens.
-      return this.recoverFromStoredKeys(grant.refreshToken,
-        reconnectRequired(this.provider, 'the refresh token was already rejected (invalid_grant)', { oauthError: 'invalid_grant' }), 0);
+    if (grant.type === 'refresh_token' && this.memory.isRefreshTokenRetired(this.credentialId, grant.refreshToken)) {
+      // Already refused once in this process (which then waited for newer tokens), or already exchanged
+      // here: sending it again can only be refused. Only look once more for newer stored tokens.
+      const why = this.memory.isRefreshTokenDead(this.credentialId, grant.refreshToken)
+        ? 'the refresh token was already rejected (invalid_grant)' : 'the refresh token was already used';
+      return this.recoverFromStoredKeys(grant.refreshToken, reconnectRequired(this.provider, why, { oauthError: 'invalid_grant' }), 0);
     }
     if (grant.type === 'refresh_token') {
       // Another container may have refreshed already: its saved tokens spare a request that would only
-      // be refused (rotation) and would start a race.
+      // be refused (rotation) and would start a race. Tokens this process already held are not newer.
       const stored = await this.readStoredTokens();
       if (stored?.refresh_token && stored.refresh_token !== grant.refreshToken && stored.access_token !== staleToken
-        && !this.memory.isRefreshTokenDead(this.credentialId, stored.refresh_token) && !needsRefresh(stored, Date.now(), this.skewMs)) {
+        && !needsRefresh(stored, Date.now(), this.skewMs) && this.memory.adopt(this.credentialId, stored)) {
         this.learn(stored);
-        this.memory.remember(this.credentialId, stored);
         return stored;
       }
     }
@@ -190,6 +191,10 @@ export class TokenSession {
     const sentAt = Date.now();
     const response = await requestToken(http, { tokenUrl, profile, client, grant });
     const merged = mergeTokenResponse(previous, response, sentAt);
+    if (grant.type === 'refresh_token' && merged.refresh_token !== grant.refreshToken) {
+      // Rotated: the refresh token sent is spent, whatever happens to the save of its successor.
+      this.memory.markRefreshTokenSpent(this.credentialId, grant.refreshToken);
+    }
     this.learn(merged);
     this.memory.markIssuedHere(this.credentialId, merged.access_token);
     // Memory first: even if saving fails, this process keeps the only live refresh token.
@@ -198,7 +203,10 @@ export class TokenSession {
     return merged;
   }
 
-  /** Saves the whole keys object, retrying a failing save a few times (a slow or failing platform API). */
+  /**
+   * Saves the whole keys object, retrying a failing save a few times (a slow or failing platform API).
+   * Only saves the component makes itself can fail here; a step's updateKeys resolves either way.
+   */
   private async persist(tokens: OAuthKeys): Promise<void> {
     const { persistence, keys } = this.options;
     if (!persistence.save) return;
@@ -248,9 +256,8 @@ export class TokenSession {
     for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
       const stored = await this.readStoredTokens();
       this.learn(stored);
-      if (stored?.refresh_token && stored.refresh_token !== refused && !this.memory.isRefreshTokenDead(this.credentialId, stored.refresh_token)) {
+      if (stored?.refresh_token && stored.refresh_token !== refused && this.memory.adopt(this.credentialId, stored)) {
         this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`);
-        this.memory.remember(this.credentialId, stored);
         // Not expired is enough here: refreshing early, as every racing process would, only starts the race again.
         if (!needsRefresh(stored, Date.now(), 0)) return stored;
         try {

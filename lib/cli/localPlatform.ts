@@ -82,6 +82,7 @@ export class LocalPlatform {
   private readonly server: http.Server;
   private failUpdates = 0;
   private updateDelay: () => number = () => 0;
+  private updateLag?: number;
 
   constructor(private readonly options: LocalPlatformOptions = {}) {
     this.username = options.username ?? 'local-developer@tgate.invalid';
@@ -140,6 +141,14 @@ export class LocalPlatform {
    */
   delayUpdates(ms: number | (() => number)): void {
     this.updateDelay = typeof ms === 'function' ? ms : () => ms;
+  }
+
+  /**
+   * Every later account update is answered 200 at once, but the stored keys change only this many
+   * milliseconds later (Infinity: never, a save that is lost): reads meanwhile return the old keys.
+   */
+  lagUpdates(ms: number): void {
+    this.updateLag = ms;
   }
 
   addUser(username: string, apiKey: string, permissions: string[] = PERMISSIONS): this {
@@ -270,6 +279,11 @@ export class LocalPlatform {
       this.accounts.set(id, { keys: keys as Record<string, unknown> });
       reply(200, { _id: id, keys });
     };
+    if (this.updateLag !== undefined) {
+      reply(200, { _id: id, keys });
+      if (Number.isFinite(this.updateLag)) setTimeout(() => this.accounts.set(id, { keys: keys as Record<string, unknown> }), this.updateLag).unref();
+      return;
+    }
     const delay = this.updateDelay();
     if (delay > 0) setTimeout(store, delay); else store();
   }

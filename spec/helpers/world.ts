@@ -29,14 +29,21 @@ export interface World {
 
 const ENV_KEYS = ['TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_TOKEN_URI', 'TGATE_API_BASE_URL'];
 
-export async function createWorld(opts: { fakeDate?: boolean; account?: string } = {}): Promise<World> {
+export interface WorldOptions {
+  fakeDate?: boolean;
+  account?: string;
+  /** The sandbox's access-token lifetime (default: its own, 2 h). */
+  accessTokenLifetimeSeconds?: number;
+}
+
+export async function createWorld(opts: WorldOptions = {}): Promise<World> {
   const clock = opts.fakeDate ? sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] }) : undefined;
   const client: SandboxClient = {
     clientId: `partner app ${crypto.randomBytes(3).toString('hex')}`,
     clientSecret: `s3cr3t/with+chars=${crypto.randomBytes(8).toString('hex')}`,
     redirectUris: ['https://platform.example.io/callback/oauth2'],
   };
-  const sandbox = await startSandbox({ clients: [client] });
+  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds: opts.accessTokenLifetimeSeconds });
   const platform = await startPlatformAccounts();
   const saved: Record<string, string | undefined> = {};
   for (const k of ENV_KEYS) saved[k] = process.env[k];

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { expiresAtMs, mergeTokenResponse, needsRefresh } from '../../../lib/auth';
+import { expiresAtMs, mergeTokenResponse, needsRefresh, OAuthKeys } from '../../../lib/auth';
 
 describe('lib/auth keys', () => {
   const now = Date.parse('2026-11-24T12:00:00Z');
@@ -39,5 +39,14 @@ describe('lib/auth keys', () => {
     expect(merged).to.deep.equal({ access_token: 'new', refresh_token: 'r1', scope: 'x', expires_in: 7200, expires_at: new Date(now + 7200_000).toISOString() });
     const rotated = mergeTokenResponse(merged, { access_token: 'newer', refresh_token: 'r2', expires_in: 7200 }, now);
     expect(rotated.refresh_token).to.equal('r2');
+  });
+
+  it('keeps the stored refresh token when a response carries "refresh_token": null or "" (it is the only live one)', () => {
+    for (const none of [null, '']) {
+      const response = { access_token: 'new', refresh_token: none, expires_in: 7200 } as unknown as OAuthKeys;
+      const merged = mergeTokenResponse({ access_token: 'old', refresh_token: 'r1' }, response, now);
+      expect(merged.refresh_token, JSON.stringify(none)).to.equal('r1');
+      expect(merged.access_token).to.equal('new');
+    }
   });
 });

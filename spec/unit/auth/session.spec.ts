@@ -36,7 +36,7 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     save: async (keys) => { await axios.put(`${platform.url}/v1/accounts/${account}`, { keys }, { headers: auth(), proxy: false }); },
     load: async () => (await axios.get(`${platform.url}/v1/accounts/${account}`, { headers: auth(), proxy: false })).data.keys,
   });
-  function container(sleeps: number[] = [], realSleep = true): TokenSession {
+  function container(sleeps: number[] = [], realSleep = true, extra: Partial<KeyPersistence> = {}): TokenSession {
     return new TokenSession({
       credentialId: account,
       keys: { oauth: { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() } },
@@ -44,7 +44,7 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
       tokenUrl: sandbox.tokenUrl,
       client,
       http: new HttpClient({ service: 'T-Gate' }),
-      persistence: persistence(),
+      persistence: { ...persistence(), ...extra },
       memory: new TokenMemory(),
       sleep: async (ms) => { sleeps.push(ms); if (realSleep) await new Promise((r) => setTimeout(r, ms)); },
     });
@@ -93,5 +93,76 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     const saved = platform.accounts.get(account)!.keys;
     expect(saved.added_later).to.equal('kept');
     expect((saved.oauth as { refresh_token: string }).refresh_token).to.equal(a.currentKeys().refresh_token).and.not.equal(tokens.refresh_token);
+  });
+
+  const refreshTokensSent = (since: number): string[] => sandbox.tokenRequests.slice(since)
+    .map((r) => new URLSearchParams(r.rawBody).get('refresh_token') ?? '');
+  const puts = (): number => platform.calls.filter((c) => c.method === 'PUT').length;
+
+  it('single flight: 20 concurrent callers with an expired token make one token request and get one token', async () => {
+    const before = sandbox.tokenRequests.length;
+    const a = container();
+    const got = await Promise.all(Array.from({ length: 20 }, () => a.accessToken()));
+    expect(sandbox.tokenRequests.length - before).to.equal(1);
+    expect(new Set(got).size).to.equal(1);
+    expect(got[0]).to.equal(a.currentKeys().access_token).and.not.equal(tokens.access_token);
+    expect(puts()).to.equal(1);
+  });
+
+  it('never goes back to a pair it rotated away from while the stored credential lags (a lost save)', async () => {
+    platform.lagUpdates(Infinity); // saves are answered, but the stored credential keeps the start-up pair
+    const before = sandbox.tokenRequests.length;
+    const a = container();
+    const first = await a.accessToken();
+    // T-Gate rejects it (say, revoked): the refresh re-reads the stored credential, which holds the spent pair.
+    const second = await a.accessTokenAfterRejection(first);
+
+    expect(refreshTokensSent(before)).to.deep.equal([tokens.refresh_token, refreshTokensSent(before)[1]]);
+    expect(refreshTokensSent(before)[1]).to.not.equal(tokens.refresh_token);
+    expect(sandbox.tokenRequests.slice(before).map((r) => r.status)).to.deep.equal([200, 200]);
+    expect(second).to.not.equal(first).and.not.equal(tokens.access_token);
+    expect(a.currentKeys().access_token).to.equal(second);
+  });
+
+  it('a refresh token refused with invalid_grant is never sent again: the next call fails at once', async () => {
+    sandbox.revokeAll(client.clientId); // the company uninstalled the application
+    const before = sandbox.tokenRequests.length;
+    const waits: number[] = [];
+    const a = container(waits, false);
+    const first = await a.accessToken().catch((e) => e);
+    const waitedFirst = waits.length;
+    const second = await a.accessToken().catch((e) => e);
+
+    expect(sandbox.tokenRequests.slice(before).map((r) => `${r.status} ${r.error}`)).to.deep.equal(['400 invalid_grant']);
+    expect(waits.length, 'the second call waited for newer tokens again').to.equal(waitedFirst);
+    expect(first).to.be.instanceOf(ReconnectRequiredError);
+    expect(second).to.be.instanceOf(ReconnectRequiredError);
+    expect(second.message).to.equal('T-Gate credential must be reconnected: the refresh token was already rejected (invalid_grant). Open the credential and authenticate again.');
+  });
+
+  it('retries a failing save itself: 3 attempts, 0.5 s then 1 s apart, counted at the platform', async () => {
+    platform.failNextUpdates(2);
+    const waits: number[] = [];
+    const a = container(waits, false);
+    await a.accessToken();
+    expect(puts()).to.equal(3);
+    expect(waits).to.deep.equal([500, 1000]);
+    expect((platform.accounts.get(account)!.keys.oauth as { refresh_token: string }).refresh_token).to.equal(a.currentKeys().refresh_token);
+  });
+
+  it('a save that must land (verifyCredentials) and fails 3 times ends with the reconnect error', async () => {
+    platform.failNextUpdates(3);
+    const err = await container([], false, { mustSave: true }).accessToken().catch((e) => e);
+    expect(err).to.be.instanceOf(ReconnectRequiredError);
+    expect(err.message).to.match(/^T-Gate credential must be reconnected: T-Gate issued new tokens, but saving them to the credential failed 3 times \(/);
+    expect(puts()).to.equal(3);
+  });
+
+  it('a save that need not land and fails 3 times: the session keeps and hands out the new tokens', async () => {
+    platform.failNextUpdates(3);
+    const a = container([], false);
+    const token = await a.accessToken();
+    expect(token).to.equal(a.currentKeys().access_token).and.not.equal(tokens.access_token);
+    expect(puts()).to.equal(3);
   });
 });
