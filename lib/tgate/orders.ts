@@ -52,9 +52,9 @@ function pick<T extends object>(source: T, fields: readonly string[]): Record<st
   return out;
 }
 
-/** T-Gate refused an order write (422): names T-Gate's rule and the field, and says what to do. */
+/** T-Gate refused an order write (422), or would: names the field and T-Gate's words, and says what to do. */
 export class TGateOrderRefusedError extends RefusedError {
-  /** T-Gate's rule, e.g. "Branch working" (from the answer's `rule`, else the start of its message). */
+  /** The rule of T-Gate's guides this component checked itself ("Invalid transition"); T-Gate's answers name none. */
   readonly rule?: string;
   readonly field?: string;
   readonly status?: number;

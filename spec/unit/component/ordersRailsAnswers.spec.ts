@@ -189,6 +189,7 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
       ['{errors: [msgs]}', { errors: ['Total price does not match the calculated total 24.0'] }, 'Total price does not match the calculated total 24.0'],
       ['{error: msg}', { error: words }, words],
       ['{message: msg}', { message: words }, words],
+      ['{base: [msg]} (about the whole order: no field)', { base: ['Branch is closed now'] }, 'Branch is closed now'],
       ['{field: [two msgs], other: [msg]}', { total_price: ['is not a number', 'must be >= 0'], items: ['can\'t be blank'] },
         'total_price is not a number; total_price must be >= 0; items can\'t be blank'],
     ];
