@@ -8,20 +8,28 @@ import { SandboxClock } from './clock';
 import {
   INITIAL_ORDER_STATUS, ORDER_RULES, ORDER_STATUSES, OrderCalculation, OrderCatalog, OrderRequest, OrderStatus, Refusal,
   appOrderUuidTaken, calculateOrder, checkCatalogRules, checkDeliveryAddress, checkPartnerUpdate, checkTotalPrice, parseOrderRequest,
+  refuse,
 } from './orderRules';
 import { CatalogStore, StoreError } from './store';
 
-/** An order request T-Gate's rules refuse (answered 422 with `{message, rule, field}`). */
+/** An order request T-Gate's rules refuse (answered 422 in Rails' default shape, `{"<field>": ["<detail>"]}`). */
 export class OrderRefusedError extends Error {
   readonly status = 422;
   readonly rule: string;
   readonly field: string;
+  readonly detail: string;
 
   constructor(refusal: Refusal) {
     super(refusal.message);
     this.name = 'OrderRefusedError';
     this.rule = refusal.rule;
     this.field = refusal.field;
+    this.detail = refusal.detail;
+  }
+
+  /** The answer body, as Rails renders `record.errors`. */
+  get body(): Record<string, string[]> {
+    return { [this.field]: [this.detail] };
   }
 }
 
@@ -81,7 +89,7 @@ export class OrderDesk {
     const request = orThrow(parseOrderRequest(body, true));
     // A known app_order_uuid is refused first, so a retried create says "taken" whatever the catalog says now.
     const uuid = request.app_order_uuid!;
-    if (this.findByAppOrderUuid(uuid)) throw new OrderRefusedError(appOrderUuidTaken(uuid));
+    if (this.findByAppOrderUuid(uuid)) throw new OrderRefusedError(appOrderUuidTaken());
     const calculation = this.priced(request);
     refuseIf(checkDeliveryAddress(request));
     refuseIf(checkTotalPrice(request.total_price!, calculation));
@@ -127,16 +135,18 @@ export class OrderDesk {
     const patch: Partial<Order> = {};
     if (update.order_status !== undefined) {
       if (!ORDER_STATUSES.includes(update.order_status)) {
-        throw new OrderRefusedError({ rule: ORDER_RULES.parameters, field: 'order_status', message: `${ORDER_RULES.parameters}: order_status must be one of ${ORDER_STATUSES.join(', ')}` });
+        const known = ORDER_STATUSES.join(', ');
+        throw new OrderRefusedError(refuse(ORDER_RULES.parameters, 'order_status', `must be one of ${known}`));
       }
       if (order.order_status === 'done' || order.order_status === 'cancelled') {
-        throw new OrderRefusedError({ rule: ORDER_RULES.transition, field: 'order_status', message: `${ORDER_RULES.transition}: order ${id} is ${order.order_status} and does not move any more` });
+        const why = `cannot change: order ${id} is ${order.order_status} and does not move any more`;
+        throw new OrderRefusedError(refuse(ORDER_RULES.transition, 'order_status', why));
       }
       patch.order_status = update.order_status;
     }
     if (update.estimated_time !== undefined) {
       if (update.estimated_time !== null && (typeof update.estimated_time !== 'string' || Number.isNaN(Date.parse(update.estimated_time)))) {
-        throw new OrderRefusedError({ rule: ORDER_RULES.parameters, field: 'estimated_time', message: `${ORDER_RULES.parameters}: estimated_time must be an ISO 8601 time or null` });
+        throw new OrderRefusedError(refuse(ORDER_RULES.parameters, 'estimated_time', 'must be an ISO 8601 time or null'));
       }
       patch.estimated_time = update.estimated_time;
     }

@@ -1,7 +1,8 @@
 /**
  * T-Gate's order rules as pure functions, to be read side by side with its guides "Create Order
  * Constraints" and "Order Calculation Formula" and the reference pages "Create Order" and "Update/Cancel
- * Order". Each refusal names its rule and the offending field; the HTTP layer answers it as 422.
+ * Order". Each refusal names its rule and the offending field; the HTTP layer answers it as 422 in Rails'
+ * default shape, `{"<field>": ["<detail>"]}` (the detail reads after the field name, as Rails' full messages).
  *
  * Assumed where T-Gate publishes nothing: the customer and notes fields, the initial `pending` status,
  * `cancel_reason`, `free` as a payment status, and how modifier choices are counted against a group's
@@ -33,11 +34,14 @@ export interface Refusal {
   rule: OrderRule;
   /** The offending field, as a path into the request body (`items[0].children[1].quantity`). */
   field: string;
+  /** What is wrong, read after the field name ("does not match the calculated total 24.00"). */
+  detail: string;
+  /** `<field> <detail>`, as Rails' full messages read. */
   message: string;
 }
 
-function refuse(rule: OrderRule, field: string, detail: string): Refusal {
-  return { rule, field, message: `${rule}: ${detail}` };
+export function refuse(rule: OrderRule, field: string, detail: string): Refusal {
+  return { rule, field, detail, message: `${field} ${detail}` };
 }
 
 export const ORDER_STATUSES = ['pending', 'accepted', 'ready', 'in_route', 'done', 'cancelled'] as const;
@@ -89,21 +93,21 @@ type Checked<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-const missing = (field: string, what: string): Checked<never> => ({ ok: false, refusal: refuse(ORDER_RULES.parameters, field, `${field} ${what}`) });
+const missing = (field: string, what: string): Checked<never> => ({ ok: false, refusal: refuse(ORDER_RULES.parameters, field, what) });
 
 /** "Every item object must have all three keys": item_id, quantity (an integer >= 1, or null) and children. */
 function checkItemTree(items: unknown, field: string): Refusal | undefined {
-  if (!Array.isArray(items)) return refuse(ORDER_RULES.parameters, field, `${field} must be an array`);
+  if (!Array.isArray(items)) return refuse(ORDER_RULES.parameters, field, 'must be an array');
   for (let i = 0; i < items.length; i++) {
     const node = items[i];
     const at = `${field}[${i}]`;
-    if (!isObject(node)) return refuse(ORDER_RULES.parameters, at, `${at} must be an object with item_id, quantity and children`);
+    if (!isObject(node)) return refuse(ORDER_RULES.parameters, at, 'must be an object with item_id, quantity and children');
     for (const key of ['item_id', 'quantity', 'children']) {
-      if (!(key in node)) return refuse(ORDER_RULES.parameters, `${at}.${key}`, `${at}.${key} is missing (every item has item_id, quantity and children)`);
+      if (!(key in node)) return refuse(ORDER_RULES.parameters, `${at}.${key}`, 'is missing (every item has item_id, quantity and children)');
     }
-    if (!isId(node.item_id)) return refuse(ORDER_RULES.parameters, `${at}.item_id`, `${at}.item_id must be a positive integer`);
+    if (!isId(node.item_id)) return refuse(ORDER_RULES.parameters, `${at}.item_id`, 'must be a positive integer');
     if (node.quantity !== null && (!Number.isInteger(node.quantity) || (node.quantity as number) < 1)) {
-      return refuse(ORDER_RULES.parameters, `${at}.quantity`, `${at}.quantity must be an integer >= 1 (or null for a modifier group)`);
+      return refuse(ORDER_RULES.parameters, `${at}.quantity`, 'must be an integer >= 1 (or null for a modifier group)');
     }
     const inner = checkItemTree(node.children, `${at}.children`);
     if (inner) return inner;
@@ -174,19 +178,21 @@ export function checkIntegrationScopes(request: OrderRequest, catalog: OrderCata
     if (scope.brand_id === request.brand_id && scope.branch_id === request.branch_id && scope.menu_id === request.menu_id) return undefined;
   }
   return refuse(ORDER_RULES.integrationScopes, 'branch_id',
-    `no integration scope grants brand ${request.brand_id}, branch ${request.branch_id} and menu ${request.menu_id} together`);
+    `${request.branch_id} is not granted with brand ${request.brand_id} and menu ${request.menu_id} by any integration scope`);
 }
 
 /** "The branch must be working": within its opening hours, not force-closed, not force-closed under the brand. */
 export function checkBranchWorking(request: OrderRequest, branch: Branch | undefined, catalog: OrderCatalog, now: Date): Refusal | undefined {
   const at = 'branch_id';
-  if (!branch) return refuse(ORDER_RULES.branchWorking, at, `branch ${request.branch_id} does not exist`);
-  if (!branch.brand_ids.includes(request.brand_id)) return refuse(ORDER_RULES.branchWorking, at, `branch ${branch.id} does not serve brand ${request.brand_id}`);
-  if (branch.is_force_closed) return refuse(ORDER_RULES.branchWorking, at, `branch ${branch.id} is force-closed`);
-  if (branch.force_closed_in_brands.includes(request.brand_id)) return refuse(ORDER_RULES.branchWorking, at, `branch ${branch.id} is force-closed under brand ${request.brand_id}`);
+  if (!branch) return refuse(ORDER_RULES.branchWorking, at, `${request.branch_id} does not exist`);
+  if (!branch.brand_ids.includes(request.brand_id)) return refuse(ORDER_RULES.branchWorking, at, `${branch.id} does not serve brand ${request.brand_id}`);
+  if (branch.is_force_closed) return refuse(ORDER_RULES.branchWorking, at, `${branch.id} is force-closed`);
+  if (branch.force_closed_in_brands.includes(request.brand_id)) {
+    return refuse(ORDER_RULES.branchWorking, at, `${branch.id} is force-closed under brand ${request.brand_id}`);
+  }
   const hours = catalog.openingHourGroup(branch.default_opening_hour_group_id);
   if (!isOpen(now, branch.timezone, hours, catalog.specialTimingGroups(branch.id))) {
-    return refuse(ORDER_RULES.branchWorking, at, `branch ${branch.id} is outside its opening hours at ${now.toISOString()} (time zone ${branch.timezone.name})`);
+    return refuse(ORDER_RULES.branchWorking, at, `${branch.id} is outside its opening hours at ${now.toISOString()} (time zone ${branch.timezone.name})`);
   }
   return undefined;
 }
@@ -195,7 +201,8 @@ export function checkBranchWorking(request: OrderRequest, branch: Branch | undef
 export function checkServiceType(request: OrderRequest, branch: Branch): Refusal | undefined {
   const service = branch.services.find((s) => s.service_type === request.service_type);
   if (!service) {
-    return refuse(ORDER_RULES.serviceType, 'service_type', `branch ${branch.id} does not offer ${request.service_type} (it offers ${branch.services.map((s) => s.service_type).join(', ')})`);
+    const offered = branch.services.map((s) => s.service_type).join(', ');
+    return refuse(ORDER_RULES.serviceType, 'service_type', `${request.service_type} is not offered by branch ${branch.id} (it offers ${offered})`);
   }
   if (!service.is_active) return refuse(ORDER_RULES.serviceType, 'service_type', `${request.service_type} is not active in branch ${branch.id}`);
   return undefined;
@@ -204,26 +211,28 @@ export function checkServiceType(request: OrderRequest, branch: Branch): Refusal
 /** "The menu must be active globally and in that branch". */
 export function checkMenuActive(request: OrderRequest, menu: Menu | undefined): Refusal | undefined {
   const at = 'menu_id';
-  if (!menu || !menu.branch_ids.includes(request.branch_id)) return refuse(ORDER_RULES.menuActive, at, `menu ${request.menu_id} is not a menu of branch ${request.branch_id}`);
-  if (!menu.is_active) return refuse(ORDER_RULES.menuActive, at, `menu ${menu.id} is inactive`);
-  if (menu.inactive_in_branches.includes(request.branch_id)) return refuse(ORDER_RULES.menuActive, at, `menu ${menu.id} is inactive in branch ${request.branch_id}`);
+  if (!menu || !menu.branch_ids.includes(request.branch_id)) return refuse(ORDER_RULES.menuActive, at, `${request.menu_id} is not a menu of branch ${request.branch_id}`);
+  if (!menu.is_active) return refuse(ORDER_RULES.menuActive, at, `${menu.id} is inactive`);
+  if (menu.inactive_in_branches.includes(request.branch_id)) return refuse(ORDER_RULES.menuActive, at, `${menu.id} is inactive in branch ${request.branch_id}`);
   return undefined;
 }
 
 /** "The section must be active and not force-closed in that branch" (and, with its own hours, open). */
 export function checkSectionOpen(section: Section, branch: Branch, catalog: OrderCatalog, now: Date, field: string): Refusal | undefined {
-  if (section.is_force_closed) return refuse(ORDER_RULES.sectionOpen, field, `section ${section.id} is force-closed`);
-  if (section.force_closed_in_branches.includes(branch.id)) return refuse(ORDER_RULES.sectionOpen, field, `section ${section.id} is force-closed in branch ${branch.id}`);
+  if (section.is_force_closed) return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is force-closed`);
+  if (section.force_closed_in_branches.includes(branch.id)) {
+    return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is force-closed in branch ${branch.id}`);
+  }
   if (section.opening_hour_group_id !== null && !isOpen(now, branch.timezone, catalog.openingHourGroup(section.opening_hour_group_id))) {
-    return refuse(ORDER_RULES.sectionOpen, field, `section ${section.id} is outside its opening hours at ${now.toISOString()}`);
+    return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is outside its opening hours at ${now.toISOString()}`);
   }
   return undefined;
 }
 
 /** "Each item must be active and not inactive in that branch". */
 export function checkItemActive(item: Item, branchId: number, field: string): Refusal | undefined {
-  if (!item.is_active) return refuse(ORDER_RULES.itemActive, field, `item ${item.id} is inactive`);
-  if (item.inactive_in_branches.includes(branchId)) return refuse(ORDER_RULES.itemActive, field, `item ${item.id} is inactive in branch ${branchId}`);
+  if (!item.is_active) return refuse(ORDER_RULES.itemActive, field, `${item.id} is inactive`);
+  if (item.inactive_in_branches.includes(branchId)) return refuse(ORDER_RULES.itemActive, field, `${item.id} is inactive in branch ${branchId}`);
   return undefined;
 }
 
@@ -234,13 +243,14 @@ const CHILD_TYPE = { product: 'modifier_group', modifier_group: 'modifier', modi
 function checkItemNode(node: OrderItem, parent: Item | undefined, branchId: number, catalog: OrderCatalog, field: string): Checked<Item> {
   const item = catalog.item(node.item_id);
   const structure = (detail: string): Checked<Item> => ({ ok: false, refusal: refuse(ORDER_RULES.menuStructure, `${field}.item_id`, detail) });
-  if (!item) return structure(`item ${node.item_id} does not exist`);
-  if (!parent && item.item_type !== 'product') return structure(`item ${item.id} is a ${item.item_type}: only products are ordered at the top level`);
+  if (!item) return structure(`${node.item_id} does not exist`);
+  if (!parent && item.item_type !== 'product') return structure(`${item.id} is a ${item.item_type}: only products are ordered at the top level`);
   if (parent && (!parent.children_ids.includes(item.id) || CHILD_TYPE[parent.item_type] !== item.item_type)) {
-    return structure(`item ${item.id} is not a child of item ${parent.id}`);
+    return structure(`${item.id} is not a child of item ${parent.id}`);
   }
   if (node.quantity === null && item.item_type !== 'modifier_group') {
-    return { ok: false, refusal: refuse(ORDER_RULES.parameters, `${field}.quantity`, `${field}.quantity may be null only for a modifier group (item ${item.id} is a ${item.item_type})`) };
+    const detail = `may be null only for a modifier group (item ${item.id} is a ${item.item_type})`;
+    return { ok: false, refusal: refuse(ORDER_RULES.parameters, `${field}.quantity`, detail) };
   }
   const inactive = checkItemActive(item, branchId, `${field}.item_id`);
   return inactive ? { ok: false, refusal: inactive } : { ok: true, value: item };
@@ -255,13 +265,13 @@ export function checkModifierGroup(group: Item, chosen: OrderItem[], field: stri
     count += quantity;
     perModifier.set(modifier.item_id, (perModifier.get(modifier.item_id) ?? 0) + quantity);
   }
-  const name = `group ${group.id} (${group.name_en})`;
-  if (group.min !== null && count < group.min) return refuse(ORDER_RULES.modifierGroup, field, `${name} needs at least ${group.min} choice(s), got ${count}`);
-  if (group.max !== null && count > group.max) return refuse(ORDER_RULES.modifierGroup, field, `${name} allows at most ${group.max} choice(s), got ${count}`);
+  const name = `modifier group ${group.id} (${group.name_en})`;
+  if (group.min !== null && count < group.min) return refuse(ORDER_RULES.modifierGroup, field, `needs at least ${group.min} choice(s) of ${name}, got ${count}`);
+  if (group.max !== null && count > group.max) return refuse(ORDER_RULES.modifierGroup, field, `allows at most ${group.max} choice(s) of ${name}, got ${count}`);
   if (group.max_num_of_same_item !== null) {
     for (const [id, quantity] of perModifier) {
       if (quantity > group.max_num_of_same_item) {
-        return refuse(ORDER_RULES.modifierGroup, field, `${name} allows item ${id} at most ${group.max_num_of_same_item} time(s), got ${quantity}`);
+        return refuse(ORDER_RULES.modifierGroup, field, `allows item ${id} at most ${group.max_num_of_same_item} time(s) in ${name}, got ${quantity}`);
       }
     }
   }
@@ -277,7 +287,7 @@ export function checkItems(request: OrderRequest, branch: Branch, catalog: Order
     if (!product.ok) return product.refusal;
     const section = product.value.section_id === null ? undefined : catalog.section(product.value.section_id);
     if (!section || section.menu_id !== request.menu_id) {
-      return refuse(ORDER_RULES.menuStructure, `${field}.item_id`, `item ${node.item_id} is not on menu ${request.menu_id}`);
+      return refuse(ORDER_RULES.menuStructure, `${field}.item_id`, `${node.item_id} is not on menu ${request.menu_id}`);
     }
     const closed = checkSectionOpen(section, branch, catalog, now, `${field}.item_id`);
     if (closed) return closed;
@@ -294,7 +304,7 @@ export function checkItems(request: OrderRequest, branch: Branch, catalog: Order
         const modifier = checkItemNode(groupNode.children[m], group.value, branch.id, catalog, modifierField);
         if (!modifier.ok) return modifier.refusal;
         if (groupNode.children[m].children.length > 0) {
-          return refuse(ORDER_RULES.menuStructure, `${modifierField}.children`, `item ${modifier.value.id} is a modifier and has no children`);
+          return refuse(ORDER_RULES.menuStructure, `${modifierField}.children`, `must be empty: item ${modifier.value.id} is a modifier`);
         }
         entry.chosen.push(groupNode.children[m]);
       }
@@ -326,15 +336,16 @@ export function checkDeliveryAddress(request: OrderRequest): Refusal | undefined
   if (request.service_type !== 'delivery') return undefined;
   const address = request.address;
   if (!address || typeof address.full_address !== 'string' || address.full_address.trim() === '') {
-    return refuse(ORDER_RULES.deliveryAddress, 'address.full_address', 'address.full_address is required for delivery');
+    return refuse(ORDER_RULES.deliveryAddress, 'address.full_address', 'is required for delivery');
   }
-  if (typeof address.lat !== 'number') return refuse(ORDER_RULES.deliveryAddress, 'address.lat', 'address.lat is required for delivery');
-  if (typeof address.lng !== 'number') return refuse(ORDER_RULES.deliveryAddress, 'address.lng', 'address.lng is required for delivery');
+  if (typeof address.lat !== 'number') return refuse(ORDER_RULES.deliveryAddress, 'address.lat', 'is required for delivery');
+  if (typeof address.lng !== 'number') return refuse(ORDER_RULES.deliveryAddress, 'address.lng', 'is required for delivery');
   return undefined;
 }
 
-export function appOrderUuidTaken(uuid: string): Refusal {
-  return refuse(ORDER_RULES.uniqueAppOrderUuid, 'app_order_uuid', `app_order_uuid ${JSON.stringify(uuid)} has already been taken`);
+/** Rails' uniqueness validation message, word for word. */
+export function appOrderUuidTaken(): Refusal {
+  return refuse(ORDER_RULES.uniqueAppOrderUuid, 'app_order_uuid', 'has already been taken');
 }
 
 /** One line of the calculation (assumed answer shape; the names follow "Order Calculation Formula"). */
@@ -394,7 +405,7 @@ export function calculateOrder(request: OrderRequest, branch: Branch, catalog: O
 /** "The total price must match the Calculate API", to two decimal places. */
 export function checkTotalPrice(totalPrice: number, calculation: OrderCalculation): Refusal | undefined {
   if (cents(totalPrice) === cents(calculation.total_price)) return undefined;
-  return refuse(ORDER_RULES.totalPrice, 'total_price', `total_price ${totalPrice} does not match the calculated total ${calculation.total_price.toFixed(2)}`);
+  return refuse(ORDER_RULES.totalPrice, 'total_price', `does not match the calculated total ${calculation.total_price.toFixed(2)} (got ${totalPrice})`);
 }
 
 /**
@@ -432,7 +443,7 @@ export function checkPartnerUpdate(order: Pick<Order, 'id' | 'order_status' | 's
       return {
         ok: false,
         refusal: refuse(ORDER_RULES.transition, 'order_status',
-          `order ${order.id} is ${order.order_status} (${order.service_type}): order_status ${JSON.stringify(body.order_status)} is not allowed${deliveryOnly}; allowed: ${allowed}`),
+          `${JSON.stringify(body.order_status)} is not allowed: order ${order.id} is ${order.order_status} (${order.service_type})${deliveryOnly}; allowed: ${allowed}`),
       };
     }
     patch.order_status = body.order_status as OrderStatus;

@@ -8,7 +8,6 @@
  * of that, a create that may have reached T-Gate (a timeout, a 5xx, a dropped connection) is never blindly
  * repeated: the order is looked up by its `app_order_uuid` first, and emitted as found when it exists.
  */
-import { HttpError } from '../http';
 import { RefusedError, TransientError } from '../errors';
 import type { TGateClient } from './client';
 import { TGateRefusedError, TGateUnavailableError } from './errors';
@@ -53,9 +52,9 @@ function pick<T extends object>(source: T, fields: readonly string[]): Record<st
   return out;
 }
 
-/** T-Gate refused an order write (422): names T-Gate's rule and the field, and says what to do. */
+/** T-Gate refused an order write (422), or would: names the field and T-Gate's words, and says what to do. */
 export class TGateOrderRefusedError extends RefusedError {
-  /** T-Gate's rule, e.g. "Branch working" (from the answer's `rule`, else the start of its message). */
+  /** The rule of T-Gate's guides this component checked itself ("Invalid transition"); T-Gate's answers name none. */
   readonly rule?: string;
   readonly field?: string;
   readonly status?: number;
@@ -68,31 +67,37 @@ export class TGateOrderRefusedError extends RefusedError {
   }
 }
 
-/** The `{message, rule, field}` of a refusal, as far as T-Gate's answer carries them. */
-function refusalOf(err: TGateRefusedError): { message?: string; rule?: string; field?: string } {
-  const data = err.cause instanceof HttpError ? err.cause.data : undefined;
-  const body = data && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : {};
-  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  const message = text(body.message) ?? err.detail;
-  return { message, rule: text(body.rule) ?? message?.match(/^([^:]{1,60}):/)?.[1], field: text(body.field) };
+/** The field a refusal is about: the one field T-Gate's words name (several or none: undefined). */
+function refusedField(err: TGateRefusedError): string | undefined {
+  const fields = new Set(err.errors.map((w) => w.field));
+  const [only] = fields;
+  return fields.size === 1 ? only : undefined;
 }
 
-/** A 422 from an order write, as an error naming T-Gate's rule and field; anything else unchanged. */
+/** A 422 from an order write, as an error with T-Gate's own words and the field; anything else unchanged. */
 export function orderWriteError(err: unknown, what: string): unknown {
   if (!(err instanceof TGateRefusedError) || err.status !== 422) return err;
-  const { message, rule, field } = refusalOf(err);
-  const named = [rule && `rule "${rule}"`, field && `field ${field}`].filter(Boolean).join(', ');
-  const fix = field ? `check ${field} against that rule, then send a corrected message` : 'correct the message and send it again';
-  return new TGateOrderRefusedError(`T-Gate refused to ${what}${named ? ` (${named})` : ''}: ${message ?? 'no reason given'}. To fix: ${fix}`, {
-    rule, field, status: err.status, cause: err,
-  });
+  const field = refusedField(err);
+  const fix = field ? `check ${field}, then send a corrected message` : 'correct the message and send it again';
+  const words = err.detail ?? 'no reason given';
+  const named = field ? ` (field ${field})` : '';
+  return new TGateOrderRefusedError(`T-Gate refused to ${what}${named}: ${words}. To fix: ${fix}`, { field, status: err.status, cause: err });
 }
 
-/** "Has already been taken": T-Gate's answer to a second create with a known app_order_uuid. */
+const TAKEN = /already (been )?taken|already exists/i;
+
+/**
+ * "This order may exist": T-Gate's answer to a second create with a known app_order_uuid, in the shapes a
+ * Rails app gives it: 422 `{"app_order_uuid": ["has already been taken"]}` (Rails' default errors JSON),
+ * 422 `{"errors": {"app_order_uuid": [...]}}`, a full message ("App order uuid has already been taken"),
+ * or a 409 Conflict.
+ */
 export function isAppOrderUuidTaken(err: unknown): boolean {
-  if (!(err instanceof TGateRefusedError) || err.status !== 422) return false;
-  const { message, field } = refusalOf(err);
-  return /already been taken|already taken/i.test(message ?? '') && (field === undefined || field === 'app_order_uuid' || /app_order_uuid/i.test(message ?? ''));
+  if (!(err instanceof TGateRefusedError)) return false;
+  if (err.status === 409) return true;
+  if (err.status !== 422) return false;
+  return err.errors.some((w) => TAKEN.test(w.message)
+    && (w.field === 'app_order_uuid' || (w.field === undefined && /app[ _]order[ _]uuid/i.test(w.message))));
 }
 
 /** Network codes that prove the request never left: nothing can have been created. */
@@ -129,13 +134,41 @@ export async function calculateOrderTotal<C = Record<string, unknown>>(tgate: TG
 /** POSTs after an empty lookup at most: a second one is safe (the lookup found nothing; T-Gate keeps the uuid unique). */
 export const MAX_CREATE_POSTS = 2;
 
+/** Whether a create's answer is this message's order: an object with an `id` and the message's uuid. */
+function isOwnOrder(data: unknown, uuid: string): data is Order {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+  const order = data as Partial<Order>;
+  return order.id !== undefined && order.id !== null && order.app_order_uuid === uuid;
+}
+
+/** What a create's 2xx carried instead of the order, in words that quote no value but T-Gate's ids. */
+function describeAnswer(data: unknown): string {
+  if (data === undefined || data === null || data === '') return 'an empty body';
+  if (typeof data === 'string') return /^\s*</.test(data) ? 'an HTML page' : `text of ${data.length} characters`;
+  if (Array.isArray(data)) return `a JSON list of ${data.length}`;
+  if (typeof data !== 'object') return `a JSON ${typeof data}`;
+  const order = data as Record<string, unknown>;
+  if (order.id !== undefined && order.app_order_uuid !== undefined) {
+    const other = JSON.stringify(String(order.app_order_uuid).slice(0, 80));
+    return `order ${JSON.stringify(order.id)} with app_order_uuid ${other}`;
+  }
+  const keys = Object.keys(order).slice(0, 8).map((k) => JSON.stringify(k.slice(0, 40)));
+  const missing = order.id === undefined ? 'an order id' : 'an app_order_uuid';
+  return `a JSON object without ${missing}${keys.length ? ` (keys ${keys.join(', ')})` : ''}`;
+}
+
+/** A 2xx to a create that is not the message's order: T-Gate may or may not have stored it. */
+export class TGateAmbiguousCreateError extends TGateOrderRefusedError {}
+
 /**
  * Creates the order once per app_order_uuid. One POST; only after an ambiguous failure or a "taken",
  * one lookup by app_order_uuid: found, the order is returned as `found`; not found after an ambiguous
  * failure, the POST is sent once more (it cannot create a second order: none exists, and T-Gate keeps the
  * uuid unique), and after a second ambiguous failure with nothing found the message is retried later
  * (TransientError: a rebound). A lookup that fails transiently rebounds too: the redelivered message is
- * told "taken" and finds the order.
+ * told "taken" and finds the order. A 2xx whose body is not this message's order (empty, HTML, another
+ * order) is looked up the same way; nothing found, it is an error saying what came back: another order
+ * is never emitted.
  */
 export async function createOrderOnce(tgate: TGateClient, input: CreateOrderInput): Promise<{ order: Order; outcome: CreateOutcome }> {
   const body = pick(input, CREATE_FIELDS);
@@ -144,16 +177,36 @@ export async function createOrderOnce(tgate: TGateClient, input: CreateOrderInpu
   for (let posts = 1; ; posts += 1) {
     let failure: unknown;
     try {
-      return { order: (await tgate.create<Order>('orders', body)).data, outcome: 'created' };
+      const res = await tgate.create<unknown>('orders', body);
+      if (isOwnOrder(res.data, uuid)) return { order: res.data, outcome: 'created' };
+      const what = `creating order ${JSON.stringify(uuid)} with ${describeAnswer(res.data)}`;
+      failure = new TGateAmbiguousCreateError(`T-Gate answered ${res.status} to ${what}, not the order it created`, {
+        field: 'app_order_uuid', status: res.status,
+      });
     } catch (err) {
       failure = err;
+    }
+    if (failure instanceof TGateAmbiguousCreateError) {
+      const found = await lookUpAfter(tgate, uuid, failure);
+      if (found) return { order: found, outcome: 'found' };
+      throw new TGateAmbiguousCreateError(
+        `${failure.message}, and no order with this app_order_uuid is visible to this application. Nothing was emitted: `
+        + 'check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again',
+        { field: 'app_order_uuid', status: failure.status },
+      );
     }
     const taken = isAppOrderUuidTaken(failure);
     if (!taken && !isAmbiguousCreateFailure(failure)) throw orderWriteError(failure, `create order ${JSON.stringify(uuid)}`);
     const found = await lookUpAfter(tgate, uuid, failure);
     if (found) return { order: found, outcome: 'found' };
     if (taken) {
-      throw new TGateOrderRefusedError(`T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only if it is really another order`, { rule: 'Unique app_order_uuid', field: 'app_order_uuid', status: 422, cause: failure });
+      const refused = failure as TGateRefusedError;
+      throw new TGateOrderRefusedError(
+        `T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this `
+        + 'application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only '
+        + `if it is really another order. T-Gate answered ${refused.status}${refused.detail ? `: ${refused.detail}` : ''}`,
+        { rule: 'Unique app_order_uuid', field: 'app_order_uuid', status: refused.status, cause: failure },
+      );
     }
     if (posts >= MAX_CREATE_POSTS) {
       throw new TransientError(`Creating order ${JSON.stringify(uuid)} failed ${posts} times and T-Gate holds no order with this app_order_uuid: the message is retried later (${(failure as Error).message})`, { cause: failure });

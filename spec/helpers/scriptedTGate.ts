@@ -15,6 +15,8 @@ export interface Reply {
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** A body sent as is (an HTML page, `text/html` unless headers say otherwise), instead of `body` as JSON. */
+  text?: string;
 }
 
 /** A loopback server playing a (misbehaving) T-Gate partner API: `reply` decides each answer; every request is recorded. */
@@ -30,7 +32,12 @@ export async function startScriptedApi(reply: (req: SeenRequest, n: number) => R
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const seen: SeenRequest = { method: req.method ?? '', path: url.pathname, query: url.searchParams, authorization: req.headers.authorization };
     requests.push(seen);
-    const { status = 200, headers = {}, body } = reply(seen, requests.length);
+    const { status = 200, headers = {}, body, text } = reply(seen, requests.length);
+    if (text !== undefined) {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
+      res.end(text);
+      return;
+    }
     res.writeHead(status, body === undefined ? headers : { 'Content-Type': 'application/json', ...headers });
     res.end(body === undefined ? undefined : JSON.stringify(body));
   });

@@ -6,8 +6,8 @@
  *   PATCH {orders}/:id                 order_status / payment_status as the partner may set them (Bearer)
  *   PATCH /__sandbox/orders/:id        {"order_status"?, "estimated_time"?}: the company moves the order along
  *   GET|PUT|DELETE /__sandbox/clock    read, fix ({"now": ISO 8601}) or release the sandbox clock
- * Lists and `GET {orders}/:id` are served with the catalog (routes/catalog.ts). Refusals answer 422
- * `{message, rule, field}`.
+ * Lists and `GET {orders}/:id` are served with the catalog (routes/catalog.ts). Refusals answer 422 in
+ * Rails' default shape, `{"<field>": ["<detail>"]}` (`{"app_order_uuid": ["has already been taken"]}`).
  */
 import { SandboxClock } from '../clock';
 import { CompanyOrderUpdate, OrderDesk, OrderRefusedError } from '../orderDesk';
@@ -23,7 +23,7 @@ function withOrderBody(ctx: RouteContext, status: number, act: (body: unknown) =
   try {
     return { status, headers: {}, body: act(parsed.value) };
   } catch (err) {
-    if (err instanceof OrderRefusedError) return { status: err.status, headers: {}, body: { message: err.message, rule: err.rule, field: err.field } };
+    if (err instanceof OrderRefusedError) return { status: err.status, headers: {}, body: err.body };
     if (err instanceof StoreError) return message(err.status, err.message);
     throw err;
   }

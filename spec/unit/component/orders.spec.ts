@@ -102,46 +102,50 @@ describe('actions calculateOrder and createOrder: T-Gate\'s create-order rules t
     }
   });
 
-  describe('refused by T-Gate (422): an error naming T-Gate\'s rule and the field, nothing emitted or created', () => {
-    /** [what, set-up, body, rule, field, words of T-Gate's message]. */
-    const refused: Array<[string, ((s: Sandbox) => void) | undefined, OrderBody, string, string, string]> = [
-      ['outside the integration scopes', undefined, deliveryOrder('x', { brand_id: 104, branch_id: 216, menu_id: 310 }), 'Integration scopes', 'branch_id', 'brand 104, branch 216 and menu 310'],
-      ['a force-closed branch', undefined, deliveryOrder('x', { branch_id: 205 }), 'Branch working', 'branch_id', 'force-closed'],
-      ['a branch force-closed under the brand', undefined, kabsa('x', 210), 'Branch working', 'branch_id', 'force-closed under brand 102'],
-      ['a branch outside its opening hours', (s) => s.setClock('2026-12-01T00:30:00Z'), deliveryOrder('x'), 'Branch working', 'branch_id', 'outside its opening hours'],
-      ['a service the branch does not offer', undefined, deliveryOrder('x', { service_type: 'dine_in' }), 'Service type', 'service_type', 'does not offer dine_in'],
-      ['a service that is not active', undefined, deliveryOrder('x', { branch_id: 204 }), 'Service type', 'service_type', 'not active'],
-      ['an inactive menu', undefined, deliveryOrder('x', { menu_id: 303 }), 'Menu active', 'menu_id', 'inactive'],
-      ['a menu inactive in the branch', undefined, kabsa('x', 207), 'Menu active', 'menu_id', 'inactive in branch 207'],
-      ['an item of another menu', undefined, deliveryOrder('x', { items: [line(1201, 1)], total_price: 27 }), 'Menu structure', 'items[0].item_id', 'not on menu 301'],
-      ['a force-closed section', undefined, deliveryOrder('x', { items: [line(1222, 1)], total_price: 19.5 }), 'Section open', 'items[0].item_id', 'force-closed'],
+  describe('refused by T-Gate (422, Rails\' errors shape): an error with T-Gate\'s words and the field, nothing emitted or created', () => {
+    /** [what, set-up, body, field, T-Gate's words (the full message: field, then its message)]. */
+    const refused: Array<[string, ((s: Sandbox) => void) | undefined, OrderBody, string, string]> = [
+      ['outside the integration scopes', undefined, deliveryOrder('x', { brand_id: 104, branch_id: 216, menu_id: 310 }), 'branch_id', 'branch_id 216 is not granted with brand 104 and menu 310'],
+      ['a force-closed branch', undefined, deliveryOrder('x', { branch_id: 205 }), 'branch_id', 'force-closed'],
+      ['a branch force-closed under the brand', undefined, kabsa('x', 210), 'branch_id', 'force-closed under brand 102'],
+      ['a branch outside its opening hours', (s) => s.setClock('2026-12-01T00:30:00Z'), deliveryOrder('x'), 'branch_id', 'outside its opening hours'],
+      ['a service the branch does not offer', undefined, deliveryOrder('x', { service_type: 'dine_in' }), 'service_type', 'service_type dine_in is not offered by branch 202'],
+      ['a service that is not active', undefined, deliveryOrder('x', { branch_id: 204 }), 'service_type', 'not active'],
+      ['an inactive menu', undefined, deliveryOrder('x', { menu_id: 303 }), 'menu_id', 'inactive'],
+      ['a menu inactive in the branch', undefined, kabsa('x', 207), 'menu_id', 'inactive in branch 207'],
+      ['an item of another menu', undefined, deliveryOrder('x', { items: [line(1201, 1)], total_price: 27 }), 'items[0].item_id', 'not on menu 301'],
+      ['a force-closed section', undefined, deliveryOrder('x', { items: [line(1222, 1)], total_price: 19.5 }), 'items[0].item_id', 'force-closed'],
       ['a section outside its hours (breakfast on a Friday)', (s) => s.setClock('2026-12-04T09:00:00Z'),
-        deliveryOrder('x', { brand_id: 103, branch_id: 211, menu_id: 308, items: [line(1213, 1)], total_price: 17 }), 'Section open', 'items[0].item_id', 'outside its opening hours'],
-      ['an inactive item', (s) => s.updateRecord('items', 1199, { is_active: false }), deliveryOrder('x', { items: [line(1199, 1)], total_price: 22 }), 'Item active', 'items[0].item_id', 'inactive'],
-      ['an item inactive in the branch', undefined, deliveryOrder('x', { branch_id: 201, items: [line(1221, 1)], total_price: 17 }), 'Item active', 'items[0].item_id', 'inactive in branch 201'],
-      ['a required modifier group left out (min)', undefined, deliveryOrder('x', { items: [line(1005, 1)], total_price: 12 }), 'Modifier group', 'items[0].children', 'at least 1'],
-      ['too many choices (max)', undefined, deliveryOrder('x', { items: [line(1005, 1, [line(1004, null, [line(1002, 1), line(1003, 1)])])] }), 'Modifier group', 'items[0].children[0]', 'at most 1'],
-      ['too many of one modifier (max_num_of_same_item)', undefined, deliveryOrder('x', { items: [line(1114, 1, [line(1113, null, [line(1111, 3)])])] }), 'Modifier group', 'items[0].children[0]', 'at most 2'],
-      ['a total that differs from the calculation', undefined, deliveryOrder('x', { total_price: 66.49 }), 'Total price', 'total_price', 'calculated total 66.50'],
+        deliveryOrder('x', { brand_id: 103, branch_id: 211, menu_id: 308, items: [line(1213, 1)], total_price: 17 }), 'items[0].item_id', 'outside its opening hours'],
+      ['an inactive item', (s) => s.updateRecord('items', 1199, { is_active: false }), deliveryOrder('x', { items: [line(1199, 1)], total_price: 22 }), 'items[0].item_id', 'inactive'],
+      ['an item inactive in the branch', undefined, deliveryOrder('x', { branch_id: 201, items: [line(1221, 1)], total_price: 17 }), 'items[0].item_id', 'inactive in branch 201'],
+      ['a required modifier group left out (min)', undefined, deliveryOrder('x', { items: [line(1005, 1)], total_price: 12 }), 'items[0].children', 'at least 1'],
+      ['too many choices (max)', undefined, deliveryOrder('x', { items: [line(1005, 1, [line(1004, null, [line(1002, 1), line(1003, 1)])])] }), 'items[0].children[0]', 'at most 1'],
+      ['too many of one modifier (max_num_of_same_item)', undefined, deliveryOrder('x', { items: [line(1114, 1, [line(1113, null, [line(1111, 3)])])] }), 'items[0].children[0]', 'at most 2'],
+      ['a total that differs from the calculation', undefined, deliveryOrder('x', { total_price: 66.49 }), 'total_price', 'total_price does not match the calculated total 66.50'],
     ];
-    for (const [what, setUp, body, rule, field, words] of refused) {
+    for (const [what, setUp, body, field, words] of refused) {
       it(what, async () => {
         setUp?.(sandbox);
         const outcome = await run(createOrder, body);
         expect(outcome.data).to.deep.equal([]);
         expect(outcome.rebounds).to.deep.equal([]);
         expect(outcome.errors).to.have.length(1);
-        const err = outcome.errors[0] as Error & { rule?: string; field?: string };
-        expect(err.message).to.contain(`rule "${rule}"`).and.contain(`field ${field}`).and.contain(words).and.contain(`To fix: check ${field} against that rule`);
+        const err = outcome.errors[0] as Error & { field?: string };
+        expect(err.message).to.match(/^T-Gate refused to create order "x" \(field /)
+          .and.contain(`(field ${field}): `).and.contain(words).and.contain(`To fix: check ${field}`)
+          .and.not.contain('Unprocessable Entity');
+        expect(err.field).to.equal(field);
         expect(sandbox.store.count('orders')).to.equal(0);
         expect(leakedSecrets(world, [err.message, ...outcome.logLines])).to.deep.equal([]);
       });
     }
 
-    it('calculateOrder names the rule too', async () => {
+    it('calculateOrder says T-Gate\'s words too', async () => {
       const outcome = await run(calculateOrder, deliveryOrder('x', { branch_id: 205, app_order_uuid: undefined }));
-      expect(outcome.errors.map((e) => e.message)).to.have.length(1);
-      expect(outcome.errors[0].message).to.contain('T-Gate refused to calculate the order total (rule "Branch working", field branch_id)');
+      expect(outcome.errors.map((e) => e.message)).to.deep.equal([
+        'T-Gate refused to calculate the order total (field branch_id): branch_id 205 is force-closed. To fix: check branch_id, then send a corrected message',
+      ]);
     });
   });
 

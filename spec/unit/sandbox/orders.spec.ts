@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { AxiosError, AxiosResponse } from 'axios';
-import { startSandbox, Sandbox } from '../../../lib/sandbox';
+import { OrderRefusedError, startSandbox, Sandbox } from '../../../lib/sandbox';
 import { CLIENT, bearer, http } from './support';
 
 /** Tuesday 2026-12-01, 12:00 in Riyadh (brand 101's branches open 10:00 to 02:00), 11:00 in Cairo. */
@@ -32,6 +32,16 @@ function validOrder(overrides: Body = {}): Body {
 /** One plain product (Mutabbaq, 17) at a brand 102 branch, menu 304. */
 const kabsaOrder = (branch_id: number, overrides: Body = {}): Body =>
   validOrder({ brand_id: 102, branch_id, menu_id: 304, items: [node(1205, 1)], total_price: 17, ...overrides });
+
+/** A 422 in Rails' default errors shape, `{"<field>": ["<message>"]}`: its one field and full message. */
+function railsRefusal(res: AxiosResponse): { field: string; text: string } {
+  expect(res.status, JSON.stringify(res.data)).to.equal(422);
+  const entries = Object.entries(res.data as Record<string, unknown>);
+  expect(entries, JSON.stringify(res.data)).to.have.length(1);
+  const [[field, messages]] = entries;
+  expect(messages).to.be.an('array').with.length(1);
+  return { field, text: `${field} ${(messages as string[])[0]}` };
+}
 
 describe('sandbox: orders', () => {
   let sandbox: Sandbox;
@@ -107,7 +117,7 @@ describe('sandbox: orders', () => {
     });
   });
 
-  describe('refuses each of T-Gate\'s create-order constraints with 422 naming the rule and field', () => {
+  describe('refuses each of T-Gate\'s create-order constraints with 422 in Rails\' shape, naming the field (the rule in process)', () => {
     /** [what, the sandbox set-up (optional), the body, rule, field, words of the message]. */
     const cases: Array<[string, ((s: Sandbox) => void) | undefined, Body, string, string, string]> = [
       ['an item without children', undefined, validOrder({ items: [{ item_id: 1199, quantity: 1 }] }), 'Invalid or missing parameters', 'items[0].children', 'missing'],
@@ -116,27 +126,27 @@ describe('sandbox: orders', () => {
       ['a null quantity on a modifier', undefined, validOrder({ items: [node(1005, 1, [node(1004, null, [node(1003, null)])])] }), 'Invalid or missing parameters', 'items[0].children[0].children[0].quantity', 'only for a modifier group'],
       ['no app_order_uuid', undefined, validOrder({ app_order_uuid: undefined }), 'Invalid or missing parameters', 'app_order_uuid', 'app_order_uuid'],
       ['a brand id that is text', undefined, validOrder({ brand_id: '101' }), 'Invalid or missing parameters', 'brand_id', 'integer'],
-      ['a combination outside the integration scopes', undefined, validOrder({ brand_id: 104, branch_id: 216, menu_id: 310 }), 'Integration scopes', 'branch_id', 'brand 104, branch 216 and menu 310'],
+      ['a combination outside the integration scopes', undefined, validOrder({ brand_id: 104, branch_id: 216, menu_id: 310 }), 'Integration scopes', 'branch_id', 'branch_id 216 is not granted with brand 104 and menu 310'],
       ['a menu of another brand', undefined, validOrder({ menu_id: 304 }), 'Integration scopes', 'branch_id', 'menu 304'],
-      ['a force-closed branch', undefined, validOrder({ branch_id: 205 }), 'Branch working', 'branch_id', 'branch 205 is force-closed'],
+      ['a force-closed branch', undefined, validOrder({ branch_id: 205 }), 'Branch working', 'branch_id', 'branch_id 205 is force-closed'],
       ['a branch force-closed under the brand', undefined, kabsaOrder(210), 'Branch working', 'branch_id', 'force-closed under brand 102'],
       ['a branch outside its opening hours', (s) => s.setClock('2026-12-01T00:30:00Z'), validOrder(), 'Branch working', 'branch_id', 'outside its opening hours'],
-      ['a branch on a force-closed special timing', (s) => s.setClock('2026-12-02T09:00:00Z'), kabsaOrder(206), 'Branch working', 'branch_id', 'branch 206'],
-      ['a service the branch does not offer', undefined, validOrder({ service_type: 'dine_in' }), 'Service type', 'service_type', 'does not offer dine_in'],
+      ['a branch on a force-closed special timing', (s) => s.setClock('2026-12-02T09:00:00Z'), kabsaOrder(206), 'Branch working', 'branch_id', 'branch_id 206'],
+      ['a service the branch does not offer', undefined, validOrder({ service_type: 'dine_in' }), 'Service type', 'service_type', 'dine_in is not offered by branch 202'],
       ['a service that is not active', undefined, validOrder({ branch_id: 204 }), 'Service type', 'service_type', 'delivery is not active in branch 204'],
-      ['an inactive menu', undefined, validOrder({ menu_id: 303 }), 'Menu active', 'menu_id', 'menu 303 is inactive'],
+      ['an inactive menu', undefined, validOrder({ menu_id: 303 }), 'Menu active', 'menu_id', 'menu_id 303 is inactive'],
       ['a menu inactive in the branch', undefined, kabsaOrder(207), 'Menu active', 'menu_id', 'inactive in branch 207'],
       ['an item of another menu', undefined, validOrder({ items: [node(1201, 1)], total_price: 27 }), 'Menu structure', 'items[0].item_id', 'not on menu 301'],
       ['a modifier ordered on its own', undefined, validOrder({ items: [node(1003, 1)] }), 'Menu structure', 'items[0].item_id', 'only products'],
       ['a modifier group of another product', undefined, validOrder({ items: [node(1199, 1, [node(1004, null, [node(1003, 1)])])] }), 'Menu structure', 'items[0].children[0].item_id', 'not a child of item 1199'],
-      ['an unknown item', undefined, validOrder({ items: [node(99999, 1)] }), 'Menu structure', 'items[0].item_id', 'item 99999 does not exist'],
-      ['a force-closed section', undefined, validOrder({ items: [node(1222, 1)], total_price: 19.5 }), 'Section open', 'items[0].item_id', 'section 402 is force-closed'],
-      ['a section force-closed in the branch', undefined, validOrder({ menu_id: 302, items: [node(1201, 1)], total_price: 27 }), 'Section open', 'items[0].item_id', 'section 403 is force-closed in branch 202'],
+      ['an unknown item', undefined, validOrder({ items: [node(99999, 1)] }), 'Menu structure', 'items[0].item_id', 'items[0].item_id 99999 does not exist'],
+      ['a force-closed section', undefined, validOrder({ items: [node(1222, 1)], total_price: 19.5 }), 'Section open', 'items[0].item_id', 'section 402, which is force-closed'],
+      ['a section force-closed in the branch', undefined, validOrder({ menu_id: 302, items: [node(1201, 1)], total_price: 27 }), 'Section open', 'items[0].item_id', 'section 403, which is force-closed in branch 202'],
       ['a section outside its opening hours (breakfast on a Friday)', (s) => s.setClock('2026-12-04T09:00:00Z'),
-        validOrder({ brand_id: 103, branch_id: 211, menu_id: 308, items: [node(1213, 1)], total_price: 17 }), 'Section open', 'items[0].item_id', 'section 415 is outside its opening hours'],
-      ['an inactive item', (s) => s.updateRecord('items', 1199, { is_active: false }), validOrder({ items: [node(1199, 1)], total_price: 22 }), 'Item active', 'items[0].item_id', 'item 1199 is inactive'],
+        validOrder({ brand_id: 103, branch_id: 211, menu_id: 308, items: [node(1213, 1)], total_price: 17 }), 'Section open', 'items[0].item_id', 'section 415, which is outside its opening hours'],
+      ['an inactive item', (s) => s.updateRecord('items', 1199, { is_active: false }), validOrder({ items: [node(1199, 1)], total_price: 22 }), 'Item active', 'items[0].item_id', 'items[0].item_id 1199 is inactive'],
       ['an item inactive in the branch', undefined, validOrder({ branch_id: 201, items: [node(1221, 1)], total_price: 17 }), 'Item active', 'items[0].item_id', 'inactive in branch 201'],
-      ['an inactive modifier', (s) => s.updateRecord('items', 1003, { is_active: false }), validOrder(), 'Item active', 'items[0].children[0].children[0].item_id', 'item 1003 is inactive'],
+      ['an inactive modifier', (s) => s.updateRecord('items', 1003, { is_active: false }), validOrder(), 'Item active', 'items[0].children[0].children[0].item_id', 'item_id 1003 is inactive'],
       ['a required modifier group left out (min)', undefined, validOrder({ items: [node(1005, 1)], total_price: 12 }), 'Modifier group', 'items[0].children', 'at least 1'],
       ['too many choices (max)', undefined, validOrder({ items: [node(1005, 1, [node(1004, null, [node(1002, 1), node(1003, 1)])])] }), 'Modifier group', 'items[0].children[0]', 'at most 1'],
       ['too many of one modifier (max_num_of_same_item)', undefined, validOrder({ items: [node(1114, 1, [node(1113, null, [node(1111, 3)])])] }), 'Modifier group', 'items[0].children[0]', 'item 1111 at most 2'],
@@ -144,17 +154,16 @@ describe('sandbox: orders', () => {
       ['a delivery without an address', undefined, validOrder({ address: undefined }), 'Delivery address', 'address.full_address', 'required for delivery'],
       ['a delivery without lat', undefined, validOrder({ address: { full_address: 'Olaya', lng: 46.6 } }), 'Delivery address', 'address.lat', 'required for delivery'],
       ['a delivery without lng', undefined, validOrder({ address: { full_address: 'Olaya', lat: 24.6 } }), 'Delivery address', 'address.lng', 'required for delivery'],
-      ['a total that differs from the calculation', undefined, validOrder({ total_price: 66.49 }), 'Total price', 'total_price', 'calculated total 66.50'],
+      ['a total that differs from the calculation', undefined, validOrder({ total_price: 66.49 }), 'Total price', 'total_price', 'total_price does not match the calculated total 66.50 (got 66.49)'],
     ];
 
     for (const [what, setUp, body, rule, field, words] of cases) {
       it(what, async () => {
         setUp?.(sandbox);
-        const res = await create(body);
-        expect(res.status, JSON.stringify(res.data)).to.equal(422);
-        expect(res.data.rule).to.equal(rule);
-        expect(res.data.field).to.equal(field);
-        expect(res.data.message).to.match(new RegExp(`^${rule}: `)).and.contain(words);
+        const refusal = railsRefusal(await create(body));
+        expect(refusal.field).to.equal(field);
+        expect(refusal.text).to.contain(words);
+        expect(() => sandbox.orders.create(body)).to.throw(OrderRefusedError).with.property('rule', rule);
         expect(sandbox.store.count('orders')).to.equal(0);
       });
     }
@@ -163,14 +172,13 @@ describe('sandbox: orders', () => {
       expect((await create(validOrder())).status).to.equal(201);
       const again = await create(validOrder({ service_type: 'pickup' }));
       expect(again.status).to.equal(422);
-      expect(again.data).to.deep.equal({ rule: 'Unique app_order_uuid', field: 'app_order_uuid', message: 'Unique app_order_uuid: app_order_uuid "partner-order-1" has already been taken' });
+      expect(again.data, 'Rails\' uniqueness message, word for word').to.deep.equal({ app_order_uuid: ['has already been taken'] });
       expect(sandbox.store.count('orders')).to.equal(1);
     });
 
     it('calculate applies the catalog rules too, but not the create-only ones', async () => {
       const closed = await calculate(validOrder({ branch_id: 205 }));
-      expect(closed.status).to.equal(422);
-      expect(closed.data.rule).to.equal('Branch working');
+      expect(railsRefusal(closed).text).to.equal('branch_id 205 is force-closed');
       const noAddress = await calculate(validOrder({ address: undefined, total_price: 1, app_order_uuid: undefined }));
       expect(noAddress.status).to.equal(200);
     });
@@ -200,9 +208,7 @@ describe('sandbox: orders', () => {
 
     it('walks a delivery order pending -> ready (company) -> in_route -> done (partner)', async () => {
       const early = await patch(orderId, { order_status: 'in_route' });
-      expect(early.status).to.equal(422);
-      expect(early.data.rule).to.equal('Invalid transition');
-      expect(early.data.message).to.contain('order 1 is pending').and.contain('allowed: cancelled');
+      expect(railsRefusal(early).text).to.equal('order_status "in_route" is not allowed: order 1 is pending (delivery); allowed: cancelled');
 
       expect(sandbox.updateOrderAsCompany(orderId, { order_status: 'accepted' }).order_status).to.equal('accepted');
       const ready = await http.patch(`${sandbox.url}/__sandbox/orders/${orderId}`, { order_status: 'ready', estimated_time: '2026-12-01T09:40:00Z' });
@@ -211,16 +217,16 @@ describe('sandbox: orders', () => {
 
       const skip = await patch(orderId, { order_status: 'done' });
       expect(skip.status).to.equal(422);
-      expect(skip.data.message).to.contain('order 1 is ready').and.contain('allowed: in_route, cancelled');
+      expect(skip.data.order_status[0]).to.contain('order 1 is ready').and.contain('allowed: in_route, cancelled');
 
       expect((await patch(orderId, { order_status: 'in_route' })).data.order_status).to.equal('in_route');
       const back = await patch(orderId, { order_status: 'in_route' });
       expect(back.status).to.equal(422);
-      expect(back.data.message).to.contain('is in_route').and.contain('allowed: done, cancelled');
+      expect(back.data.order_status[0]).to.contain('is in_route').and.contain('allowed: done, cancelled');
       sandbox.setClock('2026-12-01T09:35:00Z');
       const done = await patch(orderId, { order_status: 'done' });
       expect(done.data).to.include({ order_status: 'done', updated_at: '2026-12-01T09:35:00.000Z' });
-      expect((await patch(orderId, { order_status: 'done' })).data.message).to.contain('is done').and.contain('allowed: cancelled');
+      expect((await patch(orderId, { order_status: 'done' })).data.order_status[0]).to.contain('is done').and.contain('allowed: cancelled');
     });
 
     it('refuses in_route and done for orders that are not delivery, naming why', async () => {
@@ -228,19 +234,19 @@ describe('sandbox: orders', () => {
       sandbox.updateOrderAsCompany(pickup, { order_status: 'ready' });
       const res = await patch(pickup, { order_status: 'in_route' });
       expect(res.status).to.equal(422);
-      expect(res.data.message).to.contain('for delivery orders only').and.contain('allowed: cancelled');
+      expect(res.data.order_status[0]).to.contain('for delivery orders only').and.contain('allowed: cancelled');
     });
 
     it('cancels from any status with a reason, and only once', async () => {
       const noReason = await patch(orderId, { order_status: 'cancelled' });
       expect(noReason.status).to.equal(422);
-      expect(noReason.data.field).to.equal('cancel_reason');
+      expect(railsRefusal(noReason).text).to.equal('cancel_reason is required to cancel an order');
       const cancelled = await patch(orderId, { order_status: 'cancelled', cancel_reason: 'Customer changed their mind' });
       expect(cancelled.status).to.equal(200);
       expect(cancelled.data).to.include({ order_status: 'cancelled', cancel_reason: 'Customer changed their mind' });
       const again = await patch(orderId, { order_status: 'cancelled', cancel_reason: 'again' });
       expect(again.status).to.equal(422);
-      expect(again.data.message).to.contain('is cancelled').and.contain('allowed: nothing');
+      expect(again.data.order_status[0]).to.contain('is cancelled').and.contain('allowed: nothing');
       expect(() => sandbox.updateOrderAsCompany(orderId, { order_status: 'ready' })).to.throw(/cancelled and does not move/);
     });
 
@@ -250,7 +256,7 @@ describe('sandbox: orders', () => {
       }
       const refused = await patch(orderId, { payment_status: 'refunded' });
       expect(refused.status).to.equal(422);
-      expect(refused.data.message).to.contain('pending_payment, paid, free');
+      expect(refused.data.payment_status[0]).to.contain('pending_payment, paid, free');
       expect((await patch(orderId, { notes: 'x' })).status, 'nothing to change').to.equal(422);
     });
 
@@ -264,7 +270,7 @@ describe('sandbox: orders', () => {
 
     it('refuses unknown company statuses and bad estimated times over HTTP', async () => {
       const control = `${sandbox.url}/__sandbox/orders/${orderId}`;
-      expect((await http.patch(control, { order_status: 'teleported' })).data.message).to.contain('order_status must be one of');
+      expect(railsRefusal(await http.patch(control, { order_status: 'teleported' })).text).to.contain('order_status must be one of');
       expect((await http.patch(control, { estimated_time: 'soon' })).status).to.equal(422);
       expect((await http.patch(`${sandbox.url}/__sandbox/orders/999`, { order_status: 'ready' })).status).to.equal(404);
     });
@@ -278,8 +284,7 @@ describe('sandbox: orders', () => {
       expect((await create(validOrder())).status).to.equal(503);
       expect(await byUuid('partner-order-1')).to.have.length(1);
       const retry = await create(validOrder());
-      expect(retry.status).to.equal(422);
-      expect(retry.data.message).to.contain('taken');
+      expect(railsRefusal(retry).text).to.equal('app_order_uuid has already been taken');
     });
 
     it('a dropped connection after storing: the order exists', async () => {
@@ -308,7 +313,7 @@ describe('sandbox: orders', () => {
       const clock = `${sandbox.url}/__sandbox/clock`;
       expect((await http.get(clock)).data).to.deep.equal({ now: '2026-12-01T09:00:00.000Z', fixed: true });
       expect((await http.put(clock, { now: '2026-12-01T00:30:00Z' })).data.now).to.equal('2026-12-01T00:30:00.000Z');
-      expect((await create(validOrder())).data.rule).to.equal('Branch working');
+      expect(railsRefusal(await create(validOrder())).text).to.contain('branch_id 202 is outside its opening hours');
       const bad = await http.put(clock, { now: 'teatime' });
       expect(bad.status).to.equal(400);
       expect(bad.data.message).to.contain('teatime');
