@@ -30,6 +30,8 @@ export interface ConnectOptions {
   /** Time is the only thing tests replace. */
   sleep?: (ms: number) => Promise<void>;
   policy?: Partial<RetryPolicy>;
+  /** The set that collects the values to scrub (the step scaffold's, which scrubs every failure with it). */
+  secrets?: KnownSecrets;
 }
 
 /** The tenant's OAuth client, which the platform puts in the step's environment at each execution. */
@@ -85,7 +87,7 @@ function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, option
   const client = oauthClientFromEnv(env);
   const tokens = cfg.oauth as { access_token?: string; refresh_token?: string };
   // Every value that must never reach a message: the session adds the tokens it gets later.
-  const secrets = new KnownSecrets([client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token]);
+  const secrets = (options.secrets ?? new KnownSecrets()).add(client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token);
   const http = httpClient(ctx.logger, options, secrets);
   const session = new TokenSession({
     credentialId: cfg._account,
