@@ -5,8 +5,9 @@
  * - a transient failure (T-Gate or the token endpoint unreachable, overloaded or failing after the
  *   client's own retries) becomes a `rebound`, so the platform redelivers the message later, unless data
  *   was already emitted for it (a redelivery would emit that again): then it is an error saying so;
- * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client) is an error
- *   that names it; a dead credential is never rebounded (it would only fail again, 20 times).
+ * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client, a bad
+ *   environment variable) is an error that names it; a dead credential and a ConfigurationError are
+ *   never rebounded (they would only fail again, 20 times).
  */
 import crypto from 'node:crypto';
 import { ComponentError, TransientError } from '../errors';

@@ -1,5 +1,6 @@
 import { checkLimit, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpClient, KnownSecrets, Logger, MAX_TIMEOUT_MS, RetryPolicy } from '../http';
 import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
+import { ConfigurationError } from '../errors';
 import { TGateClient } from './client';
 import { DEFAULT_MAX_PAGES } from './paging';
 import { CREDENTIAL_FIELDS, resolveEndpoints } from './environments';
@@ -60,7 +61,8 @@ function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
   try {
     return checkLimit(name, value, max, unit);
   } catch {
-    throw clientMisconfigured('T-Gate', `the environment variable ${name} must be a whole number of ${unit} from 1 to ${max}, got "${raw.slice(0, 40)}"`);
+    throw new ConfigurationError(name, `The component's environment variable ${name} must be a whole number of ${unit} from 1 to ${max}, `
+      + `got "${raw.slice(0, 40)}": correct it, or remove it to use the default`);
   }
 }
 
