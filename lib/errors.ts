@@ -9,6 +9,7 @@
  * | OAuthClientMisconfiguredError   | error: the tenant's OAuth client is wrong     |
  * | RefusedError (subclasses)       | error: T-Gate refused what was asked          |
  * | InvalidInputError               | error: a field of the message or step is bad  |
+ * | ConfigurationError              | error: a component environment variable is bad |
  *
  * Messages say what happened and what to do, and never carry a token, secret or API key; `cause` keeps
  * the underlying (already scrubbed) error for logs.
@@ -55,3 +56,17 @@ export class ReconnectRequiredError extends CredentialError {}
 
 /** The tenant's OAuth client (client id or secret, allowed grants) or the component's settings are wrong. */
 export class OAuthClientMisconfiguredError extends CredentialError {}
+
+/**
+ * A component environment variable (a tuning limit such as TGATE_HTTP_TIMEOUT_MS, a URL override) is not
+ * usable: neither the credential nor the OAuth client is at fault, and a retry would fail the same way.
+ */
+export class ConfigurationError extends ComponentError {
+  /** The variable at fault, e.g. `TGATE_HTTP_TIMEOUT_MS`. */
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super(message);
+    this.variable = variable;
+  }
+}

@@ -1,7 +1,7 @@
 import { defineStep } from '../step';
 import { ComponentError, InvalidInputError } from '../errors';
-import { HttpError, safeResponseHeaders } from '../http';
-import { mayHaveTakenEffect, TGateRefusedError, TGateUnavailableError } from '../tgate';
+import { allowedResponseHeaders } from '../http';
+import { mayHaveTakenEffect, TGateUnavailableError } from '../tgate';
 import inSchema from '../schemas/rawRequest.in.json';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -22,14 +22,12 @@ export const process = defineStep<Fields, Body>({
       throw new InvalidInputError('body', `A ${method} request takes no body: remove body, or choose POST, PUT or PATCH as the method`);
     }
     try {
-      const res = await step.tgate.raw({ method, path, params: query, data: body });
-      await step.emitData({ status: res.status, headers: safeResponseHeaders(res.headers), body: res.data ?? null });
+      // With doNotThrow404 a 404 is an answer like any other: emitted as it came, not rebuilt from an error.
+      const answerStatuses = step.fields.doNotThrow404 ? [404] : undefined;
+      const res = await step.tgate.raw({ method, path, params: query, data: body, answerStatuses });
+      // The raw answer, with only the credential's own values (token, client secret) replaced.
+      await step.emitData(step.secrets.replaceKnownDeep({ status: res.status, headers: allowedResponseHeaders(res.headers), body: res.data ?? null }));
     } catch (err) {
-      // A 404 is an answer like any other when the step says so; its headers and body come from the (scrubbed) error.
-      if (err instanceof TGateRefusedError && err.status === 404 && step.fields.doNotThrow404 && err.cause instanceof HttpError) {
-        await step.emitData({ status: 404, headers: err.cause.headers ?? {}, body: err.cause.data ?? null });
-        return;
-      }
       if (err instanceof TGateUnavailableError && NOT_IDEMPOTENT.has(method) && mayHaveTakenEffect(err)) {
         throw new ComponentError(`${err.message}. The ${method} may have reached T-Gate, so it is neither retried nor sent again later (it could take effect twice): check in T-Gate whether it did before sending it again`, { cause: err });
       }

@@ -48,6 +48,8 @@ export interface SendOptions {
   service?: string;
   /** Cap of the response body for this call, overriding the client's. */
   maxResponseBytes?: number;
+  /** 4xx/5xx statuses handed back as answers instead of thrown (a raw request's 404 as data). */
+  answerStatuses?: readonly number[];
 }
 
 export interface HttpClientOptions {
@@ -173,7 +175,7 @@ export class HttpClient {
         clearTimeout(timer);
       }
 
-      if (response && response.status < 400) {
+      if (response && (response.status < 400 || sendOptions.answerStatuses?.includes(response.status))) {
         return { status: response.status, headers: flatHeaders(response.headers), data: response.data as T };
       }
 

@@ -58,12 +58,19 @@ export const SAFE_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset',
 ]);
 
-/** The {@link SAFE_RESPONSE_HEADERS} of a response, names lower-cased, values scrubbed of credentials. */
-export function safeResponseHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+/** The {@link SAFE_RESPONSE_HEADERS} of a response, names lower-cased, values as they came. */
+export function allowedResponseHeaders(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const lower = name.toLowerCase();
-    if (SAFE_RESPONSE_HEADERS.has(lower)) out[lower] = scrubSecrets(String(value)).slice(0, 1000);
+    if (SAFE_RESPONSE_HEADERS.has(lower)) out[lower] = String(value);
   }
+  return out;
+}
+
+/** The {@link SAFE_RESPONSE_HEADERS} of a response, names lower-cased, values scrubbed of credentials. */
+export function safeResponseHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out = allowedResponseHeaders(headers);
+  for (const name of Object.keys(out)) out[name] = scrubSecrets(out[name]).slice(0, 1000);
   return out;
 }

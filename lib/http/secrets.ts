@@ -86,6 +86,66 @@ export class KnownSecrets {
     return scrubSecrets(out);
   }
 
+  /**
+   * The text with the known values replaced, and nothing else: for what a raw request emits, where a
+   * credential-looking pattern may be T-Gate's own data.
+   */
+  replaceKnown(text: string): string {
+    if (!this.values.size) return text;
+    this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const s of this.sorted) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    return out;
+  }
+
+  /**
+   * A copy of a parsed JSON value with {@link replaceKnown} applied to every string and key, nothing cut:
+   * iterative, so that a body nested thousands deep cannot overflow the stack.
+   */
+  replaceKnownDeep(value: unknown): unknown {
+    if (!this.values.size) return value;
+    const root: { value: unknown } = { value };
+    const work: Array<[Record<string, unknown> | unknown[], string | number, unknown]> = [[root, 'value', value]];
+    for (let next = work.pop(); next; next = work.pop()) {
+      const [parent, key, v] = next;
+      let copy: unknown = v;
+      if (typeof v === 'string') copy = this.replaceKnown(v);
+      else if (Array.isArray(v)) {
+        const list: unknown[] = new Array(v.length);
+        v.forEach((item, i) => work.push([list, i, item]));
+        copy = list;
+      } else if (v && typeof v === 'object') {
+        const object: Record<string, unknown> = {};
+        for (const [k, item] of Object.entries(v as Record<string, unknown>)) work.push([object, this.replaceKnown(k), item]);
+        copy = object;
+      }
+      (parent as Record<string | number, unknown>)[key] = copy;
+    }
+    return root.value;
+  }
+
+  /**
+   * Scrubs an error in place before it leaves a step: its message, stack and string fields, and those of
+   * its causes. Whatever built it (an HttpError without the secrets, a message quoting a URL), what the
+   * platform shows and logs is then free of every value this set knows.
+   */
+  scrubError<E>(err: E): E {
+    const seen = new Set<unknown>();
+    for (let e: unknown = err; e instanceof Error && !seen.has(e) && seen.size < 10; e = (e as { cause?: unknown }).cause) {
+      seen.add(e);
+      const fields = e as unknown as Record<string, unknown>;
+      for (const key of new Set(['message', 'stack', ...Object.keys(e)])) {
+        const v = fields[key];
+        const clean = typeof v === 'string' ? this.scrub(v) : v && typeof v === 'object' && !(v instanceof Error) ? this.scrubDeep(v) : v;
+        if (clean === v) continue;
+        try {
+          Object.defineProperty(e, key, { value: clean, writable: true, configurable: true, enumerable: key !== 'message' && key !== 'stack' });
+        } catch { /* a frozen field stays as it is */ }
+      }
+    }
+    return err;
+  }
+
   /** A deep copy of a parsed body with every string scrubbed (bounded depth and size). */
   scrubDeep(value: unknown, depth = 0): unknown {
     if (typeof value === 'string') return this.scrub(value);

@@ -5,11 +5,13 @@
  * - a transient failure (T-Gate or the token endpoint unreachable, overloaded or failing after the
  *   client's own retries) becomes a `rebound`, so the platform redelivers the message later, unless data
  *   was already emitted for it (a redelivery would emit that again): then it is an error saying so;
- * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client) is an error
- *   that names it; a dead credential is never rebounded (it would only fail again, 20 times).
+ * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client, a bad
+ *   environment variable) is an error that names it; a dead credential and a ConfigurationError are
+ *   never rebounded (they would only fail again, 20 times).
  */
 import crypto from 'node:crypto';
 import { ComponentError, TransientError } from '../errors';
+import { KnownSecrets } from '../http';
 import { validator } from '../schemas/validate';
 import { Cfg, connectForStep, SailorContext, TGateClient } from '../tgate';
 
@@ -39,6 +41,8 @@ export interface Step<F, B> {
   emitData(body: unknown): Promise<void>;
   /** Data messages emitted so far for this incoming message. */
   readonly emitted: number;
+  /** Every secret value the step knows (client id and secret, tokens, those refreshed meanwhile). */
+  readonly secrets: KnownSecrets;
 }
 
 export interface StepDefinition<F, B> {
@@ -87,6 +91,7 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
     let emitted = 0;
     let client: TGateClient | undefined;
     const sailor = this;
+    const secrets = stepSecrets(cfg);
     try {
       const fields = readFields(cfg);
       const bodySchema = typeof definition.body === 'function' ? definition.body(fields) : definition.body ?? EMPTY_OBJECT_SCHEMA;
@@ -95,7 +100,7 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
       await definition.run({
         sailor, msg, cfg, fields, body, snapshot: snapshot ?? {},
         get tgate() {
-          client ??= connectForStep(sailor, cfg);
+          client ??= connectForStep(sailor, cfg, { secrets });
           return client;
         },
         async emitData(data: unknown) {
@@ -103,9 +108,10 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
           emitted += 1;
         },
         get emitted() { return emitted; },
+        secrets,
       });
     } catch (err) {
-      await settleFailure(sailor, err, emitted);
+      await settleFailure(sailor, err, emitted, secrets);
     }
   };
 }
@@ -119,8 +125,21 @@ export function newMessage(body: unknown): { id: string; attachments: object; bo
   return { id: crypto.randomUUID(), attachments: {}, body, headers: {}, metadata: {} };
 }
 
-/** The one place that decides what a failure becomes: a rebound, or an error naming it. */
-export async function settleFailure(sailor: StepThis, err: unknown, emitted: number): Promise<void> {
+/** The credential's secret values as the step starts; connectForStep adds the tokens it gets later. */
+function stepSecrets(cfg: Cfg | undefined): KnownSecrets {
+  const oauth = (cfg?.oauth ?? {}) as Record<string, unknown>;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v.trim() : undefined);
+  return new KnownSecrets([text(oauth.access_token), text(oauth.refresh_token),
+    text(process.env.TGATE_CLIENT_ID), text(process.env.TGATE_CLIENT_SECRET)]);
+}
+
+/**
+ * The one place that decides what a failure becomes: a rebound, or an error naming it. It is also the one
+ * place every failure leaves a step through, so the known secrets are scrubbed from it here, whatever
+ * built it.
+ */
+export async function settleFailure(sailor: StepThis, err: unknown, emitted: number, secrets?: KnownSecrets): Promise<void> {
+  secrets?.scrubError(err);
   if (err instanceof TransientError) {
     if (emitted === 0) {
       sailor.logger?.info?.(`Retrying the message later (rebound): ${err.message}`);

@@ -19,6 +19,8 @@ export interface TGateRequest {
   path: string;
   params?: Record<string, string | number | boolean | undefined>;
   data?: unknown;
+  /** Error statuses returned as answers (lib/http's answerStatuses). */
+  answerStatuses?: readonly number[];
 }
 
 /** Refresh-and-replay rounds after a 401 when the rejected tokens came from another container. */
@@ -80,6 +82,7 @@ export class TGateClient {
       { method: req.method, url, params: req.params, data: req.data },
       {
         service: 'T-Gate',
+        answerStatuses: req.answerStatuses,
         // The token is re-checked before every attempt: a 2-hour token can expire during a long retry.
         beforeAttempt: async (attempt) => {
           const token = attempt === 1 && firstToken ? firstToken : await this.options.session.accessToken();

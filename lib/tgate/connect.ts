@@ -1,5 +1,6 @@
 import { checkLimit, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpClient, KnownSecrets, Logger, MAX_TIMEOUT_MS, RetryPolicy } from '../http';
 import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
+import { ConfigurationError } from '../errors';
 import { TGateClient } from './client';
 import { DEFAULT_MAX_PAGES } from './paging';
 import { CREDENTIAL_FIELDS, resolveEndpoints } from './environments';
@@ -30,6 +31,8 @@ export interface ConnectOptions {
   /** Time is the only thing tests replace. */
   sleep?: (ms: number) => Promise<void>;
   policy?: Partial<RetryPolicy>;
+  /** The set that collects the values to scrub (the step scaffold's, which scrubs every failure with it). */
+  secrets?: KnownSecrets;
 }
 
 /** The tenant's OAuth client, which the platform puts in the step's environment at each execution. */
@@ -58,7 +61,8 @@ function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
   try {
     return checkLimit(name, value, max, unit);
   } catch {
-    throw clientMisconfigured('T-Gate', `the environment variable ${name} must be a whole number of ${unit} from 1 to ${max}, got "${raw.slice(0, 40)}"`);
+    throw new ConfigurationError(name, `The component's environment variable ${name} must be a whole number of ${unit} from 1 to ${max}, `
+      + `got "${raw.slice(0, 40)}": correct it, or remove it to use the default`);
   }
 }
 
@@ -85,7 +89,7 @@ function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, option
   const client = oauthClientFromEnv(env);
   const tokens = cfg.oauth as { access_token?: string; refresh_token?: string };
   // Every value that must never reach a message: the session adds the tokens it gets later.
-  const secrets = new KnownSecrets([client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token]);
+  const secrets = (options.secrets ?? new KnownSecrets()).add(client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token);
   const http = httpClient(ctx.logger, options, secrets);
   const session = new TokenSession({
     credentialId: cfg._account,

@@ -6,6 +6,8 @@
  * the token path on the portal host (Doorkeeper's default `/oauth/token`), the partner API hosts and
  * the `/partner/v1` prefix. TGATE_TOKEN_URI and TGATE_API_BASE_URL override them.
  */
+import { ConfigurationError } from '../errors';
+
 export interface TGateEnvironment {
   label: string;
   portalUrl: string;
@@ -64,11 +66,11 @@ function checkedUrl(name: string, value: string | undefined): string | undefined
   try {
     url = new URL(value.trim());
   } catch {
-    throw new Error(`${name} is not a valid http(s) URL`);
+    throw new ConfigurationError(name, `${name} is not a valid http(s) URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} is not a valid http(s) URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(name, `${name} is not a valid http(s) URL`);
   // User info would travel to whoever the URL names; a query or fragment would be glued in front of every path.
-  if (url.username || url.password) throw new Error(`${name} must not contain a user name or password: give the plain URL, e.g. https://host/path`);
-  if (url.search || url.hash || /[?#]/.test(value)) throw new Error(`${name} must not have a query (?...) or fragment (#...): give the plain URL, e.g. https://host/path`);
+  if (url.username || url.password) throw new ConfigurationError(name, `${name} must not contain a user name or password: give the plain URL, e.g. https://host/path`);
+  if (url.search || url.hash || /[?#]/.test(value)) throw new ConfigurationError(name, `${name} must not have a query (?...) or fragment (#...): give the plain URL, e.g. https://host/path`);
   return value.trim().replace(/\/+$/, '');
 }

@@ -118,7 +118,50 @@ describe('action rawRequest (Make Raw Request)', function () {
     expect(apiRequestsSince(from).map((r) => r.split(' ').pop())).to.deep.equal(['503', '404']);
   });
 
+  describe('an answer that echoes the credential', () => {
+    it('emits a 2xx with the token and client secret replaced in its headers and body, and nothing else changed', async () => {
+      world = await createWorld();
+      const token = world.tokens.access_token;
+      const secret = world.client.clientSecret;
+      world.sandbox.injectFault({
+        path: '/partner/v1/brands', status: 200,
+        headers: { Link: `</partner/v1/brands?page=2&access_token=${token}>; rel="next"`, 'X-Request-Id': 'req-7' },
+        body: { echo: `Bearer ${token}`, [`key-${token}`]: 1, auth: { client_secret: secret, code: 'abc123', password_hint: 'kept' } },
+      });
+      const outcome = await run({ method: 'GET', path: '/brands' });
+      expect(outcome.errors).to.deep.equal([]);
+      const emitted = outcome.data[0].body as Emitted;
+      expect(emitted.status).to.equal(200);
+      expect(emitted.body).to.deep.equal({
+        echo: 'Bearer [redacted]', 'key-[redacted]': 1, auth: { client_secret: '[redacted]', code: 'abc123', password_hint: 'kept' },
+      });
+      expect(emitted.headers).to.include({ link: '</partner/v1/brands?page=2&access_token=[redacted]>; rel="next"', 'x-request-id': 'req-7' });
+    });
+  });
+
   describe('a 404', () => {
+    it('is emitted raw with doNotThrow404: nothing cut or renamed, only the credential\'s values replaced', async () => {
+      world = await createWorld();
+      const token = world.tokens.access_token;
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 12; i += 1) deep = { level: deep };
+      const body = {
+        message: 'no such thing',
+        ids: Array.from({ length: 120 }, (_, i) => i),
+        text: 'x'.repeat(5000),
+        token: 'public-looking-token', secret_question: 'kept', code: 'E404', password: 'not ours',
+        deep,
+        echo: `token ${token} is fine`,
+      };
+      world.sandbox.injectFault({ path: '/partner/v1/brands/777', status: 404, body });
+      const outcome = await run({ method: 'GET', path: '/brands/777' }, { doNotThrow404: true });
+      expect(outcome.errors).to.deep.equal([]);
+      const emitted = outcome.data[0].body as Emitted;
+      expect(emitted.status).to.equal(404);
+      expect(emitted.body).to.deep.equal({ ...body, echo: 'token [redacted] is fine' });
+    });
+
+
     it('is emitted as {status: 404, headers, body} with doNotThrow404', async () => {
       world = await createWorld();
       const outcome = await run({ method: 'GET', path: '/brands/104' }, { doNotThrow404: true });
@@ -178,6 +221,10 @@ describe('action rawRequest (Make Raw Request)', function () {
       ['a slash-backslash /\\host', (h) => `/\\${h}/x`],
       ['../ out of the base', () => '../x'],
       ['/a/../../ out of the base', () => '/a/../../x'],
+      ['..;/ (read as ../ by a Java server or proxy)', () => '..;/x'],
+      ['/.;/', () => '/.;/x'],
+      ['/items/..;jsessionid=1/', () => '/items/..;jsessionid=1/x'],
+      ['%2e%2e;/', () => '/%2e%2e;/x'],
       ['%2e%2e/', () => '%2e%2e/x'],
       ['%2E%2E%2F', () => '%2E%2E%2Fx'],
       ['.%2e', () => '/.%2e/x'],

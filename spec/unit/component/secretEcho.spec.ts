@@ -21,7 +21,7 @@ async function hostileServer(reply: Reply): Promise<{ url: string; close(): Prom
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       const { status, body: out } = reply(req, body);
-      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.writeHead(status, { 'Content-Type': 'application/json', ...(status >= 300 && status < 400 ? { Location: (out as { location: string }).location } : {}) });
       res.end(JSON.stringify(out));
     });
   });
@@ -85,6 +85,16 @@ describe('no secret in an error, even when a server echoes it', function () {
     expect(outcome.errors).to.deep.equal([]);
     expect(outcome.rebounds).to.have.length(1);
     expect(outcome.rebounds[0]).to.contain('could not authenticate [redacted] with [redacted]');
+    expect(leaks(outcome)).to.deep.equal([]);
+  });
+
+  it('a 3xx whose Location carries the access token and the client secret in its path', async () => {
+    const outcome = await run((req) => ({
+      status: 302,
+      body: { location: `/partner/v1/callback/${String(req.headers.authorization).slice(7)}/${CLIENT_SECRET}/${CLIENT_ID}?x=1` },
+    }), false);
+    expect(outcome.errors).to.have.length(1);
+    expect(outcome.errors[0].message).to.match(/^T-Gate GET \/integration_scopes answered 302: a redirect to http:\/\/127\.0\.0\.1:\d+\/partner\/v1\/callback\/\[redacted\]\/\[redacted\]\/\[redacted\], which the component does not follow/);
     expect(leaks(outcome)).to.deep.equal([]);
   });
 
