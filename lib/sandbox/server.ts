@@ -26,7 +26,7 @@ import { UNAUTHORIZED_MESSAGE } from './partnerApi';
 import { BodyTooLargeError, readBody, sendEmpty, sendJson } from './httpUtil';
 import { RequestLog } from './requestLog';
 import { Answer, RouteTable, message } from './router';
-import { catalogRoutes } from './routes/catalog';
+import { catalogRoutes, ListPageHook } from './routes/catalog';
 import { controlRoutes } from './routes/control';
 import { oauthRoutes } from './routes/oauth';
 import { orderControlRoutes, orderRoutes } from './routes/orders';
@@ -127,6 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const client of options.clients ?? []) model.addClient(client);
   const oauth = new SandboxOAuth(model, lifetimes);
   const faults = new FaultList();
+  const listHook: { before?: ListPageHook } = {};
   const tokenRequests: TokenRequestRecord[] = [];
   const requestLog = new RequestLog(options.requestLogLimit);
   const webhooks = new WebhookSender(options.webhookTimeoutMs);
@@ -137,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const served = new RouteTable([
     ...oauthRoutes(oauth),
     ...orderRoutes(orders, `${API_PREFIX}${paths.orders}`, TGATE_RESOURCES.orders.writes.calculatePath),
-    ...catalogRoutes(store, API_PREFIX, paths),
+    ...catalogRoutes(store, API_PREFIX, paths, listHook),
   ]);
   const controls = new RouteTable([...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock), ...webhookControlRoutes(webhooks)]);
   const timers = new Set<NodeJS.Timeout>();
@@ -289,6 +290,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     clearFaults(): void {
       faults.clear();
+    },
+    beforeListPage(hook: ListPageHook | undefined): void {
+      listHook.before = hook;
     },
     addClient(client: SandboxClient): void {
       model.addClient(client);

@@ -13,6 +13,7 @@ import type { IntegrationScope, TGateRecords } from '../tgate/records';
 import type { TGateResourceName } from '../tgate/resources';
 import type { SeedOptions, SeedSummary } from './seed';
 import type { CatalogStore } from './store';
+import type { ListPageHook } from './routes/catalog';
 import type { CompanyOrderUpdate, OrderDesk } from './orderDesk';
 import type { Webhook, WebhookConfig, WebhookSender } from './webhooks';
 
@@ -160,6 +161,8 @@ export interface Sandbox {
   configureWebhook(config: WebhookConfig): Webhook;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
+  /** Test-only: `hook` runs before each list page is served (a catalog that changes while it is read); undefined removes it. */
+  beforeListPage(hook: ListPageHook | undefined): void;
   addClient(client: SandboxClient): void;
   /** Issue tokens directly, as if the access grant flow had just completed (for tests and demos). */
   issueTokens(clientId: string): Promise<IssuedTokens>;

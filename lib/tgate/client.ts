@@ -3,7 +3,7 @@ import { InvalidInputError } from '../errors';
 import { TokenSession } from '../auth';
 import { tgateError, TGateRefusedError } from './errors';
 import { checkedRawPath } from './rawPath';
-import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, TGatePagingError } from './paging';
+import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, RepeatedRecords, TGatePagingError } from './paging';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
 export interface TGatePage<T> {
@@ -161,7 +161,8 @@ export class TGateClient {
   /**
    * Every page of a list, one page held at a time. Stops at an empty or short page or at total-pages;
    * fails on a page that repeats an earlier one (the API ignored `page`) and beyond the page cap
-   * (`maxPages` here, else the client's, else {@link DEFAULT_MAX_PAGES}).
+   * (`maxPages` here, else the client's, else {@link DEFAULT_MAX_PAGES}). A record that a shift of the
+   * listing brings again is given once ({@link RepeatedRecords}); a page left empty by that is skipped.
    */
   async *pages<T>(resource: TGateResourceName, options: ListOptions = {}): AsyncGenerator<TGatePage<T>> {
     const maxPages = checkedMaxPages(options.maxPages ?? this.options.maxPages);
@@ -169,6 +170,7 @@ export class TGateClient {
     const { path } = TGATE_RESOURCES[resource];
     const raise = `If the listing really is that long, raise the limit with TGATE_MAX_PAGES (the maxPages option of TGateClient).`;
     const seen = new Map<string, number>();
+    const repeated = new RepeatedRecords();
     for (let n = 1; ; n += 1) {
       if (n > maxPages) throw new TGatePagingError(path, n, `stopped after ${maxPages} pages of ${items}, the most one listing reads (maxPages). ${raise}`);
       const page = await this.page<T>(resource, { ...options, page: n });
@@ -183,7 +185,8 @@ export class TGateClient {
         throw new TGatePagingError(path, n, `the answer repeats page ${earlier}: the API ignored the page parameter, so the listing stopped here`);
       }
       seen.set(digest, n);
-      yield page;
+      const fresh = repeated.fresh(page.items);
+      if (fresh.length > 0) yield fresh === page.items ? page : { ...page, items: fresh };
       if (page.items.length < page.pageItems || (page.totalPages !== undefined && n >= page.totalPages)) return;
     }
   }

@@ -68,3 +68,33 @@ export function checkedPageSize(path: string, page: number, asked: number, recei
   }
   return h.pageItems !== undefined && h.pageItems >= 1 && h.pageItems <= asked ? h.pageItems : asked;
 }
+
+/**
+ * Drops the records of a page that an earlier page of the same listing already gave. T-Gate lists in
+ * ascending id order and pages by offset (reference page Pagination), so a record inserted on an earlier
+ * page while a later one is read pushes the last records of that page onto the next: they come again,
+ * with ids not above the highest already given. Such a record is dropped; an inserted record that lands
+ * behind the reader is missed by this listing and found by the next one. Once a page is not in ascending
+ * id order (or a record has no numeric id), the listing is not in id order and nothing is dropped.
+ */
+export class RepeatedRecords {
+  private highest: number | undefined;
+  private inIdOrder = true;
+
+  /** The records of this page not already given by an earlier page. */
+  fresh<T>(items: T[]): T[] {
+    if (!this.inIdOrder || items.length === 0) return items;
+    const ids = items.map((item) => (item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined));
+    const ascending = ids.every((id, i) => typeof id === 'number' && (i === 0 || id > (ids[i - 1] as number)));
+    if (!ascending) {
+      this.inIdOrder = false;
+      return items;
+    }
+    const highest = this.highest;
+    const last = ids[ids.length - 1] as number;
+    this.highest = highest === undefined ? last : Math.max(highest, last);
+    if (highest === undefined) return items;
+    const first = ids.findIndex((id) => (id as number) > highest);
+    return first === 0 ? items : first === -1 ? [] : items.slice(first);
+  }
+}

@@ -6,6 +6,10 @@
  *
  * A 32-bit digest means a changed record goes unnoticed with a probability of 1 in 4 billion per change;
  * that is the price of the size, and README.md says so.
+ *
+ * A snapshot comes back from the platform as data, not trust: decoding is bounded (the inflated bytes, the
+ * record count against the bytes that hold it) and checks every id, so a forged or corrupt snapshot is
+ * refused with a RangeError instead of costing memory.
  */
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
@@ -65,6 +69,35 @@ export class CatalogState {
     return undefined;
   }
 
+  /** The highest id held, or -1 when empty. */
+  get highestId(): number {
+    return this.ids.length === 0 ? -1 : this.ids[this.ids.length - 1];
+  }
+
+  /** This state with `changes` applied (a digest, or null for a deletion), in one pass over both. */
+  withChanges(changes: Map<number, number | null>): CatalogState {
+    const changed = [...changes.keys()].sort((a, b) => a - b);
+    const ids: number[] = [];
+    const digests: number[] = [];
+    let i = 0;
+    for (const id of changed) {
+      for (; i < this.ids.length && this.ids[i] < id; i += 1) {
+        ids.push(this.ids[i]);
+        digests.push(this.digests[i]);
+      }
+      if (i < this.ids.length && this.ids[i] === id) i += 1;
+      const digest = changes.get(id);
+      if (digest === null || digest === undefined) continue;
+      ids.push(id);
+      digests.push(digest);
+    }
+    for (; i < this.ids.length; i += 1) {
+      ids.push(this.ids[i]);
+      digests.push(this.digests[i]);
+    }
+    return new CatalogState(Float64Array.from(ids), Uint32Array.from(digests));
+  }
+
   *entries(): Generator<[number, number]> {
     for (let i = 0; i < this.ids.length; i += 1) yield [this.ids[i], this.digests[i]];
   }
@@ -92,13 +125,19 @@ export class CatalogState {
     return zlib.deflateRawSync(Buffer.from(bytes), { level: 9 }).toString('base64');
   }
 
-  /** Reads what {@link encode} wrote; anything else is refused with a message saying the snapshot is not ours. */
-  static decode(text: string): CatalogState {
+  /**
+   * Reads what {@link encode} wrote, inflating at most `maxBytes` (a bound the caller derives from the
+   * snapshot size it allows); anything else is refused with a RangeError saying what is wrong.
+   */
+  static decode(text: string, maxBytes = DEFAULT_MAX_DECODED_BYTES): CatalogState {
     let bytes: Buffer;
     try {
-      bytes = zlib.inflateRawSync(Buffer.from(text, 'base64'));
-    } catch {
-      throw new RangeError('the snapshot does not hold a catalog state written by this component');
+      bytes = zlib.inflateRawSync(Buffer.from(text, 'base64'), { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new RangeError(`the catalog state in the snapshot inflates to more than ${maxBytes} bytes, more than a state this size can hold`);
+      }
+      throw new RangeError('the snapshot does not hold a catalog state written by this component (it does not inflate)');
     }
     let at = 0;
     const varint = (): number => {
@@ -110,21 +149,92 @@ export class CatalogState {
         value += (b & 0x7f) * scale;
         if (b < 0x80) return value;
         scale *= 0x80;
+        if (scale > 2 ** 56) throw new RangeError('the catalog state in the snapshot holds a number too large for an id');
       }
     };
     const version = varint();
     if (version !== STATE_VERSION) throw new RangeError(`the catalog state in the snapshot is version ${version}, this component reads version ${STATE_VERSION}`);
     const count = varint();
+    // Every record takes at least 5 bytes: a count the bytes cannot hold is refused before anything is allocated.
+    if (count * 5 > bytes.length - at) throw new RangeError(`the catalog state in the snapshot claims ${count} records but holds the bytes of fewer`);
     const ids = new Float64Array(count);
     const digests = new Uint32Array(count);
     let previous = 0;
     for (let i = 0; i < count; i += 1) {
-      previous += varint();
+      const delta = varint();
+      if (i > 0 && delta === 0) throw new RangeError(`the catalog state in the snapshot holds id ${previous} twice`);
+      previous += delta;
+      if (!Number.isSafeInteger(previous)) throw new RangeError('the catalog state in the snapshot holds an id beyond the whole numbers an id can be');
       ids[i] = previous;
       if (at + 4 > bytes.length) throw new RangeError('the catalog state in the snapshot is cut short');
       digests[i] = bytes.readUInt32BE(at);
       at += 4;
     }
+    if (at !== bytes.length) throw new RangeError(`the catalog state in the snapshot has ${bytes.length - at} bytes after its last record`);
     return new CatalogState(ids, digests);
+  }
+}
+
+/** The inflate bound of {@link CatalogState.decode} when the caller gives none: 64 MB. */
+const DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024;
+
+const varintLength = (n: number): number => (n < 0x80 ? 1 : 1 + varintLength(Math.floor(n / 0x80)));
+
+/**
+ * The most characters {@link CatalogState.encode} can write for `count` records whose highest id is at
+ * most `highestId`, whatever the ids in between: ids sparse (T-Gate's ids are global, so a company's are),
+ * digests that do not compress, deflate's overhead on data it cannot compress, base64.
+ */
+export function encodedSizeBound(count: number, highestId: number): number {
+  if (count === 0) return 8;
+  // The deltas add up to the highest id; a delta d takes at most 1 + log128(d + 1) bytes, and the sum of
+  // the logarithms is largest when the deltas are equal (the logarithm is concave).
+  const deltaBytes = count * (1 + Math.log(1 + Math.max(0, highestId) / count) / Math.log(128));
+  const raw = varintLength(STATE_VERSION) + varintLength(count) + Math.ceil(deltaBytes) + 4 * count;
+  const deflated = raw + Math.ceil(raw / 1000) + 16;
+  return 4 * Math.ceil(deflated / 3);
+}
+
+/** The ids and digests of one listing as it is read: repeats told at once, in id order when the listing is. */
+export class ListedRecords {
+  private readonly ids: number[] = [];
+  private readonly digests: number[] = [];
+  /** Built only when the listing is not in ascending id order. */
+  private seen: Set<number> | undefined;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Adds a record; false (and nothing added) when the listing already gave this id. */
+  add(id: number, digest: number): boolean {
+    const n = this.ids.length;
+    if (this.seen === undefined && (n === 0 || id > this.ids[n - 1])) {
+      this.ids.push(id);
+      this.digests.push(digest);
+      return true;
+    }
+    this.seen ??= new Set(this.ids);
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    this.ids.push(id);
+    this.digests.push(digest);
+    return true;
+  }
+
+  has(id: number): boolean {
+    if (this.seen) return this.seen.has(id);
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ids[mid] === id) return true;
+      if (this.ids[mid] < id) lo = mid + 1; else hi = mid - 1;
+    }
+    return false;
+  }
+
+  state(): CatalogState {
+    return CatalogState.fromEntries(this.ids.map((id, i) => [id, this.digests[i]] as [number, number]));
   }
 }

@@ -3,16 +3,20 @@
  * since" filter, so each poll reads the chosen list page by page and compares every record with a digest
  * kept in the snapshot (lib/triggers/catalogState.ts). Records are never held beyond their page.
  *
- * Nothing twice, nothing lost: after each page that emitted changes, the snapshot is saved with those
- * changes applied, so a poll that fails part way resumes from there; deletions are only known once the
- * whole list was read, and are committed the same way.
+ * T-Gate pages by offset (reference page Pagination) while the restaurant edits its catalog, so a listing
+ * can show a record twice (lib/tgate/paging.ts gives it once) or miss one that a deletion on an earlier
+ * page moved back: a record of the last snapshot that this listing did not show is asked for by id before
+ * it is called deleted. The state's size is bounded before a page is emitted, so nothing is emitted that
+ * the snapshot could not remember. Progress snapshots are saved at growing intervals (or every 30 s), and
+ * once more when the poll fails, so a failed poll repeats nothing and a killed one repeats little.
  */
 import { InvalidInputError } from '../errors';
 import { defineStep, Step } from '../step';
 import { readResourceType, recordSchema, resourceTypeField, resourceTypeModel } from '../step/resources';
 import { branchesModel, brandsModel, menusModel, NARROWING_FIELDS_SCHEMA, narrowedFilters, NarrowingFields } from '../step/selectModels';
-import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from '../tgate';
-import { CatalogState, recordDigest } from './catalogState';
+import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateRefusedError, TGateResourceName } from '../tgate';
+import type { TGatePage } from '../tgate/client';
+import { CatalogState, encodedSizeBound, ListedRecords, recordDigest } from './catalogState';
 
 export type StartMode = 'emitAll' | 'watchOnly';
 
@@ -22,12 +26,13 @@ interface Fields extends NarrowingFields {
   maxSnapshotKB: number;
 }
 
-/** What the trigger keeps between polls. */
+/** What the trigger keeps between polls; `startOver` marks a snapshot that was refused and set aside. */
 interface PollSnapshot {
   v: 1;
   /** Which listing the state describes: a changed step configuration starts over. */
   scope: string;
-  state: string;
+  state?: string;
+  startOver?: true;
 }
 
 export interface CatalogChange {
@@ -38,8 +43,16 @@ export interface CatalogChange {
   record: Record<string, unknown> | null;
 }
 
-/** Bytes per record of the encoded state, rounded up: used to refuse a listing too large before reading it. */
-const STATE_BYTES_PER_RECORD = 7;
+/** A progress snapshot is saved once this many changes wait (or half the records of the last one saved, if more)... */
+export const COMMIT_MIN_CHANGES = 100;
+/** ...or once changes have waited this long. */
+export const COMMIT_INTERVAL_MS = 30_000;
+/** A snapshot's state inflates to at most this many times maxSnapshotKB (a real one: under 2.5). */
+const INFLATE_FACTOR = 3;
+/** Probing for the end of a listing without total-count stops here (the listing's page cap fails it anyway). */
+const MAX_PROBED_PAGE = 1 << 20;
+
+type Rec = Record<string, unknown>;
 
 export const process = defineStep<Fields>({
   fields: {
@@ -52,83 +65,204 @@ export const process = defineStep<Fields>({
     },
     required: ['resourceType', 'startMode', 'maxSnapshotKB'],
   },
-  run: poll,
+  run: (step) => new Poll(step).run(),
 });
 
-async function poll(step: Step<Fields, unknown>): Promise<void> {
-  const { resourceType, startMode, maxSnapshotKB } = step.fields;
-  const filters = narrowedFilters(resourceType, step.fields, {});
-  const scope = JSON.stringify([resourceType, filters]);
-  const previous = readSnapshot(step.snapshot, scope);
-  const firstRun = previous === undefined;
-  const old = previous ?? CatalogState.empty();
-  const maxBytes = maxSnapshotKB * 1024;
+class Poll {
+  private readonly resource: TGateResourceName;
+  private readonly filters: Record<string, unknown>;
+  private readonly scope: string;
+  private readonly maxBytes: number;
+  private old = CatalogState.empty();
+  private firstRun = true;
+  private readonly listed = new ListedRecords();
+  /** Changes emitted in this poll (a digest, or null for a deletion), applied to the old state in progress snapshots. */
+  private readonly applied = new Map<number, number | null>();
+  private committed = { changes: 0, records: 0, at: Date.now() };
+  /** Where the listing ends, learnt before the first emit when the size check needs it. */
+  private end: { count: number; highestId: number } | undefined;
 
-  const ids: number[] = [];
-  const digests: number[] = [];
-  /** Changes emitted in this poll, applied to the old state in each progress snapshot. */
-  const applied = new Map<number, number | null>();
+  constructor(private readonly step: Step<Fields, unknown>) {
+    this.resource = step.fields.resourceType;
+    this.filters = narrowedFilters(this.resource, step.fields, {});
+    this.scope = JSON.stringify([this.resource, this.filters]);
+    this.maxBytes = step.fields.maxSnapshotKB * 1024;
+  }
 
-  const commit = async (state: CatalogState): Promise<void> => {
-    const encoded = state.encode();
-    if (encoded.length > maxBytes) throw tooLarge(resourceType, state.size, encoded.length, maxSnapshotKB);
-    const snapshot: PollSnapshot = { v: 1, scope, state: encoded };
-    await step.sailor.emit('snapshot', snapshot);
-  };
-  const progress = (): CatalogState => {
-    const merged = new Map(old.entries());
-    for (const [id, digest] of applied) if (digest === null) merged.delete(id); else merged.set(id, digest);
-    return CatalogState.fromEntries(merged);
-  };
-  const emit = async (change: CatalogChange['change'], id: number, record: Record<string, unknown> | null, digest: number | null): Promise<void> => {
-    await step.emitData({ change, resourceType, id, record } satisfies CatalogChange);
-    applied.set(id, digest);
-  };
-
-  for await (const page of step.tgate.pages<Record<string, unknown>>(resourceType, { pageSize: MAX_PAGE_ITEMS, filters })) {
-    if (page.totalCount !== undefined && page.totalCount * STATE_BYTES_PER_RECORD > maxBytes) {
-      throw tooLarge(resourceType, page.totalCount, page.totalCount * STATE_BYTES_PER_RECORD, maxSnapshotKB);
+  async run(): Promise<void> {
+    await this.readSnapshot();
+    try {
+      await this.list();
+      await this.confirmMissing();
+      await this.commit(this.listed.state());
+    } catch (err) {
+      // What was emitted is remembered before the poll ends with the error: the next poll repeats none of it.
+      if (this.applied.size > this.committed.changes) await this.commit(this.progress()).catch(() => undefined);
+      throw err;
     }
-    const changesBefore = applied.size;
-    for (const record of page.items) {
-      const id = record.id;
-      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-        throw new InvalidInputError('resourceType', `T-Gate listed a ${TGATE_RESOURCES[resourceType].singularTitle} without a whole-number id, which this trigger cannot follow`);
+  }
+
+  private async readSnapshot(): Promise<void> {
+    const s = this.step.snapshot as Partial<PollSnapshot>;
+    if (s?.v !== 1 || s.scope !== this.scope) return;
+    if (s.startOver) {
+      this.step.sailor.logger?.info?.(`The last snapshot was set aside: starting over as a first run (startMode ${this.step.fields.startMode})`);
+      return;
+    }
+    try {
+      if (typeof s.state !== 'string') throw new RangeError('the snapshot has no catalog state');
+      if (s.state.length > 2 * this.maxBytes) throw new RangeError(`the catalog state in the snapshot is ${Math.ceil(s.state.length / 1024)} KB, far more than maxSnapshotKB allows`);
+      this.old = CatalogState.decode(s.state, INFLATE_FACTOR * this.maxBytes);
+      this.firstRun = false;
+    } catch (err) {
+      // Set aside once: the next poll starts over instead of failing on the same snapshot for ever.
+      const startOver: PollSnapshot = { v: 1, scope: this.scope, startOver: true };
+      await this.step.sailor.emit('snapshot', startOver);
+      const then = this.step.fields.startMode === 'emitAll' ? 'emits every record as created' : 'only starts watching';
+      throw new InvalidInputError('snapshot', `The trigger's snapshot was refused (${(err as Error).message}): `
+        + `it was set aside, and the next poll starts over as a first run (startMode ${this.step.fields.startMode}: it ${then})`);
+    }
+  }
+
+  private async list(): Promise<void> {
+    const emitting = !(this.firstRun && this.step.fields.startMode === 'watchOnly');
+    const pages = this.step.tgate.pages<Rec>(this.resource, { pageSize: MAX_PAGE_ITEMS, filters: this.filters });
+    for await (const page of pages) {
+      const records = page.items.map((record) => [record, this.idOf(record)] as const);
+      await this.checkSize(page, records.map(([, id]) => id));
+      for (const [record, id] of records) {
+        const digest = recordDigest(record);
+        if (!this.listed.add(id, digest) || !emitting) continue;
+        const known = this.old.digestOf(id);
+        if (known === undefined) await this.emit('created', id, record, digest);
+        else if (known !== digest) await this.emit('updated', id, record, digest);
       }
-      const digest = recordDigest(record);
-      ids.push(id);
-      digests.push(digest);
-      if (firstRun && startMode === 'watchOnly') continue;
-      const known = old.digestOf(id);
-      if (known === undefined) await emit('created', id, record, digest);
-      else if (known !== digest) await emit('updated', id, record, digest);
-    }
-    if (applied.size > changesBefore) await commit(progress());
-  }
-
-  const current = CatalogState.fromEntries(ids.map((id, i) => [id, digests[i]] as [number, number]));
-  let sinceCommit = 0;
-  for (const [id] of old.entries()) {
-    if (current.digestOf(id) !== undefined) continue;
-    await emit('deleted', id, null, null);
-    // Deletions are committed in batches too, so a failure among them repeats none and loses none.
-    if ((sinceCommit += 1) === MAX_PAGE_ITEMS) {
-      await commit(progress());
-      sinceCommit = 0;
+      await this.maybeCommit();
     }
   }
-  await commit(current);
-}
 
-function readSnapshot(snapshot: Record<string, unknown>, scope: string): CatalogState | undefined {
-  const s = snapshot as Partial<PollSnapshot>;
-  if (s?.v !== 1 || s.scope !== scope || typeof s.state !== 'string') return undefined;
-  return CatalogState.decode(s.state);
+  /**
+   * A record of the last snapshot missing from this listing may only have been moved onto a page already
+   * read (a deletion before it): asked for by id, a 404 is a deletion; a record still there is kept, and
+   * emitted as updated if it changed. Without a "get one" endpoint, missing means deleted.
+   */
+  private async confirmMissing(): Promise<void> {
+    const { getOne } = TGATE_RESOURCES[this.resource];
+    for (const [id, known] of this.old.entries()) {
+      if (this.listed.has(id)) continue;
+      const record = getOne ? await this.stillThere(id) : undefined;
+      if (!record) {
+        await this.emit('deleted', id, null, null);
+      } else {
+        const digest = recordDigest(record);
+        this.listed.add(id, digest);
+        if (digest !== known) await this.emit('updated', id, record, digest);
+      }
+      await this.maybeCommit();
+    }
+  }
+
+  /** The record by id, or undefined when T-Gate says 404 or it left the listing's narrowing. */
+  private async stillThere(id: number): Promise<Rec | undefined> {
+    try {
+      const record = await this.step.tgate.get<Rec>(this.resource, id);
+      return record.id === id && this.inListing(record) ? record : undefined;
+    } catch (err) {
+      if (err instanceof TGateRefusedError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Whether a record matches the listing's filters (an array field matches any of its elements). */
+  private inListing(record: Rec): boolean {
+    return Object.entries(this.filters).every(([name, wanted]) => {
+      if (wanted === undefined || wanted === null || wanted === '') return true;
+      const filter = TGATE_RESOURCES[this.resource].filters.find((f) => f.name === name);
+      const value = record[(filter as { field?: string } | undefined)?.field ?? name];
+      const values: unknown[] = Array.isArray(value) ? value : [value];
+      return values.some((v) => String(v) === String(wanted));
+    });
+  }
+
+  private idOf(record: Rec): number {
+    const { id } = record;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+      throw new InvalidInputError('resourceType', `T-Gate listed a ${TGATE_RESOURCES[this.resource].singularTitle} without a whole-number id, which this trigger cannot follow`);
+    }
+    return id;
+  }
+
+  /**
+   * Refuses, before a page is emitted, a listing whose state could pass maxSnapshotKB: the records it can
+   * hold (total-count, or the end of the listing found by probing when T-Gate sends none) and its highest
+   * id bound the state's size (catalogState.ts encodedSizeBound). The end is probed only when the bound
+   * with any id could pass the limit.
+   */
+  private async checkSize(page: TGatePage<Rec>, ids: number[]): Promise<void> {
+    const count = (): number => Math.max(page.totalCount ?? 0, this.end?.count ?? 0, this.listed.size + ids.length);
+    const highest = Math.max(this.old.highestId, ...ids.slice(-1), this.end?.highestId ?? -1);
+    if (encodedSizeBound(count(), Number.MAX_SAFE_INTEGER) <= this.maxBytes) return;
+    const full = page.items.length >= page.pageItems && (page.totalPages === undefined || page.page < page.totalPages);
+    if (full && this.end === undefined) this.end = await this.probeEnd(page);
+    const bound = encodedSizeBound(count(), Math.max(highest, this.end?.highestId ?? -1));
+    if (bound <= this.maxBytes) return;
+    throw tooLarge(this.resource, count(), bound, this.step.fields.maxSnapshotKB);
+  }
+
+  /** The last page of the listing and what it says: from total-pages, or by doubling then halving the page number. */
+  private async probeEnd(first: TGatePage<Rec>): Promise<{ count: number; highestId: number }> {
+    const size = first.pageItems;
+    const at = (n: number): Promise<TGatePage<Rec>> => this.step.tgate.page<Rec>(this.resource, { pageSize: size, filters: this.filters, page: n });
+    const ending = (p: TGatePage<Rec>): { count: number; highestId: number } => ({
+      count: Math.max(p.totalCount ?? 0, (p.page - 1) * size + p.items.length),
+      highestId: p.items.length ? Math.max(...p.items.map((r) => this.idOf(r))) : -1,
+    });
+    if (first.totalPages !== undefined) return ending(await at(first.totalPages));
+    // Without total-count: page `lo` is full, page `hi` is not (short or empty), so the last page lies between.
+    let lo = first;
+    let hi = await at(lo.page * 2);
+    while (hi.items.length >= size && hi.page < MAX_PROBED_PAGE) [lo, hi] = [hi, await at(hi.page * 2)];
+    while (hi.page - lo.page > 1) {
+      const mid = await at(Math.floor((lo.page + hi.page) / 2));
+      if (mid.items.length >= size) lo = mid; else hi = mid;
+    }
+    return ending(hi.items.length ? hi : lo);
+  }
+
+  private async emit(change: CatalogChange['change'], id: number, record: Rec | null, digest: number | null): Promise<void> {
+    await this.step.emitData({ change, resourceType: this.resource, id, record } satisfies CatalogChange);
+    this.applied.set(id, digest);
+  }
+
+  /**
+   * Saves a progress snapshot when the changes not yet saved reach COMMIT_MIN_CHANGES and half the records
+   * of the last snapshot saved, or have waited COMMIT_INTERVAL_MS: a first poll saves O(log n) snapshots
+   * whose bytes add up to a few times the final one, and a poll killed part way repeats at most those changes.
+   */
+  private async maybeCommit(): Promise<void> {
+    const waiting = this.applied.size - this.committed.changes;
+    if (waiting === 0) return;
+    if (waiting >= Math.max(COMMIT_MIN_CHANGES, this.committed.records / 2) || Date.now() - this.committed.at >= COMMIT_INTERVAL_MS) {
+      await this.commit(this.progress());
+    }
+  }
+
+  private progress(): CatalogState {
+    return this.old.withChanges(this.applied);
+  }
+
+  private async commit(state: CatalogState): Promise<void> {
+    const encoded = state.encode();
+    if (encoded.length > this.maxBytes) throw tooLarge(this.resource, state.size, encoded.length, this.step.fields.maxSnapshotKB);
+    const snapshot: PollSnapshot = { v: 1, scope: this.scope, state: encoded };
+    await this.step.sailor.emit('snapshot', snapshot);
+    this.committed = { changes: this.applied.size, records: state.size, at: Date.now() };
+  }
 }
 
 function tooLarge(resource: TGateResourceName, records: number, bytes: number, maxKB: number): InvalidInputError {
   return new InvalidInputError('maxSnapshotKB',
-    `Watching ${records} ${TGATE_RESOURCES[resource].title} needs a snapshot of about ${Math.ceil(bytes / 1024)} KB, more than the ${maxKB} KB allowed (maxSnapshotKB): `
+    `Watching ${records} ${TGATE_RESOURCES[resource].title} needs a snapshot of up to ${Math.ceil(bytes / 1024)} KB, more than the ${maxKB} KB allowed (maxSnapshotKB): `
     + 'narrow the listing with a brand, branch or menu, or raise maxSnapshotKB');
 }
 

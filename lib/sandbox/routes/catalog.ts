@@ -8,10 +8,14 @@ import { pageParams, pageHeaders } from '../partnerApi';
 import { Answer, Route, message } from '../router';
 import { CatalogStore, StoreError } from '../store';
 
-function listAnswer(store: CatalogStore, resource: TGateResourceName, params: URLSearchParams): Answer {
+/** Test-only: runs before a list page is read from the store, so a spec can change the catalog between pages. */
+export type ListPageHook = (request: { resource: TGateResourceName; page: number; items: number }) => void;
+
+function listAnswer(store: CatalogStore, resource: TGateResourceName, params: URLSearchParams, hook?: { before?: ListPageHook }): Answer {
   const page = pageParams(params);
   if (!page.ok) return message(400, page.message);
   try {
+    hook?.before?.({ resource, ...page.value });
     const { records, totalCount } = store.list(resource, { ...page.value, filters: queryObject(params) });
     return { status: 200, headers: pageHeaders(page.value, totalCount), body: records };
   } catch (err) {
@@ -20,12 +24,14 @@ function listAnswer(store: CatalogStore, resource: TGateResourceName, params: UR
   }
 }
 
-export function catalogRoutes(store: CatalogStore, prefix: string, paths: Record<TGateResourceName, string>): Route[] {
+export function catalogRoutes(
+  store: CatalogStore, prefix: string, paths: Record<TGateResourceName, string>, hook?: { before?: ListPageHook },
+): Route[] {
   const routes: Route[] = [];
   for (const resource of TGATE_RESOURCE_NAMES) {
     const spec = TGATE_RESOURCES[resource];
     const path = `${prefix}${paths[resource]}`;
-    routes.push({ method: 'GET', path, auth: 'bearer', handle: ({ url }) => listAnswer(store, resource, url.searchParams) });
+    routes.push({ method: 'GET', path, auth: 'bearer', handle: ({ url }) => listAnswer(store, resource, url.searchParams, hook) });
     if (!spec.getOne) continue;
     routes.push({
       method: 'GET',

@@ -194,4 +194,28 @@ describe('action lookupObjects', function () {
       ]);
     });
   });
+
+  describe('a listing that shifts while it is read', () => {
+    it('an insert on an earlier page while page 2 is read: every record once, in id order (T-Gate lists by ascending id)', async () => {
+      const ids = allItemIds();
+      const back = world.sandbox.getRecord('items', ids[7])!;
+      try {
+        for (const emitBehavior of ['emitIndividually', 'fetchAll']) {
+          world.sandbox.deleteRecord('items', back.id);
+          world.sandbox.beforeListPage((request) => {
+            if (request.resource !== 'items' || request.page !== 2) return;
+            world.sandbox.beforeListPage(undefined);
+            world.sandbox.createRecord('items', back); // lands on page 1, pushing its last record onto page 2
+          });
+          const outcome = await run({ resourceType: 'items', emitBehavior });
+          expect(outcome.errors).to.deep.equal([]);
+          const got = emitBehavior === 'fetchAll' ? bodies<{ results: Item[] }>(outcome)[0].results.map((r) => r.id) : bodies<Item>(outcome).map((b) => b.id);
+          expect(got, emitBehavior).to.deep.equal(ids.filter((id) => id !== back.id));
+        }
+      } finally {
+        world.sandbox.beforeListPage(undefined);
+      }
+      expect(allItemIds()).to.deep.equal(ids);
+    });
+  });
 });

@@ -106,7 +106,7 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     const out = await poll({ resourceType: 'items', maxSnapshotKB: 1 });
     expect(out.changes).to.deep.equal([]);
     expect(out.errors.map((e) => e.message)).to.have.length(1);
-    expect(out.errors[0].message).to.match(/^Watching \d+ items needs a snapshot of about \d+ KB, more than the 1 KB allowed \(maxSnapshotKB\): narrow the listing/);
+    expect(out.errors[0].message).to.match(/^Watching \d+ items needs a snapshot of up to \d+ KB, more than the 1 KB allowed \(maxSnapshotKB\): narrow the listing/);
   });
 
   it('narrows to a branch, and refuses a narrowing the type cannot use', async () => {

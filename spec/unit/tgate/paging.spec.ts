@@ -156,6 +156,22 @@ describe('tgate: paging', function () {
     expect(pages.flatMap((p) => p.items)).to.have.length(45);
   });
 
+  it('gives a record that a shift brings again once, and drops nothing from a listing not in id order', async () => {
+    // Ascending ids, one record inserted before page 2 is read: page 2 starts with page 1's last record.
+    let client = await serve((req) => {
+      const { page } = asked(req);
+      return { body: page === 1 ? records(1, 20) : page === 2 ? records(20, 20) : records(40, 5) };
+    });
+    let got = await collect(client);
+    expect(got.error).to.equal(undefined);
+    expect(got.pages.flatMap((p) => p.items.map((r) => r.id))).to.deep.equal(records(1, 44).map((r) => r.id));
+    await api.close();
+    // Newest first: not in id order, so every record is given as listed.
+    client = await serve((req) => ({ body: asked(req).page === 1 ? records(21, 20).reverse() : records(1, 5).reverse() }));
+    got = await collect(client);
+    expect(got.pages.flatMap((p) => p.items.map((r) => r.id))).to.deep.equal([...records(21, 20).reverse(), ...records(1, 5).reverse()].map((r) => r.id));
+  });
+
   describe('through the listIntegrationScopes action in the sailor', () => {
     const ENV = ['TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_API_BASE_URL', 'TGATE_TOKEN_URI'];
     const saved: Record<string, string | undefined> = {};

@@ -1,0 +1,166 @@
+import zlib from 'node:zlib';
+import { expect } from 'chai';
+import { createWorld, World } from '../../helpers/world';
+import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
+import type { CatalogChange } from '../../../lib/triggers/pollCatalog';
+import type { TGateRecords } from '../../../lib/tgate/records';
+
+const trigger = loadFunction('pollCatalog');
+type Item = TGateRecords['items'];
+
+/**
+ * The polling trigger on a catalog that changes while a poll reads it: the sandbox's list hook changes
+ * the catalog just before a page is served, as a restaurant editing its menu during a long poll would.
+ * Through the sailor's TaskExec, the snapshot carried from one poll to the next as the platform does.
+ */
+describe('pollCatalog on a catalog that changes while it is read', function () {
+  this.timeout(60_000);
+  let world: World;
+  afterEach(async () => { await world?.close(); });
+
+  type Poll = StepOutcome & { snapshot: Record<string, unknown>; changes: CatalogChange[]; seen: string[] };
+  async function poll(fields: Record<string, unknown>, snapshot: Record<string, unknown> = {}): Promise<Poll> {
+    const outcome = await runStep(trigger, { body: {} }, { ...world.cfg, resourceType: 'items', ...fields }, world.platform, { snapshot });
+    const changes = outcome.data.map((d) => d.body as CatalogChange);
+    const seen = changes.map((c) => `${c.change} ${c.id}`);
+    return { ...outcome, changes, seen, snapshot: outcome.snapshots[outcome.snapshots.length - 1] ?? snapshot };
+  }
+  /** Runs `change` once, just before page `page` of the items listing is served. */
+  function onPage(page: number, change: () => void): void {
+    world.sandbox.beforeListPage((request) => {
+      if (request.resource !== 'items' || request.page !== page) return;
+      world.sandbox.beforeListPage(undefined);
+      change();
+    });
+  }
+  const visibleItems = (): number[] => world.sandbox.store.allIds('items').filter((id) => world.sandbox.store.getVisible('items', id));
+  const snapshotBytes = (snapshots: Array<Record<string, unknown>>): number[] => snapshots.map((s) => String(s.state ?? '').length);
+
+  it('a deletion on page 1 while page 2 is read: exactly that deletion, then nothing', async () => {
+    world = await createWorld();
+    const first = await poll({});
+    const ids = visibleItems();
+    expect(ids.length).to.be.above(150);
+    const gone = ids[5];
+    onPage(2, () => world.sandbox.deleteRecord('items', gone));
+    const second = await poll({}, first.snapshot);
+    expect(second.errors).to.deep.equal([]);
+    // ids[100] moved onto page 1, already read: missing from this listing, yet still there. The deleted
+    // record was read before it went, so the next poll reports it.
+    expect(second.seen, `${ids[100]} is not deleted`).to.deep.equal([]);
+    const third = await poll({}, second.snapshot);
+    expect(third.errors).to.deep.equal([]);
+    expect(third.seen).to.deep.equal([`deleted ${gone}`]);
+    expect((await poll({}, third.snapshot)).seen).to.deep.equal([]);
+  });
+
+  it('an insertion at the top while page 2 is read: nothing twice, the new record created once over two polls', async () => {
+    world = await createWorld();
+    const ids = visibleItems();
+    const back = world.sandbox.getRecord('items', ids[10]) as Item;
+    world.sandbox.deleteRecord('items', back.id);
+    const first = await poll({});
+    expect(first.changes).to.have.length(ids.length - 1);
+    onPage(2, () => world.sandbox.createRecord('items', back));
+    const second = await poll({}, first.snapshot);
+    expect(second.errors).to.deep.equal([]);
+    expect(second.seen, 'the record pushed onto page 2 is not new').to.deep.equal([]);
+    const third = await poll({}, second.snapshot);
+    expect(third.seen).to.deep.equal([`created ${back.id}`]);
+    expect((await poll({}, third.snapshot)).seen).to.deep.equal([]);
+  });
+
+  it('a record listed twice in a first poll is taken once and the poll ends normally', async () => {
+    world = await createWorld();
+    const ids = visibleItems();
+    const back = world.sandbox.getRecord('items', ids[3]) as Item;
+    world.sandbox.deleteRecord('items', back.id);
+    onPage(2, () => world.sandbox.createRecord('items', back));
+    const first = await poll({});
+    expect(first.errors).to.deep.equal([]);
+    expect(first.seen).to.deep.equal(ids.filter((id) => id !== back.id).map((id) => `created ${id}`));
+    expect((await poll({}, first.snapshot)).seen).to.deep.equal([`created ${back.id}`]);
+  });
+
+  it('sparse ids against a small maxSnapshotKB: refused before the first emit, every time', async () => {
+    world = await createWorld();
+    // T-Gate's ids are global, so a company's are sparse: 220 more items, 2 to 19 million ids apart.
+    const template = world.sandbox.getRecord('items', visibleItems()[0]) as Item;
+    let id = 10_000_000;
+    for (let k = 1; k <= 220; k += 1) world.sandbox.createRecord('items', { ...template, id: (id += 2_100_000 + ((k * 2_654_435_761) % 2 ** 24)) });
+    const listed = visibleItems().length;
+    expect(listed * 7, 'what a 7-bytes-a-record estimate allows').to.be.below(3 * 1024);
+    for (let n = 0; n < 2; n += 1) {
+      const out = await poll({ maxSnapshotKB: 3 });
+      expect(out.changes, `poll ${n + 1}`).to.deep.equal([]);
+      expect(out.snapshots).to.deep.equal([]);
+      expect(out.errors.map((e) => [e.name, (e as { field?: string }).field])).to.deep.equal([['InvalidInputError', 'maxSnapshotKB']]);
+      expect(out.errors[0].message).to.match(new RegExp(`^Watching ${listed} items needs a snapshot of up to \\d+ KB, more than the 3 KB allowed \\(maxSnapshotKB\\)`));
+    }
+    // With room for the bound, the same listing is watched, and the state it saves is within the limit.
+    const fits = await poll({ maxSnapshotKB: 6 });
+    expect(fits.errors).to.deep.equal([]);
+    expect(fits.changes).to.have.length(listed);
+    expect(String(fits.snapshot.state).length).to.be.above(3 * 1024).and.below(6 * 1024);
+  });
+
+  for (const [what, forged] of [
+    ['an inflate bomb', zlib.deflateRawSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 }).toString('base64')],
+    ['garbage', 'this is no catalog state !!'],
+    ['a state claiming a billion records', zlib.deflateRawSync(Buffer.from([1, 0x80, 0x94, 0xeb, 0xdc, 0x03, 1, 0, 0, 0, 0])).toString('base64')],
+  ] as const) {
+    it(`a forged snapshot (${what}) is refused once, and the trigger starts over as a first run, saying so`, async () => {
+      world = await createWorld();
+      const scope = JSON.stringify(['items', {}]);
+      const refused = await poll({ startMode: 'emitAll' }, { v: 1, scope, state: forged });
+      expect(refused.changes).to.deep.equal([]);
+      expect(refused.errors.map((e) => [e.name, (e as { field?: string }).field])).to.deep.equal([['InvalidInputError', 'snapshot']]);
+      expect(refused.errors[0].message).to.match(/^The trigger's snapshot was refused \(.+\): it was set aside, and the next poll starts over as a first run \(startMode emitAll: it emits every record as created\)$/);
+      if (what === 'an inflate bomb') expect(refused.errors[0].message).to.contain('inflates to more than 3145728 bytes');
+      const next = await poll({ startMode: 'emitAll' }, refused.snapshot);
+      expect(next.errors).to.deep.equal([]);
+      expect(next.changes.map((c) => c.id)).to.deep.equal(visibleItems());
+      expect(next.logLines.some((l) => l.includes('starting over as a first run (startMode emitAll)'))).to.equal(true);
+      expect((await poll({ startMode: 'emitAll' }, next.snapshot)).seen).to.deep.equal([]);
+    });
+  }
+
+  describe('progress snapshots (the commit rule)', () => {
+    it('a poll that fails part way through more than one batch of deletions saves what it emitted: the next emits the rest, once', async () => {
+      world = await createWorld();
+      world.sandbox.seedCatalog({ items: 1000 });
+      const first = await poll({ startMode: 'watchOnly' });
+      const ids = visibleItems();
+      const doomed = ids.filter((_, i) => i % 2 === 0).slice(0, 350);
+      for (const id of doomed) world.sandbox.deleteRecord('items', id);
+      // Asking for the 251st deleted record fails: 250 deletions emitted, more than two batches of 100.
+      world.sandbox.injectFault({ path: `/partner/v1/items/${doomed[250]}`, status: 403, times: Infinity });
+      const broken = await poll({ startMode: 'watchOnly' }, first.snapshot);
+      expect(broken.errors).to.have.length(1);
+      expect(broken.seen).to.deep.equal(doomed.slice(0, 250).map((id) => `deleted ${id}`));
+      world.sandbox.clearFaults();
+      const resumed = await poll({ startMode: 'watchOnly' }, broken.snapshot);
+      expect(resumed.errors).to.deep.equal([]);
+      expect(resumed.seen).to.deep.equal(doomed.slice(250).map((id) => `deleted ${id}`));
+      expect((await poll({ startMode: 'watchOnly' }, resumed.snapshot)).seen).to.deep.equal([]);
+    });
+
+    it('a first poll saves progress at growing intervals: killed before its last save, it repeats at most half', async () => {
+      world = await createWorld();
+      world.sandbox.seedCatalog({ items: 1000 });
+      const first = await poll({});
+      const n = first.changes.length;
+      expect(n).to.equal(824);
+      const bytes = snapshotBytes(first.snapshots);
+      expect(bytes.length, 'snapshots saved').to.be.within(3, 8);
+      expect(bytes.reduce((a, b) => a + b, 0), 'all snapshot bytes').to.be.at.most(4 * bytes[bytes.length - 1]);
+      // A container killed just before the final save: the platform keeps the last progress snapshot.
+      const kept = first.snapshots[first.snapshots.length - 2] ?? {};
+      const again = await poll({}, kept);
+      expect(again.errors).to.deep.equal([]);
+      const repeated = again.changes.length;
+      expect(repeated, 'changes repeated').to.be.above(0).and.at.most(Math.max(100, (n - repeated) / 2));
+      expect(again.seen).to.deep.equal(first.seen.slice(n - repeated));
+    });
+  });
+});
