@@ -5,6 +5,7 @@ import { registerConnectCommand } from './connect';
 import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
 import { registerOauthClientCheck } from './oauthClientCheck';
+import { registerDoctorCommand } from './doctor';
 import { registerPlatformSandboxCommand } from './platformSandbox';
 import { registerSandboxCommands } from './sandboxCommands';
 
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerDevCommands(program);
   registerOauthClientsCommand(program);
   registerOauthClientCheck(program);
+  registerDoctorCommand(program);
   registerPlatformSandboxCommand(program);
   addExamples(program);
   program.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));
