@@ -11,9 +11,11 @@ import { printable } from './output';
 
 /**
  * `tgate oauth-clients check`: proves a client id and secret at T-Gate's token endpoint without a user
- * and without touching any credential. It sends a refresh_token grant with a refresh token that cannot
- * exist: Doorkeeper (which T-Gate runs) authenticates the client first, so `invalid_grant` means the pair
- * is right and `invalid_client` that it is wrong (RFC 6749 5.2). Anything else is reported as it came.
+ * and without touching any credential. It sends an authorization_code grant with a code that cannot
+ * exist. Doorkeeper (which T-Gate runs) checks that grant's client before its code, so `invalid_grant`
+ * means the pair is right and `invalid_client` that it is wrong (RFC 6749 5.2). Not a refresh_token
+ * grant: Doorkeeper checks a refresh token before the client, so a made-up one answers invalid_grant
+ * to any pair (spec/conformance/doctor.spec.ts). Anything else is reported as it came.
  */
 export type PairVerdict = 'accepted' | 'refused' | 'unknown';
 
@@ -55,7 +57,10 @@ function describeOther(err: unknown, secrets: KnownSecrets): string {
   return `${cause.status}${oauth}${html}${cause.detail && !html ? `: ${text(cause.detail)}` : ''}`;
 }
 
-/** One refresh_token grant with a refresh token that cannot exist, classified. Never throws for an answer. */
+/** Where the made-up code was "sent": a reserved name (RFC 2606) no client registers. */
+const CHECK_REDIRECT_URI = 'https://tgate-check.invalid/callback';
+
+/** One authorization_code grant with a code that cannot exist, classified. Never throws for an answer. */
 export async function checkClientPair(input: PairCheckInput): Promise<PairCheck> {
   const { tokenUrl, clientId, clientSecret } = input;
   const secrets = new KnownSecrets([clientSecret]);
@@ -63,11 +68,12 @@ export async function checkClientPair(input: PairCheckInput): Promise<PairCheck>
     service: 'the T-Gate token endpoint', timeoutMs: input.timeoutMs ?? 20_000, policy: { maxAttempts: 1 }, secrets,
   });
   const profile = input.basicEncoding ? { ...TGATE_PROFILE, basicEncoding: input.basicEncoding } : TGATE_PROFILE;
-  // 32 random hex characters under our own prefix: no server has issued it.
-  const refreshToken = `tgate-check-${crypto.randomBytes(16).toString('hex')}`;
+  // 32 random hex characters under our own prefix: no server has issued it, so nothing is used up.
+  const code = `tgate-check-${crypto.randomBytes(16).toString('hex')}`;
   try {
-    await requestToken(http, { tokenUrl, profile, client: { clientId, clientSecret }, grant: { type: 'refresh_token', refreshToken } });
-    return { verdict: 'unknown', tokenUrl, status: 200, answered: '200 with tokens for a refresh token that cannot exist: not an OAuth2 token endpoint as T-Gate runs it' };
+    const grant = { type: 'authorization_code' as const, code, redirectUri: CHECK_REDIRECT_URI };
+    await requestToken(http, { tokenUrl, profile, client: { clientId, clientSecret }, grant });
+    return { verdict: 'unknown', tokenUrl, status: 200, answered: '200 with tokens for a code that cannot exist: not an OAuth2 token endpoint as T-Gate runs it' };
   } catch (err) {
     const status = httpCause(err)?.status;
     if (isInvalidGrant(err)) return { verdict: 'accepted', tokenUrl, status, oauthError: 'invalid_grant', answered: `${status ?? '?'} invalid_grant` };
@@ -84,8 +90,8 @@ export function pairSentence(clientId: string, check: PairCheck): string {
   const who = `client ${printable(clientId)}`;
   switch (check.verdict) {
     case 'accepted':
-      return `accepted: ${check.tokenUrl} authenticated ${who}: it answered ${check.answered} to a refresh token that cannot `
-        + 'exist, which it only does when the client id and secret are right';
+      return `accepted: ${check.tokenUrl} authenticated ${who}: it answered ${check.answered} to a code that cannot exist, `
+        + 'which it only does when the client id and secret are right';
     case 'refused':
       return `refused: ${check.tokenUrl} does not accept ${who} with this secret: it answered ${check.answered}. `
         + "Copy the client id and secret again from the app's OAuth Management page in T-Gate";
@@ -168,8 +174,9 @@ async function secretForCheck(opts: WriteOptions, env: NodeJS.ProcessEnv): Promi
 
 const CHECK_HELP = `
 How it checks:
-  One POST to the token endpoint: a refresh_token grant with a refresh token that cannot exist, the
-  client id and secret in HTTP Basic. invalid_grant: the client authenticated (accepted, exit 0).
+  One POST to the token endpoint: an authorization_code grant with a code that cannot exist, the
+  client id and secret in HTTP Basic (Doorkeeper checks this grant's client before its code).
+  invalid_grant: the client authenticated (accepted, exit 0).
   invalid_client: the id or secret is wrong (refused, exit 1). Anything else (unreachable, an HTML
   page, 5xx) is printed as it came (unknown, exit 1). No user, credential or token is involved.
   The secret: --client-secret-stdin, --client-secret-file PATH, else TGATE_CLIENT_SECRET, else stdin

@@ -38,12 +38,12 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
     return result;
   }
 
-  it('accepts the right pair (invalid_grant to a refresh token that cannot exist), secret on stdin: exit 0', async () => {
+  it('accepts the right pair (invalid_grant to a code that cannot exist), secret on stdin: exit 0', async () => {
     const result = await check(['--client-id', CLIENT.clientId, '--token-url', sandbox.tokenUrl], { input: `${CLIENT.clientSecret}\n` });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/^accepted: .*authenticated client check-app: it answered 400 invalid_grant/);
     const sent = sandbox.tokenRequests[sandbox.tokenRequests.length - 1];
-    expect(sent.grantType).to.equal('refresh_token');
+    expect(sent.grantType).to.equal('authorization_code');
     expect(sent.error).to.equal('invalid_grant');
     expect(sent.status).to.equal(400);
   });
