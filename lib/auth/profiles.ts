@@ -22,6 +22,8 @@ export interface ProviderProfile {
   echoesState: boolean;
   /** Documented authorization code lifetime, for messages and the connect command's deadline. */
   authorizationCodeLifetimeSeconds?: number;
+  /** Documented access token lifetime (the token answer's `expires_in` is what counts). */
+  accessTokenLifetimeSeconds?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export const TGATE_PROFILE: ProviderProfile = {
   rotatesRefreshTokens: true,
   echoesState: true,
   authorizationCodeLifetimeSeconds: 600,
+  accessTokenLifetimeSeconds: 7200,
 };
 
 /** inTandem (vcita): credentials in a JSON body, `state` echoed, code valid 30 seconds, 20-year tokens (seed 002). */

@@ -4,6 +4,8 @@ import { CancelledError, EXIT_SIGINT, installProcessHandlers, isStopping, setRun
 import { registerConnectCommand } from './connect';
 import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
+import { registerOauthClientCheck } from './oauthClientCheck';
+import { registerDoctorCommand } from './doctor';
 import { registerPlatformSandboxCommand } from './platformSandbox';
 import { registerSandboxCommands } from './sandboxCommands';
 
@@ -47,6 +49,8 @@ export function buildProgram(): Command {
   registerConnectCommand(program);
   registerDevCommands(program);
   registerOauthClientsCommand(program);
+  registerOauthClientCheck(program);
+  registerDoctorCommand(program);
   registerPlatformSandboxCommand(program);
   addExamples(program);
   program.commands.forEach((c) => c.addHelpText('after', EXIT_CODES_HELP));

@@ -7,6 +7,7 @@ import {
   PLATFORM_SERVICE, PlatformApiError, PlatformInputError, TenantOAuthClients,
 } from '../platform';
 import { UsageError } from './errors';
+import { checkBeforeStore, checkBeforeUpdate, checkOnWriteOptions, checkOnWriteUrl, CheckOnWriteOptions } from './oauthClientCheck';
 import { CancelledError } from './lifecycle';
 import { jsonOutput, printable, tableOutput } from './output';
 import { Connection, PROFILE_HELP, resolveConnection } from './profile';
@@ -37,7 +38,7 @@ Permissions:
 
 type Operation = 'list' | 'get' | 'create' | 'update' | 'delete';
 
-interface CommonOptions {
+export interface CommonOptions {
   apiUrl?: string;
   tenant?: string;
   profile?: string;
@@ -49,7 +50,7 @@ interface CommonOptions {
   username?: string | boolean;
 }
 
-interface WriteOptions extends CommonOptions {
+export interface WriteOptions extends CommonOptions {
   clientId?: string;
   component?: string;
   clientSecretStdin?: boolean;
@@ -88,14 +89,14 @@ function outputOptions(cmd: Command): Command {
     .option('--reveal-secrets', 'print client_secret in plain text instead of masked');
 }
 
-function secretOptions(cmd: Command): Command {
+export function secretOptions(cmd: Command): Command {
   return cmd
     .option('--client-secret-stdin', 'read the client secret from stdin')
     .option('--client-secret-file <path>', 'read the client secret from a file ("-" for stdin)')
     .addHelpText('after', SECRETS_HELP);
 }
 
-function refuseSecretArguments(opts: CommonOptions): void {
+export function refuseSecretArguments(opts: CommonOptions): void {
   refuseSecretArgument(opts, 'use --client-secret-stdin (e.g. `printf %s "$SECRET" | tgate oauth-clients ...`) or --client-secret-file PATH');
   if (opts.apiKey !== undefined || opts.password !== undefined) {
     throw new UsageError(`${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: the API key is never taken as an argument `
@@ -129,9 +130,9 @@ function connect(opts: CommonOptions): { conn: Connection; api: TenantOAuthClien
   }
 }
 
-type SecretSource = { kind: 'stdin' } | { kind: 'file'; path: string };
+export type SecretSource = { kind: 'stdin' } | { kind: 'file'; path: string };
 
-function secretSource(opts: WriteOptions): SecretSource | undefined {
+export function secretSource(opts: WriteOptions): SecretSource | undefined {
   if (opts.clientSecretStdin && opts.clientSecretFile !== undefined) {
     throw new UsageError('give the client secret once: --client-secret-stdin or --client-secret-file, not both');
   }
@@ -230,7 +231,7 @@ export function checkedSecret(text: string, where: string): string {
   return secret;
 }
 
-async function readSecret(source: SecretSource): Promise<string> {
+export async function readSecret(source: SecretSource): Promise<string> {
   if (source.kind === 'stdin') {
     const text = process.stdin.isTTY ? await promptHidden('OAuth client secret (not shown): ') : await readAll(process.stdin);
     return checkedSecret(text, 'stdin');
@@ -378,10 +379,10 @@ export function registerOauthClientsCommand(program: Command): void {
       print(await run({ op: 'get', conn, id }, () => api.get(id)), opts);
     });
 
-  secretOptions(outputOptions(sub('create', 'create the OAuth client of a component in the tenant')))
+  checkOnWriteOptions(secretOptions(outputOptions(sub('create', 'create the OAuth client of a component in the tenant'))))
     .option('--client-id <id>', 'OAuth client id (client_id) from the provider (required)')
     .option('--component <id>', 'component id (required; the component must be visible in the tenant)')
-    .action(async (opts: WriteOptions) => {
+    .action(async (opts: WriteOptions & CheckOnWriteOptions) => {
       refuseSecretArguments(opts);
       const missing = [
         opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
@@ -390,20 +391,22 @@ export function registerOauthClientsCommand(program: Command): void {
       ].filter(Boolean);
       if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
       const source = secretSource(opts)!;
+      const checkUrl = checkOnWriteUrl(opts);
       const { conn, api } = connect(opts);
       const clientSecret = await readSecret(source);
+      await checkBeforeStore(checkUrl, { clientId: opts.clientId!.trim(), clientSecret });
       const componentId = opts.component!.trim();
       const created = await run({ op: 'create', conn, componentId }, () => api.create({ clientId: opts.clientId!.trim(), clientSecret, componentId }));
       say(`created OAuth client ${created.id} for component ${componentId} in tenant ${conn.tenantId}`);
       print(created, opts);
     });
 
-  secretOptions(outputOptions(sub('update', 'change an OAuth client: reads it, merges the change, sends the whole object')))
+  checkOnWriteOptions(secretOptions(outputOptions(sub('update', 'change an OAuth client: reads it, merges the change, sends the whole object'))))
     .alias('patch') // the platform's verb for it (PATCH /v2/tenants/{id}/oauth-clients/{id})
     .argument('<id>', 'id of the OAuth client object')
     .option('--client-id <id>', 'new OAuth client id (client_id)')
     .option('--component <id>', 'new component id')
-    .action(async (rawId: string, opts: WriteOptions) => {
+    .action(async (rawId: string, opts: WriteOptions & CheckOnWriteOptions) => {
       refuseSecretArguments(opts);
       const id = requireArgument(rawId, 'the OAuth client id');
       const source = secretSource(opts);
@@ -412,8 +415,10 @@ export function registerOauthClientsCommand(program: Command): void {
       if (clientId === undefined && componentId === undefined && source === undefined) {
         throw new UsageError('nothing to change: give --client-id, --component, --client-secret-stdin or --client-secret-file');
       }
+      const checkUrl = checkOnWriteUrl(opts);
       const { conn, api } = connect(opts);
       const clientSecret = source ? await readSecret(source) : undefined;
+      await checkBeforeUpdate(checkUrl, { clientId, clientSecret }, () => run({ op: 'get', conn, id }, () => api.get(id)));
       const updated = await run({ op: 'update', conn, id, componentId, componentChange: componentId !== undefined },
         () => api.update(id, { clientId, clientSecret, componentId }));
       say(`updated OAuth client ${updated.id} in tenant ${conn.tenantId}`);

@@ -69,7 +69,8 @@ function checkFaultSpec(input: unknown): FaultSpec {
     throw new FaultSpecError('a fault must be an object');
   }
   const raw = input as Record<string, unknown>;
-  const known = ['method', 'path', 'query', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler', 'times'];
+  const known = ['method', 'path', 'query', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler', 'dropHeaders',
+    'ignoreQuery', 'times'];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
@@ -117,6 +118,14 @@ function checkFaultSpec(input: unknown): FaultSpec {
     if (typeof raw.afterHandler !== 'boolean') throw new FaultSpecError('fault afterHandler must be a boolean');
     spec.afterHandler = raw.afterHandler;
   }
+  for (const field of ['dropHeaders', 'ignoreQuery'] as const) {
+    if (raw[field] === undefined) continue;
+    const names = raw[field];
+    if (!Array.isArray(names) || !names.length || names.some((n) => typeof n !== 'string' || !n)) {
+      throw new FaultSpecError(`fault ${field} must be a non-empty list of names`);
+    }
+    spec[field] = [...names] as string[];
+  }
   if (raw.times !== undefined) {
     // JSON cannot carry Infinity: accept the string "Infinity" (and null) from the HTTP control route.
     const times = raw.times === 'Infinity' || raw.times === null ? Infinity : raw.times;
@@ -125,8 +134,8 @@ function checkFaultSpec(input: unknown): FaultSpec {
     }
     spec.times = times as number;
   }
-  if (spec.status === undefined && !spec.drop && spec.delayMs === undefined) {
-    throw new FaultSpecError('a fault needs at least one of status, drop or delayMs');
+  if (spec.status === undefined && !spec.drop && spec.delayMs === undefined && !spec.dropHeaders && !spec.ignoreQuery) {
+    throw new FaultSpecError('a fault needs at least one of status, drop, delayMs, dropHeaders or ignoreQuery');
   }
   if (spec.drop && spec.status !== undefined) {
     throw new FaultSpecError('a fault cannot both drop the connection and answer a status');

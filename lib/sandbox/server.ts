@@ -101,6 +101,17 @@ function faultAnswer(fault: FaultSpec & { status: number }): Answer {
   return { status: fault.status, headers: { ...(fault.headers ?? {}) }, body, error };
 }
 
+function withoutParams(url: URL, names: string[]): URL {
+  const copy = new URL(url.href);
+  for (const name of names) copy.searchParams.delete(name);
+  return copy;
+}
+
+function withoutHeaders(a: Answer, names: string[]): Answer {
+  const drop = new Set(names.map((n) => n.toLowerCase()));
+  return { ...a, headers: Object.fromEntries(Object.entries(a.headers).filter(([k]) => !drop.has(k.toLowerCase()))) };
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || !isLoopbackHost(host)) {
@@ -215,8 +226,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const fault = faults.take(method, url.pathname, url.search.replace(/^\?/, ''));
     if (!fault) return dispatch(served, x, method, url, rawBody);
+    const seen = fault.ignoreQuery ? withoutParams(url, fault.ignoreQuery) : url;
     // afterHandler: the request takes effect first; only its answer is lost, late or replaced.
-    const real = fault.afterHandler ? await route(served, req, method, url, rawBody) : undefined;
+    const real = fault.afterHandler ? await route(served, req, method, seen, rawBody) : undefined;
     if (fault.delayMs) {
       await sleep(fault.delayMs);
       if (closing) return;
@@ -226,7 +238,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
-    return real ? answer(x, real) : dispatch(served, x, method, url, rawBody);
+    const got = real ?? await route(served, req, method, seen, rawBody);
+    return answer(x, fault.dropHeaders ? withoutHeaders(got, fault.dropHeaders) : got);
   }
 
   const server = http.createServer((req, res) => {

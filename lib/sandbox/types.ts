@@ -106,6 +106,10 @@ export interface FaultSpec {
    * client must survive without creating twice. With only delayMs, the real answer comes late.
    */
   afterHandler?: boolean;
+  /** The real answer without these headers (case-insensitive), e.g. T-Gate's paging headers lost. */
+  dropHeaders?: string[];
+  /** The real handler sees the request without these query parameters: a filter the server ignores. */
+  ignoreQuery?: string[];
   /** How many matching requests it applies to (default 1; Infinity allowed). */
   times?: number;
 }

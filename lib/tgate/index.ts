@@ -7,3 +7,4 @@ export * from './paging';
 export * from './resources';
 export * from './records';
 export * from './orders';
+export * from './assumptions';

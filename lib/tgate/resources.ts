@@ -83,6 +83,20 @@ export const TGATE_RESOURCES = {
 
 export type TGateResourceName = keyof typeof TGATE_RESOURCES;
 
+/**
+ * T-Gate's reference page of each model (https://t-gate-pmbt.readme.io/reference/...); a resource without
+ * one has an assumed model: T-Gate publishes no brand or order model.
+ */
+export const TGATE_MODEL_DOCS: Partial<Record<TGateResourceName, string>> = {
+  integrationScopes: 'reference/integration-scopes-2',
+  branches: 'reference/branches',
+  menus: 'reference/menus',
+  sections: 'reference/sections',
+  items: 'reference/items',
+  openingHourGroups: 'reference/opening-hour-groups-1',
+  branchSpecialTimings: 'reference/branch-special-timings-1',
+};
+
 export const TGATE_RESOURCE_NAMES = Object.keys(TGATE_RESOURCES) as TGateResourceName[];
 
 export function isTGateResourceName(name: string): name is TGateResourceName {
