@@ -104,6 +104,52 @@ describe('lib/http', () => {
       expect(server.hits()).to.equal(2);
     });
 
+    describe('a request that may have reached the server', () => {
+      /** Reads the whole request, counts it as received, then resets the connection without answering. */
+      const received: string[] = [];
+      const resetAfterReading: Handler = (req) => {
+        let body = '';
+        req.on('data', (c) => { body += c; });
+        req.on('end', () => { received.push(`${req.method} ${body}`); req.socket.resetAndDestroy(); });
+      };
+      beforeEach(() => { received.length = 0; });
+
+      it('never repeats a POST after ECONNRESET: the server got it once', async () => {
+        server = await serve([resetAfterReading, json(201, { id: 7 })]);
+        const delays: number[] = [];
+        const err = await client(delays).send({ method: 'POST', url: `${server.url}/orders`, data: { a: 1 } }).catch((e) => e);
+        expect(received).to.deep.equal(['POST {"a":1}']);
+        expect(server.hits()).to.equal(1);
+        expect(delays).to.deep.equal([]);
+        expect(err).to.be.instanceOf(HttpError);
+        expect(err.code).to.equal('ECONNRESET');
+        expect(err.attempts).to.equal(1);
+      });
+
+      it('nor a POST marked not idempotent, nor a PUT so marked; a POST marked idempotent is repeated', async () => {
+        server = await serve([resetAfterReading, resetAfterReading, json(201, { id: 7 })]);
+        await client([]).send({ method: 'PUT', url: `${server.url}/orders/7`, data: { a: 2 } }, { idempotent: false }).catch(() => undefined);
+        await client([]).send({ method: 'POST', url: `${server.url}/orders`, data: { a: 3 } }, { idempotent: false }).catch(() => undefined);
+        expect(received).to.deep.equal(['PUT {"a":2}', 'POST {"a":3}']);
+        const res = await client([]).send({ method: 'POST', url: `${server.url}/search`, data: { q: 1 } }, { idempotent: true });
+        expect(res.status).to.equal(201);
+        expect(server.hits()).to.equal(3);
+      });
+
+      it('repeats a POST whose connection was refused (it cannot have been sent)', async () => {
+        server = await serve([json(201, { id: 7 })]);
+        const { url } = server;
+        await server.close();
+        server = undefined;
+        let attempts = 0;
+        const err = await client([], { maxAttempts: 3 }).send({ method: 'POST', url: `${url}/orders`, data: { a: 1 } }, {
+          beforeAttempt: async () => { attempts += 1; },
+        }).catch((e) => e);
+        expect(err.code).to.equal('ECONNREFUSED');
+        expect(attempts).to.equal(3);
+      });
+    });
+
     it('does not retry other 4xx and keeps the server message', async () => {
       server = await serve([json(422, { errors: { quantity: ['must be positive'] } })]);
       const err = await client([]).send({ method: 'GET', url: `${server.url}/x` }).catch((e) => e);

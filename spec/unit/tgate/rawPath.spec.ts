@@ -88,6 +88,34 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
     }
   });
 
+  describe('the textual rules on their own: paths the URL parser keeps under the base are still refused', () => {
+    // Each of these stays under the base for the WHATWG parser (layer 2 lets it through), so only its own
+    // textual rule refuses it; another parser on the way (a proxy, a redirect) may read it differently:
+    // Node's legacy url.resolve reads "https:/evil.example/x" as a path from the host's root.
+    const cases: Array<[string, string]> = [
+      ['scheme without slashes', 'https:evil.example/x'],
+      ['scheme, upper case', 'HTTPS:items'],
+      ['"//" inside the path', '/items//evil.example'],
+      ['"@" after a segment', '/items@evil.example/x'],
+      ['backslash', '/items\\x'],
+      ['encoded backslash', '/items/a%5Cb'],
+      ['encoded ".." that stays under the base', '/a/%2e%2e/b'],
+      ['double-encoded ".."', '/items/%252e%252e/x'],
+      ['encoded CR LF', '/items%0d%0aHost:%20evil.example'],
+    ];
+    for (const [what, path] of cases) {
+      it(`${what}: ${JSON.stringify(path)}`, () => {
+        expect(resolvedPathProblem(BASE, path), 'the parser check alone').to.equal(undefined);
+        expect(rawPathProblem(BASE, path)).to.be.a('string');
+        let thrown: unknown;
+        let sent: string | undefined;
+        try { sent = checkedRawPath(BASE, path); } catch (err) { thrown = err; }
+        expect(sent).to.equal(undefined);
+        expect(thrown).to.be.instanceOf(InvalidInputError).with.property('field', 'path');
+      });
+    }
+  });
+
   describe('the parser check on its own (defence in depth, whatever the textual rules let through)', () => {
     const cases: Array<[string, string | undefined]> = [
       ['/items/42', undefined],
