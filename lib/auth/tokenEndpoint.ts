@@ -116,7 +116,7 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
       : reconnectRequired(provider, `the ${grant} was rejected (invalid_grant${description}); it was revoked, expired, or already used`, extra);
   }
   if (oauthError === 'invalid_client' || (err.status === 401 && !oauthError)) {
-    return clientMisconfigured(provider, `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); check the tenant's OAuth client (TGATE_CLIENT_ID / TGATE_CLIENT_SECRET)`, extra);
+    return clientMisconfigured(provider, `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); check the tenant's OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET)`, extra);
   }
   // Any other OAuth error, or a 4xx (but 429), is a refusal: sending the same request later changes nothing.
   if (oauthError !== undefined || (err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429)) {

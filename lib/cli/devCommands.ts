@@ -62,10 +62,10 @@ function writeBackKeys(cfgFile: string, platform: LocalPlatform, account: string
   return Object.keys(stored);
 }
 
-/** The TGATE_* variables the platform would put in the step's environment (the tenant's OAuth client, URL overrides). */
+/** The variables the platform would put in the step's environment (the tenant's OAuth client, URL overrides). */
 function tgateEnv(cfg: Json, cfgFile: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('TGATE_') && v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (/^(TGATE_|OAUTH_CLIENT_)/.test(k) && v !== undefined) env[k] = v;
   return { ...env, ...localClientEnv(cfg, cfgFile) };
 }
 
@@ -212,8 +212,9 @@ const CFG_HELP = `
 The cfg file (default ${DEFAULT_CFG_FILE}) is a JSON object: the credential's keys ({"environment", "oauth"})
 plus the step's fields; "_account" is optional. A cfg written by \`tgate connect\` also names its OAuth
 client and T-Gate ("tgateClient"; the secret stays in a 0600 file beside it), so it runs as it is.
-Otherwise the OAuth client comes from the environment, as on the platform: TGATE_CLIENT_ID,
-TGATE_CLIENT_SECRET (and TGATE_TOKEN_URI, TGATE_API_BASE_URL to point at a sandbox). Refreshed tokens
+Otherwise the OAuth client comes from the environment, as on the platform: OAUTH_CLIENT_ID,
+OAUTH_CLIENT_SECRET (or TGATE_CLIENT_ID, TGATE_CLIENT_SECRET; and TGATE_TOKEN_URI, TGATE_API_BASE_URL to
+point at a sandbox). Refreshed tokens
 are written back into the cfg file (mode 0600); tokens and secrets are never printed.`;
 
 export function registerDevCommands(program: Command): void {

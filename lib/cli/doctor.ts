@@ -131,7 +131,7 @@ class Doctor {
     if (!this.api) {
       const { endpoints, client } = this.input;
       const env = {
-        ...process.env, TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret,
+        ...process.env, OAUTH_CLIENT_ID: client.clientId, OAUTH_CLIENT_SECRET: client.clientSecret,
         TGATE_TOKEN_URI: endpoints.tokenUrl, TGATE_API_BASE_URL: endpoints.apiBaseUrl,
       };
       const cfg = { ...credentialKeys(this.input.cfg), oauth, _account: this.account };

@@ -83,8 +83,8 @@ export function localClientEnv(cfg: Record<string, unknown>, cfgFile: string): R
     throw new UsageError(`the client secret file ${secretPath} that ${cfgFile} names is missing or holds no clientSecret: run tgate connect again`);
   }
   return {
-    TGATE_CLIENT_ID: client.clientId,
-    TGATE_CLIENT_SECRET: saved.clientSecret,
+    OAUTH_CLIENT_ID: client.clientId,
+    OAUTH_CLIENT_SECRET: saved.clientSecret,
     ...(typeof client.tokenUrl === 'string' ? { TGATE_TOKEN_URI: client.tokenUrl } : {}),
     ...(typeof client.apiBaseUrl === 'string' ? { TGATE_API_BASE_URL: client.apiBaseUrl } : {}),
   };

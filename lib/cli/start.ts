@@ -91,8 +91,8 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     job = {
       real, platform, write, cfg: {}, webhookSecret: '',
       env: {
-        TGATE_CLIENT_ID: real.clientId,
-        TGATE_CLIENT_SECRET: real.clientSecret,
+        OAUTH_CLIENT_ID: real.clientId,
+        OAUTH_CLIENT_SECRET: real.clientSecret,
         TGATE_TOKEN_URI: real.tokenUrl,
         ...(real.apiBaseUrl ? { TGATE_API_BASE_URL: real.apiBaseUrl } : {}),
       },
@@ -115,7 +115,7 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     const embedded = sandbox;
     job = {
       sandbox, platform, write, cfg: {}, webhookSecret: crypto.randomBytes(12).toString('base64url'),
-      env: { TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl },
+      env: { OAUTH_CLIENT_ID: client.clientId, OAUTH_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl },
     };
     tokenRequests = () => embedded.tokenRequests.length;
     write(`T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`);
@@ -197,7 +197,7 @@ async function grantAccess(job: Job): Promise<string> {
     return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${String(tokens.expires_in ?? '?')} s) and a refresh token${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`;
   }
   const sandbox = job.sandbox!;
-  const client = { clientId: job.env.TGATE_CLIENT_ID, clientSecret: job.env.TGATE_CLIENT_SECRET, redirectUris: ['http://127.0.0.1:8765/callback'] };
+  const client = { clientId: job.env.OAUTH_CLIENT_ID, clientSecret: job.env.OAUTH_CLIENT_SECRET, redirectUris: ['http://127.0.0.1:8765/callback'] };
   const httpClient = new HttpClient({ service: 'the T-Gate sandbox', timeoutMs: 10_000 });
   const { url, state } = buildAuthorizeUrl(sandbox.authorizeUrl, client.clientId, client.redirectUris[0]);
   const approval = await httpClient.send({ method: 'GET', url });

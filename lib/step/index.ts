@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import { ComponentError, TransientError } from '../errors';
 import { KnownSecrets } from '../http';
 import { validator } from '../schemas/validate';
-import { Cfg, connectForStep, SailorContext, TGateClient } from '../tgate';
+import { Cfg, connectForStep, oauthClientValues, SailorContext, TGateClient } from '../tgate';
 
 /** `this` of a trigger or action: the sailor's TaskExec. */
 export type StepThis = SailorContext & { emit: NonNullable<SailorContext['emit']> };
@@ -129,8 +129,8 @@ export function newMessage(body: unknown): { id: string; attachments: object; bo
 function stepSecrets(cfg: Cfg | undefined): KnownSecrets {
   const oauth = (cfg?.oauth ?? {}) as Record<string, unknown>;
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v.trim() : undefined);
-  return new KnownSecrets([text(oauth.access_token), text(oauth.refresh_token),
-    text(process.env.TGATE_CLIENT_ID), text(process.env.TGATE_CLIENT_SECRET)]);
+  const client = oauthClientValues();
+  return new KnownSecrets([text(oauth.access_token), text(oauth.refresh_token), client.clientId, client.clientSecret]);
 }
 
 /**

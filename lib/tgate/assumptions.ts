@@ -51,7 +51,7 @@ function tokenAssumptions(tokenUrl: string): Assumption[] {
       id: 'token.refresh', probe: 'token.refresh',
       assumes: `a refresh_token grant at POST ${tokenUrl} (Basic client auth, form body) answers new tokens`,
       fix: "set TGATE_TOKEN_URI if T-Gate's token endpoint lives elsewhere; invalid_client means the tenant's OAuth client "
-        + '(TGATE_CLIENT_ID / TGATE_CLIENT_SECRET) is wrong, invalid_grant that the credential must be reconnected (tgate connect)',
+        + '(OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET) is wrong, invalid_grant that the credential must be reconnected (tgate connect)',
     },
     {
       id: 'token.rotation', probe: 'token.rotation',

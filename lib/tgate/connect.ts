@@ -35,13 +35,33 @@ export interface ConnectOptions {
   secrets?: KnownSecrets;
 }
 
+/**
+ * Where the tenant's OAuth client reaches a step. The platform sets it as environment variables at each
+ * execution (its v3.14 release notes) without publishing the names; every elastic.io component that
+ * adopted `useOAuthClient` reads OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET. The TGATE_ names are accepted
+ * for local runs made before the rename.
+ */
+export const OAUTH_CLIENT_ENV = {
+  id: ['OAUTH_CLIENT_ID', 'TGATE_CLIENT_ID'],
+  secret: ['OAUTH_CLIENT_SECRET', 'TGATE_CLIENT_SECRET'],
+} as const;
+
+const firstSet = (env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined =>
+  names.map((n) => env[n]?.trim()).find((v) => v !== undefined && v !== '');
+
+/** The client id and secret as the environment holds them (either may be missing). */
+export function oauthClientValues(env: NodeJS.ProcessEnv = process.env): { clientId?: string; clientSecret?: string } {
+  return { clientId: firstSet(env, OAUTH_CLIENT_ENV.id), clientSecret: firstSet(env, OAUTH_CLIENT_ENV.secret) };
+}
+
 /** The tenant's OAuth client, which the platform puts in the step's environment at each execution. */
 function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clientId: string; clientSecret: string } {
-  const clientId = env.TGATE_CLIENT_ID?.trim();
-  const clientSecret = env.TGATE_CLIENT_SECRET?.trim();
-  const missing = [!clientId && 'TGATE_CLIENT_ID', !clientSecret && 'TGATE_CLIENT_SECRET'].filter(Boolean);
+  const { clientId, clientSecret } = oauthClientValues(env);
+  const missing = [!clientId && 'OAUTH_CLIENT_ID', !clientSecret && 'OAUTH_CLIENT_SECRET'].filter(Boolean);
   if (missing.length) {
-    throw clientMisconfigured('T-Gate', `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; the tenant needs an OAuth client for this component (tgate oauth-clients create)`);
+    const verb = missing.length > 1 ? 'are' : 'is';
+    throw clientMisconfigured('T-Gate', `${missing.join(' and ')} ${verb} not set (nor TGATE_CLIENT_ID / TGATE_CLIENT_SECRET, `
+      + 'their names for local runs); the tenant needs an OAuth client for this component (tgate oauth-clients create)');
   }
   return { clientId: clientId as string, clientSecret: clientSecret as string };
 }

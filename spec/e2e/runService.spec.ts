@@ -29,8 +29,8 @@ describe('e2e: runService.js (verifyCredentials, a select model, dynamic metadat
   const runs: ServiceRun[] = [];
 
   const env = (client: SandboxClient): Record<string, string> => ({
-    TGATE_CLIENT_ID: client.clientId,
-    TGATE_CLIENT_SECRET: client.clientSecret,
+    OAUTH_CLIENT_ID: client.clientId,
+    OAUTH_CLIENT_SECRET: client.clientSecret,
     TGATE_TOKEN_URI: sandbox.tokenUrl,
     TGATE_API_BASE_URL: sandbox.apiBaseUrl,
   });

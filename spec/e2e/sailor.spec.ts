@@ -257,8 +257,8 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
       ELASTICIO_MESSAGE_CRYPTO_PASSWORD: cryptoPassword,
       ELASTICIO_MESSAGE_CRYPTO_IV: cryptoIv,
       // component.json envVars: the tenant's OAuth client and the sandbox as T-Gate.
-      TGATE_CLIENT_ID: client.clientId,
-      TGATE_CLIENT_SECRET: client.clientSecret,
+      OAUTH_CLIENT_ID: client.clientId,
+      OAUTH_CLIENT_SECRET: client.clientSecret,
       TGATE_TOKEN_URI: sandbox.tokenUrl,
       TGATE_API_BASE_URL: sandbox.apiBaseUrl,
     };

@@ -27,7 +27,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-const ENV_KEYS = ['TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_TOKEN_URI', 'TGATE_API_BASE_URL'];
+const ENV_KEYS = ['OAUTH_CLIENT_ID', 'OAUTH_CLIENT_SECRET', 'TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_TOKEN_URI', 'TGATE_API_BASE_URL'];
 
 export interface WorldOptions {
   fakeDate?: boolean;
@@ -47,8 +47,8 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
   const platform = await startPlatformAccounts();
   const saved: Record<string, string | undefined> = {};
   for (const k of ENV_KEYS) saved[k] = process.env[k];
-  process.env.TGATE_CLIENT_ID = client.clientId;
-  process.env.TGATE_CLIENT_SECRET = client.clientSecret;
+  process.env.OAUTH_CLIENT_ID = client.clientId;
+  process.env.OAUTH_CLIENT_SECRET = client.clientSecret;
   process.env.TGATE_TOKEN_URI = sandbox.tokenUrl;
   process.env.TGATE_API_BASE_URL = sandbox.apiBaseUrl;
 
@@ -85,8 +85,8 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
 /** The environment the platform gives a runService.js child for this world: the tenant OAuth client and the sandbox's URLs. */
 export function serviceEnv(w: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
-    TGATE_CLIENT_ID: w.client.clientId,
-    TGATE_CLIENT_SECRET: w.client.clientSecret,
+    OAUTH_CLIENT_ID: w.client.clientId,
+    OAUTH_CLIENT_SECRET: w.client.clientSecret,
     TGATE_TOKEN_URI: w.sandbox.tokenUrl,
     TGATE_API_BASE_URL: w.sandbox.apiBaseUrl,
     ...overrides,

@@ -96,7 +96,9 @@ describe('component.json, validated as the platform tooling does', () => {
     const creds = component.credentials;
 
     it('use the tenant OAuth client with an OAuthFieldView field', () => {
+      // Both places: inside credentials (the docs' example, outlook) and at the top (salesforce, gspreadsheets, onedrive).
       expect(creds.useOAuthClient).to.equal(true);
+      expect(component.useOAuthClient).to.equal(true);
       expect(creds.fields.oauth).to.include({ viewClass: 'OAuthFieldView', required: true });
       checkFields(creds.fields, 'credentials.fields', undefined);
     });
@@ -107,8 +109,8 @@ describe('component.json, validated as the platform tooling does', () => {
 
     it('have an oauth2 block with client templates, Basic client auth, and URIs matching the environment table', () => {
       const oauth2 = creds.oauth2;
-      expect(oauth2.client_id).to.equal('{{TGATE_CLIENT_ID}}');
-      expect(oauth2.client_secret).to.equal('{{TGATE_CLIENT_SECRET}}');
+      expect(oauth2.client_id).to.equal('{{OAUTH_CLIENT_ID}}');
+      expect(oauth2.client_secret).to.equal('{{OAUTH_CLIENT_SECRET}}');
       expect(oauth2.client_auth).to.equal('basic');
       const model = creds.fields.environment.model;
       expect(Object.keys(model).sort()).to.deep.equal(Object.keys(TGATE_ENVIRONMENTS).sort());
@@ -124,8 +126,11 @@ describe('component.json, validated as the platform tooling does', () => {
     });
 
     it('declare the OAuth client env vars as required and the URL overrides as optional', () => {
-      expect(component.envVars.TGATE_CLIENT_ID.required).to.equal(true);
-      expect(component.envVars.TGATE_CLIENT_SECRET.required).to.equal(true);
+      // The names every elastic.io component that adopted useOAuthClient reads; the TGATE_ ones are local aliases.
+      expect(component.envVars.OAUTH_CLIENT_ID.required).to.equal(true);
+      expect(component.envVars.OAUTH_CLIENT_SECRET.required).to.equal(true);
+      expect(component.envVars).not.to.have.property('TGATE_CLIENT_ID');
+      expect(component.envVars).not.to.have.property('TGATE_CLIENT_SECRET');
       expect(component.envVars.TGATE_API_BASE_URL.required).to.equal(false);
       expect(component.envVars.TGATE_TOKEN_URI.required).to.equal(false);
       for (const [name, v] of Object.entries<any>(component.envVars)) expect(v.description, name).to.be.a('string').and.not.equal('');

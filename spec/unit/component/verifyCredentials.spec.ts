@@ -77,21 +77,35 @@ describe('verifyCredentials through runService.js', function () {
 
   it('answers verified: false naming the client id/secret when the tenant OAuth client is wrong', async () => {
     world = await createWorld();
-    const run = await runService('verifyCredentials', expired(world), world.platform, envFor(world, { TGATE_CLIENT_SECRET: 'not-the-secret' }));
+    const run = await runService('verifyCredentials', expired(world), world.platform, envFor(world, { OAUTH_CLIENT_SECRET: 'not-the-secret' }));
     expect(run.result?.data.verified).to.equal(false);
     expect(run.result?.data.reason).to.contain('T-Gate OAuth client is misconfigured: the token endpoint rejected the client id or secret (invalid_client');
-    expect(run.result?.data.reason).to.contain('TGATE_CLIENT_ID / TGATE_CLIENT_SECRET');
+    expect(run.result?.data.reason).to.contain('OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET');
     expect(`${run.stdout}${run.stderr}`).not.to.contain('not-the-secret');
     noLeaks(world, run);
   });
 
   it('answers verified: false when the environment variables of the OAuth client are missing', async () => {
     world = await createWorld();
-    const run = await runService('verifyCredentials', world.cfg, world.platform, envFor(world, { TGATE_CLIENT_ID: undefined, TGATE_CLIENT_SECRET: '' }));
+    const run = await runService('verifyCredentials', world.cfg, world.platform, envFor(world, { OAUTH_CLIENT_ID: undefined, OAUTH_CLIENT_SECRET: '' }));
     expect(run.result?.data).to.deep.equal({
       verified: false,
-      reason: 'T-Gate OAuth client is misconfigured: TGATE_CLIENT_ID and TGATE_CLIENT_SECRET are not set; the tenant needs an OAuth client for this component (tgate oauth-clients create)',
+      reason: 'T-Gate OAuth client is misconfigured: OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET are not set (nor TGATE_CLIENT_ID / '
+        + 'TGATE_CLIENT_SECRET, their names for local runs); the tenant needs an OAuth client for this component (tgate oauth-clients create)',
     });
+  });
+
+  it('reads the client from the platform\'s names first, and from the TGATE_ names when they are not set', async () => {
+    world = await createWorld();
+    const { OAUTH_CLIENT_ID: id, OAUTH_CLIENT_SECRET: secret } = envFor(world) as Record<string, string>;
+    const aliases = await runService('verifyCredentials', expired(world), world.platform,
+      envFor(world, { OAUTH_CLIENT_ID: undefined, OAUTH_CLIENT_SECRET: undefined, TGATE_CLIENT_ID: id, TGATE_CLIENT_SECRET: secret }));
+    expect(aliases.result?.data.verified, JSON.stringify(aliases.result)).to.equal(true);
+    // The refresh rotated the tokens: the second run starts from what the platform now stores.
+    const cfg = { ...world.cfg, ...world.platform.accounts.get(world.cfg._account)!.keys };
+    const both = await runService('verifyCredentials', { ...cfg, oauth: { ...(cfg.oauth as object), expires_at: new Date(0).toISOString() } }, world.platform,
+      envFor(world, { TGATE_CLIENT_ID: 'stale-app', TGATE_CLIENT_SECRET: 'stale-secret-value' }));
+    expect(both.result?.data.verified, JSON.stringify(both.result)).to.equal(true);
   });
 
   it('answers verified: false (not true) when the compiled code is missing', async () => {
