@@ -19,7 +19,7 @@ const ORDER_UUID = 'a3c5e7f9-0000-4000-8000-000000000001';
 
 /** `tgate doctor` against the embedded sandbox: all hold, then each fault that breaks one assumption. */
 describe('cli: tgate doctor (against the embedded sandbox)', function () {
-  this.timeout(40_000);
+  this.timeout(90_000);
   let sandbox: Sandbox;
   let tmp: string;
   const issued: string[] = [];

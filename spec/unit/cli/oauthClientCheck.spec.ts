@@ -16,7 +16,7 @@ const TENANT = 'tenant-1';
 
 /** `tgate oauth-clients check` and `create|update --check`, as subprocesses against the embedded sandbox. */
 describe('cli: tgate oauth-clients check (subprocess against the embedded sandbox)', function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let sandbox: Sandbox;
   let html: http.Server;
   let htmlUrl: string;
