@@ -6,7 +6,8 @@ import { HttpClient, KnownSecrets } from '../http';
 import { validator } from '../schemas/validate';
 import {
   Assumption, AssumptionProbe, checkedPageSize, connectForStep, credentialKeys, isTGateApiError, MAX_PAGE_ITEMS,
-  resolveEndpoints, ResolvedEndpoints, TGATE_RESOURCES, TGateClient, tgateAssumptions, TGatePagingError, TGateResourceName,
+  resolveEndpoints, ResolvedEndpoints, TGATE_RESOURCES, TGateClient, tgateAssumptions, TGatePagingError,
+  TGateResourceName,
 } from '../tgate';
 import { clientSecret } from './connect';
 import { readJsonObject, writePrivateJson } from './devCommands';
@@ -85,7 +86,14 @@ class Doctor {
 
   constructor(private readonly input: DoctorInput) {
     this.before = input.cfg.oauth as OAuthKeys;
-    this.secrets = new KnownSecrets([input.client.clientId, input.client.clientSecret, this.before.access_token, this.before.refresh_token]);
+    this.secrets = new KnownSecrets([
+      input.client.clientId, input.client.clientSecret, this.before.access_token, this.before.refresh_token,
+    ]);
+  }
+
+  /** A value of the token answer, as JSON, safe to print. */
+  private shown(value: unknown): string {
+    return this.safe(JSON.stringify(value) ?? 'absent');
   }
 
   /** Text from a server or an error, safe to print. */
@@ -95,18 +103,22 @@ class Doctor {
 
   private failure(err: unknown): string {
     if (isTGateApiError(err)) {
-      return this.safe(`answered ${err.status ?? `nothing (${(err as { code?: string }).code ?? 'network error'})`}${err.detail ? `: ${err.detail}` : ''}`);
+      const status = err.status ?? `nothing (${(err as { code?: string }).code ?? 'network error'})`;
+      return this.safe(`answered ${status}${err.detail ? `: ${err.detail}` : ''}`);
     }
     return this.safe(err instanceof Error ? err.message : String(err));
   }
 
   async refresh(): Promise<void> {
     const { endpoints, client, cfgFile } = this.input;
-    const http = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000, policy: { maxAttempts: 1 }, secrets: this.secrets });
+    const http = new HttpClient({
+      service: 'the T-Gate token endpoint', timeoutMs: 20_000, policy: { maxAttempts: 1 }, secrets: this.secrets,
+    });
     const sentAt = Date.now();
     try {
       this.refreshed = await requestToken(http, {
-        tokenUrl: endpoints.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'refresh_token', refreshToken: String(this.before.refresh_token) },
+        tokenUrl: endpoints.tokenUrl, profile: TGATE_PROFILE, client,
+        grant: { type: 'refresh_token', refreshToken: String(this.before.refresh_token) },
       });
     } catch (err) {
       const oauth = err instanceof CredentialError && err.oauthError ? `${err.oauthError}: ` : '';
@@ -153,7 +165,8 @@ class Doctor {
     if (!api) return `no access token to call the API with (the refresh failed: ${this.refreshFailure ?? 'no answer'})`;
     const spec = TGATE_RESOURCES[name];
     try {
-      const res = await api.request<unknown>({ method: 'GET', path: spec.path, params: { ...params, ...(spec.paged ? { page: 1, items: MAX_PAGE_ITEMS } : {}) } });
+      const paging = spec.paged ? { page: 1, items: MAX_PAGE_ITEMS } : {};
+      const res = await api.request<unknown>({ method: 'GET', path: spec.path, params: { ...params, ...paging } });
       return { status: res.status, headers: res.headers, list: listOf(res.data) };
     } catch (err) {
       return this.failure(err);
@@ -172,7 +185,8 @@ class Doctor {
     const page = await this.firstPage(name);
     if (a.probe === 'resource.path') {
       if (typeof page === 'string') return fails(page);
-      return page.list ? holds(`${page.status}, ${page.list.length} record(s)`) : fails(`${page.status} without a list`);
+      if (!page.list) return fails(`${page.status} without a list`);
+      return holds(`${page.status}, ${page.list.length} record(s)`);
     }
     if (typeof page === 'string' || !page.list) return notChecked(`no list to judge (see ${name}.path)`);
     if (a.probe === 'resource.paging') return this.paging(name, page as Required<Listing>);
@@ -184,63 +198,75 @@ class Doctor {
     if (probe === 'token.basicEncoding') return this.basicEncoding();
     const r = this.refreshed;
     if (probe === 'token.refresh') {
-      return r ? holds(`200 with new tokens, written to ${this.input.cfgFile}`) : fails(this.refreshFailure ?? 'no answer');
+      if (!r) return fails(this.refreshFailure ?? 'no answer');
+      return holds(`200 with new tokens, written to ${this.input.cfgFile}`);
     }
     if (!r) return notChecked('no token answer to judge (see token.refresh)');
     if (probe === 'token.rotation') {
       const rotated = typeof r.refresh_token === 'string' && r.refresh_token !== this.before.refresh_token;
-      const said = rotated ? 'a new refresh token came' : r.refresh_token ? 'the same refresh token came back' : 'no refresh token in the answer';
+      const said = rotated ? 'a new refresh token came'
+        : r.refresh_token ? 'the same refresh token came back' : 'no refresh token in the answer';
       return rotated === TGATE_PROFILE.rotatesRefreshTokens ? holds(said) : fails(said);
     }
     if (probe === 'token.expiresIn') {
       const n = typeof r.expires_in === 'number' ? r.expires_in : Number(r.expires_in);
       const documented = TGATE_PROFILE.accessTokenLifetimeSeconds;
-      if (!(Number.isFinite(n) && n > 0)) return fails(`expires_in ${this.safe(JSON.stringify(r.expires_in) ?? 'absent')}`);
-      return holds(`expires_in ${n}${documented && n !== documented ? ` (not the documented ${documented}; the component goes by expires_in)` : ''}`);
+      if (!(Number.isFinite(n) && n > 0)) return fails(`expires_in ${this.shown(r.expires_in)}`);
+      const other = documented && n !== documented
+        ? ` (not the documented ${documented}; the component goes by expires_in)` : '';
+      return holds(`expires_in ${n}${other}`);
     }
     if (probe === 'token.tokenType') {
-      const said = `token_type ${this.safe(JSON.stringify(r.token_type) ?? 'absent')}`;
+      const said = `token_type ${this.shown(r.token_type)}`;
       return typeof r.token_type === 'string' && /^bearer$/i.test(r.token_type) ? holds(said) : fails(said);
     }
     const at = r.created_at;
-    if (typeof at !== 'number' || !Number.isInteger(at)) return fails(`created_at ${this.safe(JSON.stringify(at) ?? 'absent')}`);
+    if (typeof at !== 'number' || !Number.isInteger(at)) return fails(`created_at ${this.shown(at)}`);
     const skew = Math.abs(at - Date.now() / 1000);
     // Within an hour of this machine's clock: seconds, not milliseconds, and not another epoch.
     return skew < 3600 ? holds(`created_at ${at} (${new Date(at * 1000).toISOString()})`)
-      : fails(`created_at ${at}: ${Math.round(skew)} s away from this machine's clock${at > 1e11 ? ' (milliseconds?)' : ''}`);
+      : fails(`created_at ${at}: ${Math.round(skew)} s off this machine's clock${at > 1e11 ? ' (ms?)' : ''}`);
   }
 
   private async basicEncoding(): Promise<Outcome> {
     const { clientId, clientSecret: secret } = this.input.client;
     if (basicAuthHeader(clientId, secret, 'raw') === basicAuthHeader(clientId, secret, 'form')) {
-      return notChecked("the client id and secret have no character where raw and form encoding differ (such as + / = : % or a space): nothing to tell apart");
+      return notChecked('the client id and secret have no character where raw and form encoding differ '
+        + '(such as + / = : % or a space): nothing to tell apart');
     }
     const tokenUrl = this.input.endpoints.tokenUrl;
     const checks: Record<'raw' | 'form', PairCheck> = {
       raw: await checkClientPair({ tokenUrl, clientId, clientSecret: secret, basicEncoding: 'raw' }),
       form: await checkClientPair({ tokenUrl, clientId, clientSecret: secret, basicEncoding: 'form' }),
     };
-    const said = (['raw', 'form'] as const).map((e) => `${e}: ${checks[e].verdict} (${this.safe(checks[e].answered)})`).join(', ');
+    const said = (['raw', 'form'] as const)
+      .map((e) => `${e}: ${checks[e].verdict} (${this.safe(checks[e].answered)})`).join(', ');
     return checks[TGATE_PROFILE.basicEncoding ?? 'form'].verdict === 'accepted' ? holds(said) : fails(said);
   }
 
   private paging(name: TGateResourceName, page: Required<Listing>): Outcome {
     const names = ['current-page', 'page-items', 'total-count', 'total-pages'] as const;
     const [currentPage, pageItems, totalCount, totalPages] = names.map((n) => intHeader(page.headers[n]));
-    const said = names.map((n) => `${n} ${page.headers[n] !== undefined ? this.safe(page.headers[n]) : '-'}`).join(', ');
+    const said = names.map((n) => `${n} ${page.headers[n] !== undefined ? this.safe(page.headers[n]) : '-'}`)
+      .join(', ');
     const problems: string[] = [];
     const missing = names.filter((n) => intHeader(page.headers[n]) === undefined);
     if (missing.length) problems.push(`missing or not a number: ${missing.join(', ')}`);
     try {
-      checkedPageSize(TGATE_RESOURCES[name].path, 1, MAX_PAGE_ITEMS, page.list.length, { currentPage, pageItems, totalCount, totalPages });
+      const headers = { currentPage, pageItems, totalCount, totalPages };
+      checkedPageSize(TGATE_RESOURCES[name].path, 1, MAX_PAGE_ITEMS, page.list.length, headers);
     } catch (err) {
       if (!(err instanceof TGatePagingError)) throw err;
       problems.push(err.message);
     }
-    if (pageItems !== undefined && pageItems !== MAX_PAGE_ITEMS) problems.push(`asked items=${MAX_PAGE_ITEMS}, page-items says ${pageItems}`);
+    if (pageItems !== undefined && pageItems !== MAX_PAGE_ITEMS) {
+      problems.push(`asked items=${MAX_PAGE_ITEMS}, page-items says ${pageItems}`);
+    }
     if (totalCount !== undefined) {
       const expected = Math.min(totalCount, pageItems ?? MAX_PAGE_ITEMS);
-      if (page.list.length !== expected) problems.push(`total-count ${totalCount} but ${page.list.length} record(s) on page 1, not ${expected}`);
+      if (page.list.length !== expected) {
+        problems.push(`total-count ${totalCount} but ${page.list.length} record(s) on page 1, not ${expected}`);
+      }
     }
     return problems.length ? fails(`${said}: ${problems.join('; ')}`) : holds(said);
   }
@@ -263,8 +289,10 @@ class Doctor {
     const unknown = await this.listing('orders', { app_order_uuid: crypto.randomUUID() });
     if (typeof unknown === 'string') return fails(`GET with an unknown app_order_uuid ${unknown}`);
     if (!unknown.list) return fails(`GET with an unknown app_order_uuid: ${unknown.status} without a list`);
-    if (unknown.list.length) return fails(`${unknown.list.length} order(s) came for a uuid no order has: the filter was ignored`);
-    const known = orders.find((o): o is { app_order_uuid: string } => !!o && typeof (o as Json).app_order_uuid === 'string');
+    if (unknown.list.length) {
+      return fails(`${unknown.list.length} order(s) came for a uuid no order has: the filter was ignored`);
+    }
+    const known = orders.find((o): o is { app_order_uuid: string } => typeof (o as Json)?.app_order_uuid === 'string');
     if (!known) {
       return notChecked('an unknown uuid answered [], but the first page has no order with an app_order_uuid: '
         + 'an ignored filter would answer [] too');
@@ -273,8 +301,9 @@ class Doctor {
     if (typeof own === 'string') return fails(`GET with an existing order's app_order_uuid ${own}`);
     const found = own.list ?? [];
     const exact = found.length > 0 && found.every((o) => (o as Json)?.app_order_uuid === known.app_order_uuid);
-    return exact ? holds(`an unknown uuid answered [], an existing order's uuid answered ${found.length} order(s) with it`)
-      : fails(`an existing order's uuid answered ${found.length} order(s)${found.length ? ', not all with that uuid' : ''}`);
+    const n = found.length;
+    if (exact) return holds(`an unknown uuid answered [], an existing order's uuid answered ${n} order(s) with it`);
+    return fails(`an existing order's uuid answered ${n} order(s)${n ? ', not all with that uuid' : ''}`);
   }
 }
 
@@ -298,7 +327,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const count = (v: Verdict): number => rows.filter((r) => r.verdict === v).length;
   const counts = { holds: count('holds'), fails: count('fails'), notChecked: count('not checked') };
   return {
-    ok: counts.fails === 0, environment: endpoints.environment, tokenUrl: endpoints.tokenUrl, apiBaseUrl: endpoints.apiBaseUrl,
+    ok: counts.fails === 0, environment: endpoints.environment,
+    tokenUrl: endpoints.tokenUrl, apiBaseUrl: endpoints.apiBaseUrl,
     cfg: input.cfgFile, tokensWritten: doctor.tokensWritten, counts, rows,
   };
 }
@@ -312,8 +342,8 @@ export function reportText(report: DoctorReport): string {
       r.verdict.toUpperCase().padEnd(11), r.id.padEnd(width), (r.documentedBy ? 'documented' : 'assumed').padEnd(10),
       `${r.assumes} -> ${r.answered}${r.fix ? ` | fix: ${r.fix}` : ''}`,
     ].join(' ')),
-    `${report.rows.length} assumptions: ${report.counts.holds} hold, ${report.counts.fails} fail, ${report.counts.notChecked} not checked`
-      + `${report.tokensWritten ? `; new tokens written to ${report.cfg}` : ''}`,
+    `${report.rows.length} assumptions: ${report.counts.holds} hold, ${report.counts.fails} fail, `
+      + `${report.counts.notChecked} not checked${report.tokensWritten ? `; new tokens written to ${report.cfg}` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -329,7 +359,8 @@ export async function doctorCommand(opts: DoctorCommandOptions): Promise<number>
   const cfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const oauth = cfg.oauth as OAuthKeys | undefined;
   if (!oauth || typeof oauth !== 'object' || typeof oauth.refresh_token !== 'string' || !oauth.refresh_token) {
-    throw new UsageError(`the cfg file ${opts.cfg} holds no oauth.refresh_token: get a credential first with tgate connect --out ${opts.cfg}`);
+    throw new UsageError(`the cfg file ${opts.cfg} holds no oauth.refresh_token: `
+      + `get a credential first with tgate connect --out ${opts.cfg}`);
   }
   let endpoints: ResolvedEndpoints;
   try {
@@ -365,8 +396,9 @@ Example:
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description("check, with a live credential, what the component assumes about T-Gate (changes nothing in the company's data)")
-    .requiredOption('--cfg <file>', 'JSON cfg holding the credential keys ({"environment", "oauth"}, what tgate connect writes)')
+    .description('check, with a live credential, what the component assumes about T-Gate '
+      + "(changes nothing in the company's data)")
+    .requiredOption('--cfg <file>', 'JSON cfg with the credential keys {"environment", "oauth"} (from tgate connect)')
     .option('--client-id <id>', 'the OAuth client id (else TGATE_CLIENT_ID)')
     .option('--json', 'print one JSON document with the same rows')
     .addHelpText('after', DOCTOR_HELP)

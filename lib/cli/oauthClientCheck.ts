@@ -5,7 +5,9 @@ import { isInvalidGrant, OAuthClientMisconfiguredError, requestToken, TGATE_PROF
 import { HttpClient, HttpError, KnownSecrets } from '../http';
 import { TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
 import { EXIT_FAILED, UsageError } from './errors';
-import { checkedSecret, readSecret, refuseSecretArguments, secretOptions, secretSource, WriteOptions } from './oauthClients';
+import {
+  checkedSecret, readSecret, refuseSecretArguments, secretOptions, secretSource, WriteOptions,
+} from './oauthClients';
 import { httpUrl } from './options';
 import { printable } from './output';
 
@@ -52,7 +54,8 @@ function describeOther(err: unknown, secrets: KnownSecrets): string {
   const text = (m: string): string => printable(secrets.scrub(m)).slice(0, 300);
   if (!cause) return text(err instanceof Error ? err.message : String(err));
   if (cause.status === undefined) return `no answer (${cause.code ?? 'network error'}): ${text(cause.message)}`;
-  const html = typeof cause.data === 'string' && /^\s*</.test(cause.data) ? ' with an HTML page, not an OAuth error' : '';
+  const isHtml = typeof cause.data === 'string' && /^\s*</.test(cause.data);
+  const html = isHtml ? ' with an HTML page, not an OAuth error' : '';
   const oauth = err instanceof CredentialError && err.oauthError ? ` ${err.oauthError}` : '';
   return `${cause.status}${oauth}${html}${cause.detail && !html ? `: ${text(cause.detail)}` : ''}`;
 }
@@ -73,12 +76,20 @@ export async function checkClientPair(input: PairCheckInput): Promise<PairCheck>
   try {
     const grant = { type: 'authorization_code' as const, code, redirectUri: CHECK_REDIRECT_URI };
     await requestToken(http, { tokenUrl, profile, client: { clientId, clientSecret }, grant });
-    return { verdict: 'unknown', tokenUrl, status: 200, answered: '200 with tokens for a code that cannot exist: not an OAuth2 token endpoint as T-Gate runs it' };
+    const answered = '200 with tokens for a code that cannot exist: not an OAuth2 token endpoint as T-Gate runs it';
+    return { verdict: 'unknown', tokenUrl, status: 200, answered };
   } catch (err) {
     const status = httpCause(err)?.status;
-    if (isInvalidGrant(err)) return { verdict: 'accepted', tokenUrl, status, oauthError: 'invalid_grant', answered: `${status ?? '?'} invalid_grant` };
-    if (err instanceof OAuthClientMisconfiguredError && (err.oauthError === 'invalid_client' || (status === 401 && !err.oauthError))) {
-      return { verdict: 'refused', tokenUrl, status, oauthError: err.oauthError, answered: `${status ?? '?'}${err.oauthError ? ` ${err.oauthError}` : ''}` };
+    const said = `${status ?? '?'}`;
+    if (isInvalidGrant(err)) {
+      return { verdict: 'accepted', tokenUrl, status, oauthError: 'invalid_grant', answered: `${said} invalid_grant` };
+    }
+    const wrongClient = err instanceof OAuthClientMisconfiguredError
+      && (err.oauthError === 'invalid_client' || (status === 401 && !err.oauthError));
+    if (wrongClient) {
+      const { oauthError } = err as OAuthClientMisconfiguredError;
+      const answered = `${said}${oauthError ? ` ${oauthError}` : ''}`;
+      return { verdict: 'refused', tokenUrl, status, oauthError, answered };
     }
     const oauthError = err instanceof CredentialError ? err.oauthError : undefined;
     return { verdict: 'unknown', tokenUrl, status, oauthError, answered: describeOther(err, secrets) };
@@ -90,8 +101,8 @@ export function pairSentence(clientId: string, check: PairCheck): string {
   const who = `client ${printable(clientId)}`;
   switch (check.verdict) {
     case 'accepted':
-      return `accepted: ${check.tokenUrl} authenticated ${who}: it answered ${check.answered} to a code that cannot exist, `
-        + 'which it only does when the client id and secret are right';
+      return `accepted: ${check.tokenUrl} authenticated ${who}: it answered ${check.answered} to a code that cannot `
+        + 'exist, which it only does when the client id and secret are right';
     case 'refused':
       return `refused: ${check.tokenUrl} does not accept ${who} with this secret: it answered ${check.answered}. `
         + "Copy the client id and secret again from the app's OAuth Management page in T-Gate";
@@ -109,9 +120,12 @@ export interface CheckTargetOptions {
 
 /** The token URL: --token-url, else --environment's, else TGATE_TOKEN_URI, else the company environment's. */
 export function checkTokenUrl(opts: CheckTargetOptions, env: NodeJS.ProcessEnv = process.env): string {
-  if (opts.environment !== undefined && opts.tokenUrl !== undefined) throw new UsageError('give --environment or --token-url, not both');
+  if (opts.environment !== undefined && opts.tokenUrl !== undefined) {
+    throw new UsageError('give --environment or --token-url, not both');
+  }
   if (opts.tokenUrl !== undefined) return httpUrl('--token-url', opts.tokenUrl.trim());
-  if (opts.environment === undefined && env.TGATE_TOKEN_URI?.trim()) return httpUrl('TGATE_TOKEN_URI', env.TGATE_TOKEN_URI.trim());
+  const fromEnv = env.TGATE_TOKEN_URI?.trim();
+  if (opts.environment === undefined && fromEnv) return httpUrl('TGATE_TOKEN_URI', fromEnv);
   return TGATE_ENVIRONMENTS[(opts.environment ?? 'company') as TGateEnvironmentName].tokenUrl;
 }
 
@@ -128,20 +142,25 @@ export interface CheckOnWriteOptions extends CheckTargetOptions {
 
 /** `--check` (and where to check) for `create` and `update`. */
 export function checkOnWriteOptions(cmd: Command): Command {
-  return targetOptions(cmd.option('--check', "check the client id and secret at T-Gate's token endpoint first; store only if it accepts them"));
+  return targetOptions(cmd.option('--check',
+    "check the client id and secret at T-Gate's token endpoint first; store only if it accepts them"));
 }
 
 /** The token URL to check against, or undefined without --check; a usage error for a target without --check. */
 export function checkOnWriteUrl(opts: CheckOnWriteOptions): string | undefined {
   if (!opts.check) {
-    if (opts.environment !== undefined || opts.tokenUrl !== undefined) throw new UsageError('--environment and --token-url go with --check');
+    if (opts.environment !== undefined || opts.tokenUrl !== undefined) {
+      throw new UsageError('--environment and --token-url go with --check');
+    }
     return undefined;
   }
   return checkTokenUrl(opts);
 }
 
+type Pair = { clientId: string; clientSecret: string };
+
 /** Checks the pair about to be stored; throws (exit 1) unless T-Gate accepts it, saying nothing was stored. */
-export async function checkBeforeStore(tokenUrl: string | undefined, pair: { clientId: string; clientSecret: string }): Promise<void> {
+export async function checkBeforeStore(tokenUrl: string | undefined, pair: Pair): Promise<void> {
   if (tokenUrl === undefined) return;
   const check = await checkClientPair({ tokenUrl, ...pair });
   if (check.verdict === 'accepted') {
@@ -153,8 +172,9 @@ export async function checkBeforeStore(tokenUrl: string | undefined, pair: { cli
 }
 
 /** For update: the pair as it will be stored, the parts not changed read from the platform first. */
-export async function checkBeforeUpdate(tokenUrl: string | undefined, change: { clientId?: string; clientSecret?: string },
-  current: () => Promise<{ clientId: string; clientSecret: string }>): Promise<void> {
+export async function checkBeforeUpdate(
+  tokenUrl: string | undefined, change: Partial<Pair>, current: () => Promise<Pair>,
+): Promise<void> {
   if (tokenUrl === undefined) return;
   const stored = change.clientId === undefined || change.clientSecret === undefined ? await current() : undefined;
   await checkBeforeStore(tokenUrl, {
@@ -206,7 +226,9 @@ export function registerOauthClientCheck(program: Command): void {
       refuseSecretArguments(opts);
       const clientId = (opts.clientId ?? process.env.TGATE_CLIENT_ID ?? '').trim();
       if (!clientId) throw new UsageError('no client id: give --client-id ID or set TGATE_CLIENT_ID');
-      if (clientId.includes(':')) throw new UsageError('the client id contains ":", which HTTP Basic client authentication cannot carry');
+      if (clientId.includes(':')) {
+        throw new UsageError('the client id contains ":", which HTTP Basic client authentication cannot carry');
+      }
       const tokenUrl = checkTokenUrl(opts);
       const clientSecret = await secretForCheck(opts, process.env);
       const check = await checkClientPair({ tokenUrl, clientId, clientSecret });

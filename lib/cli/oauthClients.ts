@@ -7,7 +7,9 @@ import {
   PLATFORM_SERVICE, PlatformApiError, PlatformInputError, TenantOAuthClients,
 } from '../platform';
 import { UsageError } from './errors';
-import { checkBeforeStore, checkBeforeUpdate, checkOnWriteOptions, checkOnWriteUrl, CheckOnWriteOptions } from './oauthClientCheck';
+import {
+  checkBeforeStore, checkBeforeUpdate, checkOnWriteOptions, checkOnWriteUrl, CheckOnWriteOptions,
+} from './oauthClientCheck';
 import { CancelledError } from './lifecycle';
 import { jsonOutput, printable, tableOutput } from './output';
 import { Connection, PROFILE_HELP, resolveConnection } from './profile';
@@ -379,7 +381,8 @@ export function registerOauthClientsCommand(program: Command): void {
       print(await run({ op: 'get', conn, id }, () => api.get(id)), opts);
     });
 
-  checkOnWriteOptions(secretOptions(outputOptions(sub('create', 'create the OAuth client of a component in the tenant'))))
+  const create = sub('create', 'create the OAuth client of a component in the tenant');
+  checkOnWriteOptions(secretOptions(outputOptions(create)))
     .option('--client-id <id>', 'OAuth client id (client_id) from the provider (required)')
     .option('--component <id>', 'component id (required; the component must be visible in the tenant)')
     .action(async (opts: WriteOptions & CheckOnWriteOptions) => {
@@ -401,7 +404,8 @@ export function registerOauthClientsCommand(program: Command): void {
       print(created, opts);
     });
 
-  checkOnWriteOptions(secretOptions(outputOptions(sub('update', 'change an OAuth client: reads it, merges the change, sends the whole object'))))
+  const update = sub('update', 'change an OAuth client: reads it, merges the change, sends the whole object');
+  checkOnWriteOptions(secretOptions(outputOptions(update)))
     .alias('patch') // the platform's verb for it (PATCH /v2/tenants/{id}/oauth-clients/{id})
     .argument('<id>', 'id of the OAuth client object')
     .option('--client-id <id>', 'new OAuth client id (client_id)')
@@ -418,7 +422,8 @@ export function registerOauthClientsCommand(program: Command): void {
       const checkUrl = checkOnWriteUrl(opts);
       const { conn, api } = connect(opts);
       const clientSecret = source ? await readSecret(source) : undefined;
-      await checkBeforeUpdate(checkUrl, { clientId, clientSecret }, () => run({ op: 'get', conn, id }, () => api.get(id)));
+      const stored = (): Promise<OAuthClient> => run({ op: 'get', conn, id }, () => api.get(id));
+      await checkBeforeUpdate(checkUrl, { clientId, clientSecret }, stored);
       const updated = await run({ op: 'update', conn, id, componentId, componentChange: componentId !== undefined },
         () => api.update(id, { clientId, clientSecret, componentId }));
       say(`updated OAuth client ${updated.id} in tenant ${conn.tenantId}`);

@@ -69,8 +69,8 @@ function checkFaultSpec(input: unknown): FaultSpec {
     throw new FaultSpecError('a fault must be an object');
   }
   const raw = input as Record<string, unknown>;
-  const known = ['method', 'path', 'query', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler', 'dropHeaders',
-    'ignoreQuery', 'times'];
+  const known = ['method', 'path', 'query', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler',
+    'dropHeaders', 'ignoreQuery', 'times'];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
