@@ -124,6 +124,21 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     expect(a.currentKeys().access_token).to.equal(second);
   });
 
+  it('never adopts stored keys carrying a refresh token it spent, whatever access token they hold', async () => {
+    const before = sandbox.tokenRequests.length;
+    const a = container();
+    const first = await a.accessToken();
+    // A stale save (from a process that held another access token with it) lands after this one.
+    platform.accounts.set(account, { keys: { oauth: { access_token: 'held-elsewhere', refresh_token: tokens.refresh_token } } });
+    const second = await a.accessTokenAfterRejection(first);
+
+    expect(second).to.not.equal('held-elsewhere').and.not.equal(first);
+    const sent = refreshTokensSent(before);
+    expect(sent).to.have.length(2);
+    expect(new Set(sent).size, 'a refresh token sent twice').to.equal(2);
+    expect(a.currentKeys().refresh_token).to.not.equal(tokens.refresh_token);
+  });
+
   it('a refresh token refused with invalid_grant is never sent again: the next call fails at once', async () => {
     sandbox.revokeAll(client.clientId); // the company uninstalled the application
     const before = sandbox.tokenRequests.length;
