@@ -129,7 +129,8 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     const a = container();
     const first = await a.accessToken();
     // A stale save (from a process that held another access token with it) lands after this one.
-    platform.accounts.set(account, { keys: { oauth: { access_token: 'held-elsewhere', refresh_token: tokens.refresh_token } } });
+    const stale = { access_token: 'held-elsewhere', refresh_token: tokens.refresh_token };
+    platform.accounts.set(account, { keys: { oauth: stale } });
     const second = await a.accessTokenAfterRejection(first);
 
     expect(second).to.not.equal('held-elsewhere').and.not.equal(first);
