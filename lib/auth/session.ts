@@ -145,7 +145,8 @@ export class TokenSession {
       // here: sending it again can only be refused. Only look once more for newer stored tokens.
       const why = this.memory.isRefreshTokenDead(this.credentialId, grant.refreshToken)
         ? 'the refresh token was already rejected (invalid_grant)' : 'the refresh token was already used';
-      return this.recoverFromStoredKeys(grant.refreshToken, reconnectRequired(this.provider, why, { oauthError: 'invalid_grant' }), 0);
+      const refusal = reconnectRequired(this.provider, why, { oauthError: 'invalid_grant' });
+      return this.recoverFromStoredKeys(grant.refreshToken, refusal, 0);
     }
     if (grant.type === 'refresh_token') {
       // Another container may have refreshed already: its saved tokens spare a request that would only

@@ -281,7 +281,8 @@ export class LocalPlatform {
     };
     if (this.updateLag !== undefined) {
       reply(200, { _id: id, keys });
-      if (Number.isFinite(this.updateLag)) setTimeout(() => this.accounts.set(id, { keys: keys as Record<string, unknown> }), this.updateLag).unref();
+      const land = (): void => { this.accounts.set(id, { keys: keys as Record<string, unknown> }); };
+      if (Number.isFinite(this.updateLag)) setTimeout(land, this.updateLag).unref();
       return;
     }
     const delay = this.updateDelay();

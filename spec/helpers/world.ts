@@ -43,7 +43,8 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     clientSecret: `s3cr3t/with+chars=${crypto.randomBytes(8).toString('hex')}`,
     redirectUris: ['https://platform.example.io/callback/oauth2'],
   };
-  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds: opts.accessTokenLifetimeSeconds });
+  const { accessTokenLifetimeSeconds } = opts;
+  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds });
   const platform = await startPlatformAccounts();
   const saved: Record<string, string | undefined> = {};
   for (const k of ENV_KEYS) saved[k] = process.env[k];

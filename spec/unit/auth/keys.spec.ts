@@ -41,7 +41,8 @@ describe('lib/auth keys', () => {
     expect(rotated.refresh_token).to.equal('r2');
   });
 
-  it('keeps the stored refresh token when a response carries "refresh_token": null or "" (it is the only live one)', () => {
+  it('keeps the stored refresh token when a response carries "refresh_token": null or ""', () => {
+    // It is the only live one: overwriting it would leave the credential without a way to refresh.
     for (const none of [null, '']) {
       const response = { access_token: 'new', refresh_token: none, expires_in: 7200 } as unknown as OAuthKeys;
       const merged = mergeTokenResponse({ access_token: 'old', refresh_token: 'r1' }, response, now);

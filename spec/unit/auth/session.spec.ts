@@ -99,7 +99,7 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     .map((r) => new URLSearchParams(r.rawBody).get('refresh_token') ?? '');
   const puts = (): number => platform.calls.filter((c) => c.method === 'PUT').length;
 
-  it('single flight: 20 concurrent callers with an expired token make one token request and get one token', async () => {
+  it('single flight: 20 concurrent callers with an expired token make one token request, get one token', async () => {
     const before = sandbox.tokenRequests.length;
     const a = container();
     const got = await Promise.all(Array.from({ length: 20 }, () => a.accessToken()));
@@ -124,6 +124,22 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     expect(a.currentKeys().access_token).to.equal(second);
   });
 
+  it('never adopts stored keys carrying a refresh token it spent, whatever access token they hold', async () => {
+    const before = sandbox.tokenRequests.length;
+    const a = container();
+    const first = await a.accessToken();
+    // A stale save (from a process that held another access token with it) lands after this one.
+    const stale = { access_token: 'held-elsewhere', refresh_token: tokens.refresh_token };
+    platform.accounts.set(account, { keys: { oauth: stale } });
+    const second = await a.accessTokenAfterRejection(first);
+
+    expect(second).to.not.equal('held-elsewhere').and.not.equal(first);
+    const sent = refreshTokensSent(before);
+    expect(sent).to.have.length(2);
+    expect(new Set(sent).size, 'a refresh token sent twice').to.equal(2);
+    expect(a.currentKeys().refresh_token).to.not.equal(tokens.refresh_token);
+  });
+
   it('a refresh token refused with invalid_grant is never sent again: the next call fails at once', async () => {
     sandbox.revokeAll(client.clientId); // the company uninstalled the application
     const before = sandbox.tokenRequests.length;
@@ -133,11 +149,13 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     const waitedFirst = waits.length;
     const second = await a.accessToken().catch((e) => e);
 
-    expect(sandbox.tokenRequests.slice(before).map((r) => `${r.status} ${r.error}`)).to.deep.equal(['400 invalid_grant']);
+    const answered = sandbox.tokenRequests.slice(before).map((r) => `${r.status} ${r.error}`);
+    expect(answered).to.deep.equal(['400 invalid_grant']);
     expect(waits.length, 'the second call waited for newer tokens again').to.equal(waitedFirst);
     expect(first).to.be.instanceOf(ReconnectRequiredError);
     expect(second).to.be.instanceOf(ReconnectRequiredError);
-    expect(second.message).to.equal('T-Gate credential must be reconnected: the refresh token was already rejected (invalid_grant). Open the credential and authenticate again.');
+    expect(second.message).to.equal('T-Gate credential must be reconnected: the refresh token was already rejected '
+      + '(invalid_grant). Open the credential and authenticate again.');
   });
 
   it('retries a failing save itself: 3 attempts, 0.5 s then 1 s apart, counted at the platform', async () => {
@@ -147,14 +165,16 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     await a.accessToken();
     expect(puts()).to.equal(3);
     expect(waits).to.deep.equal([500, 1000]);
-    expect((platform.accounts.get(account)!.keys.oauth as { refresh_token: string }).refresh_token).to.equal(a.currentKeys().refresh_token);
+    const stored = platform.accounts.get(account)!.keys.oauth as { refresh_token: string };
+    expect(stored.refresh_token).to.equal(a.currentKeys().refresh_token);
   });
 
   it('a save that must land (verifyCredentials) and fails 3 times ends with the reconnect error', async () => {
     platform.failNextUpdates(3);
     const err = await container([], false, { mustSave: true }).accessToken().catch((e) => e);
     expect(err).to.be.instanceOf(ReconnectRequiredError);
-    expect(err.message).to.match(/^T-Gate credential must be reconnected: T-Gate issued new tokens, but saving them to the credential failed 3 times \(/);
+    expect(err.message).to.match(/^T-Gate credential must be reconnected: T-Gate issued new tokens, /);
+    expect(err.message).to.contain('but saving them to the credential failed 3 times (');
     expect(puts()).to.equal(3);
   });
 

@@ -14,7 +14,8 @@ describe('lib/auth requestToken: never repeated once it may have reached the tok
   const sleeps: number[] = [];
 
   beforeEach(async () => {
-    client = { clientId: 'endpoint spec', clientSecret: crypto.randomBytes(12).toString('hex'), redirectUris: ['https://platform.example.io/cb'] };
+    const clientSecret = crypto.randomBytes(12).toString('hex');
+    client = { clientId: 'endpoint spec', clientSecret, redirectUris: ['https://platform.example.io/cb'] };
     sandbox = await startSandbox({ clients: [client] });
     sleeps.length = 0;
   });
@@ -23,9 +24,11 @@ describe('lib/auth requestToken: never repeated once it may have reached the tok
   async function refreshOnce(): Promise<unknown> {
     const { refresh_token: refreshToken } = await sandbox.issueTokens(client.clientId);
     // A client that would retry an idempotent request 5 times; time is not waited for.
-    const http = new HttpClient({ service: 'T-Gate', policy: { maxAttempts: 5 }, sleep: async (ms) => { sleeps.push(ms); } });
-    return requestToken(http, { tokenUrl: sandbox.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'refresh_token', refreshToken } })
-      .catch((e: unknown) => e);
+    const sleep = async (ms: number): Promise<void> => { sleeps.push(ms); };
+    const http = new HttpClient({ service: 'T-Gate', policy: { maxAttempts: 5 }, sleep });
+    const grant = { type: 'refresh_token' as const, refreshToken };
+    const { tokenUrl } = sandbox;
+    return requestToken(http, { tokenUrl, profile: TGATE_PROFILE, client, grant }).catch((e: unknown) => e);
   }
 
   for (const [what, fault] of [
