@@ -8,7 +8,7 @@ import {
 } from '../platform';
 import { UsageError } from './errors';
 import { CancelledError } from './lifecycle';
-import { jsonOutput, printable, tableOutput } from './output';
+import { jsonOutput, printable, printableLines, tableOutput } from './output';
 import { Connection, PROFILE_HELP, resolveConnection } from './profile';
 
 const EXIT_CODES_HELP = `
@@ -65,7 +65,7 @@ interface Context {
 }
 
 function say(message: string): void {
-  process.stderr.write(`tgate: ${message}\n`);
+  process.stderr.write(`tgate: ${printableLines(message)}\n`);
 }
 
 function connectionOptions(cmd: Command): Command {
