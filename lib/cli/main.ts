@@ -6,6 +6,7 @@ import { registerDevCommands } from './devCommands';
 import { registerOauthClientsCommand } from './oauthClients';
 import { registerOauthClientCheck } from './oauthClientCheck';
 import { registerDoctorCommand } from './doctor';
+import { printableLines } from './output';
 import { registerPlatformSandboxCommand } from './platformSandbox';
 import { registerSandboxCommands } from './sandboxCommands';
 
@@ -90,11 +91,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tgate: ${listen}\n`);
       return EXIT_USAGE;
     }
+    // Messages quote servers, files and the environment: a terminal escape in them is written out, not run.
     if (err instanceof UsageError) {
-      process.stderr.write(`tgate: ${err.message}\n`);
+      process.stderr.write(`tgate: ${printableLines(err.message)}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`tgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`tgate: ${printableLines(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT_FAILED;
   }
 }

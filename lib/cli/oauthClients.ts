@@ -11,7 +11,7 @@ import {
   checkBeforeStore, checkBeforeUpdate, checkOnWriteOptions, checkOnWriteUrl, CheckOnWriteOptions,
 } from './oauthClientCheck';
 import { CancelledError } from './lifecycle';
-import { jsonOutput, printable, tableOutput } from './output';
+import { jsonOutput, printable, printableLines, tableOutput } from './output';
 import { Connection, PROFILE_HELP, resolveConnection } from './profile';
 import { refuseSecretArgument } from './options';
 
@@ -69,7 +69,7 @@ interface Context {
 }
 
 function say(message: string): void {
-  process.stderr.write(`tgate: ${message}\n`);
+  process.stderr.write(`tgate: ${printableLines(message)}\n`);
 }
 
 function connectionOptions(cmd: Command): Command {

@@ -8,10 +8,31 @@ export function maskSecret(secret: string): string {
   return secret.length >= 12 ? `${MASK}${secret.slice(-4)}` : MASK;
 }
 
-/** Control characters (terminal escapes) from the server shown as `?`. */
+/**
+ * Characters a terminal acts on instead of showing: C0 and C1 controls (ESC and the 8-bit CSI start
+ * escape sequences that recolour, retitle or clear the screen), line separators and the bidirectional
+ * overrides that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+// eslint-disable-next-line no-control-regex
+const NOT_ESCAPED_BY_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\x1b`, `\u202e`: a control character written out, so the reader sees it is there and it does nothing. */
+function escaped(char: string): string {
+  const code = char.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Text from a server or a file, safe on a terminal: every control character written out (`\x1b`). */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.replace(TERMINAL_CONTROLS, escaped);
+}
+
+/** {@link printable} for a message of several lines: its line breaks are kept, every other control written out. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
 }
 
 /** A copy of the resource with `attributes.client_secret` masked unless `reveal`. */
@@ -27,7 +48,9 @@ export function jsonOutput(clients: OAuthClient[] | OAuthClient, reveal: boolean
   const data = Array.isArray(clients)
     ? clients.map((c) => resourceForOutput(c.resource, reveal))
     : resourceForOutput(clients.resource, reveal);
-  return `${JSON.stringify({ data }, null, 2)}\n`;
+  // JSON escapes C0 controls but not C1 ones (U+009B starts an escape sequence too) nor bidi overrides:
+  // written as \u escapes, the document stays the same JSON value.
+  return `${JSON.stringify({ data }, null, 2).replace(NOT_ESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 /** A table: ID, COMPONENT, CLIENT_ID, CLIENT_SECRET (masked unless `reveal`). */

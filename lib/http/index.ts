@@ -4,3 +4,4 @@ export * from './redact';
 export * from './retry';
 export * from './secrets';
 export * from './pathSegment';
+export * from './depth';

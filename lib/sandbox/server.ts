@@ -27,7 +27,7 @@ import { BodyTooLargeError, readBody, sendEmpty, sendJson } from './httpUtil';
 import { RequestLog } from './requestLog';
 import { Answer, RouteTable, message } from './router';
 import { catalogRoutes, ListPageHook } from './routes/catalog';
-import { controlRoutes } from './routes/control';
+import { controlHostRefusal, controlRoutes } from './routes/control';
 import { oauthRoutes } from './routes/oauth';
 import { orderControlRoutes, orderRoutes } from './routes/orders';
 import { OrderDesk } from './orderDesk';
@@ -202,6 +202,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const path = url.pathname;
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
       const x: Exchange = { req, res };
+      const refused = controlHostRefusal(req);
+      if (refused) return answer(x, refused);
       return readBody(req).then((rawBody) => dispatch(controls, x, method, url, rawBody)).catch((err: unknown) => failed(x, err));
     }
     const x: Exchange = { req, res, record: { at, method, path, query: url.search.slice(1), status: 0 } };

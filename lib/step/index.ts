@@ -10,8 +10,8 @@
  *   never rebounded (they would only fail again, 20 times).
  */
 import crypto from 'node:crypto';
-import { ComponentError, TransientError } from '../errors';
-import { KnownSecrets } from '../http';
+import { ComponentError, InvalidInputError, TransientError } from '../errors';
+import { KnownSecrets, MAX_JSON_DEPTH, nestedDeeperThan } from '../http';
 import { validator } from '../schemas/validate';
 import { Cfg, connectForStep, oauthClientValues, SailorContext, TGateClient } from '../tgate';
 
@@ -50,6 +50,11 @@ export interface StepDefinition<F, B> {
   fields?: object;
   /** JSON Schema of the message body, or a function of the fields giving one (resource-typed steps). */
   body?: object | ((fields: F) => object);
+  /**
+   * Checks who sent the message before its body is read, copied or checked (a webhook's shared secret):
+   * an unauthenticated body, however built, is refused before anything else looks at it.
+   */
+  authenticate?(fields: F, rawBody: unknown): void;
   run(step: Step<F, B>): Promise<void>;
 }
 
@@ -96,6 +101,11 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
       const fields = readFields(cfg);
       const bodySchema = typeof definition.body === 'function' ? definition.body(fields) : definition.body ?? EMPTY_OBJECT_SCHEMA;
       const rawBody = msg?.body ?? {};
+      definition.authenticate?.(fields, rawBody);
+      // Copying and checking the body walk it recursively: a body nested thousands deep would overflow the stack.
+      if (nestedDeeperThan(rawBody)) {
+        throw new InvalidInputError('body', `The message body is nested more than ${MAX_JSON_DEPTH} levels deep, more than this component reads: nothing was done with it`);
+      }
       const body = bodyValidator(bodySchema)(rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody) as B;
       await definition.run({
         sailor, msg, cfg, fields, body, snapshot: snapshot ?? {},

@@ -11,6 +11,7 @@
  */
 import crypto from 'node:crypto';
 import { InvalidInputError } from '../errors';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http';
 import { TGateResourceName } from './resources';
 
 /** The events T-Gate sends per resource type (the `resource_type` of a delivery) and the resource they name. */
@@ -168,6 +169,10 @@ export function deliveryWithoutSecret(body: unknown): Record<string, unknown> {
     // Meta Data this component cannot read may still hold the secret: it is not passed on.
     delete copy.meta_data;
     return copy;
+  }
+  // Meta Data sent as a JSON text is parsed here, after the body's depth was checked: it gets its own check.
+  if (nestedDeeperThan(meta)) {
+    throw malformed('meta_data', `its meta_data is nested more than ${MAX_JSON_DEPTH} levels deep`);
   }
   delete meta.secret;
   copy.meta_data = meta;

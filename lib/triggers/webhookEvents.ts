@@ -48,14 +48,14 @@ export const process = defineStep<Fields, unknown>({
   },
   // Any body: the delivery is read by lib/tgate/webhooks.ts, whose errors never echo the Meta Data.
   body: {},
+  // Authenticate before reading: an unauthenticated body is not looked at further, however deep.
+  authenticate: (fields, body) => { if (fields.sharedSecret !== undefined) checkWebhookSecret(body, fields.sharedSecret); },
   run: receive,
 });
 
 async function receive(step: Step<Fields, unknown>): Promise<void> {
   const receivedAt = new Date().toISOString();
-  const { sharedSecret, enrich, events } = step.fields;
-  // Authenticate before reading: an unauthenticated body is not looked at further.
-  if (sharedSecret !== undefined) checkWebhookSecret(step.body, sharedSecret);
+  const { enrich, events } = step.fields;
   const event = parseWebhookDelivery(step.body);
   const what = `${event.event} for ${event.resourceType} ${event.id}`;
   if (events && events.length > 0 && !events.includes(event.event)) {

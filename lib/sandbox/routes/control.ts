@@ -7,6 +7,10 @@
  *   PATCH  /__sandbox/records/:resource/:id              merge fields, 200
  *   DELETE /__sandbox/records/:resource/:id              204
  *   GET    /__sandbox/changes?since=N                    {"changeCount", "changes": [{seq, at, resource, id, action}]}
+ *
+ * Every /__sandbox route answers only a request whose Host names the loopback interface: a web page the
+ * developer visits cannot reach them through DNS rebinding (its Host is its own name), whatever address the
+ * sandbox listens on. No answer carries a secret: webhook Meta Data comes back with its secret values hidden.
  */
 import { IncomingMessage } from 'http';
 import { TGATE_RESOURCE_NAMES, TGateResourceName, isTGateResourceName } from '../../tgate/resources';
@@ -17,6 +21,36 @@ import { SeedOptions, SeedSummary } from '../seed';
 import { CatalogStore, StoreError } from '../store';
 import { FaultSpec } from '../types';
 import { CONTROL_PREFIX, FAULTS_CONTROL_PATH } from '../urls';
+
+/** 127.0.0.0/8, `localhost` or `[::1]`, each with an optional port: the names of this machine's loopback. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (typeof host !== 'string') return false;
+  const match = /^(?:(localhost)|(127(?:\.\d{1,3}){3})|(\[::1\]))(?::(\d{1,5}))?$/i.exec(host.trim());
+  if (!match) return false;
+  if (match[4] !== undefined && Number(match[4]) > 65535) return false;
+  return match[2] === undefined || match[2].split('.').every((octet) => Number(octet) <= 255);
+}
+
+/** The answer refusing a control request addressed to another host, or undefined when it may go on. */
+export function controlHostRefusal(req: IncomingMessage): Answer | undefined {
+  if (isLoopbackHost(req.headers.host)) return undefined;
+  return message(403, `The ${CONTROL_PREFIX} control routes answer only requests addressed to this machine `
+    + '(Host 127.0.0.1, localhost or [::1], with the port): this request was addressed to another host');
+}
+
+const SECRET_KEY = /secret|token|password|passwd|api[_-]?key|authorization|signature/i;
+export const HIDDEN = '[hidden]';
+
+/** Webhook Meta Data as a control route shows it: secret-looking values (secret, token, password...) hidden. */
+export function metaDataShown(metaData: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  const hide = (value: unknown, depth: number): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    if (depth > 20) return HIDDEN;
+    if (Array.isArray(value)) return value.map((v) => hide(v, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? HIDDEN : hide(v, depth + 1)]));
+  };
+  return metaData && typeof metaData === 'object' ? (hide(metaData, 0) as Record<string, unknown>) : null;
+}
 
 type Parsed = { ok: true; value: unknown } | { ok: false; answer: Answer };
 

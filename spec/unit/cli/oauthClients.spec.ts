@@ -125,6 +125,32 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     });
   });
 
+  describe('terminal escapes in what the platform, a file or the environment holds', () => {
+    // ESC ] (retitle) and ESC [ (clear), the 8-bit CSI (U+009B) and a right-to-left override.
+    const HOSTILE = 'evil\x1b]0;owned\x07\x1b[2J\u009b31m\u202ex';
+    const SHOWN = 'evil\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202ex';
+    // eslint-disable-next-line no-control-regex
+    const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
+
+    it('a client id holding escape sequences is written out in the table and escaped in --json', async () => {
+      api.addClient(TENANT, { clientId: HOSTILE, clientSecret: 'esc-client-secret-0001', componentId: 'cmp-b' });
+      const [table, json] = await Promise.all([run(['list']), run(['list', '--json'])]);
+      expect(table.code).to.equal(0);
+      expect(table.stdout).not.to.match(CONTROL);
+      expect(table.stdout).to.contain(SHOWN);
+      expect(json.code).to.equal(0);
+      expect(json.stdout).not.to.match(CONTROL);
+      expect(JSON.parse(json.stdout).data.map((d: any) => d.attributes.client_id)).to.include(HOSTILE);
+    });
+
+    it('an error quoting an API URL with escape sequences writes them out', async () => {
+      const r = await run(['list'], { env: { ELASTICIO_API_URI: 'https://api.example\x1b]0;owned\x07.test' } });
+      expect(r.code).to.equal(2);
+      expect(r.stderr).not.to.match(CONTROL);
+      expect(r.stderr).to.contain('not a valid URL: "https://api.example\\x1b]0;owned\\x07.test"');
+    });
+  });
+
   describe('create', () => {
     it('reads the secret from stdin (one trailing newline dropped) and POSTs the documented body', async () => {
       const r = await run(['create', '--client-id', 'client-b', '--component', 'cmp-b', '--client-secret-stdin'], { input: `${NEW_SECRET}\n` });

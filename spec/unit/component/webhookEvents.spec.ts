@@ -237,6 +237,37 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
     expect(list.errors.map((e) => e.message)[0]).to.match(/its body is a list, not a JSON object/);
   });
 
+  it('refuses a body nested 20,000 deep: by its secret first, then by its depth, with clear errors and nothing done', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 20_000; i += 1) deep = { x: deep };
+    const apiBefore = world.apiRequests();
+    const delivery = (body: unknown) => ({ body: body as Record<string, unknown>, headers: {} });
+
+    const unauthenticated = await receive(delivery({ id: 5, event_type: 'item.update', deep }), { sharedSecret: SECRET, enrich: true });
+    expect(unauthenticated.data).to.deep.equal([]);
+    expect(unauthenticated.errors.map((e) => e.message)).to.have.length(1);
+    expect(unauthenticated.errors[0].message).to.match(/^Webhook delivery refused: it carries no meta_data\.secret/);
+
+    const wrong = await receive(delivery({ id: 5, event_type: 'item.update', deep, meta_data: { secret: WRONG } }), { sharedSecret: SECRET });
+    expect(wrong.errors.map((e) => e.message)[0]).to.match(/^Webhook delivery refused: its meta_data\.secret does not match/);
+
+    for (const fields of [{ sharedSecret: SECRET, enrich: true }, {}]) {
+      const tooDeep = await receive(delivery({ id: 5, event_type: 'item.update', deep, meta_data: { secret: SECRET } }), fields);
+      expect(tooDeep.data).to.deep.equal([]);
+      expect(tooDeep.rebounds).to.deep.equal([]);
+      expect(tooDeep.errors.map((e) => e.message)).to.deep.equal([
+        'The message body is nested more than 100 levels deep, more than this component reads: nothing was done with it',
+      ]);
+    }
+
+    // Meta Data sent as a JSON text is parsed after the body's check: it is held to the same depth.
+    const deepText = `{"secret": ${JSON.stringify(SECRET)}, "x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    const deepMeta = await receive(delivery({ id: 5, event_type: 'item.update', meta_data: deepText }), { sharedSecret: SECRET });
+    expect(deepMeta.data).to.deep.equal([]);
+    expect(deepMeta.errors.map((e) => e.message)[0]).to.match(/^Not a T-Gate webhook delivery this trigger can read: its meta_data is nested more than 100 levels deep/);
+    expect(world.apiRequests(), 'nothing fetched').to.equal(apiBefore);
+  });
+
   it('declares its events in component.json and describes its output for the mapper', async () => {
     expect(Object.keys(component.triggers.webhookEvents.fields.events.model)).to.deep.equal(TGATE_WEBHOOK_EVENTS);
     expect(component.triggers.webhookEvents.fields.sharedSecret.viewClass).to.equal('PasswordFieldView');

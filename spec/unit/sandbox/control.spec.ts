@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import nodeHttp from 'node:http';
 import { AxiosResponse } from 'axios';
 import { startSandbox, Sandbox, StoreError } from '../../../lib/sandbox';
 import { CLIENT, bearer, http, ids } from './support';
@@ -127,5 +128,58 @@ describe('sandbox: /__sandbox seed, records and changes', () => {
     } finally {
       await small.close();
     }
+  });
+
+  describe('only for this machine, and never with a secret', () => {
+    /** A request to the sandbox's own socket with `host` as its Host header (what a rebound DNS name sends). */
+    function withHost(method: string, path: string, host: string, body?: unknown): Promise<{ status: number; body: any }> {
+      const { port } = new URL(sandbox.url);
+      return new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const req = nodeHttp.request({
+          host: '127.0.0.1', port, method, path, setHost: false,
+          headers: { Host: host, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
+        }, (res) => {
+          let text = '';
+          res.on('data', (c) => { text += c; });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+    }
+
+    it('refuses a Host that is not loopback (DNS rebinding), doing nothing; answers 127.0.0.0/8, localhost and [::1]', async () => {
+      const { port } = new URL(sandbox.url);
+      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `localhost.evil.example`,
+        '10.0.0.5', '[::2]', `127.0.0.256:${port}`, '0.0.0.0', '']) {
+        const added = await withHost('POST', '/__sandbox/faults', host, { path: '/partner/v1/brands', status: 500 });
+        expect(added.status, host).to.equal(403);
+        expect(added.body.message, host).to.match(/^The \/__sandbox control routes answer only requests addressed to this machine/);
+        expect((await withHost('GET', '/__sandbox/webhooks', host)).status, host).to.equal(403);
+      }
+      expect((await http.get(control('/faults'))).data.faults, 'no fault added').to.deep.equal([]);
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'LOCALHOST', '127.9.9.9', `[::1]:${port}`]) {
+        expect((await withHost('GET', '/__sandbox/faults', host)).status, host).to.equal(200);
+      }
+    });
+
+    it('shows webhook Meta Data with its secret values hidden, in every answer', async () => {
+      const metaData = { secret: 'shared-secret-0042', partner: 'acme', auth: { api_key: 'k-0042', region: 'eu' } };
+      const shown = { secret: '[hidden]', partner: 'acme', auth: { api_key: '[hidden]', region: 'eu' } };
+      const base = control('/webhooks');
+      const added = await http.post(base, { url: 'http://127.0.0.1:9/hook', events: ['item.update'], metaData });
+      expect(added.status).to.equal(201);
+      expect(added.data.metaData).to.deep.equal(shown);
+      expect((await http.patch(`${base}/${added.data.id}`, { enabled: true })).data.metaData).to.deep.equal(shown);
+      sandbox.updateRecord('items', 1005, { is_active: false });
+      const deliveries = await http.get(`${base}/deliveries?wait=1`);
+      expect(deliveries.data.deliveries[0].body.meta_data).to.deep.equal(shown);
+      const listed = await http.get(base);
+      expect(listed.data.webhooks[0].metaData).to.deep.equal(shown);
+      for (const answer of [added, deliveries, listed]) expect(JSON.stringify(answer.data)).not.to.match(/shared-secret-0042|k-0042/);
+      // What the sandbox sends T-Gate's way is unchanged: the delivery itself still carries the secret.
+      expect(sandbox.webhooks.stats.deliveries[0].body.meta_data).to.deep.equal(metaData);
+    });
   });
 });

@@ -150,7 +150,7 @@ describe('sandbox: webhooks', () => {
     sandbox.updateRecord('items', 1005, { is_active: false });
     const deliveries = await client.get(`${base}/deliveries?wait=1`);
     expect(deliveries.data).to.deep.include({ delivered: 1, failed: 0, lastError: null });
-    expect(deliveries.data.deliveries[0]).to.deep.include({ webhookId: 1, event: 'item.update', status: 200, body: { id: 1005, resource_type: 'item', action: 'update', meta_data: { secret: 'h' } } });
+    expect(deliveries.data.deliveries[0]).to.deep.include({ webhookId: 1, event: 'item.update', status: 200, body: { id: 1005, resource_type: 'item', action: 'update', meta_data: { secret: '[hidden]' } } });
     expect((await client.get(base)).data).to.deep.include({ delivered: 1, failed: 0 });
     expect((await client.delete(`${base}/1`)).status).to.equal(204);
     expect((await client.delete(`${base}/1`)).status).to.equal(404);
