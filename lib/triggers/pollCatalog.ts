@@ -201,9 +201,11 @@ class Poll {
   private async checkSize(page: TGatePage<Rec>, ids: number[]): Promise<void> {
     const count = (): number => Math.max(page.totalCount ?? 0, this.end?.count ?? 0, this.listed.size + ids.length);
     const highest = Math.max(this.old.highestId, ...ids.slice(-1), this.end?.highestId ?? -1);
-    if (encodedSizeBound(count(), Number.MAX_SAFE_INTEGER) <= this.maxBytes) return;
-    const full = page.items.length >= page.pageItems && (page.totalPages === undefined || page.page < page.totalPages);
-    if (full && this.end === undefined) this.end = await this.probeEnd(page);
+    const more = page.items.length >= page.pageItems && (page.totalPages === undefined || page.page < page.totalPages);
+    // Without total-count, a full page says nothing of the records after it until the end is probed.
+    const counted = page.totalCount !== undefined || !more || this.end !== undefined;
+    if (counted && encodedSizeBound(count(), Number.MAX_SAFE_INTEGER) <= this.maxBytes) return;
+    if (more && this.end === undefined) this.end = await this.probeEnd(page);
     const bound = encodedSizeBound(count(), Math.max(highest, this.end?.highestId ?? -1));
     if (bound <= this.maxBytes) return;
     throw tooLarge(this.resource, count(), bound, this.step.fields.maxSnapshotKB);
