@@ -165,7 +165,7 @@ export interface Sandbox {
   configureWebhook(config: WebhookConfig): Webhook;
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
-  /** Test-only: `hook` runs before each list page is served (a catalog that changes while it is read); undefined removes it. */
+  /** Test-only: `hook` runs before each list page is served (a catalog changing while read); undefined removes it. */
   beforeListPage(hook: ListPageHook | undefined): void;
   addClient(client: SandboxClient): void;
   /** Issue tokens directly, as if the access grant flow had just completed (for tests and demos). */

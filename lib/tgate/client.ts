@@ -3,7 +3,9 @@ import { InvalidInputError } from '../errors';
 import { TokenSession } from '../auth';
 import { tgateError, TGateRefusedError } from './errors';
 import { checkedRawPath } from './rawPath';
-import { checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, RepeatedRecords, TGatePagingError } from './paging';
+import {
+  checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, RepeatedRecords, TGatePagingError,
+} from './paging';
 import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
 export interface TGatePage<T> {

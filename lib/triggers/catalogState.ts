@@ -135,9 +135,10 @@ export class CatalogState {
       bytes = zlib.inflateRawSync(Buffer.from(text, 'base64'), { maxOutputLength: maxBytes });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new RangeError(`the catalog state in the snapshot inflates to more than ${maxBytes} bytes, more than a state this size can hold`);
+        throw new RangeError(`the catalog state in the snapshot inflates to more than ${maxBytes} bytes, `
+          + 'more than a state within maxSnapshotKB can hold');
       }
-      throw new RangeError('the snapshot does not hold a catalog state written by this component (it does not inflate)');
+      throw new RangeError('the snapshot does not hold a catalog state written by this component: it does not inflate');
     }
     let at = 0;
     const varint = (): number => {
@@ -149,14 +150,16 @@ export class CatalogState {
         value += (b & 0x7f) * scale;
         if (b < 0x80) return value;
         scale *= 0x80;
-        if (scale > 2 ** 56) throw new RangeError('the catalog state in the snapshot holds a number too large for an id');
+        if (scale > 2 ** 56) throw new RangeError('the catalog state in the snapshot holds a number too large');
       }
     };
     const version = varint();
     if (version !== STATE_VERSION) throw new RangeError(`the catalog state in the snapshot is version ${version}, this component reads version ${STATE_VERSION}`);
     const count = varint();
     // Every record takes at least 5 bytes: a count the bytes cannot hold is refused before anything is allocated.
-    if (count * 5 > bytes.length - at) throw new RangeError(`the catalog state in the snapshot claims ${count} records but holds the bytes of fewer`);
+    if (count * 5 > bytes.length - at) {
+      throw new RangeError(`the catalog state in the snapshot claims ${count} records but holds the bytes of fewer`);
+    }
     const ids = new Float64Array(count);
     const digests = new Uint32Array(count);
     let previous = 0;
@@ -164,13 +167,15 @@ export class CatalogState {
       const delta = varint();
       if (i > 0 && delta === 0) throw new RangeError(`the catalog state in the snapshot holds id ${previous} twice`);
       previous += delta;
-      if (!Number.isSafeInteger(previous)) throw new RangeError('the catalog state in the snapshot holds an id beyond the whole numbers an id can be');
+      if (!Number.isSafeInteger(previous)) throw new RangeError('an id in the snapshot is too large');
       ids[i] = previous;
       if (at + 4 > bytes.length) throw new RangeError('the catalog state in the snapshot is cut short');
       digests[i] = bytes.readUInt32BE(at);
       at += 4;
     }
-    if (at !== bytes.length) throw new RangeError(`the catalog state in the snapshot has ${bytes.length - at} bytes after its last record`);
+    if (at !== bytes.length) {
+      throw new RangeError(`the catalog state in the snapshot has ${bytes.length - at} bytes after its last record`);
+    }
     return new CatalogState(ids, digests);
   }
 }

@@ -76,7 +76,7 @@ class Poll {
   private old = CatalogState.empty();
   private firstRun = true;
   private readonly listed = new ListedRecords();
-  /** Changes emitted in this poll (a digest, or null for a deletion), applied to the old state in progress snapshots. */
+  /** Changes emitted in this poll (a digest, or null for a deletion): the old state plus these is the progress. */
   private readonly applied = new Map<number, number | null>();
   private committed = { changes: 0, records: 0, at: Date.now() };
   /** Where the listing ends, learnt before the first emit when the size check needs it. */
@@ -106,21 +106,26 @@ class Poll {
     const s = this.step.snapshot as Partial<PollSnapshot>;
     if (s?.v !== 1 || s.scope !== this.scope) return;
     if (s.startOver) {
-      this.step.sailor.logger?.info?.(`The last snapshot was set aside: starting over as a first run (startMode ${this.step.fields.startMode})`);
+      const mode = `startMode ${this.step.fields.startMode}`;
+      this.step.sailor.logger?.info?.(`The last snapshot was set aside: starting over as a first run (${mode})`);
       return;
     }
     try {
       if (typeof s.state !== 'string') throw new RangeError('the snapshot has no catalog state');
-      if (s.state.length > 2 * this.maxBytes) throw new RangeError(`the catalog state in the snapshot is ${Math.ceil(s.state.length / 1024)} KB, far more than maxSnapshotKB allows`);
+      if (s.state.length > 2 * this.maxBytes) {
+        const kb = Math.ceil(s.state.length / 1024);
+        throw new RangeError(`the catalog state in the snapshot is ${kb} KB, far more than maxSnapshotKB allows`);
+      }
       this.old = CatalogState.decode(s.state, INFLATE_FACTOR * this.maxBytes);
       this.firstRun = false;
     } catch (err) {
       // Set aside once: the next poll starts over instead of failing on the same snapshot for ever.
       const startOver: PollSnapshot = { v: 1, scope: this.scope, startOver: true };
       await this.step.sailor.emit('snapshot', startOver);
-      const then = this.step.fields.startMode === 'emitAll' ? 'emits every record as created' : 'only starts watching';
+      const { startMode } = this.step.fields;
+      const then = startMode === 'emitAll' ? 'emits every record as created' : 'only starts watching';
       throw new InvalidInputError('snapshot', `The trigger's snapshot was refused (${(err as Error).message}): `
-        + `it was set aside, and the next poll starts over as a first run (startMode ${this.step.fields.startMode}: it ${then})`);
+        + `it was set aside, and the next poll starts over as a first run (startMode ${startMode}: it ${then})`);
     }
   }
 
@@ -187,7 +192,9 @@ class Poll {
   private idOf(record: Rec): number {
     const { id } = record;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-      throw new InvalidInputError('resourceType', `T-Gate listed a ${TGATE_RESOURCES[this.resource].singularTitle} without a whole-number id, which this trigger cannot follow`);
+      const what = TGATE_RESOURCES[this.resource].singularTitle;
+      throw new InvalidInputError('resourceType',
+        `T-Gate listed a ${what} without a whole-number id, which this trigger cannot follow`);
     }
     return id;
   }
@@ -201,9 +208,11 @@ class Poll {
   private async checkSize(page: TGatePage<Rec>, ids: number[]): Promise<void> {
     const count = (): number => Math.max(page.totalCount ?? 0, this.end?.count ?? 0, this.listed.size + ids.length);
     const highest = Math.max(this.old.highestId, ...ids.slice(-1), this.end?.highestId ?? -1);
-    if (encodedSizeBound(count(), Number.MAX_SAFE_INTEGER) <= this.maxBytes) return;
-    const full = page.items.length >= page.pageItems && (page.totalPages === undefined || page.page < page.totalPages);
-    if (full && this.end === undefined) this.end = await this.probeEnd(page);
+    const more = page.items.length >= page.pageItems && (page.totalPages === undefined || page.page < page.totalPages);
+    // Without total-count, a full page says nothing of the records after it until the end is probed.
+    const counted = page.totalCount !== undefined || !more || this.end !== undefined;
+    if (counted && encodedSizeBound(count(), Number.MAX_SAFE_INTEGER) <= this.maxBytes) return;
+    if (more && this.end === undefined) this.end = await this.probeEnd(page);
     const bound = encodedSizeBound(count(), Math.max(highest, this.end?.highestId ?? -1));
     if (bound <= this.maxBytes) return;
     throw tooLarge(this.resource, count(), bound, this.step.fields.maxSnapshotKB);
@@ -212,7 +221,8 @@ class Poll {
   /** The last page of the listing and what it says: from total-pages, or by doubling then halving the page number. */
   private async probeEnd(first: TGatePage<Rec>): Promise<{ count: number; highestId: number }> {
     const size = first.pageItems;
-    const at = (n: number): Promise<TGatePage<Rec>> => this.step.tgate.page<Rec>(this.resource, { pageSize: size, filters: this.filters, page: n });
+    const at = (n: number): Promise<TGatePage<Rec>> =>
+      this.step.tgate.page<Rec>(this.resource, { pageSize: size, filters: this.filters, page: n });
     const ending = (p: TGatePage<Rec>): { count: number; highestId: number } => ({
       count: Math.max(p.totalCount ?? 0, (p.page - 1) * size + p.items.length),
       highestId: p.items.length ? Math.max(...p.items.map((r) => this.idOf(r))) : -1,
@@ -229,7 +239,8 @@ class Poll {
     return ending(hi.items.length ? hi : lo);
   }
 
-  private async emit(change: CatalogChange['change'], id: number, record: Rec | null, digest: number | null): Promise<void> {
+  private async emit(change: CatalogChange['change'], id: number, record: Rec | null,
+    digest: number | null): Promise<void> {
     await this.step.emitData({ change, resourceType: this.resource, id, record } satisfies CatalogChange);
     this.applied.set(id, digest);
   }
@@ -242,7 +253,8 @@ class Poll {
   private async maybeCommit(): Promise<void> {
     const waiting = this.applied.size - this.committed.changes;
     if (waiting === 0) return;
-    if (waiting >= Math.max(COMMIT_MIN_CHANGES, this.committed.records / 2) || Date.now() - this.committed.at >= COMMIT_INTERVAL_MS) {
+    const enough = waiting >= Math.max(COMMIT_MIN_CHANGES, this.committed.records / 2);
+    if (enough || Date.now() - this.committed.at >= COMMIT_INTERVAL_MS) {
       await this.commit(this.progress());
     }
   }
@@ -253,7 +265,9 @@ class Poll {
 
   private async commit(state: CatalogState): Promise<void> {
     const encoded = state.encode();
-    if (encoded.length > this.maxBytes) throw tooLarge(this.resource, state.size, encoded.length, this.step.fields.maxSnapshotKB);
+    if (encoded.length > this.maxBytes) {
+      throw tooLarge(this.resource, state.size, encoded.length, this.step.fields.maxSnapshotKB);
+    }
     const snapshot: PollSnapshot = { v: 1, scope: this.scope, state: encoded };
     await this.step.sailor.emit('snapshot', snapshot);
     this.committed = { changes: this.applied.size, records: state.size, at: Date.now() };
@@ -262,7 +276,8 @@ class Poll {
 
 function tooLarge(resource: TGateResourceName, records: number, bytes: number, maxKB: number): InvalidInputError {
   return new InvalidInputError('maxSnapshotKB',
-    `Watching ${records} ${TGATE_RESOURCES[resource].title} needs a snapshot of up to ${Math.ceil(bytes / 1024)} KB, more than the ${maxKB} KB allowed (maxSnapshotKB): `
+    `Watching ${records} ${TGATE_RESOURCES[resource].title} needs a snapshot of up to ${Math.ceil(bytes / 1024)} KB, `
+    + `more than the ${maxKB} KB allowed (maxSnapshotKB): `
     + 'narrow the listing with a brand, branch or menu, or raise maxSnapshotKB');
 }
 

@@ -11,7 +11,9 @@ import { CatalogStore, StoreError } from '../store';
 /** Test-only: runs before a list page is read from the store, so a spec can change the catalog between pages. */
 export type ListPageHook = (request: { resource: TGateResourceName; page: number; items: number }) => void;
 
-function listAnswer(store: CatalogStore, resource: TGateResourceName, params: URLSearchParams, hook?: { before?: ListPageHook }): Answer {
+function listAnswer(
+  store: CatalogStore, resource: TGateResourceName, params: URLSearchParams, hook?: { before?: ListPageHook },
+): Answer {
   const page = pageParams(params);
   if (!page.ok) return message(400, page.message);
   try {
@@ -31,7 +33,8 @@ export function catalogRoutes(
   for (const resource of TGATE_RESOURCE_NAMES) {
     const spec = TGATE_RESOURCES[resource];
     const path = `${prefix}${paths[resource]}`;
-    routes.push({ method: 'GET', path, auth: 'bearer', handle: ({ url }) => listAnswer(store, resource, url.searchParams, hook) });
+    const list = ({ url }: { url: URL }): Answer => listAnswer(store, resource, url.searchParams, hook);
+    routes.push({ method: 'GET', path, auth: 'bearer', handle: list });
     if (!spec.getOne) continue;
     routes.push({
       method: 'GET',

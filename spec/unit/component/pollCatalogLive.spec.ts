@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { createWorld, World } from '../../helpers/world';
@@ -102,6 +104,41 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
     expect(fits.errors).to.deep.equal([]);
     expect(fits.changes).to.have.length(listed);
     expect(String(fits.snapshot.state).length).to.be.above(3 * 1024).and.below(6 * 1024);
+  });
+
+  it('sparse ids without total-count: the end of the listing is probed, and an oversize listing refused before the first emit', async () => {
+    world = await createWorld();
+    const template = world.sandbox.getRecord('items', visibleItems()[0]) as Item;
+    let id = 10_000_000;
+    for (let k = 1; k <= 220; k += 1) world.sandbox.createRecord('items', { ...template, id: (id += 2_100_000 + ((k * 2_654_435_761) % 2 ** 24)) });
+    const listed = visibleItems().length;
+    // The sandbox behind a proxy that drops pagy's total-count and total-pages, as an API without them.
+    const proxy = http.createServer((req, res) => {
+      const upstream = http.request(`${world.sandbox.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        const { 'total-count': _count, 'total-pages': _pages, ...headers } = answer.headers;
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const saved = process.env.TGATE_API_BASE_URL;
+    process.env.TGATE_API_BASE_URL = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/partner/v1`;
+    try {
+      for (let n = 0; n < 2; n += 1) {
+        const out = await poll({ maxSnapshotKB: 3 });
+        expect(out.changes, `poll ${n + 1}`).to.deep.equal([]);
+        expect(out.errors.map((e) => (e as { field?: string }).field)).to.deep.equal(['maxSnapshotKB']);
+        expect(out.errors[0].message).to.match(new RegExp(`^Watching ${listed} items needs a snapshot of up to \\d+ KB, more than the 3 KB allowed`));
+      }
+      const fits = await poll({ maxSnapshotKB: 6 });
+      expect(fits.errors).to.deep.equal([]);
+      expect(fits.changes.map((c) => c.id)).to.deep.equal(visibleItems());
+    } finally {
+      process.env.TGATE_API_BASE_URL = saved;
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   for (const [what, forged] of [
