@@ -150,6 +150,96 @@ describe('lib/http', () => {
       });
     });
 
+    describe('at the edges of the retry rules', () => {
+      it('retries a GET after a plain 500, with backoff even when the 500 carries Retry-After', async () => {
+        server = await serve([json(500, {}, { 'Retry-After': '30' }), json(200, { ok: 1 })]);
+        const delays: number[] = [];
+        await client(delays).send({ method: 'GET', url: `${server.url}/x` });
+        expect(server.hits()).to.equal(2);
+        expect(delays).to.deep.equal([50]);
+      });
+
+      it('adds up to a second of jitter to Retry-After, and waits a Retry-After exactly at the cap', async () => {
+        server = await serve([json(503, {}, { 'Retry-After': '2' }), json(429, {}, { 'Retry-After': '60' }), json(200, {})]);
+        const delays: number[] = [];
+        const http = new HttpClient({ service: 'Test API', policy: { baseDelayMs: 5000 }, sleep: async (ms) => { delays.push(ms); }, random: () => 1 });
+        await http.send({ method: 'GET', url: `${server.url}/x` });
+        expect(delays).to.deep.equal([3000, 61_000]);
+      });
+
+      it('stops when the next wait would spend more than the retry time budget, saying so', async () => {
+        server = await serve([json(502, {})]);
+        const delays: number[] = [];
+        const err = await client(delays, { maxTotalDelayMs: 160 }).send({ method: 'GET', url: `${server.url}/x` }).catch((e) => e);
+        expect(delays).to.deep.equal([50, 100]);
+        expect(server.hits()).to.equal(3);
+        expect(err.message).to.equal('Test API GET /x answered 502: Bad Gateway after 3 attempts (retry time budget spent)');
+      });
+
+      it('says "retry limit reached" only when it did retry', async () => {
+        server = await serve([json(502, {})]);
+        const once = await client([], { maxAttempts: 1 }).send({ method: 'GET', url: `${server.url}/x` }).catch((e) => e);
+        expect(once.message).to.equal('Test API GET /x answered 502: Bad Gateway');
+        const twice = await client([], { maxAttempts: 2 }).send({ method: 'GET', url: `${server.url}/x` }).catch((e) => e);
+        expect(twice.message).to.equal('Test API GET /x answered 502: Bad Gateway after 2 attempts (retry limit reached)');
+      });
+
+      it('logs each retry as one line naming the service, the call, the cause and the wait', async () => {
+        server = await serve([json(503, {}), json(200, {})]);
+        const lines: string[] = [];
+        const http = new HttpClient({ service: 'Test API', policy: { baseDelayMs: 100 }, sleep: async () => undefined, random: () => 0, logger: { info: (l) => lines.push(l) } });
+        await http.send({ method: 'GET', url: `${server.url}/x?token=abc` }, { service: 'Other API' });
+        expect(lines).to.deep.equal(['Other API GET /x: 503, retry 1 of 4 in 50 ms']);
+      });
+    });
+
+    describe('what is sent and what comes back', () => {
+      it('sends Accept and the User-Agent, which request headers override', async () => {
+        const seen: Array<[unknown, unknown]> = [];
+        server = await serve([(req, res) => { seen.push([req.headers.accept, req.headers['user-agent']]); json(200, {})(req, res); }]);
+        await new HttpClient({ service: 'Test API', userAgent: 'spec-agent' }).send({ method: 'GET', url: `${server.url}/x` });
+        await new HttpClient({ service: 'Test API', userAgent: 'spec-agent' }).send({ method: 'GET', url: `${server.url}/x`, headers: { Accept: 'text/plain' } });
+        expect(seen).to.deep.equal([['application/json', 'spec-agent'], ['text/plain', 'spec-agent']]);
+      });
+
+      it('never follows a redirect: the 302 is the answer and the other server gets nothing', async () => {
+        const other = await serve([json(200, { stolen: true })]);
+        try {
+          server = await serve([(_req, res) => { res.writeHead(302, { Location: `${other.url}/elsewhere` }); res.end(); }]);
+          const res = await client([]).send({ method: 'GET', url: `${server.url}/x`, headers: { Authorization: 'Bearer t' } });
+          expect(res.status).to.equal(302);
+          expect(res.headers.location).to.equal(`${other.url}/elsewhere`);
+          expect(other.hits()).to.equal(0);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('keeps a body that is not JSON as text, and flattens headers to lower-case strings', async () => {
+        server = await serve([(_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'X-Count': '3', 'Set-Cookie': ['a=1', 'b=2'] });
+          res.end('not json {');
+        }]);
+        const res = await client([]).send({ method: 'GET', url: `${server.url}/x` });
+        expect(res.data).to.equal('not json {');
+        expect(res.headers['x-count']).to.equal('3');
+        expect(res.headers['set-cookie']).to.equal('a=1, b=2');
+      });
+
+      it('takes a per-request deadline over the client\'s', async () => {
+        server = await serve([() => undefined]);
+        const started = Date.now();
+        const err = await new HttpClient({ service: 'Test API', timeoutMs: 60_000, policy: { maxAttempts: 1 } })
+          .send({ method: 'GET', url: `${server.url}/x`, timeoutMs: 300 }).catch((e) => e);
+        expect(err.code).to.equal('ETIMEDOUT');
+        expect(Date.now() - started).to.be.below(5000);
+      });
+
+      it('refuses a response-size cap that is not a whole number from 1', () => {
+        for (const bad of [0, -1, 1.5]) expect(() => new HttpClient({ service: 'Test API', maxResponseBytes: bad })).to.throw(RangeError, /^maxResponseBytes must be a whole number of bytes/);
+      });
+    });
+
     it('does not retry other 4xx and keeps the server message', async () => {
       server = await serve([json(422, { errors: { quantity: ['must be positive'] } })]);
       const err = await client([]).send({ method: 'GET', url: `${server.url}/x` }).catch((e) => e);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ComponentError, TransientError } from '../../../lib/errors';
+import { ComponentError, InvalidInputError, TransientError } from '../../../lib/errors';
 import { tokenMemory } from '../../../lib/auth';
-import { defineStep } from '../../../lib/step';
+import { defineStep, newMessage, Step } from '../../../lib/step';
 import { TGateRefusedError, TGateUnavailableError } from '../../../lib/tgate';
 import { PlatformAccountsServer, startPlatformAccounts } from '../../helpers/platformAccounts';
 import { Reply, ScriptedApi, SeenRequest, startScriptedApi } from '../../helpers/scriptedTGate';
@@ -60,6 +60,7 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
     expect(outcome.errors).to.have.length(0);
     expect(outcome.rebounds).to.have.length(1);
     expect(api?.requests).to.have.length(1);
+    expect(outcome.logLines.filter((l) => l.startsWith('Retrying the message later (rebound): '))).to.have.length(1);
   });
 
   it('turns a transient failure after data was emitted into an error, not a rebound', async () => {
@@ -82,6 +83,90 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
       expect(outcome.errors[0]).to.be.instanceOf(TGateRefusedError);
       await api?.close();
       await platform?.close();
+    }
+  });
+});
+
+describe('lib/step: fields, body and emits (defineStep)', function () {
+  this.timeout(10_000);
+  let platform: PlatformAccountsServer;
+  before(async () => { platform = await startPlatformAccounts(); });
+  after(async () => { await platform.close(); });
+
+  type Fields = { pageSize: number; name?: string };
+  const fields = {
+    type: 'object',
+    properties: { pageSize: { type: 'integer', minimum: 1, default: 20 }, name: { type: 'string' } },
+    additionalProperties: false,
+  };
+  /** Emits what the step saw; `body` (a function of the fields) requires `id` of the type named by `name`. */
+  const seeing = defineStep<Fields, { id: unknown }>({
+    fields,
+    body: (f) => ({ type: 'object', required: ['id'], properties: { id: { type: f.name === 'text' ? 'string' : 'integer' } } }),
+    async run(step: Step<Fields, { id: unknown }>) {
+      (step.body as { touched?: boolean }).touched = true;
+      await step.emitData({ fields: step.fields, body: step.body, emitted: step.emitted });
+      await step.emitData({ emitted: step.emitted, msgBody: step.msg.body, snapshot: step.snapshot });
+    },
+  });
+  const run = (msg: unknown, cfg: Record<string, unknown>, snapshot?: Record<string, unknown>): Promise<StepOutcome> =>
+    runStep({ process: seeing as (...args: unknown[]) => unknown }, msg, { _account: 'a-1', oauth: { access_token: 't' }, ...cfg }, platform, { snapshot });
+
+  it('reads only the fields the schema names: "" and null are not set, defaults filled, text read as a number', async () => {
+    let outcome = await run({ body: { id: 1 } }, { pageSize: '', name: null });
+    expect(outcome.errors).to.deep.equal([]);
+    expect((outcome.data[0].body as { fields: unknown }).fields).to.deep.equal({ pageSize: 20 });
+    outcome = await run({ body: { id: 'x' } }, { pageSize: '50', name: 'text' });
+    expect(outcome.errors).to.deep.equal([]);
+    expect((outcome.data[0].body as { fields: unknown }).fields).to.deep.equal({ pageSize: 50, name: 'text' });
+  });
+
+  it('refuses a bad field or a body that does not match the schema the fields choose, emitting nothing', async () => {
+    for (const [cfg, body, field] of [[{ pageSize: '0' }, { id: 1 }, 'pageSize'], [{}, { id: 'x' }, 'id'], [{ name: 'text' }, { id: 1 }, 'id'], [{}, {}, 'id']] as const) {
+      const outcome = await run({ body }, cfg);
+      expect(outcome.data, JSON.stringify([cfg, body])).to.have.length(0);
+      expect(outcome.rebounds).to.have.length(0);
+      expect(outcome.errors).to.have.length(1);
+      expect(outcome.errors[0]).to.be.instanceOf(InvalidInputError).with.property('field', field);
+    }
+  });
+
+  it('gives the step a copy of the body, counts its emits, and passes the snapshot on', async () => {
+    const outcome = await run({ body: { id: 3 } }, {}, { cursor: 'c-1' });
+    expect(outcome.errors).to.deep.equal([]);
+    expect(outcome.data.map((d) => d.body)).to.deep.equal([
+      { fields: { pageSize: 20 }, body: { id: 3, touched: true }, emitted: 0 },
+      { emitted: 1, msgBody: { id: 3 }, snapshot: { cursor: 'c-1' } },
+    ]);
+  });
+
+  it('emits each data message as the platform expects it, with an id of its own', async () => {
+    const outcome = await run({ body: { id: 3 } }, {});
+    const [first, second] = outcome.data as Array<Record<string, unknown>>;
+    for (const message of [first, second]) {
+      expect(message).to.include.keys('id', 'body', 'attachments', 'headers', 'metadata');
+      expect(message.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    expect(first.id).not.to.equal(second.id);
+    expect(newMessage({ a: 1 })).to.deep.include({ body: { a: 1 }, attachments: {}, headers: {}, metadata: {} });
+  });
+
+  it('connects to T-Gate once per message, on first use', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      TGATE_CLIENT_ID: 'spec-client', TGATE_CLIENT_SECRET: 'spec-secret',
+      TGATE_API_BASE_URL: 'http://127.0.0.1:9/partner/v1', TGATE_TOKEN_URI: 'http://127.0.0.1:9/oauth/token',
+    });
+    try {
+      const twice = defineStep({ async run(step) { await step.emitData({ same: step.tgate === step.tgate }); } });
+      const outcome = await runStep({ process: twice as (...args: unknown[]) => unknown }, { body: {} },
+        { _account: 'a-2', environment: 'company-sandbox', oauth: { access_token: 't' } }, platform);
+      expect(outcome.errors).to.deep.equal([]);
+      expect(outcome.data.map((d) => d.body)).to.deep.equal([{ same: true }]);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+      tokenMemory.forget('a-2');
     }
   });
 });

@@ -54,4 +54,70 @@ describe('lib/tgate webhooks: reading deliveries', () => {
     expect(deliveryWithoutSecret({ id: 1, meta_data: 'secret=s' })).to.deep.equal({ id: 1 });
     expect(deliveryWithoutSecret([1])).to.deep.equal({});
   });
+
+  /** The error parseWebhookDelivery ends with, or undefined. */
+  const refusal = (body: unknown): WebhookDeliveryError | undefined => {
+    try { parseWebhookDelivery(body); } catch (err) { return err as WebhookDeliveryError; }
+    return undefined;
+  };
+
+  it('reads ids at their bounds: 0, safe integers, numeric text up to 15 digits, plain text up to 64 characters', () => {
+    const id = (value: unknown): unknown => parseWebhookDelivery({ id: value, event_type: 'item.update' }).id;
+    expect(id(0)).to.equal(0);
+    expect(id('0')).to.equal(0);
+    expect(id(Number.MAX_SAFE_INTEGER)).to.equal(Number.MAX_SAFE_INTEGER);
+    expect(id('123456789012345')).to.equal(123456789012345);
+    expect(id('1234567890123456')).to.equal('1234567890123456');
+    expect(id('x'.repeat(64))).to.equal('x'.repeat(64));
+    for (const bad of [1.5, 2 ** 53, -1, '', 'x'.repeat(65), 'a b', 'a/b', '-1.5', true, null]) {
+      expect(refusal({ id: bad, event_type: 'item.update' }), JSON.stringify(bad)).to.be.instanceOf(WebhookDeliveryError).with.property('field', 'id');
+    }
+    expect(refusal({ event_type: 'item.update' })?.message).to.contain('it has no id');
+  });
+
+  it('reads resource types and actions with spaces or in capitals, in both shapes', () => {
+    expect(parseWebhookDelivery({ id: 1, resource_type: ' Items ', action: ' Create ' }).event).to.equal('item.create');
+    expect(parseWebhookDelivery({ id: 1, event_type: 'SECTIONS.destroy' }).event).to.equal('section.destroy');
+    expect(parseWebhookDelivery({ id: 1, event_type: 'order.update', meta_data: {} }).resourceType).to.equal('orders');
+  });
+
+  it('takes both shapes when they agree and refuses them when they contradict or are half there', () => {
+    expect(parseWebhookDelivery({ id: 1, resource_type: 'menu', action: 'update', event_type: 'menu.update' }).event).to.equal('menu.update');
+    const cases: Array<[unknown, string]> = [
+      [{ id: 1, resource_type: 'item', action: 'update', event_type: 'item.create' }, 'event_type'],
+      [{ id: 1, action: 'update' }, 'resource_type'],
+      [{ id: 1, resource_type: 'item' }, 'resource_type'],
+      [{ id: 1, resource_type: 'item', action: 7 }, 'resource_type'],
+      [{ id: 1, event_type: 42 }, 'event_type'],
+      [{ id: 1, event_type: 'item' }, 'event_type'],
+      [{ id: 1 }, 'event_type'],
+      [{}, 'event_type'],
+      [[{ id: 1, event_type: 'item.update' }], 'body'],
+      [undefined, 'body'],
+    ];
+    for (const [body, field] of cases) {
+      expect(refusal(body), JSON.stringify(body)).to.be.instanceOf(WebhookDeliveryError).with.property('field', field);
+    }
+  });
+
+  it('says what the body was and which fields it has, cutting what it shows to 60 characters', () => {
+    expect(refusal([1])?.message).to.contain('its body is a list, not a JSON object');
+    expect(refusal(null)?.message).to.contain('its body is empty, not a JSON object');
+    expect(refusal('x')?.message).to.contain('its body is a string, not a JSON object');
+    expect(refusal({ id: 1 })?.message).to.contain('(the body has the fields id)');
+    expect(refusal({})?.message).to.contain('(the body has no fields)');
+    const many = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`f${i}`, i]));
+    expect(refusal(many)?.message).to.contain('the fields f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11)');
+    const long = refusal({ id: `${'x'.repeat(100)}/`, event_type: 'item.update' })?.message ?? '';
+    expect(long).to.contain(`its id "${'x'.repeat(56)}... is not a record id`);
+  });
+
+  it('refuses a secret that is missing, null, empty, or inside Meta Data that is not an object', () => {
+    for (const body of [{ meta_data: { secret: null } }, { meta_data: '["right"]' }, { meta_data: '"right"' }, { meta_data: ['right'] }, { meta_data: { Secret: 'right' } }]) {
+      let caught: unknown;
+      try { checkWebhookSecret(body, 'right'); } catch (err) { caught = err; }
+      expect(caught, JSON.stringify(body)).to.be.instanceOf(WebhookSecretError).with.property('field', 'meta_data.secret');
+    }
+  });
 });
+
