@@ -10,7 +10,9 @@ import {
   TGateResourceName,
 } from '../tgate';
 import { clientSecret } from './connect';
-import { readJsonObject, writePrivateJson } from './devCommands';
+import { readJsonObject, writePrivateJson } from './files';
+import { DEFAULT_CFG_FILE, localClientEnv } from './localCredential';
+import { refuseSecretArgument, secretArgumentOption } from './options';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors';
 import { checkClientPair, PairCheck } from './oauthClientCheck';
 import { printable } from './output';
@@ -362,15 +364,18 @@ export async function doctorCommand(opts: DoctorCommandOptions): Promise<number>
     throw new UsageError(`the cfg file ${opts.cfg} holds no oauth.refresh_token: `
       + `get a credential first with tgate connect --out ${opts.cfg}`);
   }
+  // A cfg from tgate connect names its OAuth client and T-Gate: those win over the shell's variables.
+  const local = localClientEnv(cfg, opts.cfg);
+  const env = { ...process.env, ...local };
   let endpoints: ResolvedEndpoints;
   try {
-    endpoints = resolveEndpoints(cfg.environment, process.env);
+    endpoints = resolveEndpoints(cfg.environment, env);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const clientId = (opts.clientId ?? process.env.TGATE_CLIENT_ID ?? '').trim();
+  const clientId = (opts.clientId ?? local.OAUTH_CLIENT_ID ?? process.env.TGATE_CLIENT_ID ?? '').trim();
   if (!clientId) throw new UsageError('no client id: give --client-id ID or set TGATE_CLIENT_ID');
-  const secret = await clientSecret('tgate doctor --cfg FILE');
+  const secret = local.OAUTH_CLIENT_SECRET ?? await clientSecret('tgate doctor --cfg FILE');
   const report = await runDoctor({ cfgFile: opts.cfg, cfg, endpoints, client: { clientId, clientSecret: secret } });
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report));
   return report.ok ? EXIT_OK : EXIT_FAILED;
@@ -384,25 +389,28 @@ What it does:
   the company's data. One line per assumption of lib/tgate/assumptions.ts: verdict, name, whether
   T-Gate documents it, what the component assumes -> what the server answered (| fix: when it fails).
   Webhooks are not checked: they need the app's marketplace listing.
-  The OAuth client comes from the environment, as on the platform: TGATE_CLIENT_ID (or --client-id),
-  TGATE_CLIENT_SECRET (else stdin); TGATE_TOKEN_URI and TGATE_API_BASE_URL override the environment's
-  URLs. Tokens and the secret are never printed.
+  A cfg written by tgate connect names its OAuth client and T-Gate, so nothing else is needed.
+  Otherwise the OAuth client comes from TGATE_CLIENT_ID (or --client-id) and TGATE_CLIENT_SECRET
+  (else stdin); TGATE_TOKEN_URI and TGATE_API_BASE_URL override the environment's URLs. Tokens and
+  the secret are never printed.
 
 Exit 0 when every checked assumption holds, 1 when one fails, 2 for usage.
 
 Example:
-  printf %s "$SECRET" | TGATE_CLIENT_ID=my-app tgate doctor --cfg cfg.json --json`;
+  npx tgate doctor --json                     (the credential tgate connect wrote to .tgate/cfg.json)`;
 
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description('check, with a live credential, what the component assumes about T-Gate '
       + "(changes nothing in the company's data)")
-    .requiredOption('--cfg <file>', 'JSON cfg with the credential keys {"environment", "oauth"} (from tgate connect)')
+    .option('--cfg <file>', 'JSON cfg with the credential keys {"environment", "oauth"} (from tgate connect)', DEFAULT_CFG_FILE)
     .option('--client-id <id>', 'the OAuth client id (else TGATE_CLIENT_ID)')
     .option('--json', 'print one JSON document with the same rows')
+    .addOption(secretArgumentOption())
     .addHelpText('after', DOCTOR_HELP)
-    .action(async (opts: DoctorCommandOptions) => {
+    .action(async (opts: DoctorCommandOptions & { clientSecret?: unknown }) => {
+      refuseSecretArgument(opts);
       const code = await doctorCommand(opts);
       if (code !== EXIT_OK) process.exitCode = code;
     });

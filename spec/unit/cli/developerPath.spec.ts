@@ -107,7 +107,7 @@ describe('cli: the developer path, as printed (tgate sandbox, then connect, then
 
 describe('cli: every command refuses a secret given as an argument, with one explanation', function () {
   this.timeout(30_000);
-  for (const args of [['start'], ['connect', '--client-id', 'app'], ['verify'], ['run', 'lookupObject']]) {
+  for (const args of [['start'], ['connect', '--client-id', 'app'], ['verify'], ['run', 'lookupObject'], ['doctor']]) {
     it(`tgate ${args[0]} --client-secret VALUE: exit 2, saying why, never echoing the value`, async () => {
       const result = await tgate([...args, '--client-secret', 'hunter2-value']);
       expect(result.code).to.equal(2);
