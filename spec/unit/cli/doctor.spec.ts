@@ -115,7 +115,7 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
       [['--cfg', file], { ...env, TGATE_CLIENT_ID: '' }, /no client id: give --client-id ID or set TGATE_CLIENT_ID/],
       [['--cfg', file], { ...env, TGATE_API_BASE_URL: 'not a url' }, /TGATE_API_BASE_URL is not a valid http\(s\) URL/],
       [['--cfg', path.join(tmp, 'missing.json')], env, /cannot read the cfg file/],
-      [[], env, /required option '--cfg <file>' not specified/],
+      [[], env, /cannot read the cfg file .tgate\/cfg.json/],
     ];
     for (const [args, caseEnv, pattern] of cases) {
       const result = await tgate(['doctor', ...args], { env: caseEnv });
