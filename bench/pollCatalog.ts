@@ -47,7 +47,8 @@ async function pollOnce(job: PollJob): Promise<PollResult> {
   const snapshot = fs.existsSync(job.snapshotFile) ? JSON.parse(fs.readFileSync(job.snapshotFile, 'utf8')) : {};
   let changes = 0;
   const started = performance.now();
-  const out = await runFunctionLocally('pollCatalog', { body: {} }, job.cfg, job.platform, { snapshot, onData: () => { changes += 1; } });
+  const onData = (): void => { changes += 1; };
+  const out = await runFunctionLocally('pollCatalog', { body: {} }, job.cfg, job.platform, { snapshot, onData });
   const ms = performance.now() - started;
   clearInterval(sampler);
   if (out.errors.length) throw out.errors[0];
@@ -84,10 +85,14 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-bench-poll-'));
   console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
-  console.log('listed   first poll: per record  saves  all saves / final          peak RSS | unchanged poll        | after 10 changes');
+  console.log('listed   first poll: per record  saves  all saves / final          peak RSS '
+    + '| unchanged poll        | after 10 changes');
   try {
     for (const wanted of LISTED) {
-      const client = { clientId: 'bench-poll', clientSecret: 'bench-secret-0123456789', redirectUris: ['https://platform.example.io/callback'] };
+      const client = {
+        clientId: 'bench-poll', clientSecret: 'bench-secret-0123456789',
+        redirectUris: ['https://platform.example.io/callback'],
+      };
       const sandbox = await startSandbox({ clients: [client], catalogItems: Math.ceil(wanted / IN_SCOPE) });
       const platform = await startLocalPlatform();
       try {
@@ -95,15 +100,21 @@ async function main(): Promise<void> {
         platform.accounts.set('bench', { keys: { environment: 'company-sandbox', oauth: { ...tokens } } });
         const job: PollJob = {
           env: {
-            TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl,
-            TGATE_API_BASE_URL: sandbox.apiBaseUrl, TGATE_MAX_PAGES: '5000', LOG_LEVEL: 'fatal',
+            TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret,
+            TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+            TGATE_MAX_PAGES: '5000', LOG_LEVEL: 'fatal',
           },
-          cfg: { _account: 'bench', environment: 'company-sandbox', oauth: { ...tokens }, resourceType: 'items', startMode: 'emitAll', maxSnapshotKB: 16_384 },
+          cfg: {
+            _account: 'bench', environment: 'company-sandbox', oauth: { ...tokens },
+            resourceType: 'items', startMode: 'emitAll', maxSnapshotKB: 16_384,
+          },
           platform: { url: platform.url, username: platform.username, apiKey: platform.apiKey },
           snapshotFile: path.join(dir, `snapshot-${wanted}.json`),
         };
         // What the partner sees: the items inside the granted integration scopes.
-        const listed = await axios.get(`${sandbox.apiBaseUrl}/items`, { params: { items: 100 }, headers: { Authorization: `Bearer ${tokens.access_token}` }, proxy: false });
+        const headers = { Authorization: `Bearer ${tokens.access_token}` };
+        const params = { items: 100 };
+        const listed = await axios.get(`${sandbox.apiBaseUrl}/items`, { params, headers, proxy: false });
         const n = Number(listed.headers['total-count']);
         const first = await pollInChild(job);
         if (first.changes !== n) throw new Error(`the first poll emitted ${first.changes} of ${n} records`);
@@ -111,15 +122,23 @@ async function main(): Promise<void> {
         const unchanged = await pollInChild(job);
         const unchangedRequests = sandbox.requestCount - before;
         if (unchanged.changes !== 0) throw new Error(`an unchanged poll emitted ${unchanged.changes}`);
-        for (const { id } of (listed.data as Array<{ id: number }>).slice(0, 10)) sandbox.updateRecord('items', id, { name_en: `changed ${id}` });
+        for (const { id } of (listed.data as Array<{ id: number }>).slice(0, 10)) {
+          sandbox.updateRecord('items', id, { name_en: `changed ${id}` });
+        }
         before = sandbox.requestCount;
         const changed = await pollInChild(job);
         const changedRequests = sandbox.requestCount - before;
         if (changed.changes !== 10) throw new Error(`expected 10 changes, saw ${changed.changes}`);
-        console.log(`${String(n).padEnd(8)} ${`${((first.ms * 1000) / n).toFixed(0)} µs`.padStart(21)}  ${String(first.snapshots).padStart(5)}  `
-          + `${`${kb(first.snapshotBytesAll)} / ${kb(first.snapshotBytes)} = ${(first.snapshotBytesAll / first.snapshotBytes).toFixed(1)}x`.padEnd(25)} `
-          + `${`${first.peakRssMb.toFixed(0)} MB`.padStart(9)} | ${`${unchangedRequests} requests, ${unchanged.ms.toFixed(0)} ms`.padEnd(21)} | `
-          + `${changedRequests} requests, ${changed.ms.toFixed(0)} ms, ${changed.snapshots} snapshot saves`);
+        const ratio = (first.snapshotBytesAll / first.snapshotBytes).toFixed(1);
+        console.log([
+          String(n).padEnd(8),
+          `${((first.ms * 1000) / n).toFixed(0)} µs`.padStart(21),
+          String(first.snapshots).padStart(6),
+          `${kb(first.snapshotBytesAll)} / ${kb(first.snapshotBytes)} = ${ratio}x`.padEnd(26),
+          `${first.peakRssMb.toFixed(0)} MB`.padStart(9),
+          `| ${`${unchangedRequests} requests, ${unchanged.ms.toFixed(0)} ms`.padEnd(21)}`,
+          `| ${changedRequests} requests, ${changed.ms.toFixed(0)} ms, ${changed.snapshots} snapshot saves`,
+        ].join(' '));
       } finally {
         await sandbox.close();
         await platform.close();

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { CatalogState, recordDigest } from '../../../lib/triggers/catalogState';
+import zlib from 'node:zlib';
+import { CatalogState, encodedSizeBound, ListedRecords, recordDigest } from '../../../lib/triggers/catalogState';
 
 describe('lib/triggers catalogState', () => {
   it('digests content, not key order, and tells any change', () => {
@@ -34,5 +35,39 @@ describe('lib/triggers catalogState', () => {
     expect(() => CatalogState.decode('not a state')).to.throw(RangeError, /snapshot/);
     expect(() => CatalogState.fromEntries([[1, 1], [1, 2]])).to.throw(RangeError, 'record id 1 appears twice in the listing');
     expect(() => CatalogState.fromEntries([[-1, 1]])).to.throw(RangeError, /whole number/);
+  });
+
+  it('bounds the encoded size from the count and the highest id alone, for dense and sparse ids', () => {
+    let seed = 7;
+    const random = (): number => { seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; return seed; };
+    for (const [n, gap] of [[1, 1], [500, 1], [500, 40], [3_000, 5_000], [3_000, 3_000_000], [200, 2 ** 40]]) {
+      let id = random() % 1000;
+      const entries: Array<[number, number]> = [];
+      for (let i = 0; i < n; i += 1) entries.push([(id += 1 + (random() % (2 * gap))), random() >>> 0]);
+      const text = CatalogState.fromEntries(entries).encode();
+      const bound = encodedSizeBound(n, id);
+      expect(text.length, `${n} records ${gap} apart`).to.be.at.most(bound);
+      expect(bound / text.length, `${n} records ${gap} apart: a bound, not a wild guess`).to.be.below(n < 10 ? 8 : 1.35);
+    }
+  });
+
+  it('inflates no more than asked, and checks count, ids and length against the bytes', () => {
+    const bomb = zlib.deflateRawSync(Buffer.alloc(8 * 1024 * 1024)).toString('base64');
+    expect(() => CatalogState.decode(bomb, 1024 * 1024)).to.throw(RangeError, 'inflates to more than 1048576 bytes');
+    const raw = (bytes: number[]): string => zlib.deflateRawSync(Buffer.from(bytes)).toString('base64');
+    expect(() => CatalogState.decode(raw([1, 0xff, 0xff, 0xff, 0x7f, 1, 0, 0, 0, 0]))).to.throw(RangeError, /claims \d+ records/);
+    expect(() => CatalogState.decode(raw([1, 2, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).to.throw(RangeError, 'holds id 5 twice');
+    expect(() => CatalogState.decode(raw([1, 1, 5, 0, 0, 0, 0, 9]))).to.throw(RangeError, '1 bytes after its last record');
+    expect(CatalogState.decode(raw([1, 1, 5, 0, 0, 0, 9])).digestOf(5)).to.equal(9);
+  });
+
+  it('applies changes in one pass, and tells repeats in a listing in or out of id order', () => {
+    const state = CatalogState.fromEntries([[1, 10], [3, 30], [5, 50]]);
+    const changed = state.withChanges(new Map<number, number | null>([[3, null], [4, 40], [5, 51], [9, 90]]));
+    expect([...changed.entries()]).to.deep.equal([[1, 10], [4, 40], [5, 51], [9, 90]]);
+    const listed = new ListedRecords();
+    expect([2, 4, 4, 8, 3, 2].map((id) => listed.add(id, id))).to.deep.equal([true, true, false, true, true, false]);
+    expect([...listed.state().entries()].map(([id]) => id)).to.deep.equal([2, 3, 4, 8]);
+    expect(listed.has(3) && !listed.has(5)).to.equal(true);
   });
 });
