@@ -1,4 +1,4 @@
-/** Exit codes of the `tgate` command (documented in --help and README.md). */
+/** Exit codes of the `tgate` command (documented in --help and docs/CLI.md). */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;

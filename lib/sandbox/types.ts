@@ -37,7 +37,7 @@ export interface SandboxOptions {
    * `previous_refresh_token` column exists. false (default): revoked at once (column absent); a second
    * refresh with the old token gets invalid_grant, the strictest case for a client racing itself.
    * true: both live until the new access token is first used (column present, Doorkeeper's generated
-   * schema). Tell which one T-Gate runs with README's one-request check.
+   * schema). Tell which one T-Gate runs with the one-request check in docs/ASSUMPTIONS.md.
    */
   refreshGrace?: boolean;
   /** Default: a generated set of 45 scopes (3 brands x 5 branches x 3 menus), matching the seeded catalog. */

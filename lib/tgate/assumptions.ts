@@ -2,7 +2,7 @@
  * What the component assumes about T-Gate, each marked documented (with T-Gate's page) or assumed, and
  * the fix when it does not hold: the one list `tgate doctor` checks, row by row. The facts themselves
  * come from the tables the component runs on (environments.ts, resources.ts, lib/auth's TGATE_PROFILE),
- * so a changed path or setting changes what is checked. README "Assumptions to check with T-Gate" explains
+ * so a changed path or setting changes what is checked. docs/ASSUMPTIONS.md explains
  * them. T-Gate's pages are under https://t-gate-pmbt.readme.io/.
  */
 import { TGATE_PROFILE } from '../auth/profiles';

@@ -5,7 +5,7 @@
  * 7 to 8 after: 3,000 records take about 22 KB.
  *
  * A 32-bit digest means a changed record goes unnoticed with a probability of 1 in 4 billion per change;
- * that is the price of the size, and README.md says so.
+ * that is the price of the size, and docs/FUNCTIONS.md says so.
  *
  * A snapshot comes back from the platform as data, not trust: decoding is bounded (the inflated bytes, the
  * record count against the bytes that hold it) and checks every id, so a forged or corrupt snapshot is
