@@ -118,7 +118,8 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
       [[], env, /cannot read the cfg file .tgate\/cfg.json/],
     ];
     for (const [args, caseEnv, pattern] of cases) {
-      const result = await tgate(['doctor', ...args], { env: caseEnv });
+      // In an empty folder, so a .tgate/cfg.json a developer made in the checkout does not count.
+      const result = await tgate(['doctor', ...args], { env: caseEnv, cwd: tmp });
       expect(result.code, args.join(' ')).to.equal(2);
       expect(result.stderr).to.match(pattern);
     }

@@ -16,12 +16,14 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed (stdin is a pipe: not a terminal). */
   input?: string;
+  /** Working directory (default: the repository root). */
+  cwd?: string;
 }
 
 /** Runs `node bin/tgate.js ...args` as a subprocess, the way a user or CI would. */
 export function tgate(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const env = cleanEnv(options.env);
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const result = collect(child);
   child.stdin.on('error', () => undefined); // the command may exit before reading stdin
   child.stdin.end(options.input ?? '');
