@@ -191,7 +191,9 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       expect(api.requests).to.have.length(0);
     });
 
-    it('validates its inputs before calling the API (exit 2, naming the bad input)', async () => {
+    it('validates its inputs before calling the API (exit 2, naming the bad input)', async function () {
+      // Twelve tgate processes at once: 17 to 29 s on two shared cores, before and after the escaping change.
+      this.timeout(60_000);
       const cases: Array<[string[], RunOptions, RegExp]> = [
         [['create', '--component', 'cmp-b', '--client-secret-stdin'], { input: 'x\n' }, /create needs --client-id ID/],
         [['create', '--client-id', 'b', '--component', 'cmp-b'], {}, /create needs --client-secret-stdin or --client-secret-file PATH/],
