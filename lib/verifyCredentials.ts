@@ -1,4 +1,5 @@
 import { ComponentError } from './errors';
+import { KnownSecrets } from './http';
 import { Cfg, connectForVerification, isTGateApiError, SailorContext } from './tgate';
 
 /**
@@ -8,13 +9,15 @@ import { Cfg, connectForVerification, isTGateApiError, SailorContext } from './t
  * throw as `{verified: false, reason}`, whereas a returned `false` would read as verified.
  */
 async function verifyCredentials(this: SailorContext, cfg: Cfg): Promise<{ verified: true }> {
+  const secrets = new KnownSecrets();
   try {
-    const tgate = connectForVerification(this, cfg);
+    const tgate = connectForVerification(this, cfg, { secrets });
     await tgate.page('integrationScopes', { page: 1, pageSize: 1 });
     this.logger?.info?.('T-Gate credential verified');
     return { verified: true };
   } catch (err) {
-    const message = explain(err);
+    // The reason is shown to the user: the known secret values are scrubbed from it, whatever built the error.
+    const message = secrets.scrub(explain(err));
     this.logger?.info?.(`T-Gate credential not verified: ${message}`);
     throw new Error(message);
   }

@@ -26,7 +26,8 @@ export const process = defineStep<Fields, Body>({
       const answerStatuses = step.fields.doNotThrow404 ? [404] : undefined;
       const res = await step.tgate.raw({ method, path, params: query, data: body, answerStatuses });
       // The raw answer, with only the credential's own values (token, client secret) replaced.
-      await step.emitData(step.secrets.replaceKnownDeep({ status: res.status, headers: allowedResponseHeaders(res.headers), body: res.data ?? null }));
+      const answer = { status: res.status, headers: allowedResponseHeaders(res.headers), body: res.data ?? null };
+      await step.emitData(step.secrets.replaceKnownDeep(answer));
     } catch (err) {
       if (err instanceof TGateUnavailableError && NOT_IDEMPOTENT.has(method) && mayHaveTakenEffect(err)) {
         throw new ComponentError(`${err.message}. The ${method} may have reached T-Gate, so it is neither retried nor sent again later (it could take effect twice): check in T-Gate whether it did before sending it again`, { cause: err });

@@ -50,7 +50,8 @@ export function jsonOutput(clients: OAuthClient[] | OAuthClient, reveal: boolean
     : resourceForOutput(clients.resource, reveal);
   // JSON escapes C0 controls but not C1 ones (U+009B starts an escape sequence too) nor bidi overrides:
   // written as \u escapes, the document stays the same JSON value.
-  return `${JSON.stringify({ data }, null, 2).replace(NOT_ESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  const text = JSON.stringify({ data }, null, 2);
+  return `${text.replace(NOT_ESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 /** A table: ID, COMPONENT, CLIENT_ID, CLIENT_SECRET (masked unless `reveal`). */

@@ -5,7 +5,7 @@
  */
 export const MAX_JSON_DEPTH = 100;
 
-/** Whether `value` nests objects or arrays more than `max` levels deep; iterative, so any depth is safe to ask about. */
+/** Whether `value` nests objects or arrays more than `max` levels deep; iterative, so safe at any depth. */
 export function nestedDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
   const work: Array<[unknown, number]> = [[value, 0]];
   for (let next = work.pop(); next; next = work.pop()) {

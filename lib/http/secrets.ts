@@ -116,7 +116,9 @@ export class KnownSecrets {
         copy = list;
       } else if (v && typeof v === 'object') {
         const object: Record<string, unknown> = {};
-        for (const [k, item] of Object.entries(v as Record<string, unknown>)) work.push([object, this.replaceKnown(k), item]);
+        for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+          work.push([object, this.replaceKnown(k), item]);
+        }
         copy = object;
       }
       (parent as Record<string | number, unknown>)[key] = copy;
@@ -131,15 +133,18 @@ export class KnownSecrets {
    */
   scrubError<E>(err: E): E {
     const seen = new Set<unknown>();
-    for (let e: unknown = err; e instanceof Error && !seen.has(e) && seen.size < 10; e = (e as { cause?: unknown }).cause) {
+    const causeOf = (e: Error): unknown => (e as { cause?: unknown }).cause;
+    for (let e: unknown = err; e instanceof Error && !seen.has(e) && seen.size < 10; e = causeOf(e)) {
       seen.add(e);
       const fields = e as unknown as Record<string, unknown>;
       for (const key of new Set(['message', 'stack', ...Object.keys(e)])) {
         const v = fields[key];
-        const clean = typeof v === 'string' ? this.scrub(v) : v && typeof v === 'object' && !(v instanceof Error) ? this.scrubDeep(v) : v;
+        const clean = typeof v === 'string' ? this.scrub(v)
+          : v && typeof v === 'object' && !(v instanceof Error) ? this.scrubDeep(v) : v;
         if (clean === v) continue;
         try {
-          Object.defineProperty(e, key, { value: clean, writable: true, configurable: true, enumerable: key !== 'message' && key !== 'stack' });
+          const enumerable = key !== 'message' && key !== 'stack';
+          Object.defineProperty(e, key, { value: clean, writable: true, configurable: true, enumerable });
         } catch { /* a frozen field stays as it is */ }
       }
     }

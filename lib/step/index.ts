@@ -104,7 +104,8 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
       definition.authenticate?.(fields, rawBody);
       // Copying and checking the body walk it recursively: a body nested thousands deep would overflow the stack.
       if (nestedDeeperThan(rawBody)) {
-        throw new InvalidInputError('body', `The message body is nested more than ${MAX_JSON_DEPTH} levels deep, more than this component reads: nothing was done with it`);
+        throw new InvalidInputError('body', `The message body is nested more than ${MAX_JSON_DEPTH} levels deep, `
+          + 'more than this component reads: nothing was done with it');
       }
       const body = bodyValidator(bodySchema)(rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody) as B;
       await definition.run({
@@ -148,7 +149,9 @@ function stepSecrets(cfg: Cfg | undefined): KnownSecrets {
  * place every failure leaves a step through, so the known secrets are scrubbed from it here, whatever
  * built it.
  */
-export async function settleFailure(sailor: StepThis, err: unknown, emitted: number, secrets?: KnownSecrets): Promise<void> {
+export async function settleFailure(
+  sailor: StepThis, err: unknown, emitted: number, secrets?: KnownSecrets,
+): Promise<void> {
   secrets?.scrubError(err);
   if (err instanceof TransientError) {
     if (emitted === 0) {

@@ -81,8 +81,8 @@ function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
   try {
     return checkLimit(name, value, max, unit);
   } catch {
-    throw new ConfigurationError(name, `The component's environment variable ${name} must be a whole number of ${unit} from 1 to ${max}, `
-      + `got "${raw.slice(0, 40)}": correct it, or remove it to use the default`);
+    throw new ConfigurationError(name, `The component's environment variable ${name} must be a whole number `
+      + `of ${unit} from 1 to ${max}, got "${raw.slice(0, 40)}": correct it, or remove it to use the default`);
   }
 }
 
@@ -109,7 +109,8 @@ function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, option
   const client = oauthClientFromEnv(env);
   const tokens = cfg.oauth as { access_token?: string; refresh_token?: string };
   // Every value that must never reach a message: the session adds the tokens it gets later.
-  const secrets = (options.secrets ?? new KnownSecrets()).add(client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token);
+  const secrets = (options.secrets ?? new KnownSecrets())
+    .add(client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token);
   const http = httpClient(ctx.logger, options, secrets);
   const session = new TokenSession({
     credentialId: cfg._account,

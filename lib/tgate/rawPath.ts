@@ -32,7 +32,8 @@ function pathPartProblem(text: string): string | undefined {
   if (text.split('/').some((segment) => segment === '.' || segment === '..')) return 'it holds a "." or ".." segment, which can climb out of the API base';
   // Servlet containers (Tomcat, Jetty) and some proxies drop a segment's ";parameters": "..;/x" is "../x" there.
   if (text.split('/').some((segment) => /^\.{1,2};/.test(segment))) {
-    return 'it holds a ".;" or "..;" segment, which a Java server or proxy reads as "." or ".." and can climb out of the API base';
+    return 'it holds a ".;" or "..;" segment, which a Java server or proxy reads as "." or ".." '
+      + 'and can climb out of the API base';
   }
   return undefined;
 }

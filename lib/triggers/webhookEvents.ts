@@ -49,7 +49,9 @@ export const process = defineStep<Fields, unknown>({
   // Any body: the delivery is read by lib/tgate/webhooks.ts, whose errors never echo the Meta Data.
   body: {},
   // Authenticate before reading: an unauthenticated body is not looked at further, however deep.
-  authenticate: (fields, body) => { if (fields.sharedSecret !== undefined) checkWebhookSecret(body, fields.sharedSecret); },
+  authenticate: (fields, body) => {
+    if (fields.sharedSecret !== undefined) checkWebhookSecret(body, fields.sharedSecret);
+  },
   run: receive,
 });
 

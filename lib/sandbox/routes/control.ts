@@ -47,7 +47,8 @@ export function metaDataShown(metaData: Record<string, unknown> | null | undefin
     if (!value || typeof value !== 'object') return value;
     if (depth > 20) return HIDDEN;
     if (Array.isArray(value)) return value.map((v) => hide(v, depth + 1));
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? HIDDEN : hide(v, depth + 1)]));
+    const entries = Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? HIDDEN : hide(v, depth + 1)]);
+    return Object.fromEntries(entries);
   };
   return metaData && typeof metaData === 'object' ? (hide(metaData, 0) as Record<string, unknown>) : null;
 }

@@ -31,6 +31,18 @@ describe('verifyCredentials through runService.js', function () {
     noLeaks(world, run);
   });
 
+  it('scrubs the token and client secret from the reason when T-Gate redirects to a URL holding them', async () => {
+    world = await createWorld();
+    world.sandbox.injectFault({
+      path: '/partner/v1/integration_scopes', status: 302,
+      headers: { Location: `/partner/v1/cb/${world.tokens.access_token}/${world.client.clientSecret}` },
+    });
+    const run = await runService('verifyCredentials', world.cfg, world.platform, envFor(world));
+    expect(run.result?.data.verified).to.equal(false);
+    expect(run.result?.data.reason).to.match(/answered 302: a redirect to http:\/\/127\.0\.0\.1:\d+\/partner\/v1\/cb\/\[redacted\]\/\[redacted\], which/);
+    noLeaks(world, run);
+  });
+
   it('refreshes an expired token and saves the new keys through the platform API', async () => {
     world = await createWorld();
     const before = world.sandbox.tokenRequests.length;
