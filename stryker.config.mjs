@@ -34,7 +34,8 @@ export default {
   packageManager: 'npm',
   testRunner: 'mocha',
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // The checker only needs to know whether a mutant of lib/ compiles: lib/ alone checks several times faster.
+  tsconfigFile: 'tsconfig.mutation.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   buildCommand: 'npx tsc -p tsconfig.json',
   coverageAnalysis: 'perTest',

@@ -99,8 +99,11 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
     properties: { pageSize: { type: 'integer', minimum: 1, default: 20 }, name: { type: 'string' } },
     additionalProperties: false,
   };
-  /** Emits what the step saw; `body` (a function of the fields) requires `id` of the type named by `name`. */
-  const seeing = defineStep<Fields, { id: unknown }>({
+  /**
+   * Emits what the step saw; `body` (a function of the fields) requires `id` of the type named by `name`.
+   * Built in each spec, not at load, so that what defineStep does is part of the spec.
+   */
+  const seeing = (): ReturnType<typeof defineStep> => defineStep<Fields, { id: unknown }>({
     fields,
     body: (f) => ({ type: 'object', required: ['id'], properties: { id: { type: f.name === 'text' ? 'string' : 'integer' } } }),
     async run(step: Step<Fields, { id: unknown }>) {
@@ -110,7 +113,7 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
     },
   });
   const run = (msg: unknown, cfg: Record<string, unknown>, snapshot?: Record<string, unknown>): Promise<StepOutcome> =>
-    runStep({ process: seeing as (...args: unknown[]) => unknown }, msg, { _account: 'a-1', oauth: { access_token: 't' }, ...cfg }, platform, { snapshot });
+    runStep({ process: seeing() as (...args: unknown[]) => unknown }, msg, { _account: 'a-1', oauth: { access_token: 't' }, ...cfg }, platform, { snapshot });
 
   it('reads only the fields the schema names: "" and null are not set, defaults filled, text read as a number', async () => {
     let outcome = await run({ body: { id: 1 } }, { pageSize: '', name: null });

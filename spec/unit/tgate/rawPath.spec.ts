@@ -144,6 +144,34 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
     }
   });
 
+  describe('at the edges', () => {
+    it(`accepts a path of exactly ${MAX_RAW_PATH_LENGTH} characters`, () => {
+      const path = `/${'a'.repeat(MAX_RAW_PATH_LENGTH - 1)}`;
+      expect(checkedRawPath(BASE, path)).to.equal(path);
+    });
+
+    it('reads a path that is only a query: what follows "?" is query, never path', () => {
+      expect(checkedRawPath(BASE, '?next=/x//y')).to.equal('/?next=/x//y');
+      for (const path of ['?q=100%', '/i?q=%4z', '/i?q=%zz']) {
+        expect(() => checkedRawPath(BASE, path), path).to.throw(InvalidInputError);
+      }
+    });
+
+    it('sends the same path whatever slashes end the base', () => {
+      for (const base of [BASE, `${BASE}/`, `${BASE}//`]) {
+        expect(checkedRawPath(base, '/items/42'), base).to.equal('/items/42');
+        expect(checkedRawPath(base, 'items?page=2'), base).to.equal('/items?page=2');
+      }
+    });
+
+    it('the parser check: the base itself is under the base; user info alone or a password alone leaves; no URL is refused', () => {
+      expect(resolvedPathProblem(BASE, BASE)).to.equal(undefined);
+      expect(resolvedPathProblem(BASE, 'https://user@api.t-gate.net/partner/v1/x')).to.equal('would leave the T-Gate API host');
+      expect(resolvedPathProblem(BASE, 'https://:pw@api.t-gate.net/partner/v1/x')).to.equal('would leave the T-Gate API host');
+      expect(resolvedPathProblem(BASE, 'http://[::1')).to.equal('does not make a valid URL with the T-Gate API base');
+    });
+  });
+
   it('keeps a base at the root of its host apart from other hosts', () => {
     expect(checkedRawPath('http://127.0.0.1:8080', '/items')).to.equal('/items');
     expect(resolvedPathProblem('http://127.0.0.1:8080', '//127.0.0.1:9090/x')).to.equal('would leave the T-Gate API host');

@@ -113,6 +113,17 @@ describe('lib/tgate webhooks: reading deliveries', () => {
   });
 
   it('refuses a secret that is missing, null, empty, or inside Meta Data that is not an object', () => {
+    const refusedWith = (body: unknown): string => {
+      try { checkWebhookSecret(body, 'right'); } catch (err) { return (err as Error).message; }
+      return '';
+    };
+    expect(refusedWith({})).to.match(/^Webhook delivery refused: it carries no meta_data\.secret, .+ Set the same value as the "secret" of the webhook's Meta Data/);
+    expect(refusedWith({ meta_data: { secret: 'wrong' } })).to.match(/^Webhook delivery refused: its meta_data\.secret does not match .+ Set the same value/);
+    expect(refusal({ id: 1, resource_type: 'brand', action: 'update' })?.message).to.contain('T-Gate sends no webhook for resource_type "brand" with action "update"; the events are item.create,');
+    expect(refusal({ id: 1, event_type: 'brand.update' })?.message).to.contain('T-Gate sends no webhook with event_type "brand.update"; the events are item.create,');
+    expect(refusal({ id: 1, action: 'update' })?.message).to.contain('resource_type nothing with action "update"');
+    expect(refusal({ id: 1, resource_type: 'item', action: 'update', event_type: 'item.create' })?.message).to.contain('its event_type item.create contradicts its resource_type and action (item.update)');
+    expect(refusal({ id: 1 })?.message).to.contain('it names no event (neither event_type nor resource_type and action)');
     for (const body of [{ meta_data: { secret: null } }, { meta_data: '["right"]' }, { meta_data: '"right"' }, { meta_data: ['right'] }, { meta_data: { Secret: 'right' } }]) {
       let caught: unknown;
       try { checkWebhookSecret(body, 'right'); } catch (err) { caught = err; }
