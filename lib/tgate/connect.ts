@@ -1,6 +1,6 @@
 import { checkLimit, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpClient, KnownSecrets, Logger, MAX_TIMEOUT_MS, RetryPolicy } from '../http';
 import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, ReconnectRequiredError } from '../errors';
 import { TGateClient } from './client';
 import { DEFAULT_MAX_PAGES } from './paging';
 import { CREDENTIAL_FIELDS, resolveEndpoints } from './environments';
@@ -103,7 +103,7 @@ function httpClient(logger: Logger | undefined, options: ConnectOptions, secrets
 function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, options: ConnectOptions): TGateClient {
   const env = options.env ?? process.env;
   if (!cfg || typeof cfg !== 'object' || !cfg.oauth || typeof cfg.oauth !== 'object') {
-    throw new Error('The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate');
+    throw new ReconnectRequiredError('The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate');
   }
   const endpoints = resolveEndpoints(cfg.environment, env);
   const client = oauthClientFromEnv(env);

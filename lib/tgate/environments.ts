@@ -6,7 +6,7 @@
  * the token path on the portal host (Doorkeeper's default `/oauth/token`), the partner API hosts and
  * the `/partner/v1` prefix. TGATE_TOKEN_URI and TGATE_API_BASE_URL override them.
  */
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, InvalidInputError } from '../errors';
 
 export interface TGateEnvironment {
   label: string;
@@ -50,7 +50,7 @@ export interface ResolvedEndpoints {
 export function resolveEndpoints(environment: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedEndpoints {
   const name = environment === undefined || environment === null || environment === '' ? DEFAULT_ENVIRONMENT : String(environment);
   if (!Object.prototype.hasOwnProperty.call(TGATE_ENVIRONMENTS, name)) {
-    throw new Error(`Unknown T-Gate environment "${name}" in the credential: expected one of ${Object.keys(TGATE_ENVIRONMENTS).map((k) => `"${k}"`).join(', ')}`);
+    throw new InvalidInputError('environment', `Unknown T-Gate environment "${name}" in the credential: expected one of ${Object.keys(TGATE_ENVIRONMENTS).map((k) => `"${k}"`).join(', ')}`);
   }
   const row = TGATE_ENVIRONMENTS[name as TGateEnvironmentName];
   return {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { CredentialError } from '../errors';
 
 /**
  * The company portal's grant page URL (seed 000): `<portal>/oauth?client_id=..&redirect_uri=..`, plus
@@ -18,10 +19,10 @@ export function buildAuthorizeUrl(authorizeUrl: string, clientId: string, redire
 export function codeFromRedirect(location: string, expectedState: string): string {
   const url = new URL(location);
   const error = url.searchParams.get('error');
-  if (error) throw new Error(`T-Gate did not grant access: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`);
+  if (error) throw new CredentialError(`T-Gate did not grant access: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`);
   const state = url.searchParams.get('state');
-  if (state !== null && state !== expectedState) throw new Error('T-Gate redirected back with a different state: the redirect was not for this request; start again');
+  if (state !== null && state !== expectedState) throw new CredentialError('T-Gate redirected back with a different state: the redirect was not for this request; start again');
   const code = url.searchParams.get('code');
-  if (!code) throw new Error('T-Gate redirected back without an authorization code');
+  if (!code) throw new CredentialError('T-Gate redirected back without an authorization code');
   return code;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OAuthClientMisconfiguredError } from '../../../lib/errors';
+import { InvalidInputError, OAuthClientMisconfiguredError, ReconnectRequiredError } from '../../../lib/errors';
 import { connectForStep, oauthClientValues } from '../../../lib/tgate';
 
 describe('lib/tgate: where the tenant OAuth client comes from', () => {
@@ -20,5 +20,11 @@ describe('lib/tgate: where the tenant OAuth client comes from', () => {
     expect(() => connectForStep({}, cfg, { env: {} })).to.throw(OAuthClientMisconfiguredError, /OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET are not set/);
     expect(() => connectForStep({}, cfg, { env: { TGATE_CLIENT_ID: 'old' } })).to.throw(OAuthClientMisconfiguredError, /^[^]*OAUTH_CLIENT_SECRET is not set/);
     expect(() => connectForStep({}, cfg, { env: { OAUTH_CLIENT_ID: 'app', TGATE_CLIENT_SECRET: 's' } })).not.to.throw();
+  });
+
+  it('ends with the taxonomy\'s classes for a credential without tokens or with an unknown environment', () => {
+    const env = { OAUTH_CLIENT_ID: 'app', OAUTH_CLIENT_SECRET: 's' };
+    expect(() => connectForStep({}, { environment: 'company-sandbox' }, { env })).to.throw(ReconnectRequiredError, /no OAuth tokens/);
+    expect(() => connectForStep({}, { ...cfg, environment: 'staging' }, { env })).to.throw(InvalidInputError, /Unknown T-Gate environment/);
   });
 });
