@@ -83,7 +83,7 @@ async function child(job: ChildJob): Promise<ChildResult> {
     });
     errors.push(...outcome.errors.map((e) => e.message), ...outcome.rebounds);
   } else if (job.kind === 'client') {
-    const tgate = connectForStep({ emit: async () => undefined }, job.cfg as Cfg);
+    const tgate = connectForStep({ emit: async () => undefined }, job.cfg);
     for await (const item of tgate.all<{ id: number }>('items')) count(item.id);
   } else {
     const http = axios.create({ baseURL: job.apiBaseUrl, headers: { Authorization: `Bearer ${job.accessToken}` }, proxy: false });

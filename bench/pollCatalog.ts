@@ -44,7 +44,7 @@ async function pollOnce(job: PollJob): Promise<PollResult> {
   let peak = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
   Object.assign(process.env, job.env);
-  const snapshot = fs.existsSync(job.snapshotFile) ? JSON.parse(fs.readFileSync(job.snapshotFile, 'utf8')) : {};
+  const snapshot = (fs.existsSync(job.snapshotFile) ? JSON.parse(fs.readFileSync(job.snapshotFile, 'utf8')) : {}) as Record<string, unknown>;
   let changes = 0;
   const started = performance.now();
   const onData = (): void => { changes += 1; };

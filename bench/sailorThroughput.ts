@@ -17,8 +17,7 @@ import type { Received } from '../spec/e2e/helpers/rabbit';
 import { SentMessage, StepRun } from '../spec/e2e/helpers/stepRun';
 import { sleep } from '../spec/e2e/helpers/wait';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const sailorSettings = require('elasticio-sailor-nodejs/lib/settings.js') as { readFrom(env: NodeJS.ProcessEnv): Record<string, unknown> };
+import * as sailorSettings from 'elasticio-sailor-nodejs/lib/settings.js';
 
 const RAISED_LIMIT = 1_000_000;
 const PUBLISH_BATCH = 100;

@@ -7,7 +7,7 @@ if (!process.env.LOG_LEVEL) process.env.LOG_LEVEL = 'fatal';
 let cli;
 try {
   cli = require('../dist/lib/cli/main.js').cli;
-} catch (err) {
+} catch {
   process.stderr.write('tgate: the compiled code is missing (dist/). Run `npm install` (or `npm run build`) in the component folder.\n');
   process.exit(1);
 }

@@ -1,16 +1,14 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { TaskExec } from 'elasticio-sailor-nodejs/lib/executor.js';
+import createApiClient from 'elasticio-rest-node';
 import { KnownSecrets } from '../http';
 import { trackChild } from './lifecycle';
 import { LocalPlatform } from './localPlatform';
 
 export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..');
-
-/** The sailor's executor: the same `this` a trigger or action gets on the platform. */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { TaskExec } = require('elasticio-sailor-nodejs/lib/executor.js');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const createApiClient = require('elasticio-rest-node');
 
 type ComponentFunction = { process: (...args: unknown[]) => unknown };
 type PlatformLogin = Pick<LocalPlatform, 'url' | 'username' | 'apiKey'>;
@@ -27,14 +25,19 @@ export interface StepOutcome {
   logLines: string[];
 }
 
+type FunctionsJson = Partial<Record<'actions' | 'triggers', Record<string, { main: string }>>>;
+
+/** Loads a file of the component by its path in component.json, with `require` as the sailor loads it. */
+export function requireComponentFile(relativePath: string): unknown {
+  return createRequire(__filename)(path.join(COMPONENT_ROOT, relativePath));
+}
+
 /** Loads a trigger or action the way the sailor does: through component.json's `main`. */
 export function loadComponentFunction(name: string): ComponentFunction {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const component = require(path.join(COMPONENT_ROOT, 'component.json'));
+  const component = JSON.parse(readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8')) as FunctionsJson;
   const def = component.actions?.[name] ?? component.triggers?.[name];
   if (!def) throw new Error(`component.json has no trigger or action "${name}"`);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require(path.join(COMPONENT_ROOT, def.main));
+  return requireComponentFile(def.main) as ComponentFunction;
 }
 
 /**
@@ -63,7 +66,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
 
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });
   const outcome: StepOutcome = { data: [], errors: [], rebounds: [], snapshots: [], updateKeys: [], logLines: [] };
-  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
     const original = exec.logger[level].bind(exec.logger);
     exec.logger[level] = (...args: unknown[]) => {
       const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
@@ -81,7 +84,7 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
     exec.on('updateKeys', async (keys: Record<string, unknown>) => {
       outcome.updateKeys.push(keys);
       try {
-        await apiClient.accounts.update(cfg._account, { keys });
+        await apiClient.accounts.update(String(cfg._account), { keys });
       } catch (err) {
         outcome.errors.push(keysNotSaved(err, cfg._account, platform));
       }

@@ -65,7 +65,7 @@ function bodyObject(body: unknown): Record<string, unknown> | undefined {
 /** What a field held, for messages: short, and only for the fields that name the event (never meta_data). */
 function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? `(${typeof value})`;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -162,7 +162,7 @@ export function checkWebhookSecret(body: unknown, expected: string): void {
 export function deliveryWithoutSecret(body: unknown): Record<string, unknown> {
   const object = bodyObject(body);
   if (!object) return {};
-  const copy: Record<string, unknown> = JSON.parse(JSON.stringify(object));
+  const copy = structuredClone(object);
   if (copy.meta_data === undefined) return copy;
   const meta = metaData(copy);
   if (!meta) {

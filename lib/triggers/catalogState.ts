@@ -24,7 +24,7 @@ export function recordDigest(record: unknown): number {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const keys = Object.keys(value as Record<string, unknown>).sort();
+    const keys = Object.keys(value).sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -136,9 +136,9 @@ export class CatalogState {
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new RangeError(`the catalog state in the snapshot inflates to more than ${maxBytes} bytes, `
-          + 'more than a state within maxSnapshotKB can hold');
+          + 'more than a state within maxSnapshotKB can hold', { cause: err });
       }
-      throw new RangeError('the snapshot does not hold a catalog state written by this component: it does not inflate');
+      throw new RangeError('the snapshot does not hold a catalog state written by this component: it does not inflate', { cause: err });
     }
     let at = 0;
     const varint = (): number => {

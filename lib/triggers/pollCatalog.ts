@@ -185,7 +185,8 @@ class Poll {
       const filter = TGATE_RESOURCES[this.resource].filters.find((f) => f.name === name);
       const value = record[(filter as { field?: string } | undefined)?.field ?? name];
       const values: unknown[] = Array.isArray(value) ? value : [value];
-      return values.some((v) => String(v) === String(wanted));
+      const wantedText = typeof wanted === 'string' || typeof wanted === 'number' ? String(wanted) : JSON.stringify(wanted);
+      return values.some((v) => String(v) === wantedText);
     });
   }
 

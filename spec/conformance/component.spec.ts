@@ -52,7 +52,7 @@ for (const mode of ['grace', 'instant'] as RefreshMode[]) {
     let dk: Doorkeeper;
     let platform: PlatformAccountsServer;
     const saved: Record<string, string | undefined> = {};
-    let accounts: string[] = [];
+    const accounts: string[] = [];
 
     before(async () => {
       dk = await startDoorkeeper({ mode, clients: [client] });

@@ -30,7 +30,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
   let created: Order | undefined;
   const runs = (): StepRun[] => [calculate, create, update].filter(Boolean);
 
-  const stored = (uuid: string): Order[] => [...sandbox.store.records('orders')].filter((o) => o.app_order_uuid === uuid) as Order[];
+  const stored = (uuid: string): Order[] => [...sandbox.store.records('orders')].filter((o) => o.app_order_uuid === uuid);
   const json = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
   /** The one data message of an input, after checking nothing else came for it. */

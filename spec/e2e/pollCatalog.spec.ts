@@ -70,7 +70,7 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
 
   it('after a sandbox updateRecord: exactly the changed record', async () => {
     const id = visibleBranches()[0];
-    run!.sandbox.updateRecord('branches', id, { name_en: 'Renamed during the e2e run' } as never);
+    run!.sandbox.updateRecord('branches', id, { name_en: 'Renamed during the e2e run' });
     const { changes } = await poll();
     expect(changes.map((c) => [c.change, c.id])).to.deep.equal([['updated', id]]);
     expect(changes[0].record).to.include({ id, name_en: 'Renamed during the e2e run' });
@@ -88,7 +88,7 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
     expect(quiet.changes, 'a fresh container with the stored snapshot').to.deep.equal([]);
 
     const id = visibleBranches()[1];
-    r.sandbox.updateRecord('branches', id, { name_en: 'Renamed again' } as never);
+    r.sandbox.updateRecord('branches', id, { name_en: 'Renamed again' });
     const { changes } = await poll();
     expect(changes.map((c) => [c.change, c.id])).to.deep.equal([['updated', id]]);
   });

@@ -162,7 +162,7 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     ]);
     for (const call of api?.calls ?? []) {
       const oauth = (call.body as { keys?: { oauth?: Record<string, unknown> } } | undefined)?.keys?.oauth;
-      for (const k of ['access_token', 'refresh_token']) if (typeof oauth?.[k] === 'string') values.add(oauth[k] as string);
+      for (const k of ['access_token', 'refresh_token']) if (typeof oauth?.[k] === 'string') values.add(oauth[k]);
     }
     return [...values].filter((s) => s.length >= 8);
   }
@@ -268,7 +268,7 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
 
   after(async function () {
     this.timeout(20_000);
-    const steps: Array<[string, () => Promise<unknown> | unknown]> = [
+    const steps: Array<[string, () => unknown]> = [
       ['stop the sailor child', () => sailor?.kill()],
       // E2E_SAILOR_LOG=<file>: keep the container's output for a look (it holds no secrets: test 3 checks).
       ['write E2E_SAILOR_LOG', () => process.env.E2E_SAILOR_LOG && sailor
@@ -283,7 +283,6 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
       try {
         await step();
       } catch (err) {
-        // eslint-disable-next-line no-console
         console.warn(`e2e cleanup: could not ${what}: ${(err as Error).message}`);
       }
     }

@@ -99,7 +99,6 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
       perContainer.set(c, (perContainer.get(c) ?? 0) + 1);
     }
     const seconds = (Date.now() - startedAt) / 1000;
-    // eslint-disable-next-line no-console
     console.log(`      [${label}] ${sent.length} messages in ${seconds.toFixed(1)} s (${(sent.length / seconds).toFixed(0)} msg/s); `
       + `token requests: ${tokens.length} (refresh ${refreshes.length}, refused invalid_grant ${refused.length}); `
       + `PUT /v1/accounts ${puts.length}, GET /v1/accounts ${gets.length}; results per container: ${[...perContainer.values()].join('/')}`);
@@ -165,7 +164,6 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     expect(r.received('rebound'), 'rebounds').to.have.length(0);
     expect(r.collector.get(r.topo.rejected), 'rejected inputs').to.have.length(0);
     const duplicates = sent.filter((m) => data.get(m.messageId)!.length > 1);
-    // eslint-disable-next-line no-console
     console.log(`      [kill 1 of 3] duplicate results after the kill: ${duplicates.length} (at most 1: the killed container's one unacked message)`);
     expect(duplicates.length, 'duplicates (prefetch 1: only the killed container\'s unacked message)').to.be.at.most(1);
     for (const m of duplicates) {

@@ -65,7 +65,7 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     secrets: () => {
       const values = new Set<string>([client.clientSecret, platform.apiKey, tokens.access_token, tokens.refresh_token]);
       for (const call of platform.calls) {
-        const oauth = (call.body as { keys?: { oauth?: Record<string, unknown> } })?.keys?.oauth;
+        const oauth = (call.body as { keys?: { oauth?: Record<string, string | undefined> } })?.keys?.oauth;
         if (oauth?.access_token) values.add(String(oauth.access_token));
         if (oauth?.refresh_token) values.add(String(oauth.refresh_token));
       }

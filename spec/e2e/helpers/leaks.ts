@@ -47,7 +47,7 @@ export function runSecrets(run: StepRun, extra: string[] = []): string[] {
   ]);
   const oauthValues = (oauth: unknown): void => {
     const o = oauth as Record<string, unknown> | undefined;
-    for (const k of ['access_token', 'refresh_token']) if (typeof o?.[k] === 'string') values.add(o[k] as string);
+    for (const k of ['access_token', 'refresh_token']) if (typeof o?.[k] === 'string') values.add(o[k]);
   };
   oauthValues(run.cfg.oauth);
   for (const account of run.platform.accounts.values()) oauthValues(account.keys.oauth);

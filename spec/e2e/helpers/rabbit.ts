@@ -10,8 +10,7 @@ import amqplib, { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { withTimeout } from './wait';
 
 // The sailor's own message encryption (AES-256-CBC, key sha256(password), IV as given).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const Encryptor = require('elasticio-sailor-nodejs/lib/encryptor.js');
+import Encryptor from 'elasticio-sailor-nodejs/lib/encryptor.js';
 
 export const DEFAULT_AMQP_URI = 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -35,6 +34,7 @@ export async function connectOrFail(uri: string, timeoutMs = 5000): Promise<Chan
       `RabbitMQ is not reachable at ${redactUri(uri)} (${err instanceof Error ? err.message : String(err)}). `
       + 'The end-to-end suite runs the real sailor against a real broker and needs one (CI provides RabbitMQ on 127.0.0.1:5672); '
       + 'start RabbitMQ or point E2E_AMQP_URI at one. This is a failure, not a skip.',
+      { cause: err },
     );
   }
 }
@@ -88,7 +88,7 @@ export interface SailorEncryptor {
 }
 
 export function sailorEncryptor(password: string, iv: string): SailorEncryptor {
-  return new Encryptor(password, iv) as SailorEncryptor;
+  return new Encryptor(password, iv);
 }
 
 export interface Received {
@@ -114,7 +114,7 @@ export class Collector {
       this.byQueue.get(queue)!.push({
         queue,
         content: msg.content,
-        headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+        headers: (msg.properties.headers ?? {}),
         properties: msg.properties,
         routingKey: msg.fields.routingKey,
         receivedAt: Date.now(),

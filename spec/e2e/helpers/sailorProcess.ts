@@ -123,7 +123,7 @@ export class SailorProcess {
     try {
       return await withTimeout(this.exited, timeoutMs, 'the sailor did not exit');
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${this.tail()}`);
+      throw new Error(`${(err as Error).message}\n${this.tail()}`, { cause: err });
     }
   }
 

@@ -239,7 +239,7 @@ export class StepRun {
   }
 
   async close(): Promise<void> {
-    const steps: Array<[string, () => Promise<unknown> | unknown]> = [
+    const steps: Array<[string, () => unknown]> = [
       ['stop the sailor children', () => Promise.all(this.sailors.map((s) => s.kill()))],
       ['stop consuming', () => this.collector?.stop()],
       ['delete the queues and exchange', () => (this.topo && this.ch ? deleteTopology(this.ch, this.topo) : undefined)],
@@ -251,7 +251,6 @@ export class StepRun {
       try {
         await step();
       } catch (err) {
-        // eslint-disable-next-line no-console
         console.warn(`e2e cleanup: could not ${what}: ${(err as Error).message}`);
       }
     }

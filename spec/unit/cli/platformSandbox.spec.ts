@@ -34,8 +34,8 @@ async function startSandbox(args: string[], cwd: string): Promise<Sandbox> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`platform-sandbox printed no settings: ${out}${err}`)), 10000);
     const done = (): void => { clearTimeout(timer); resolve(); };
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; if (out.includes('\nServes ')) done(); });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; if (out.includes('\nServes ')) done(); });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
     void exited.then(done);
   });
   return { child, stdout: () => out, stderr: () => err, exited };

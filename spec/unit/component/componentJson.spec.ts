@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { expect } from 'chai';
-import { COMPONENT_ROOT } from '../../helpers/taskExec';
+import { COMPONENT_ROOT, requireComponentFile } from '../../helpers/taskExec';
 import { CREDENTIAL_FIELDS, TGATE_ENVIRONMENTS } from '../../../lib/tgate';
 import { forAjv } from '../../../lib/schemas/validate';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const component: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8'));
 const pkg: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'package.json'), 'utf8'));
 
@@ -62,16 +61,14 @@ describe('component.json, validated as the platform tooling does', () => {
         expect(def.title, 'title').to.be.a('string').and.not.equal('');
         const mainPath = path.join(COMPONENT_ROOT, def.main);
         expect(fs.existsSync(mainPath), `${def.main} exists`).to.equal(true);
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const mod = require(mainPath);
+        const mod = requireComponentFile(def.main) as any;
         expect(typeof mod.process, 'exports.process').to.equal('function');
         expect(mod.default, 'no default export in place of named ones').to.equal(undefined);
         if (kind === 'trigger') expect(['polling', 'webhook', undefined]).to.include(def.type);
       });
 
       it('has metadata files that exist and are valid JSON Schemas, or dynamic metadata', () => {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const mod = require(path.join(COMPONENT_ROOT, def.main));
+        const mod = requireComponentFile(def.main) as any;
         if (def.dynamicMetadata) {
           expect(typeof mod.getMetaModel).to.equal('function');
           return;
@@ -86,8 +83,7 @@ describe('component.json, validated as the platform tooling does', () => {
       });
 
       it('uses known view classes, and select models name exported functions', () => {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        checkFields(def.fields, `${id}.fields`, require(path.join(COMPONENT_ROOT, def.main)));
+        checkFields(def.fields, `${id}.fields`, requireComponentFile(def.main) as Record<string, unknown>);
       });
     });
   }
@@ -138,8 +134,7 @@ describe('component.json, validated as the platform tooling does', () => {
   });
 
   it('has a root verifyCredentials.js that exports a function (the sailor treats a load failure as verified)', () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const verify = require(path.join(COMPONENT_ROOT, 'verifyCredentials.js'));
+    const verify = requireComponentFile('verifyCredentials.js') as any;
     expect(verify).to.be.a('function');
   });
 

@@ -6,11 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { COMPONENT_ROOT } from '../../helpers/taskExec';
+import { COMPONENT_ROOT, requireComponentFile } from '../../helpers/taskExec';
 import { idInSchema } from '../../../lib/step/resources';
 import { TGATE_RESOURCE_NAMES } from '../../../lib/tgate';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const component: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8'));
 const readme = fs.readFileSync(path.join(COMPONENT_ROOT, 'README.md'), 'utf8');
 
@@ -18,7 +17,7 @@ const functions: Array<[string, 'trigger' | 'action', any]> = [
   ...Object.entries<any>(component.triggers ?? {}).map(([id, def]) => [id, 'trigger', def] as [string, 'trigger', any]),
   ...Object.entries<any>(component.actions ?? {}).map(([id, def]) => [id, 'action', def] as [string, 'action', any]),
 ];
-const load = (def: any): Record<string, unknown> => require(path.join(COMPONENT_ROOT, def.main));
+const load = (def: any) => requireComponentFile(def.main) as Record<string, unknown>;
 
 /** The anchors GitHub gives README's headings (lower case, punctuation dropped, spaces to hyphens). */
 function readmeAnchors(): Set<string> {

@@ -6,7 +6,6 @@ import { expect } from 'chai';
 import { COMPONENT_ROOT } from '../../helpers/taskExec';
 import { TGATE_RESOURCES } from '../../../lib/tgate';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const component: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8'));
 const read = (ref: string): any => JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, ref), 'utf8'));
 

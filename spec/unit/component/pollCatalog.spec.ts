@@ -55,7 +55,7 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     world.sandbox.updateRecord('items', lastPageItem, { price: 99.5 });
     world.sandbox.deleteRecord('items', b);
     const template = first.changes[2].record as Record<string, unknown>;
-    const added = world.sandbox.createRecord('items', { ...template, id: undefined, name_en: 'New dish' } as never);
+    const added = world.sandbox.createRecord('items', { ...template, id: undefined, name_en: 'New dish' });
 
     const next = await poll({ resourceType: 'items' }, first.snapshot);
     expect(next.errors).to.deep.equal([]);

@@ -41,7 +41,7 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
     return store.allIds('items').filter((id) => store.getVisible('items', id));
   };
   const snapshotBytes = (snapshots: Array<Record<string, unknown>>): number[] =>
-    snapshots.map((s) => String(s.state ?? '').length);
+    snapshots.map((s) => (typeof s.state === 'string' ? s.state.length : 0));
   const errorFields = (out: StepOutcome): Array<[string, string | undefined]> =>
     out.errors.map((e) => [e.name, (e as { field?: string }).field]);
   /** T-Gate's ids are global, so a company's are sparse: `count` more items, 2 to 19 million ids apart. */

@@ -63,7 +63,7 @@ describe('verifyCredentials through runService.js', function () {
   it('does not refresh a credential that cannot be saved yet (no _account): it would burn the refresh token', async () => {
     world = await createWorld();
     const before = world.sandbox.tokenRequests.length;
-    const { _account: _unused, ...unsaved } = expired(world) as Record<string, unknown>;
+    const { _account: _unused, ...unsaved } = expired(world);
     const run = await runService('verifyCredentials', unsaved, world.platform, envFor(world));
     expect(run.result?.status).to.equal('success');
     expect(run.result?.data.verified).to.equal(false);

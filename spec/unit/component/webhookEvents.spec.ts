@@ -2,12 +2,11 @@ import crypto from 'node:crypto';
 import { Delivery, listen } from '../../helpers/webhookReceiver';
 import { expect } from 'chai';
 import { createWorld, leakedSecrets, World } from '../../helpers/world';
-import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
+import { loadFunction, requireComponentFile, runStep, StepOutcome } from '../../helpers/taskExec';
 import { TGATE_WEBHOOK_EVENTS } from '../../../lib/tgate/webhooks';
 import type { WebhookConfig } from '../../../lib/sandbox/webhooks';
 import eventSchema from '../../../lib/schemas/webhookEvent.out.json';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const component = require('../../../../component.json');
+const component = requireComponentFile('component.json') as any;
 
 const trigger = loadFunction('webhookEvents') as ReturnType<typeof loadFunction> & {
   getMetaModel(cfg: Record<string, unknown>): Promise<{ out: { properties: Record<string, { enum?: unknown[]; title?: string; properties?: object }>; required: string[] } }>;

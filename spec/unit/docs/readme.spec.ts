@@ -173,7 +173,7 @@ describe('README.md', () => {
     const end = prose.findIndex(([, l], i) => i > start && /^#{1,2}\s/.test(l));
     const toc = prose.slice(start + 1, end === -1 ? undefined : end).map(([, l]) => l).join('\n');
     const targets = [...toc.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
-    expect(targets, 'links in the table of contents').to.not.be.empty;
+    expect(targets, 'links in the table of contents').to.have.length.above(0);
     const headings = anchors(readme);
     expect(targets.filter((t) => !headings.has(t)), 'table-of-contents links without a heading').to.deep.equal([]);
     const sections = prose.filter(([, l]) => /^##\s/.test(l) && !/^##\s+(Contents|Table of contents)\s*$/i.test(l))
@@ -184,7 +184,7 @@ describe('README.md', () => {
 
   it('links only to headings and files that exist (docs/ included, with their anchors)', () => {
     const found = links(readme);
-    expect(found.filter((l) => l.target.startsWith('docs/')), 'links to docs/').to.not.be.empty;
+    expect(found.filter((l) => l.target.startsWith('docs/')), 'links to docs/').to.have.length.above(0);
     const broken = found.map((l) => [l.line, brokenLink('README.md', l.target)] as const).filter(([, why]) => why);
     expect(broken.map(([line, why]) => `line ${line}: ${why}`)).to.deep.equal([]);
   });

@@ -10,7 +10,7 @@ describe('lib/http: an id as one URL path segment (plainIdProblem)', () => {
 
   it('refuses a missing, empty or non-text value as missing', () => {
     for (const value of ['', undefined, null, 42, ['a'], { id: 'a' }]) {
-      expect(plainIdProblem(value), String(value)).to.equal('is missing or empty');
+      expect(plainIdProblem(value), JSON.stringify(value) ?? 'undefined').to.equal('is missing or empty');
     }
   });
 

@@ -121,7 +121,7 @@ describe('sandbox: partner API catalog', () => {
       ['/orders', { app_order_uuid: 'no-such-order' }, []],
     ];
     for (const [path, params, expected] of cases) {
-      it(`${path}?${new URLSearchParams(params as Record<string, string>)} answers ${JSON.stringify(expected)}`, async () => {
+      it(`${path}?${new URLSearchParams(params as Record<string, string>).toString()} answers ${JSON.stringify(expected)}`, async () => {
         const res = await get(path, { ...params, items: 100 });
         expect(res.status).to.equal(200);
         expect(ids(res.data)).to.deep.equal(expected);

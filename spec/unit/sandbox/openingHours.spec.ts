@@ -7,7 +7,7 @@ const RIYADH = { name: 'Asia/Riyadh', utc_offset: '+03:00' };
 function group(hours: Partial<Record<WeekDay, Array<[string, string]>>>, extra: Partial<OpeningHourGroup> = {}): OpeningHourGroup {
   return {
     id: 1, start_date: null, end_date: null, is_special_timing: false, is_force_closed: false,
-    opening_hours: Object.entries(hours).map(([week_day, intervals], i) => ({ id: i + 1, week_day: week_day as WeekDay, intervals: intervals!.map(([starts_at, ends_at]) => ({ starts_at, ends_at })) })),
+    opening_hours: Object.entries(hours).map(([week_day, intervals], i) => ({ id: i + 1, week_day: week_day as WeekDay, intervals: intervals.map(([starts_at, ends_at]) => ({ starts_at, ends_at })) })),
     ...extra,
   };
 }

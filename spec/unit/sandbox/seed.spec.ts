@@ -75,7 +75,7 @@ describe('sandbox: seeded catalog', () => {
   });
 
   it('has branches with time zones, currencies and the three services, and one force-closed branch', () => {
-    const branches = all('branches') as Branch[];
+    const branches = all('branches');
     expect(new Set(branches.map((b) => b.timezone.name))).to.deep.equal(new Set(['Asia/Riyadh', 'Asia/Dubai', 'Africa/Cairo', 'Asia/Kuwait']));
     expect(new Set(branches.map((b) => b.currency.code))).to.deep.equal(new Set(['SAR', 'AED', 'EGP', 'KWD']));
     expect(new Set(branches.flatMap((b) => b.services.map((s) => s.service_type)))).to.deep.equal(new Set(['delivery', 'pickup', 'dine_in']));
@@ -90,11 +90,11 @@ describe('sandbox: seeded catalog', () => {
     expect(branch.data.is_force_closed).to.equal(true);
     const section = await http.get(`${sandbox.apiBaseUrl}/sections/402`, bearer(token));
     expect(section.data.is_force_closed).to.equal(true);
-    expect((all('sections') as Section[]).find((s) => s.id === 403)!.force_closed_in_branches).to.deep.equal([202]);
+    expect((all('sections')).find((s) => s.id === 403)!.force_closed_in_branches).to.deep.equal([202]);
   });
 
   it('has opening hours that cross midnight, a closed day, and special timings', () => {
-    const groups = new Map((all('openingHourGroups') as OpeningHourGroup[]).map((g) => [g.id, g]));
+    const groups = new Map(all('openingHourGroups').map((g) => [g.id, g]));
     const lateNight = groups.get(501)!;
     expect(lateNight.opening_hours).to.have.length(7);
     for (const day of lateNight.opening_hours) expect(day.intervals).to.deep.equal([{ starts_at: '10:00', ends_at: '02:00' }]);
@@ -106,16 +106,16 @@ describe('sandbox: seeded catalog', () => {
   });
 
   it('has an inactive menu, a menu inactive in one branch, items inactive in one branch and inactive items', () => {
-    const menus = all('menus') as Menu[];
+    const menus = all('menus');
     expect(ids(menus.filter((m) => !m.is_active))).to.deep.equal([303]);
     expect(menus.find((m) => m.id === 304)!.inactive_in_branches).to.deep.equal([207]);
-    const items = all('items') as Item[];
+    const items = all('items');
     expect(items.filter((i) => i.inactive_in_branches.length === 1).length).to.be.above(0);
     expect(items.filter((i) => !i.is_active).length).to.be.above(0);
   });
 
   it('has products with modifier groups (min, max, max_num_of_same_item) of modifiers', () => {
-    const items = new Map((all('items') as Item[]).map((i) => [i.id, i]));
+    const items = new Map((all('items')).map((i) => [i.id, i]));
     const product = items.get(1005)!;
     expect(product).to.include({ item_type: 'product', section_id: 401 });
     expect(product.price).to.be.a('number');
