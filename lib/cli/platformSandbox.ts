@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { writePrivateFile } from './devCommands';
 import { UsageError } from './errors';
 import { whenInterrupted } from './lifecycle';
-import { LocalPlatform, PlatformCall } from './localPlatform';
+import { LocalPlatform, PlatformCall } from '../platformSandbox/localPlatform';
 import { portNumber } from './options';
 
 /**
