@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { writePrivateFile } from './devCommands';
-import { UsageError } from './errors';
-import { whenInterrupted } from './lifecycle';
-import { LocalPlatform, PlatformCall } from '../platformSandbox/localPlatform';
-import { portNumber } from './options';
+import { writePrivateFile } from '../cli/devCommands';
+import { UsageError } from '../cli/errors';
+import { whenInterrupted } from '../cli/lifecycle';
+import { LocalPlatform, PlatformCall } from './localPlatform';
+import { portNumber } from '../cli/options';
 
 /**
  * `tgate platform-sandbox`: the local platform stand-in (lib/cli/localPlatform.ts) on loopback until
