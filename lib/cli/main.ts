@@ -7,7 +7,7 @@ import { registerOauthClientsCommand } from './oauthClients';
 import { registerOauthClientCheck } from './oauthClientCheck';
 import { registerDoctorCommand } from './doctor';
 import { printableLines } from './output';
-import { registerPlatformSandboxCommand } from '../platformSandbox/standalone';
+import { registerPlatformSandboxCommand } from './platformSandbox';
 import { registerSandboxCommands } from './sandboxCommands';
 
 const EXIT_CODES_HELP = `
