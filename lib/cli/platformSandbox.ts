@@ -36,7 +36,8 @@ export interface RunningPlatformSandbox {
 export async function runPlatformSandbox(opts: PlatformSandboxCommandOptions = {}): Promise<RunningPlatformSandbox> {
   const host = opts.host ?? '127.0.0.1';
   if (!LOOPBACK_HOSTS.includes(host)) {
-    throw new UsageError(`--host ${host} is not a loopback address: the sandbox only listens on ${LOOPBACK_HOSTS.join(', ')}`);
+    const hosts = LOOPBACK_HOSTS.join(', ');
+    throw new UsageError(`--host ${host} is not a loopback address: the sandbox only listens on ${hosts}`);
   }
   const profilePath = path.resolve(opts.cwd ?? process.cwd(), opts.profileFile ?? PROFILE_FILE);
   const write = opts.write ?? ((text: string) => void process.stdout.write(text));

@@ -70,7 +70,8 @@ export function platformSandboxProfile(platform: LocalPlatform): string {
 
 /** What the command prints: the settings to use, where the API key is (never the key), a command to try. */
 export function platformSandboxGuide(platform: LocalPlatform, profilePath: string): string {
-  const inUse = `OAuth client ${IN_USE_CLIENT_ID} (component ${IN_USE_COMPONENT_ID}) is used by the flow "${IN_USE_FLOW}"`;
+  const inUse = `OAuth client ${IN_USE_CLIENT_ID} (component ${IN_USE_COMPONENT_ID})`
+    + ` is used by the flow "${IN_USE_FLOW}"`;
   const tryCreate = `tgate oauth-clients create --profile ${profilePath} --component ${SANDBOX_COMPONENT_ID}`
     + ' --client-id my-app --client-secret-stdin';
   return [
