@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { credentialKeys } from '../tgate/connect';
+import { credentialKeys } from '../tgate/stepClient';
 import { readJsonObject, writePrivateJson } from './files';
 import { DEFAULT_CFG_FILE, localClientEnv, stepCfg } from './localCredential';
 import { refuseSecretArgument, secretArgumentOption } from './options';
