@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { KnownSecrets } from '../http';
 import { trackChild } from './lifecycle';
-import { LocalPlatform } from './localPlatform';
+import { LocalPlatform } from '../platformSandbox/localPlatform';
 
 export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
