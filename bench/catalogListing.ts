@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import axios from 'axios';
 import { startSandbox } from '../lib/sandbox';
 import { defaultIntegrationScopes } from '../lib/sandbox/seed';
-import { startLocalPlatform } from '../lib/cli/localPlatform';
+import { startLocalPlatform } from '../lib/platformSandbox/localPlatform';
 import { loadComponentFunction, runFunctionLocally, runNodeChild } from '../lib/cli/sailorRun';
 import { Cfg, connectForStep } from '../lib/tgate';
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startSandbox } from '../lib/sandbox';
-import { startLocalPlatform } from '../lib/cli/localPlatform';
+import { startLocalPlatform } from '../lib/platformSandbox/localPlatform';
 import { runFunctionLocally } from '../lib/cli/sailorRun';
 
 /** Records listed wanted; the sandbox's seed puts about 82.4% of its items inside the integration scopes. */

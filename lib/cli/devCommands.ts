@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { credentialKeys } from '../tgate/connect';
+import { credentialKeys } from '../tgate/stepClient';
 import { readJsonObject, writePrivateJson } from './files';
 import { DEFAULT_CFG_FILE, localClientEnv, stepCfg } from './localCredential';
 import { refuseSecretArgument, secretArgumentOption } from './options';
@@ -10,14 +10,14 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from './errors';
 import { onShutdown } from './lifecycle';
 import { printable } from './output';
 import { startProgress } from './progress';
-import { startLocalPlatform, LocalPlatform } from './localPlatform';
+import { startLocalPlatform, LocalPlatform } from '../platformSandbox/localPlatform';
 import { COMPONENT_ROOT, runFunctionLocally, runServiceProcess, StepOutcome } from './sailorRun';
 
 /**
  * The commands a component developer runs against a credential file (`--cfg`), the way elasticio-cli's
  * `run` works: `tgate run`, `tgate verify`, `tgate select`. The credential's keys are held by an
- * in-process stand-in of the platform API (lib/cli/localPlatform), so `updateKeys` (a token refresh)
- * lands there and is written back into the cfg file afterwards. Tokens stay in the file: never printed.
+ * in-process stand-in of the platform API (lib/platformSandbox/localPlatform.ts), so `updateKeys` (a token
+ * refresh) lands there and is written back into the cfg file afterwards. Tokens stay in the file: never printed.
  */
 
 type Json = Record<string, unknown>;

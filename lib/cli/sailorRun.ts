@@ -6,7 +6,7 @@ import { TaskExec } from 'elasticio-sailor-nodejs/lib/executor.js';
 import createApiClient from 'elasticio-rest-node';
 import { KnownSecrets } from '../http';
 import { trackChild } from './lifecycle';
-import { LocalPlatform } from './localPlatform';
+import { LocalPlatform } from '../platformSandbox/localPlatform';
 
 export const COMPONENT_ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runSandboxCommand } from '../sandbox/cli';
+import { startStandaloneSandbox } from '../sandbox/standalone';
 import { isLoopbackHost } from '../sandbox/server';
 import { TGATE_ENVIRONMENTS } from '../tgate';
 import { clientSecret as readClientSecret } from './connect';
 import { UsageError } from './errors';
 import { whenInterrupted } from './lifecycle';
-import { httpUrl, portNumber, refuseSecretArgument, secretArgumentOption } from './options';
+import { httpUrl, portNumber, refuseSecretArgument, SECRET_ARGUMENT_WHY, secretArgumentOption } from './options';
 import { RealTGate, runStart } from './start';
 
 const START_ENVIRONMENTS = ['embedded', 'company-sandbox', 'company'];
@@ -54,6 +54,33 @@ function loopbackHost(value: string): string {
   return value;
 }
 
+interface SandboxCommandOptions {
+  port: number;
+  host: string;
+  clientId?: string;
+  redirectUri?: string;
+  webhookUrl?: string;
+  webhookEvents?: string[];
+  webhookMetaDataFile?: string;
+  webhookBodyShape?: string;
+  webhookOff?: boolean;
+  /** Only to be refused, as the secret is. */
+  clientSecret?: unknown;
+  webhookMetaData?: unknown;
+}
+
+/** `--webhook-meta-data`, accepted only to refuse it with a reason instead of "unknown option" echoing the value. */
+function metaDataArgumentOption(): Option {
+  return new Option('--webhook-meta-data [json]').hideHelp();
+}
+
+/** Webhook Meta Data may hold a shared secret: from a file or the environment, never an argument. */
+function refuseMetaDataArgument(opts: { webhookMetaData?: unknown }): void {
+  if (opts.webhookMetaData === undefined) return;
+  throw new UsageError(`--webhook-meta-data is refused: it may hold a shared secret, and ${SECRET_ARGUMENT_WHY}. `
+    + 'Instead, use --webhook-meta-data-file PATH or set TGATE_WEBHOOK_META_DATA');
+}
+
 export function registerSandboxCommands(program: Command): void {
   program
     .command('start')
@@ -99,11 +126,17 @@ Example against the company sandbox:
     .option('--webhook-meta-data-file <path>', 'JSON object sent with every webhook as meta_data (default: TGATE_WEBHOOK_META_DATA)')
     .option('--webhook-body-shape <shape>', 'resource_action ({id, resource_type, action}, default) or event_type ({id, event_type})')
     .option('--webhook-off', 'configure the webhook switched off')
+    .addOption(secretArgumentOption())
+    .addOption(metaDataArgumentOption())
     .addHelpText('after', '\nThe client secret comes from TGATE_CLIENT_SECRET or is generated and written to .tgate/sandbox-client.json (mode 0600); it is never printed or taken as an argument. Webhook Meta Data may hold a shared secret: it comes from a file or TGATE_WEBHOOK_META_DATA and is never printed.')
-    .action(async (opts: { port: number; host: string; clientId?: string; redirectUri?: string; webhookUrl?: string; webhookEvents?: string[]; webhookMetaDataFile?: string; webhookBodyShape?: string; webhookOff?: boolean }) => {
-      const sandbox = await runSandboxCommand({
+    .action(async (opts: SandboxCommandOptions) => {
+      refuseSecretArgument(opts, 'set TGATE_CLIENT_SECRET, or leave it unset and the sandbox generates one into '
+        + '.tgate/sandbox-client.json');
+      refuseMetaDataArgument(opts);
+      const sandbox = await startStandaloneSandbox({
         port: opts.port, host: opts.host, clientId: opts.clientId, redirectUri: opts.redirectUri,
-        webhookUrl: opts.webhookUrl, webhookEvents: opts.webhookEvents, webhookMetaDataFile: opts.webhookMetaDataFile, webhookBodyShape: opts.webhookBodyShape, webhookOff: opts.webhookOff,
+        webhookUrl: opts.webhookUrl, webhookEvents: opts.webhookEvents, webhookMetaDataFile: opts.webhookMetaDataFile,
+        webhookBodyShape: opts.webhookBodyShape, webhookOff: opts.webhookOff,
       });
       process.stdout.write('Press Ctrl-C to stop the sandbox.\n');
       await whenInterrupted(); // lib/cli/lifecycle then exits 130 or 143

@@ -7,7 +7,7 @@ import { startSandbox, Sandbox } from '../sandbox';
 import { buildAuthorizeUrl, codeFromRedirect, resolveEndpoints } from '../tgate';
 import { grantThroughBrowser } from './connect';
 import { readJsonObject, writePrivateJson } from './devCommands';
-import { startLocalPlatform, LocalPlatform } from './localPlatform';
+import { startLocalPlatform, LocalPlatform } from '../platformSandbox/localPlatform';
 import { runFunctionLocally, StepOutcome, verifyWithRunService } from './sailorRun';
 
 /** A real T-Gate (its company sandbox) instead of the embedded one. */

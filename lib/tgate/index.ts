@@ -1,6 +1,6 @@
 export * from './client';
 export * from './errors';
-export * from './connect';
+export * from './stepClient';
 export * from './environments';
 export * from './grantFlow';
 export * from './paging';

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { startSandbox, SandboxClient } from '../../lib/sandbox';
-import { startLocalPlatform } from '../../lib/cli/localPlatform';
+import { startLocalPlatform } from '../../lib/platformSandbox/localPlatform';
 import { runFunctionLocally } from '../../lib/cli/sailorRun';
 import { connectViaGrantFlow, ConnectedTokens } from './sandboxConnect';
 

@@ -1,5 +1,5 @@
 import { runServiceProcess, ServiceMethod, ServiceRun } from '../../lib/cli/sailorRun';
-import { LocalPlatform } from '../../lib/cli/localPlatform';
+import { LocalPlatform } from '../../lib/platformSandbox/localPlatform';
 
 export type { ServiceRun };
 

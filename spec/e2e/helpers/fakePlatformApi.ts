@@ -1,11 +1,11 @@
 /**
  * The platform API parts the REAL sailor (run.js) calls for a flow step (sailor.md 4.3, 4.4): the step
  * data read once at start-up, and the credential it reads and updates. One implementation serves the
- * specs and `tgate start`: lib/cli/localPlatform.ts.
+ * specs and `tgate start`: lib/platformSandbox/localPlatform.ts.
  */
-import { LocalPlatform, startLocalPlatform, StepData } from '../../../lib/cli/localPlatform';
+import { LocalPlatform, startLocalPlatform, StepData } from '../../../lib/platformSandbox/localPlatform';
 
-export type { PlatformCall, StepData } from '../../../lib/cli/localPlatform';
+export type { PlatformCall, StepData } from '../../../lib/platformSandbox/localPlatform';
 
 export interface FakePlatformApi extends LocalPlatform {
   flowId: string;

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { HttpClient } from '../../../lib/http';
 import { KeyPersistence, ReconnectRequiredError, TGATE_PROFILE, TokenMemory, TokenSession } from '../../../lib/auth';
 import { startSandbox, Sandbox, SandboxClient } from '../../../lib/sandbox';
-import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 import { connectViaGrantFlow, ConnectedTokens } from '../../helpers/sandboxConnect';
 
 /**

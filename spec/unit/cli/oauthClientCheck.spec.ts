@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 import { Sandbox, startSandbox } from '../../../lib/sandbox';
 import { freePort, RunOptions, RunResult, tgate } from './tgateRunner';
 

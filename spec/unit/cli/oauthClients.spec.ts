@@ -5,7 +5,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 import { bash, RunOptions, RunResult, tgate } from './tgateRunner';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {

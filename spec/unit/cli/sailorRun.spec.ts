@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 import { runFunctionLocally } from '../../../lib/cli/sailorRun';
 
 const USER = 'task-user@example.com';

@@ -10,7 +10,7 @@ import { listenProblem } from '../../../lib/cli/main';
 import { startProgress } from '../../../lib/cli/progress';
 import { Sandbox, startSandbox } from '../../../lib/sandbox';
 import { connectViaGrantFlow } from '../../helpers/sandboxConnect';
-import { startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 import { bash, freePort, ROOT, spawnLive, start } from './tgateRunner';
 
 /** Whether something accepts connections on 127.0.0.1:port. */

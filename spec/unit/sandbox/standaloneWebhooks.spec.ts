@@ -5,9 +5,9 @@ import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { Sandbox } from '../../../lib/sandbox';
-import { parseSandboxArgs, runSandboxCommand } from '../../../lib/sandbox/cli';
+import { startStandaloneSandbox } from '../../../lib/sandbox/standalone';
 
-describe('sandbox: command line webhook flags', () => {
+describe('sandbox: standalone, its webhook', () => {
   let dir: string;
   let sandbox: Sandbox | undefined;
   let server: Server;
@@ -41,16 +41,9 @@ describe('sandbox: command line webhook flags', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('parses the webhook flags and refuses Meta Data as an argument', () => {
-    expect(parseSandboxArgs(['--webhook-url', url, '--webhook-events', 'item.update, order.update', '--webhook-meta-data-file=m.json', '--webhook-body-shape', 'event_type', '--webhook-off'])).to.deep.equal({
-      webhookUrl: url, webhookEvents: ['item.update', 'order.update'], webhookMetaDataFile: 'm.json', webhookBodyShape: 'event_type', webhookOff: true,
-    });
-    expect(() => parseSandboxArgs(['--webhook-meta-data', '{"secret":"s"}'])).to.throw(/meta-data-file/);
-  });
-
   it('configures a webhook with Meta Data from a file, says so without printing it, and delivers', async () => {
     fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ secret: 'never-printed' }));
-    sandbox = await runSandboxCommand({ write, cwd: dir, env: {}, webhookUrl: url, webhookEvents: ['menu.update'], webhookMetaDataFile: 'meta.json', webhookBodyShape: 'event_type' });
+    sandbox = await startStandaloneSandbox({ write, cwd: dir, env: {}, webhookUrl: url, webhookEvents: ['menu.update'], webhookMetaDataFile: 'meta.json', webhookBodyShape: 'event_type' });
     expect(output).to.contain(`Webhook: ${url} (on; menu.update; body event_type; meta_data keys: secret)`);
     expect(output).to.not.contain('never-printed');
     sandbox.updateRecord('menus', 301, { is_active: false });
@@ -59,7 +52,7 @@ describe('sandbox: command line webhook flags', () => {
   });
 
   it('takes Meta Data from TGATE_WEBHOOK_META_DATA, can start switched off, and needs --webhook-url for the other flags', async () => {
-    sandbox = await runSandboxCommand({ write, cwd: dir, env: { TGATE_WEBHOOK_META_DATA: '{"secret":"e"}' }, webhookUrl: url, webhookOff: true });
+    sandbox = await startStandaloneSandbox({ write, cwd: dir, env: { TGATE_WEBHOOK_META_DATA: '{"secret":"e"}' }, webhookUrl: url, webhookOff: true });
     expect(sandbox.webhooks.list()[0]).to.deep.include({ enabled: false, metaData: { secret: 'e' } });
     sandbox.updateRecord('menus', 301, { is_active: false });
     await sandbox.webhooks.idle();
@@ -67,7 +60,7 @@ describe('sandbox: command line webhook flags', () => {
     await sandbox.close();
     sandbox = undefined;
     let caught: unknown;
-    await runSandboxCommand({ write, cwd: dir, env: {}, webhookOff: true }).catch((err: unknown) => (caught = err));
+    await startStandaloneSandbox({ write, cwd: dir, env: {}, webhookOff: true }).catch((err: unknown) => (caught = err));
     expect(String(caught)).to.contain('--webhook-url');
   });
 });

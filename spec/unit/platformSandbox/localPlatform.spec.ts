@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { LocalPlatform, startLocalPlatform } from '../../../lib/cli/localPlatform';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 
 /** The stand-in's own documented semantics that the library never provokes (it always sends whole bodies). */
-describe('cli: the local platform stand-in enforces the documented oauth-clients rules', () => {
+describe('platformSandbox: the local platform stand-in enforces the documented oauth-clients rules', () => {
   let api: LocalPlatform;
   const auth = `Basic ${Buffer.from('ops@example.com:key-1').toString('base64')}`;
   const body = (attributes: Record<string, string>, type = 'oauth-client') => JSON.stringify({

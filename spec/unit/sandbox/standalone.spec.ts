@@ -1,14 +1,12 @@
 import { expect } from 'chai';
-import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { Sandbox } from '../../../lib/sandbox';
-import { parseSandboxArgs, runSandboxCommand, DEFAULT_SANDBOX_REDIRECT_URI } from '../../../lib/sandbox/cli';
+import { startStandaloneSandbox, DEFAULT_SANDBOX_REDIRECT_URI } from '../../../lib/sandbox/standalone';
 import { connectViaGrantFlow } from '../../helpers/sandboxConnect';
-import { http } from './support';
 
-describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
+describe('sandbox: standalone, as tgate sandbox serves it (startStandaloneSandbox)', () => {
   let dir: string;
   let sandbox: Sandbox | undefined;
   let output: string;
@@ -28,7 +26,7 @@ describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
   });
 
   it('generates a client, writes its secret to .tgate/sandbox-client.json (0600) and never prints it', async () => {
-    sandbox = await runSandboxCommand({ write, cwd: dir, env: {} });
+    sandbox = await startStandaloneSandbox({ write, cwd: dir, env: {} });
     const file = path.join(dir, '.tgate', 'sandbox-client.json');
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
@@ -55,14 +53,14 @@ describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
     const file = path.join(dir, '.tgate', 'sandbox-client.json');
     fs.writeFileSync(file, '{}', { mode: 0o644 });
     fs.chmodSync(file, 0o644);
-    sandbox = await runSandboxCommand({ write, cwd: dir, env: {} });
+    sandbox = await startStandaloneSandbox({ write, cwd: dir, env: {} });
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).clientSecret).to.be.a('string');
   });
 
   it('takes id and secret from TGATE_CLIENT_ID / TGATE_CLIENT_SECRET, says so, and writes no file', async () => {
     const env = { TGATE_CLIENT_ID: 'env-app', TGATE_CLIENT_SECRET: 'env-secret-value-1234' };
-    sandbox = await runSandboxCommand({ write, cwd: dir, env, redirectUri: 'http://127.0.0.1:4000/cb' });
+    sandbox = await startStandaloneSandbox({ write, cwd: dir, env, redirectUri: 'http://127.0.0.1:4000/cb' });
     expect(output).to.contain('env-app');
     expect(output).to.contain('TGATE_CLIENT_SECRET');
     expect(output).to.not.contain('env-secret-value-1234');
@@ -73,7 +71,7 @@ describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
 
   it('prefers the options over the environment', async () => {
     const env = { TGATE_CLIENT_ID: 'env-app', TGATE_CLIENT_SECRET: 'env-secret' };
-    sandbox = await runSandboxCommand({ write, cwd: dir, env, clientId: 'opt-app', clientSecret: 'opt-secret-xyz' });
+    sandbox = await startStandaloneSandbox({ write, cwd: dir, env, clientId: 'opt-app', clientSecret: 'opt-secret-xyz' });
     expect(output).to.contain('opt-app');
     expect(output).to.not.contain('opt-secret-xyz');
     expect(output).to.not.contain('env-app');
@@ -84,56 +82,11 @@ describe('sandbox: command line (runSandboxCommand, cli.js)', () => {
   it('refuses a host that is not loopback', async () => {
     let caught: unknown;
     try {
-      sandbox = await runSandboxCommand({ write, cwd: dir, env: {}, host: '0.0.0.0' });
+      sandbox = await startStandaloneSandbox({ write, cwd: dir, env: {}, host: '0.0.0.0' });
     } catch (err) {
       caught = err;
     }
     expect((caught as Error).message).to.contain('loopback');
     expect(fs.existsSync(path.join(dir, '.tgate'))).to.equal(false);
-  });
-
-  it('parses its arguments and refuses a secret on the command line', () => {
-    expect(parseSandboxArgs(['--port', '8080', '--host=127.0.0.2', '--client-id', 'a', '--redirect-uri', 'http://x/cb'])).to.deep.equal({
-      port: 8080,
-      host: '127.0.0.2',
-      clientId: 'a',
-      redirectUri: 'http://x/cb',
-    });
-    expect(() => parseSandboxArgs(['--client-secret', 's'])).to.throw(/TGATE_CLIENT_SECRET/);
-    expect(() => parseSandboxArgs(['--port', 'x'])).to.throw(/port/);
-    expect(() => parseSandboxArgs(['--port'])).to.throw(/needs a value/);
-    expect(() => parseSandboxArgs(['--verbose'])).to.throw(/unknown argument/);
-  });
-
-  it('runs as `node dist/lib/sandbox/cli.js --port 0` until SIGTERM', async function () {
-    this.timeout(10_000);
-    const cli = path.resolve(__dirname, '../../../lib/sandbox/cli.js');
-    const child = spawn(process.execPath, [cli, '--port', '0', '--client-id', 'spawned-app'], {
-      cwd: dir,
-      env: { ...process.env, TGATE_CLIENT_SECRET: 'spawned-secret-42' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString();
-          const match = /running at (http:\/\/\S+)/.exec(stdout);
-          if (match && stdout.includes('Ctrl+C')) resolve(match[1]);
-        });
-        exited.then((code) => reject(new Error(`cli exited early (${code}): ${stderr}`)));
-      });
-      const res = await http.get(`${url}/oauth`, { params: { response_type: 'code', client_id: 'spawned-app', redirect_uri: DEFAULT_SANDBOX_REDIRECT_URI } });
-      expect(res.status).to.equal(302);
-      expect(stdout).to.contain('spawned-app');
-      expect(stdout).to.not.contain('spawned-secret-42');
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).to.equal(0);
-    expect(stderr).to.equal('');
   });
 });

@@ -1,15 +1,12 @@
 /**
- * `tgate sandbox`: start the embedded T-Gate sandbox with one registered OAuth client.
+ * The embedded sandbox as `tgate sandbox` serves it to a person (docs/SANDBOX.md): started with one
+ * registered OAuth client (id and secret from the caller, TGATE_CLIENT_ID / TGATE_CLIENT_SECRET, or
+ * generated), an optional webhook, and a guide printed to get a credential next.
  *
  * The client secret is never printed: the output says where it came from, and a generated one is written
- * to .tgate/sandbox-client.json (mode 0600) in the working directory.
- *
- * Also runnable directly: node dist/lib/sandbox/cli.js [--port 8080] [--host 127.0.0.1]
- *   [--client-id ID] [--redirect-uri URI]   (the secret comes from TGATE_CLIENT_SECRET or is generated;
- *   it is not accepted on the command line, where other local users could read it in the process list)
- *   [--webhook-url URL [--webhook-events item.update,order.update] [--webhook-meta-data-file PATH]
- *    [--webhook-body-shape resource_action|event_type] [--webhook-off]]   (Meta Data may hold a shared
- *   secret: it comes from a JSON file or TGATE_WEBHOOK_META_DATA, never from an argument, and is not printed)
+ * to .tgate/sandbox-client.json (mode 0600) in the working directory. Webhook Meta Data may hold a shared
+ * secret: it comes from a JSON file or TGATE_WEBHOOK_META_DATA and is not printed either. The command's
+ * options and help are lib/cli/sandboxCommands.ts's.
  */
 import { randomBytes } from 'crypto';
 import fs from 'fs';
@@ -23,7 +20,7 @@ import { WebhookBodyShape, WebhookConfig, WebhookEvent } from './webhooks';
 export const DEFAULT_SANDBOX_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 export const SANDBOX_CLIENT_FILE = path.join('.tgate', 'sandbox-client.json');
 
-export interface SandboxCommandOptions {
+export interface StandaloneSandboxOptions {
   port?: number;
   host?: string;
   clientId?: string;
@@ -47,7 +44,7 @@ export interface SandboxCommandOptions {
 }
 
 /** The webhook the options describe, or undefined without --webhook-url. */
-function webhookFromOptions(opts: SandboxCommandOptions, env: NodeJS.ProcessEnv, cwd: string): WebhookConfig | undefined {
+function webhookFromOptions(opts: StandaloneSandboxOptions, env: NodeJS.ProcessEnv, cwd: string): WebhookConfig | undefined {
   if (!nonEmpty(opts.webhookUrl)) {
     if (opts.webhookEvents || opts.webhookMetaDataFile || opts.webhookBodyShape || opts.webhookOff) throw new Error('the --webhook-* options need --webhook-url');
     return undefined;
@@ -89,7 +86,7 @@ function writePrivateJson(file: string, data: unknown): void {
   }
 }
 
-export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promise<Sandbox> {
+export async function startStandaloneSandbox(opts: StandaloneSandboxOptions = {}): Promise<Sandbox> {
   const env = opts.env ?? process.env;
   const write = opts.write ?? ((text: string) => void process.stdout.write(text));
   const cwd = opts.cwd ?? process.cwd();
@@ -138,7 +135,7 @@ export async function runSandboxCommand(opts: SandboxCommandOptions = {}): Promi
       });
     } catch (err) {
       await sandbox.close();
-      throw new Error(`tgate sandbox: could not write the generated client secret to ${file}: ${(err as Error).message}`);
+      throw new Error(`could not write the generated client secret to ${file}: ${(err as Error).message}`);
     }
     secretSource = `generated, saved in ${file} (mode 0600: only you can read it)`;
   }
@@ -207,84 +204,4 @@ export function sandboxGuide(facts: GuideFacts): string {
     '  npx tgate verify',
     '',
   ].join('\n');
-}
-
-/** Parse `--port 8080 --host h --client-id x --redirect-uri u` (also --name=value). */
-export function parseSandboxArgs(argv: string[]): SandboxCommandOptions {
-  const opts: SandboxCommandOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const takeValue = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${name} needs a value`);
-      return value;
-    };
-    switch (name) {
-      case '--port': {
-        const value = takeValue();
-        if (!/^\d+$/.test(value) || Number(value) > 65535) throw new Error(`--port must be an integer from 0 to 65535, not ${value}`);
-        opts.port = Number(value);
-        break;
-      }
-      case '--host':
-        opts.host = takeValue();
-        break;
-      case '--client-id':
-        opts.clientId = takeValue();
-        break;
-      case '--redirect-uri':
-        opts.redirectUri = takeValue();
-        break;
-      case '--webhook-url':
-        opts.webhookUrl = takeValue();
-        break;
-      case '--webhook-events':
-        opts.webhookEvents = takeValue().split(',').map((e) => e.trim()).filter(Boolean);
-        break;
-      case '--webhook-meta-data-file':
-        opts.webhookMetaDataFile = takeValue();
-        break;
-      case '--webhook-body-shape':
-        opts.webhookBodyShape = takeValue();
-        break;
-      case '--webhook-off':
-        opts.webhookOff = true;
-        break;
-      case '--webhook-meta-data':
-        throw new Error('--webhook-meta-data is not accepted on the command line (it may hold a secret): use --webhook-meta-data-file PATH or TGATE_WEBHOOK_META_DATA');
-      case '--client-secret':
-        throw new Error('--client-secret is not accepted on the command line (other users can read it in the process list): set TGATE_CLIENT_SECRET instead');
-      default:
-        throw new Error(`unknown argument ${arg} (known: --port, --host, --client-id, --redirect-uri, --webhook-url, --webhook-events, --webhook-meta-data-file, --webhook-body-shape, --webhook-off)`);
-    }
-  }
-  return opts;
-}
-
-async function main(): Promise<void> {
-  let opts: SandboxCommandOptions;
-  try {
-    opts = parseSandboxArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`tgate sandbox: ${(err as Error).message}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const sandbox = await runSandboxCommand(opts);
-  process.stdout.write('Press Ctrl+C to stop.\n');
-  const stop = () => {
-    sandbox.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`tgate sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
 }

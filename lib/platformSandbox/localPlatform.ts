@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { flatHeaders, readBody, sendJson } from '../sandbox/httpUtil';
-import { jsonApiError, OAuthClientsStore, PERMISSIONS, StandInUser, StoredOAuthClient } from './localPlatformOAuthClients';
+import { jsonApiError, OAuthClientsStore, PERMISSIONS, StandInUser, StoredOAuthClient } from './oauthClients';
 
-export { PERMISSIONS } from './localPlatformOAuthClients';
-export type { StandInUser, StoredOAuthClient } from './localPlatformOAuthClients';
+export { PERMISSIONS } from './oauthClients';
+export type { StandInUser, StoredOAuthClient } from './oauthClients';
 
 /**
  * The one loopback stand-in of the platform API, for the specs, `tgate start` and `tgate platform-sandbox`:
@@ -13,7 +13,7 @@ export type { StandInUser, StoredOAuthClient } from './localPlatformOAuthClients
  * - v1, what the sailor calls for a component run locally: the step data run.js reads at start-up
  *   (GET /v1/tasks/:flow/steps/:step), the credential (GET/PUT /v1/accounts/:id, which `updateKeys`
  *   becomes) and runService's result URL (POST /result, unauthenticated);
- * - v2 tenant OAuth clients (lib/cli/localPlatformOAuthClients.ts), JSON:API as documented.
+ * - v2 tenant OAuth clients (lib/platformSandbox/oauthClients.ts), JSON:API as documented.
  *
  * HTTP Basic (email and API key) for both; 401 otherwise. The main user (`username`, `apiKey`: a per-run
  * key when not given, never printed) holds every oauth-clients permission; `addUser` adds others. Every

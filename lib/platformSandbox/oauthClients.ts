@@ -1,5 +1,5 @@
 /**
- * The tenant OAuth clients of the local platform stand-in (lib/cli/localPlatform.ts), following the
+ * The tenant OAuth clients of the local platform stand-in (lib/platformSandbox/localPlatform.ts), following the
  * documented v2 semantics (platform API v2 reference, "Tenant OAuth clients": https://api.elastic.io/docs/v2/):
  *
  * - `GET|POST /v2/tenants/:tenant/oauth-clients`, `GET|PATCH|DELETE /v2/tenants/:tenant/oauth-clients/:id`;
