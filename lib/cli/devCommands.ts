@@ -48,7 +48,7 @@ function assertFunction(name: string): void {
 async function platformFor(cfg: Json): Promise<{ platform: LocalPlatform; cfg: Json; account: string; before: string }> {
   const account = typeof cfg._account === 'string' && cfg._account ? cfg._account : `local-${crypto.randomBytes(4).toString('hex')}`;
   const platform = await startLocalPlatform();
-  const keys = credentialKeys(cfg as Parameters<typeof credentialKeys>[0]);
+  const keys = credentialKeys(cfg);
   platform.accounts.set(account, { keys });
   return { platform, cfg: { ...stepCfg(cfg), _account: account }, account, before: JSON.stringify(keys) };
 }
@@ -169,7 +169,7 @@ export async function verifyCommand(opts: { cfg: string; json?: boolean }): Prom
 function serviceResult(run: Awaited<ReturnType<typeof runServiceProcess>>): Json {
   if (!run.result) throw new Error(`runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
   if (run.result.status !== 'success') throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
-  return (run.result.data ?? {}) as Json;
+  return run.result.data ?? {};
 }
 
 /** The trigger or action whose fields use `model`, or a usage error naming the choices. */

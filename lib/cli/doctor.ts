@@ -60,9 +60,8 @@ function intHeader(value: string | undefined): number | undefined {
 }
 
 function listOf(data: unknown): unknown[] | undefined {
-  if (Array.isArray(data)) return data;
-  const inner = data && typeof data === 'object' ? (data as { data?: unknown }).data : undefined;
-  return Array.isArray(inner) ? inner : undefined;
+  const list: unknown = Array.isArray(data) ? data : (data as { data?: unknown } | null | undefined)?.data;
+  return Array.isArray(list) ? (list as unknown[]) : undefined;
 }
 
 interface Listing { status: number; headers: Record<string, string>; list?: unknown[] }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { CancelledError, EXIT_SIGINT, installProcessHandlers, isStopping, setRunning } from './lifecycle';
@@ -60,8 +62,7 @@ export function buildProgram(): Command {
 }
 
 function packageVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return (require('../../../package.json') as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function applyExitOverride(command: Command): void {

@@ -87,7 +87,7 @@ export async function checkClientPair(input: PairCheckInput): Promise<PairCheck>
     const wrongClient = err instanceof OAuthClientMisconfiguredError
       && (err.oauthError === 'invalid_client' || (status === 401 && !err.oauthError));
     if (wrongClient) {
-      const { oauthError } = err as OAuthClientMisconfiguredError;
+      const { oauthError } = err;
       const answered = `${said}${oauthError ? ` ${oauthError}` : ''}`;
       return { verdict: 'refused', tokenUrl, status, oauthError, answered };
     }

@@ -16,7 +16,6 @@ export function maskSecret(secret: string): string {
 // eslint-disable-next-line no-control-regex
 const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-// eslint-disable-next-line no-control-regex
 const NOT_ESCAPED_BY_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `\x1b`, `\u202e`: a control character written out, so the reader sees it is there and it does nothing. */

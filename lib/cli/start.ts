@@ -184,7 +184,7 @@ async function grantAccess(job: Job): Promise<string> {
     const { real } = job;
     const kept = real.credentialFile ? readJsonObject(real.credentialFile, 'credential', { missingOk: true }) : undefined;
     if (kept?.oauth && typeof kept.oauth === 'object') {
-      if (kept.environment !== undefined && kept.environment !== real.environment) throw new Error(`${real.credentialFile} holds a credential for the ${String(kept.environment)} environment, not ${real.environment}`);
+      if (kept.environment !== undefined && kept.environment !== real.environment) throw new Error(`${real.credentialFile} holds a credential for the ${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} environment, not ${real.environment}`);
       keep(kept.oauth as Record<string, unknown>);
       return `used the credential kept in ${real.credentialFile} (granted earlier; delete the file to grant access again)`;
     }
@@ -192,7 +192,7 @@ async function grantAccess(job: Job): Promise<string> {
       authorizeUrl: real.authorizeUrl, tokenUrl: real.tokenUrl, clientId: real.clientId, clientSecret: real.clientSecret,
       port: real.redirectPort, portOption: '--redirect-port', command: 'tgate start', write: job.write,
     });
-    keep(tokens as unknown as Record<string, unknown>);
+    keep(tokens);
     saveCredential(job);
     return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${String(tokens.expires_in ?? '?')} s) and a refresh token${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`;
   }
@@ -205,7 +205,7 @@ async function grantAccess(job: Job): Promise<string> {
   if (approval.status !== 302 || !location) throw new Error(`the grant page answered ${approval.status} instead of redirecting with a code`);
   const code = codeFromRedirect(location, state);
   const tokens = await requestToken(httpClient, { tokenUrl: sandbox.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] } });
-  keep(tokens as unknown as Record<string, unknown>);
+  keep(tokens);
   return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${tokens.expires_in} s) and a refresh token`;
 }
 

@@ -35,6 +35,15 @@ export interface StoredOAuthClient {
   componentId: string;
 }
 
+/** The JSON:API body of a create or an update, as far as the platform reads it. */
+interface OAuthClientBody {
+  data?: {
+    type?: unknown;
+    attributes?: { client_id?: unknown; client_secret?: unknown };
+    relationships?: { component?: { data?: { id?: unknown; type?: unknown } } };
+  };
+}
+
 interface Tenant {
   visibleComponents: Set<string>;
   clients: Map<string, StoredOAuthClient>;
@@ -164,19 +173,17 @@ export class OAuthClientsStore {
 
   /** Checks the documented body; answers the parsed input or an error answer. */
   private parseBody(body: unknown): { clientId: string; clientSecret: string; componentId: string } | Answer {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const data = (body as { data?: Record<string, any> } | undefined)?.data;
+    const data = (body as OAuthClientBody | undefined)?.data;
     if (!data || typeof data !== 'object') return jsonApiError(400, 'Bad argument error', 'Missing data', '/data');
     if (data.type === undefined) return jsonApiError(400, 'Bad argument error', 'Missing type', '/data/type');
-    if (data.type !== 'oauth-client') return jsonApiError(409, 'Conflict', `Wrong type ${String(data.type)}`, '/data/type');
-    const attrs = data.attributes ?? {};
-    for (const name of ['client_id', 'client_secret']) {
-      if (typeof attrs[name] !== 'string' || attrs[name] === '') return jsonApiError(400, 'Bad argument error', `Missing attributes.${name}`, `/data/attributes/${name}`);
-    }
+    if (data.type !== 'oauth-client') return jsonApiError(409, 'Conflict', `Wrong type ${typeof data.type === 'string' ? data.type : JSON.stringify(data.type)}`, '/data/type');
+    const { client_id: clientId, client_secret: clientSecret } = data.attributes ?? {};
+    if (typeof clientId !== 'string' || clientId === '') return missingAttribute('client_id');
+    if (typeof clientSecret !== 'string' || clientSecret === '') return missingAttribute('client_secret');
     const component = data.relationships?.component?.data;
     if (!component || typeof component.id !== 'string') return jsonApiError(400, 'Bad argument error', 'Missing relationships.component.data.id', '/data/relationships/component/data/id');
     if (component.type !== 'component') return jsonApiError(400, 'Bad argument error', 'relationships.component.data.type should be component', '/data/relationships/component/data/type');
-    return { clientId: attrs.client_id, clientSecret: attrs.client_secret, componentId: component.id };
+    return { clientId, clientSecret, componentId: component.id };
   }
 
   private create(tenant: Tenant, body: unknown): Answer {
@@ -205,6 +212,9 @@ export class OAuthClientsStore {
 }
 
 /** The platform's error document: `{errors: [{status, title, detail, source?}]}`. */
+const missingAttribute = (name: string): Answer =>
+  jsonApiError(400, 'Bad argument error', `Missing attributes.${name}`, `/data/attributes/${name}`);
+
 export function jsonApiError(status: number, title: string, detail: string, pointer?: string): Answer {
   return [status, { errors: [{ status, title, detail, ...(pointer ? { source: { pointer } } : {}) }] }];
 }

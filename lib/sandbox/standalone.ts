@@ -56,7 +56,7 @@ function webhookFromOptions(opts: StandaloneSandboxOptions, env: NodeJS.ProcessE
   let metaData: Record<string, unknown> | null = null;
   if (metaText !== undefined) {
     try {
-      metaData = JSON.parse(metaText);
+      metaData = JSON.parse(metaText) as Record<string, unknown> | null; // checked by the webhook sender
     } catch {
       throw new Error(`webhook Meta Data from ${metaSource} is not JSON`);
     }
@@ -135,7 +135,7 @@ export async function startStandaloneSandbox(opts: StandaloneSandboxOptions = {}
       });
     } catch (err) {
       await sandbox.close();
-      throw new Error(`could not write the generated client secret to ${file}: ${(err as Error).message}`);
+      throw new Error(`could not write the generated client secret to ${file}: ${(err as Error).message}`, { cause: err });
     }
     secretSource = `generated, saved in ${file} (mode 0600: only you can read it)`;
   }
