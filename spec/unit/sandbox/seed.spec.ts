@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import Ajv from 'ajv';
-import { performance } from 'node:perf_hooks';
 import { startSandbox, Sandbox, DEFAULT_ITEM_COUNT } from '../../../lib/sandbox';
 import { TGATE_RESOURCES, TGATE_RESOURCE_NAMES, TGateResourceName } from '../../../lib/tgate/resources';
 import type { Branch, Item, Menu, OpeningHourGroup, Section, TGateRecords } from '../../../lib/tgate/records';
