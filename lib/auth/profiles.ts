@@ -41,26 +41,3 @@ export const TGATE_PROFILE: ProviderProfile = {
   authorizationCodeLifetimeSeconds: 600,
   accessTokenLifetimeSeconds: 7200,
 };
-
-/** inTandem (vcita): credentials in a JSON body, `state` echoed, code valid 30 seconds, 20-year tokens (seed 002). */
-export const INTANDEM_PROFILE: ProviderProfile = {
-  name: 'inTandem',
-  clientAuth: 'body',
-  bodyFormat: 'json',
-  grants: ['authorization_code'],
-  rotatesRefreshTokens: false,
-  echoesState: true,
-  authorizationCodeLifetimeSeconds: 30,
-};
-
-/** Treddy: client credentials only, Basic client auth (seed 004). */
-export const TREDDY_PROFILE: ProviderProfile = {
-  name: 'Treddy',
-  clientAuth: 'basic',
-  basicEncoding: 'form',
-  bodyFormat: 'form',
-  grants: ['client_credentials'],
-  rotatesRefreshTokens: false,
-  echoesState: false,
-};
-

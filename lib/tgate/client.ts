@@ -43,10 +43,6 @@ export class TGateClient {
     checkedMaxPages(options.maxPages);
   }
 
-  get session(): TokenSession {
-    return this.options.session;
-  }
-
   async request<T>(req: TGateRequest): Promise<HttpResponse<T>> {
     const used: { token?: string } = {};
     let next: string | undefined;
