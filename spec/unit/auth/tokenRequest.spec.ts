@@ -51,17 +51,21 @@ describe('lib/auth token requests per provider profile', () => {
   });
 
   it('a JSON-body provider: client id and secret in a JSON body, no Authorization header', () => {
-    const req = buildTokenRequest({ tokenUrl: 'https://x/oauth/token', profile: JSON_BODY_PROFILE, client, grant: { type: 'authorization_code', code: 'c-1', redirectUri: 'https://app/cb' } });
+    const req = buildTokenRequest({
+      tokenUrl: 'https://x/oauth/token', profile: JSON_BODY_PROFILE, client,
+      grant: { type: 'authorization_code', code: 'c-1', redirectUri: 'https://app/cb' },
+    });
     expect(req.headers.Authorization).to.equal(undefined);
     expect(req.headers['Content-Type']).to.equal('application/json');
     expect(JSON.parse(req.body)).to.deep.equal({ grant_type: 'authorization_code', code: 'c-1', redirect_uri: 'https://app/cb', client_id: 'my app:1', client_secret: 's3cr&t+/= x' });
   });
 
   it('a client-credentials provider: form Basic auth; other grants refused with a clear error', () => {
-    const req = buildTokenRequest({ tokenUrl: 'https://x/token', profile: CLIENT_CREDENTIALS_PROFILE, client, grant: { type: 'client_credentials', scope: 'deals' } });
+    const profile = CLIENT_CREDENTIALS_PROFILE;
+    const req = buildTokenRequest({ tokenUrl: 'https://x/token', profile, client, grant: { type: 'client_credentials', scope: 'deals' } });
     expect(req.body).to.equal('grant_type=client_credentials&scope=deals');
     expect(req.headers.Authorization).to.equal(basicAuthHeader(client.clientId, client.clientSecret, 'form'));
-    expect(() => buildTokenRequest({ tokenUrl: 'https://x/token', profile: CLIENT_CREDENTIALS_PROFILE, client, grant: { type: 'refresh_token', refreshToken: 'r' } }))
+    expect(() => buildTokenRequest({ tokenUrl: 'https://x/token', profile, client, grant: { type: 'refresh_token', refreshToken: 'r' } }))
       .to.throw('the refresh_token grant is not supported by this provider (it supports client_credentials)');
   });
 });
