@@ -27,8 +27,9 @@ export interface ProviderProfile {
 }
 
 /**
- * T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (seeds
- * 000, 001). T-Gate runs Doorkeeper, which reads Basic credentials raw (checked in spec/conformance).
+ * T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (T-Gate
+ * guide: Access Grant Flow; reference: Get access token). T-Gate runs Doorkeeper, which reads Basic
+ * credentials raw (checked in spec/conformance).
  */
 export const TGATE_PROFILE: ProviderProfile = {
   name: 'T-Gate',
