@@ -16,7 +16,7 @@ import { startSandbox } from '../lib/sandbox';
 import { defaultIntegrationScopes } from '../lib/sandbox/seed';
 import { startLocalPlatform } from '../lib/platformSandbox/localPlatform';
 import { loadComponentFunction, runFunctionLocally, runNodeChild } from '../lib/cli/sailorRun';
-import { Cfg, connectForStep } from '../lib/tgate';
+import { connectForStep } from '../lib/tgate';
 
 interface ChildResult {
   records: number;

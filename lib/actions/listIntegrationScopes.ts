@@ -1,7 +1,10 @@
 import { defineStep } from '../step';
 import { recordSchema } from '../step/resources';
 
-interface Fields { emitBehavior: 'emitIndividually' | 'emitAll' }
+/** The emitBehavior select's values (component.json lists the same, checked by a spec). */
+export const SCOPE_EMIT_BEHAVIORS = ['emitIndividually', 'emitAll'] as const;
+
+interface Fields { emitBehavior: (typeof SCOPE_EMIT_BEHAVIORS)[number] }
 
 /**
  * Lists the integration scopes (brand, branch and menu combinations) the company granted. Kept under its
@@ -11,7 +14,7 @@ interface Fields { emitBehavior: 'emitIndividually' | 'emitAll' }
 export const process = defineStep<Fields>({
   fields: {
     type: 'object',
-    properties: { emitBehavior: { type: 'string', enum: ['emitIndividually', 'emitAll'], default: 'emitIndividually' } },
+    properties: { emitBehavior: { type: 'string', enum: SCOPE_EMIT_BEHAVIORS, default: 'emitIndividually' } },
     required: ['emitBehavior'],
   },
   async run(step) {

@@ -27,8 +27,9 @@ export interface ProviderProfile {
 }
 
 /**
- * T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (seeds
- * 000, 001). T-Gate runs Doorkeeper, which reads Basic credentials raw (checked in spec/conformance).
+ * T-Gate: Basic client auth, code valid 10 minutes, access token 2 hours, long-lived refresh token (T-Gate
+ * guide: Access Grant Flow; reference: Get access token). T-Gate runs Doorkeeper, which reads Basic
+ * credentials raw (checked in spec/conformance).
  */
 export const TGATE_PROFILE: ProviderProfile = {
   name: 'T-Gate',
@@ -41,26 +42,3 @@ export const TGATE_PROFILE: ProviderProfile = {
   authorizationCodeLifetimeSeconds: 600,
   accessTokenLifetimeSeconds: 7200,
 };
-
-/** inTandem (vcita): credentials in a JSON body, `state` echoed, code valid 30 seconds, 20-year tokens (seed 002). */
-export const INTANDEM_PROFILE: ProviderProfile = {
-  name: 'inTandem',
-  clientAuth: 'body',
-  bodyFormat: 'json',
-  grants: ['authorization_code'],
-  rotatesRefreshTokens: false,
-  echoesState: true,
-  authorizationCodeLifetimeSeconds: 30,
-};
-
-/** Treddy: client credentials only, Basic client auth (seed 004). */
-export const TREDDY_PROFILE: ProviderProfile = {
-  name: 'Treddy',
-  clientAuth: 'basic',
-  basicEncoding: 'form',
-  bodyFormat: 'form',
-  grants: ['client_credentials'],
-  rotatesRefreshTokens: false,
-  echoesState: false,
-};
-

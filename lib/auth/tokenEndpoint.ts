@@ -75,16 +75,8 @@ const GRANT_NAMES: Record<GrantType, string> = {
  * One token request. Not repeated after it may have reached the server: a refresh that T-Gate
  * processed but whose answer was lost has already rotated the refresh token.
  */
-let tokenRequestsSentHere = 0;
-
-/** Token requests this process has sent (`tgate start` reports them per step against a real T-Gate). */
-export function tokenRequestsSent(): number {
-  return tokenRequestsSentHere;
-}
-
 export async function requestToken(http: HttpClient, req: TokenRequest): Promise<OAuthKeys> {
   const { headers, body } = buildTokenRequest(req);
-  tokenRequestsSentHere += 1;
   const provider = req.profile.name;
   let data: unknown;
   try {

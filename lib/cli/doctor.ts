@@ -111,7 +111,7 @@ class Doctor {
   }
 
   async refresh(): Promise<void> {
-    const { endpoints, client, cfgFile } = this.input;
+    const { endpoints, client } = this.input;
     const http = new HttpClient({
       service: 'the T-Gate token endpoint', timeoutMs: 20_000, policy: { maxAttempts: 1 }, secrets: this.secrets,
     });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { HttpClient } from '../http';
-import { requestToken, tokenRequestsSent, TGATE_PROFILE } from '../auth';
+import { requestToken, TGATE_PROFILE } from '../auth';
 import { startSandbox, Sandbox } from '../sandbox';
 import { buildAuthorizeUrl, codeFromRedirect, resolveEndpoints } from '../tgate';
 import { grantThroughBrowser } from './connect';
@@ -49,6 +49,8 @@ interface Job {
   orderId?: number;
   receiver?: WebhookReceiver;
   webhookSecret: string;
+  /** Authorization codes this command exchanged itself (the browser grant against a real T-Gate). */
+  codeExchanges: number;
 }
 
 interface Step {
@@ -89,7 +91,7 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
   let tokenRequests: () => number;
   if (real) {
     job = {
-      real, platform, write, cfg: {}, webhookSecret: '',
+      real, platform, write, cfg: {}, webhookSecret: '', codeExchanges: 0,
       env: {
         OAUTH_CLIENT_ID: real.clientId,
         OAUTH_CLIENT_SECRET: real.clientSecret,
@@ -97,8 +99,9 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
         ...(real.apiBaseUrl ? { TGATE_API_BASE_URL: real.apiBaseUrl } : {}),
       },
     };
-    // verifyCredentials runs in a process of its own: its token requests show as saves of the credential.
-    tokenRequests = () => tokenRequestsSent() + platform.calls.filter((c) => c.method === 'PUT' && c.path.startsWith('/v1/accounts/') && c.status < 300).length;
+    // T-Gate's count is out of sight here. Every token a function gets is saved to the credential through the
+    // platform API (updateKeys), in this process or in verifyCredentials' own: one save per token request.
+    tokenRequests = () => job.codeExchanges + platform.calls.filter(isCredentialSave).length;
     write(`Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) with OAuth app ${real.clientId}; the steps create and cancel one test order.`);
   } else {
     const client = {
@@ -114,7 +117,7 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     }
     const embedded = sandbox;
     job = {
-      sandbox, platform, write, cfg: {}, webhookSecret: crypto.randomBytes(12).toString('base64url'),
+      sandbox, platform, write, cfg: {}, webhookSecret: crypto.randomBytes(12).toString('base64url'), codeExchanges: 0,
       env: { OAUTH_CLIENT_ID: client.clientId, OAUTH_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl },
     };
     tokenRequests = () => embedded.tokenRequests.length;
@@ -151,6 +154,10 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
   if (options.keepServing && sandbox) write(`The sandbox keeps serving on ${sandbox.url}; press Ctrl-C to stop.`);
   return { sandbox, close };
 }
+
+/** A credential saved through the platform API: what updateKeys becomes (PUT /v1/accounts/{id}). */
+const isCredentialSave = (call: { method: string; path: string; status: number }): boolean =>
+  call.method === 'PUT' && call.path.startsWith('/v1/accounts/') && call.status < 300;
 
 /** Writes the newest keys back to --credential: T-Gate rotates refresh tokens, so the file's old one may no longer work. */
 function saveCredential(job: Job): void {
@@ -192,6 +199,7 @@ async function grantAccess(job: Job): Promise<string> {
       authorizeUrl: real.authorizeUrl, tokenUrl: real.tokenUrl, clientId: real.clientId, clientSecret: real.clientSecret,
       port: real.redirectPort, portOption: '--redirect-port', command: 'tgate start', write: job.write,
     });
+    job.codeExchanges += 1;
     keep(tokens);
     saveCredential(job);
     return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${String(tokens.expires_in ?? '?')} s) and a refresh token${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`;

@@ -72,10 +72,6 @@ export class KnownSecrets {
     return this;
   }
 
-  get size(): number {
-    return this.values.size;
-  }
-
   /** The text with every known value, and every credential-looking pattern, replaced. */
   scrub(text: string): string {
     let out = text;

@@ -34,9 +34,6 @@ export interface PlatformCall {
   status: number;
 }
 
-/** The v2 specs' name for a recorded request. */
-export type RecordedRequest = PlatformCall;
-
 export interface StepData {
   config: Record<string, unknown>;
   snapshot: Record<string, unknown>;

@@ -95,7 +95,7 @@ export function parseTokenBody(contentType: string | undefined, rawBody: string)
 export class SandboxOAuth {
   private readonly server: OAuth2Server;
 
-  constructor(private readonly model: InMemoryModel, private readonly lifetimes: OAuthLifetimes) {
+  constructor(private readonly model: InMemoryModel, lifetimes: OAuthLifetimes) {
     this.server = new OAuth2Server({
       model,
       accessTokenLifetime: lifetimes.accessTokenLifetimeSeconds,

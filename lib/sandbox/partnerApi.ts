@@ -1,12 +1,9 @@
 /**
- * What every partner API list shares (T-Gate reference: Pagination, Errors): `page` and `items` (default 20)
- * query parameters, the pagy gem's response headers (current-page, page-items, total-count, total-pages),
- * and {"message": "..."} error bodies.
+ * What every partner API list shares (T-Gate reference: Pagination, Errors): `page` and `items` query
+ * parameters (the default and the ceiling are the client's, lib/tgate/resources.ts), the pagy gem's response
+ * headers (current-page, page-items, total-count, total-pages), and {"message": "..."} error bodies.
  */
-
-export const DEFAULT_PAGE_ITEMS = 20;
-/** pagy's usual ceiling; T-Gate does not publish one (assumed). A larger `items` answers 400. */
-export const MAX_PAGE_ITEMS = 100;
+import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS } from '../tgate/resources';
 
 /** T-Gate's documented wording for 401 answers. */
 export const UNAUTHORIZED_MESSAGE = 'Invalid or expired access token';
@@ -28,6 +25,7 @@ function intParam(params: URLSearchParams, name: string, fallback: number, min: 
   return { ok: true, value };
 }
 
+/** `items` above {@link MAX_PAGE_ITEMS} answers 400. */
 export function pageParams(params: URLSearchParams): Parsed<PageParams> {
   const items = intParam(params, 'items', DEFAULT_PAGE_ITEMS, 1, MAX_PAGE_ITEMS);
   if (!items.ok) return items;

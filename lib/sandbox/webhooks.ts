@@ -14,14 +14,11 @@
 import http from 'http';
 import https from 'https';
 import type { TGateResourceName } from '../tgate/resources';
+import { TGATE_WEBHOOK_EVENTS, TGateWebhookEventName } from '../tgate/webhooks';
 import type { Change, StoredRecord } from './store';
 
-export const WEBHOOK_EVENTS = [
-  'item.create', 'item.update', 'item.destroy',
-  'section.create', 'section.update', 'section.destroy',
-  'menu.update', 'branch.update', 'order.update',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+/** The events T-Gate documents: the client's list, so both sides agree. */
+export type WebhookEvent = TGateWebhookEventName;
 
 /** 'resource_action': {id, resource_type, action}; 'event_type': {id, event_type}. */
 export const WEBHOOK_BODY_SHAPES = ['resource_action', 'event_type'] as const;
@@ -116,9 +113,10 @@ function checkConfig(input: unknown, base?: Webhook): Omit<Webhook, 'id'> {
     // reported below
   }
   if (typeof url !== 'string' || (protocol !== 'http:' && protocol !== 'https:')) throw new WebhookConfigError(`webhook url must be an http(s) URL, not ${String(url)}`);
-  const events = raw.events ?? base?.events ?? [...WEBHOOK_EVENTS];
-  if (!Array.isArray(events) || events.length === 0 || events.some((e) => !WEBHOOK_EVENTS.includes(e as WebhookEvent))) {
-    throw new WebhookConfigError(`webhook events must be a non-empty list of: ${WEBHOOK_EVENTS.join(', ')}`);
+  const events = raw.events ?? base?.events ?? [...TGATE_WEBHOOK_EVENTS];
+  const undocumented = (e: unknown): boolean => !TGATE_WEBHOOK_EVENTS.includes(e as WebhookEvent);
+  if (!Array.isArray(events) || events.length === 0 || events.some(undocumented)) {
+    throw new WebhookConfigError(`webhook events must be a non-empty list of: ${TGATE_WEBHOOK_EVENTS.join(', ')}`);
   }
   const metaData = raw.metaData !== undefined ? raw.metaData : base?.metaData ?? null;
   if (metaData !== null && (typeof metaData !== 'object' || Array.isArray(metaData))) throw new WebhookConfigError('webhook metaData must be an object');

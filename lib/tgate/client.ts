@@ -6,7 +6,7 @@ import { checkedRawPath } from './rawPath';
 import {
   checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, RepeatedRecords, TGatePagingError,
 } from './paging';
-import { DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
+import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
 export interface TGatePage<T> {
   items: T[];
@@ -41,10 +41,6 @@ export interface TGateClientOptions {
 export class TGateClient {
   constructor(private readonly options: TGateClientOptions) {
     checkedMaxPages(options.maxPages);
-  }
-
-  get session(): TokenSession {
-    return this.options.session;
   }
 
   async request<T>(req: TGateRequest): Promise<HttpResponse<T>> {
@@ -137,7 +133,7 @@ export class TGateClient {
   async page<T>(resource: TGateResourceName, options: ListOptions & { page?: number } = {}): Promise<TGatePage<T>> {
     const spec = TGATE_RESOURCES[resource];
     const page = options.page ?? 1;
-    const items = options.pageSize ?? DEFAULT_PAGE_ITEMS;
+    const items = options.pageSize ?? MAX_PAGE_ITEMS;
     if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1, got ${page}`);
     if (!Number.isInteger(items) || items < 1 || items > MAX_PAGE_ITEMS) throw new RangeError(`items per page must be a whole number from 1 to ${MAX_PAGE_ITEMS}, got ${items}`);
     const res = await this.request<unknown>({ method: 'GET', path: spec.path, params: { ...checkedFilters(resource, options.filters), page, items } });
@@ -168,7 +164,7 @@ export class TGateClient {
    */
   async *pages<T>(resource: TGateResourceName, options: ListOptions = {}): AsyncGenerator<TGatePage<T>> {
     const maxPages = checkedMaxPages(options.maxPages ?? this.options.maxPages);
-    const items = options.pageSize ?? DEFAULT_PAGE_ITEMS;
+    const items = options.pageSize ?? MAX_PAGE_ITEMS;
     const { path } = TGATE_RESOURCES[resource];
     const raise = `If the listing really is that long, raise the limit with TGATE_MAX_PAGES (the maxPages option of TGateClient).`;
     const seen = new Map<string, number>();
@@ -204,7 +200,7 @@ export class TGateClient {
 }
 
 export interface ListOptions {
-  /** T-Gate's `items` per page, 1 to {@link MAX_PAGE_ITEMS}. */
+  /** T-Gate's `items` per page, 1 to {@link MAX_PAGE_ITEMS} (the default: the fewest requests). */
   pageSize?: number;
   /** List filters by query parameter name, as the resource table declares them. */
   filters?: Record<string, unknown>;

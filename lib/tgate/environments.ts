@@ -1,7 +1,7 @@
 /**
  * Where T-Gate lives: the one table of T-Gate hosts and paths.
  *
- * Documented by T-Gate (seed 000): the company portal hosts and the portal's `/oauth` grant page.
+ * Documented by T-Gate (guide: Access Grant Flow): the company portal hosts and the portal's `/oauth` grant page.
  * NOT documented publicly, chosen here and to be checked with T-Gate (see docs/ASSUMPTIONS.md):
  * the token path on the portal host (Doorkeeper's default `/oauth/token`), the partner API hosts and
  * the `/partner/v1` prefix. TGATE_TOKEN_URI and TGATE_API_BASE_URL override them.

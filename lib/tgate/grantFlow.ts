@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import { CredentialError } from '../errors';
 
 /**
- * The company portal's grant page URL (seed 000): `<portal>/oauth?client_id=..&redirect_uri=..`, plus
- * `response_type=code`, without which Doorkeeper shows an error page instead of redirecting (RFC 6749
- * 4.1.1 requires it; T-Gate's documented link omits it), and `state` against forged redirects.
+ * The company portal's grant page URL (T-Gate guide: Access Grant Flow): `<portal>/oauth?client_id=..
+ * &redirect_uri=..`, plus `response_type=code`, without which Doorkeeper shows an error page instead of
+ * redirecting (RFC 6749 4.1.1 requires it; T-Gate's documented link omits it), and `state` against forged
+ * redirects.
  */
 export function buildAuthorizeUrl(authorizeUrl: string, clientId: string, redirectUri: string, state: string = crypto.randomBytes(16).toString('hex')): { url: string; state: string } {
   const url = new URL(authorizeUrl);

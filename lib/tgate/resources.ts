@@ -114,6 +114,10 @@ export function resourcePaths(overrides: Partial<Record<TGateResourceName, strin
   return paths;
 }
 
-/** T-Gate's documented default is 20 per page; pagy's usual ceiling is 100. */
-export const DEFAULT_PAGE_ITEMS = 100;
+/** `items` per page when a list request names none: T-Gate's documented default (reference: Pagination). */
+export const DEFAULT_PAGE_ITEMS = 20;
+/**
+ * pagy's usual ceiling; T-Gate does not publish one (assumed; `tgate doctor` checks it). The client asks for
+ * pages this large unless told otherwise: the fewest requests per listing.
+ */
 export const MAX_PAGE_ITEMS = 100;

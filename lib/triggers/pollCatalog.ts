@@ -18,7 +18,9 @@ import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateRefusedError, TGateResourceName }
 import type { TGatePage } from '../tgate/client';
 import { CatalogState, encodedSizeBound, ListedRecords, recordDigest } from './catalogState';
 
-export type StartMode = 'emitAll' | 'watchOnly';
+/** The startMode select's values (component.json lists the same, checked by a spec). */
+export const START_MODES = ['emitAll', 'watchOnly'] as const;
+export type StartMode = (typeof START_MODES)[number];
 
 interface Fields extends NarrowingFields {
   resourceType: TGateResourceName;
@@ -59,7 +61,7 @@ export const process = defineStep<Fields>({
     type: 'object',
     properties: {
       resourceType: resourceTypeField('all'),
-      startMode: { type: 'string', enum: ['emitAll', 'watchOnly'], default: 'emitAll' },
+      startMode: { type: 'string', enum: START_MODES, default: 'emitAll' },
       ...NARROWING_FIELDS_SCHEMA,
       maxSnapshotKB: { type: 'integer', minimum: 1, maximum: 16_384, default: 1024 },
     },

@@ -1,5 +1,5 @@
 /**
- * END-TO-END (issue 10 §3): three real run.js containers consume ONE step's queue (lookupObject) with ONE
+ * END-TO-END: three real run.js containers consume ONE step's queue (lookupObject) with ONE
  * credential, against the sandbox issuing access tokens that live 3 seconds and rotating refresh tokens
  * (a refresh revokes the old refresh token at once), while the platform stand-in stores each PUT
  * /v1/accounts only after up to 2 seconds. The containers race for every refresh; the loser gets

@@ -23,7 +23,7 @@ import { FaultSpec } from '../types';
 import { CONTROL_PREFIX, FAULTS_CONTROL_PATH } from '../urls';
 
 /** 127.0.0.0/8, `localhost` or `[::1]`, each with an optional port: the names of this machine's loopback. */
-export function isLoopbackHost(host: string | undefined): boolean {
+function isLoopbackHostHeader(host: string | undefined): boolean {
   if (typeof host !== 'string') return false;
   const match = /^(?:(localhost)|(127(?:\.\d{1,3}){3})|(\[::1\]))(?::(\d{1,5}))?$/i.exec(host.trim());
   if (!match) return false;
@@ -33,7 +33,7 @@ export function isLoopbackHost(host: string | undefined): boolean {
 
 /** The answer refusing a control request addressed to another host, or undefined when it may go on. */
 export function controlHostRefusal(req: IncomingMessage): Answer | undefined {
-  if (isLoopbackHost(req.headers.host)) return undefined;
+  if (isLoopbackHostHeader(req.headers.host)) return undefined;
   return message(403, `The ${CONTROL_PREFIX} control routes answer only requests addressed to this machine `
     + '(Host 127.0.0.1, localhost or [::1], with the port): this request was addressed to another host');
 }

@@ -1,5 +1,28 @@
 import { expect } from 'chai';
-import { basicAuthHeader, buildTokenRequest, INTANDEM_PROFILE, TGATE_PROFILE, TREDDY_PROFILE } from '../../../lib/auth';
+import { basicAuthHeader, buildTokenRequest, ProviderProfile, TGATE_PROFILE } from '../../../lib/auth';
+
+// Token endpoints shaped unlike T-Gate's, so the profile fields T-Gate does not use stay covered.
+/** Credentials in a JSON body, `state` echoed, a code valid 30 seconds, tokens that never rotate. */
+const JSON_BODY_PROFILE: ProviderProfile = {
+  name: 'JSON-body provider',
+  clientAuth: 'body',
+  bodyFormat: 'json',
+  grants: ['authorization_code'],
+  rotatesRefreshTokens: false,
+  echoesState: true,
+  authorizationCodeLifetimeSeconds: 30,
+};
+
+/** The client credentials grant only, with a form-encoded Basic header (RFC 6749 2.3.1). */
+const CLIENT_CREDENTIALS_PROFILE: ProviderProfile = {
+  name: 'client-credentials provider',
+  clientAuth: 'basic',
+  basicEncoding: 'form',
+  bodyFormat: 'form',
+  grants: ['client_credentials'],
+  rotatesRefreshTokens: false,
+  echoesState: false,
+};
 
 describe('lib/auth token requests per provider profile', () => {
   const client = { clientId: 'my app:1', clientSecret: 's3cr&t+/= x' };
@@ -27,18 +50,22 @@ describe('lib/auth token requests per provider profile', () => {
       .to.throw('the client id contains ":"');
   });
 
-  it('inTandem: client id and secret in a JSON body, no Authorization header', () => {
-    const req = buildTokenRequest({ tokenUrl: 'https://x/oauth/token', profile: INTANDEM_PROFILE, client, grant: { type: 'authorization_code', code: 'c-1', redirectUri: 'https://app/cb' } });
+  it('a JSON-body provider: client id and secret in a JSON body, no Authorization header', () => {
+    const req = buildTokenRequest({
+      tokenUrl: 'https://x/oauth/token', profile: JSON_BODY_PROFILE, client,
+      grant: { type: 'authorization_code', code: 'c-1', redirectUri: 'https://app/cb' },
+    });
     expect(req.headers.Authorization).to.equal(undefined);
     expect(req.headers['Content-Type']).to.equal('application/json');
     expect(JSON.parse(req.body)).to.deep.equal({ grant_type: 'authorization_code', code: 'c-1', redirect_uri: 'https://app/cb', client_id: 'my app:1', client_secret: 's3cr&t+/= x' });
   });
 
-  it('Treddy: client credentials with Basic auth; other grants refused with a clear error', () => {
-    const req = buildTokenRequest({ tokenUrl: 'https://x/token', profile: TREDDY_PROFILE, client, grant: { type: 'client_credentials', scope: 'deals' } });
+  it('a client-credentials provider: form Basic auth; other grants refused with a clear error', () => {
+    const profile = CLIENT_CREDENTIALS_PROFILE;
+    const req = buildTokenRequest({ tokenUrl: 'https://x/token', profile, client, grant: { type: 'client_credentials', scope: 'deals' } });
     expect(req.body).to.equal('grant_type=client_credentials&scope=deals');
     expect(req.headers.Authorization).to.equal(basicAuthHeader(client.clientId, client.clientSecret, 'form'));
-    expect(() => buildTokenRequest({ tokenUrl: 'https://x/token', profile: TREDDY_PROFILE, client, grant: { type: 'refresh_token', refreshToken: 'r' } }))
+    expect(() => buildTokenRequest({ tokenUrl: 'https://x/token', profile, client, grant: { type: 'refresh_token', refreshToken: 'r' } }))
       .to.throw('the refresh_token grant is not supported by this provider (it supports client_credentials)');
   });
 });

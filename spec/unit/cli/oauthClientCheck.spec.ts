@@ -24,7 +24,7 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
   before(async () => {
     sandbox = await startSandbox({ clients: [CLIENT] });
     // A web server where the token endpoint should be: a login page, not OAuth.
-    html = http.createServer((req, res) => {
+    html = http.createServer((_req, res) => {
       res.writeHead(404, { 'Content-Type': 'text/html' });
       res.end('<html><body>Not here</body></html>');
     });

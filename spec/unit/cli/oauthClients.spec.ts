@@ -407,7 +407,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     });
 
     it('a wrong API URL whose web server answers an HTML 404 is named as not the platform API, not as a missing tenant', async () => {
-      const web = http.createServer((req, res) => {
+      const web = http.createServer((_req, res) => {
         res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' });
         res.end('<!doctype html><html><body><h1>404 Not Found</h1></body></html>');
       });

@@ -98,6 +98,20 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
     expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'no refresh in the second run: its token is fresh').to.equal(1);
   });
 
+  it('counts each token request once, also a refresh by a function running in the command\'s own process', async () => {
+    const credential = path.join(tmp, 'rejected.json');
+    const oauth = await tgateElsewhere.issueTokens('partner-app');
+    fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth }), { mode: 0o600 });
+    // The branch lookup (step 3, run in this process) is answered 401 once: the function refreshes and saves.
+    tgateElsewhere.injectFault({ method: 'GET', path: /\/branches$/, status: 401, times: 1 });
+    const tokensBefore = tgateElsewhere.tokenRequests.length;
+    const run = await tgate(['start', ...args(credential)], { input: secret });
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(stepLine(run.stdout, 3)).to.match(/ \[1 token request\]$/);
+    expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'refreshes').to.equal(1);
+    expect(run.stdout).to.match(/^Done in [\d.]+ s: every step succeeded, with 1 token request in all\.$/m);
+  });
+
   it('exits 1 naming the failed step when the kept credential no longer works', async () => {
     const credential = path.join(tmp, 'stale.json');
     fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { access_token: 'revoked-access', refresh_token: 'revoked-refresh', expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });

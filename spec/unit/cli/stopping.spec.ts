@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net, { AddressInfo } from 'node:net';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createWorld, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import { deliveryOrder, ORDERS_PATH, orderRequestsSince, TUESDAY_NOON_RIYADH } from '../../helpers/orders';
-import { ORDER_STATUSES } from '../../../lib/sandbox';
+import { ORDER_STATUSES } from '../../../lib/sandbox/orderRules';
 import { allowedStatusTargets, PARTNER_ORDER_STATUSES } from '../../../lib/tgate';
 import type { Order } from '../../../lib/tgate';
 import updateOut from '../../../lib/schemas/updateOrder.out.json';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createWorld, leakedSecrets, serviceEnv, TWO_HOURS_MS, World } from '../../helpers/world';
+import { createWorld, leakedSecrets, serviceEnv, World } from '../../helpers/world';
 import { runService, ServiceRun } from '../../helpers/runService';
 import { COMPONENT_ROOT } from '../../helpers/taskExec';
 

@@ -3,7 +3,7 @@ import {
   createTenantOAuthClients, isClientInUseError, isComponentError, isDuplicateClientError, normalizeApiUrl,
   PlatformApiError, PlatformInputError, TenantOAuthClients, TenantOAuthClientsOptions,
 } from '../../../lib/platform';
-import { LocalPlatform, PERMISSIONS, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
+import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/localPlatform';
 import { rejection } from '../../helpers/rejection';
 
 const USER = 'ops@example.com';

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import nodeHttp from 'node:http';
 import { AxiosResponse } from 'axios';
-import { startSandbox, Sandbox, StoreError } from '../../../lib/sandbox';
+import { startSandbox, Sandbox } from '../../../lib/sandbox';
+import { StoreError } from '../../../lib/sandbox/store';
 import { CLIENT, bearer, http, ids } from './support';
 
 const NEW_PRODUCT = {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { AxiosError, AxiosResponse } from 'axios';
-import { OrderRefusedError, startSandbox, Sandbox } from '../../../lib/sandbox';
+import { startSandbox, Sandbox } from '../../../lib/sandbox';
+import { OrderRefusedError } from '../../../lib/sandbox/orderDesk';
 import { CLIENT, bearer, http } from './support';
 
 /** Tuesday 2026-12-01, 12:00 in Riyadh (brand 101's branches open 10:00 to 02:00), 11:00 in Cairo. */

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import Ajv from 'ajv';
-import { performance } from 'node:perf_hooks';
-import { startSandbox, Sandbox, DEFAULT_ITEM_COUNT } from '../../../lib/sandbox';
+import { startSandbox, Sandbox } from '../../../lib/sandbox';
+import { DEFAULT_ITEM_COUNT } from '../../../lib/sandbox/seed';
 import { TGATE_RESOURCES, TGATE_RESOURCE_NAMES, TGateResourceName } from '../../../lib/tgate/resources';
-import type { Branch, Item, Menu, OpeningHourGroup, Section, TGateRecords } from '../../../lib/tgate/records';
+import type { TGateRecords } from '../../../lib/tgate/records';
 import { CLIENT, bearer, http, ids } from './support';
 
 const ARABIC = /[\u0600-\u06FF]/;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import http, { Server } from 'http';
 import { AddressInfo } from 'net';
-import { startSandbox, Sandbox, WebhookConfigError } from '../../../lib/sandbox';
+import { startSandbox, Sandbox } from '../../../lib/sandbox';
+import { WebhookConfigError } from '../../../lib/sandbox/webhooks';
 import { CLIENT, bearer, http as client } from './support';
 
 /** A loopback webhook receiver: keeps each POST body and answers `status`. */

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_MAX_PAGES, TGateClient, TGatePage, TGatePagingError } from '../../../lib/tgate';
 import { tokenMemory } from '../../../lib/auth';
-import { rejection } from '../../helpers/rejection';
 import { clientFor, Reply, ScriptedApi, SeenRequest, startScriptedApi } from '../../helpers/scriptedTGate';
 import { startPlatformAccounts } from '../../helpers/platformAccounts';
 import { loadFunction, runStep } from '../../helpers/taskExec';
