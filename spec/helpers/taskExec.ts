@@ -19,7 +19,8 @@ export async function runStep(...args: Parameters<typeof runFunctionLocally>): P
   const foreign = outcome.errors.find((err) => err instanceof UnexpectedError);
   if (foreign) {
     const cause = (foreign as UnexpectedError).cause as Error | undefined;
-    const failure = new Error(`The step ended with an error outside lib/errors.ts's taxonomy: ${cause?.stack ?? foreign.message}`);
+    const what = cause?.stack ?? foreign.message;
+    const failure = new Error(`The step ended with an error outside lib/errors.ts's taxonomy: ${what}`);
     failure.name = 'OutsideTheTaxonomy';
     throw failure;
   }

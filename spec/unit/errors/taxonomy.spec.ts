@@ -17,7 +17,8 @@ const COMPONENT_CODE = ['lib/errors.ts', 'lib/verifyCredentials.ts', 'lib/action
 function sourceFiles(entry: string): string[] {
   const full = path.join(COMPONENT_ROOT, entry);
   if (!fs.statSync(full).isDirectory()) return [entry];
-  return fs.readdirSync(full).flatMap((name) => (name.endsWith('.ts') || !name.includes('.') ? sourceFiles(`${entry}/${name}`) : []));
+  const wanted = (name: string): boolean => name.endsWith('.ts') || !name.includes('.');
+  return fs.readdirSync(full).filter(wanted).flatMap((name) => sourceFiles(`${entry}/${name}`));
 }
 
 describe('lib/errors.ts: one taxonomy', () => {
@@ -27,13 +28,16 @@ describe('lib/errors.ts: one taxonomy', () => {
       .filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error)
       .map(([name, value]) => ({ name: `${module}.${name}`, value: value as new (...args: never[]) => Error })));
     expect(classes.map((c) => c.name)).to.include.members(['http.HttpError', 'platform.PlatformApiError',
-      'platform.PlatformInputError', 'auth.TokenRequestFailedError', 'tgate.TGateRefusedError', 'errors.UnexpectedError']);
-    const outside = classes.filter((c) => !(c.value.prototype instanceof errors.ComponentError) && c.value !== errors.ComponentError);
+      'platform.PlatformInputError', 'auth.TokenRequestFailedError', 'tgate.TGateRefusedError',
+      'errors.UnexpectedError']);
+    const { ComponentError } = errors;
+    const outside = classes.filter((c) => !(c.value.prototype instanceof ComponentError) && c.value !== ComponentError);
     expect(outside.map((c) => c.name)).to.deep.equal([]);
   });
 
   it('the component\'s code throws no plain Error and declares no class on Error but ComponentError', () => {
-    const found = COMPONENT_CODE.flatMap(sourceFiles).flatMap((file) => fs.readFileSync(path.join(COMPONENT_ROOT, file), 'utf8')
+    const read = (file: string): string => fs.readFileSync(path.join(COMPONENT_ROOT, file), 'utf8');
+    const found = COMPONENT_CODE.flatMap(sourceFiles).flatMap((file) => read(file)
       .split('\n')
       .filter((line) => /new Error\(|extends Error\b/.test(line))
       .map((line) => `${file}: ${line.trim()}`));
@@ -45,7 +49,7 @@ describe('lib/errors.ts: one taxonomy', () => {
     const made = [new errors.TransientError('t', { cause }), new errors.ReconnectRequiredError('r', { cause }),
       new auth.TokenRequestFailedError('f', { cause }), new errors.UnexpectedError(cause)];
     expect(made.map((e) => e.cause)).to.deep.equal([cause, cause, cause, cause]);
-    expect(made.map((e) => e.name)).to.deep.equal(['TransientError', 'ReconnectRequiredError', 'TokenRequestFailedError',
-      'UnexpectedError']);
+    expect(made.map((e) => e.name)).to.deep.equal(
+      ['TransientError', 'ReconnectRequiredError', 'TokenRequestFailedError', 'UnexpectedError']);
   });
 });

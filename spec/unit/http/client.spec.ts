@@ -3,7 +3,8 @@ import { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { ComponentError } from '../../../lib/errors';
 import {
-  backoffDelay, DEFAULT_RETRY_POLICY, HttpClient, HttpError, KnownSecrets, mayHaveTakenEffect, neverSent, parseRetryAfter,
+  backoffDelay, DEFAULT_RETRY_POLICY, HttpClient, HttpError, KnownSecrets, mayHaveTakenEffect, neverSent,
+  parseRetryAfter,
 } from '../../../lib/http';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -49,7 +50,9 @@ describe('lib/http', () => {
 
   describe('mayHaveTakenEffect: the one rule for a request that may have reached the server', () => {
     it('an answer took effect unless it is a 429 or a 503 (not processed)', () => {
-      for (const status of [200, 201, 400, 404, 409, 422, 500, 502, 504]) expect(mayHaveTakenEffect({ status }), `${status}`).to.equal(true);
+      for (const status of [200, 201, 400, 404, 409, 422, 500, 502, 504]) {
+        expect(mayHaveTakenEffect({ status }), `${status}`).to.equal(true);
+      }
       for (const status of [429, 503]) expect(mayHaveTakenEffect({ status }), `${status}`).to.equal(false);
     });
     it('no answer may have taken effect, unless the connection was never made', () => {

@@ -105,7 +105,7 @@ describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)'
     }) as (...args: unknown[]) => unknown,
   });
 
-  it('wraps a TypeError in an UnexpectedError saying so, keeping it as the cause, with no token and no rebound', async () => {
+  it('wraps a TypeError in an UnexpectedError saying so, with it as the cause, no token and no rebound', async () => {
     for (const emits of [0, 1]) {
       const original = new TypeError('Cannot read properties of undefined (token access-token-4711)');
       const outcome = await runFunctionLocally(throwing(() => original, emits), { body: {} }, cfg, platform);
@@ -114,8 +114,8 @@ describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)'
       const [error] = outcome.errors;
       expect(error).to.be.instanceOf(UnexpectedError).and.instanceOf(ComponentError);
       expect(error.cause).to.equal(original);
-      expect(error.message).to.equal('The component failed in a way it does not foresee, a bug to report to its maintainers: '
-        + 'TypeError: Cannot read properties of undefined (token [redacted])');
+      expect(error.message).to.equal('The component failed in a way it does not foresee, a bug to report to its '
+        + 'maintainers: TypeError: Cannot read properties of undefined (token [redacted])');
       expect(error.stack).to.contain('Caused by: TypeError: Cannot read properties of undefined');
       expect(`${error.message} ${error.stack}`).not.to.contain('access-token-4711');
     }
@@ -137,8 +137,8 @@ describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)'
   });
 
   it('fails a spec that runs a step through the specs\' runner when the step ends outside the taxonomy', async () => {
-    const err = await runStep(throwing(() => new RangeError('page must be a whole number')), { body: {} }, cfg, platform)
-      .then(() => undefined, (e: Error) => e);
+    const ranOff = throwing(() => new RangeError('page must be a whole number'));
+    const err = await runStep(ranOff, { body: {} }, cfg, platform).then(() => undefined, (e: Error) => e);
     expect(err?.name).to.equal('OutsideTheTaxonomy');
     expect(err?.message).to.contain('RangeError: page must be a whole number');
   });
