@@ -10,9 +10,13 @@
  * | RefusedError (subclasses)       | error: T-Gate refused what was asked          |
  * | InvalidInputError               | error: a field of the message or step is bad  |
  * | ConfigurationError              | error: a component environment variable is bad |
+ * | other ComponentErrors           | error: names what failed                      |
+ * | UnexpectedError                 | error: anything else reaching a step, a bug   |
  *
- * Messages say what happened and what to do, and never carry a token, secret or API key; `cause` keeps
- * the underlying (already scrubbed) error for logs.
+ * Every error class of the component extends ComponentError, those of the lower layers too (lib/http's
+ * HttpError, lib/platform's errors): this module imports nothing, so any layer may import it. Messages
+ * say what happened and what to do, and never carry a token, secret or API key; `cause` keeps the
+ * underlying (already scrubbed) error for logs.
  */
 export class ComponentError extends Error {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -38,13 +42,20 @@ export class InvalidInputError extends ComponentError {
   }
 }
 
+/** What a CredentialError keeps of the token endpoint's answer, and the error it was made from. */
+export interface CredentialErrorDetails {
+  oauthError?: string;
+  status?: number;
+  cause?: unknown;
+}
+
 /** A refusal about the credential or the OAuth client, with what the token endpoint said. */
 export class CredentialError extends ComponentError {
   /** OAuth error code from the token endpoint (invalid_grant, invalid_client, ...), when there was one. */
   readonly oauthError?: string;
   readonly status?: number;
 
-  constructor(message: string, extra: { oauthError?: string; status?: number; cause?: unknown } = {}) {
+  constructor(message: string, extra: CredentialErrorDetails = {}) {
     super(message, { cause: extra.cause });
     this.oauthError = extra.oauthError;
     this.status = extra.status;
@@ -68,5 +79,18 @@ export class ConfigurationError extends ComponentError {
   constructor(variable: string, message: string) {
     super(message);
     this.variable = variable;
+  }
+}
+
+/**
+ * An error from outside this taxonomy reached a step (a TypeError, a library's own error): a bug, since
+ * every failure the component foresees is one of the classes above. The step scaffold wraps it so that
+ * the platform shows it as one; `cause` is the original, and the stack ends with the original's.
+ */
+export class UnexpectedError extends ComponentError {
+  constructor(cause: unknown) {
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : `${typeof cause} ${String(cause)} thrown`;
+    super(`The component failed in a way it does not foresee, a bug to report to its maintainers: ${what}`, { cause });
+    if (cause instanceof Error && cause.stack) this.stack = `${this.stack ?? this.message}\nCaused by: ${cause.stack}`;
   }
 }

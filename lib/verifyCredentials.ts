@@ -17,9 +17,9 @@ async function verifyCredentials(this: SailorContext, cfg: Cfg): Promise<{ verif
     return { verified: true };
   } catch (err) {
     // The reason is shown to the user: the known secret values are scrubbed from it, whatever built the error.
-    const message = secrets.scrub(explain(err));
+    const message = secrets.scrub(explain(secrets.scrubError(err)));
     this.logger?.info?.(`T-Gate credential not verified: ${message}`);
-    throw new Error(message);
+    throw new ComponentError(message, { cause: err });
   }
 }
 

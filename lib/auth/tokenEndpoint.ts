@@ -114,5 +114,6 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
   if (oauthError !== undefined || (err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429)) {
     return clientMisconfigured(provider, `the token endpoint refused the ${grant} request (${oauthError ?? err.status}${description})`, extra);
   }
-  return new TokenRequestFailedError(`could not get a ${provider} access token with the ${grant}: ${err.message}`, { ...extra, cause: err });
+  const message = `could not get a ${provider} access token with the ${grant}: ${err.message}`;
+  return new TokenRequestFailedError(message, { cause: err });
 }

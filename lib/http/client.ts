@@ -1,7 +1,7 @@
-import axios, { AxiosInstance, AxiosResponse } from 'axios';
+import axios, { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
-import { challengeReason, HttpError, messageFromBody } from './errors';
+import { challengeReason, HttpError, mayHaveTakenEffect, messageFromBody, neverSent } from './errors';
 import { safePath } from './redact';
 import { backoffDelay, parseRetryAfter, resolvePolicy, RetryPolicy, sleep as realSleep } from './retry';
 import { KnownSecrets } from './secrets';
@@ -89,14 +89,12 @@ export function checkLimit(name: string, value: unknown, max: number, unit: stri
   return value;
 }
 
-/** Network failures after which the request surely did not reach the server. */
 /** `host:port` of a URL (the port even when it is the scheme's default), for "cannot reach" messages. */
 function hostOf(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
-export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND',
   'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_BAD_RESPONSE', 'ECANCELED']);
 
@@ -104,6 +102,31 @@ const sharedAxios = axios.create({
   httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
   httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
 });
+
+/** The settings of one `send`, the same for all its attempts. */
+interface CallSettings {
+  policy: RetryPolicy;
+  service: string;
+  idempotent: boolean;
+  maxResponseBytes: number;
+}
+
+/** What one attempt came back with: the answer, whatever its status, or why none came. */
+interface Exchange {
+  response?: AxiosResponse;
+  /** When no answer came: the network error's code, or DEADLINE_CODE, or TOO_LARGE_CODE. */
+  code?: string;
+  /** When no answer came: why, for the error's message. */
+  detail?: string;
+}
+
+/** A failed attempt as the retry rule reads it, and the error it ends the call with. */
+interface Failure {
+  status?: number;
+  code?: string;
+  retryAfterMs?: number;
+  error(gaveUp?: string): HttpError;
+}
 
 /**
  * The one configured HTTP client: timeouts, bounded retries (429 honouring Retry-After, 5xx and network
@@ -123,95 +146,127 @@ export class HttpClient {
   }
 
   async send<T = unknown>(request: HttpRequest, sendOptions: SendOptions = {}): Promise<HttpResponse<T>> {
-    const policy = resolvePolicy(this.options.policy, sendOptions.policy);
-    const service = sendOptions.service ?? this.options.service;
-    const idempotent = sendOptions.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(request.method);
-    const maxResponseBytes = sendOptions.maxResponseBytes ?? this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const call = this.callSettings(request, sendOptions);
     let waited = 0;
-
     for (let attempt = 1; ; attempt += 1) {
-      const patch = sendOptions.beforeAttempt ? await sendOptions.beforeAttempt(attempt) : undefined;
-      const req: HttpRequest = patch
-        ? { ...request, ...patch, headers: { ...request.headers, ...(patch.headers ?? {}) } }
-        : request;
-      const path = safePath(req.url);
-      const base = { service, method: req.method, path, attempts: attempt };
-
-      const deadlineMs = checkLimit('timeoutMs', req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, 'milliseconds');
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(), deadlineMs);
-      let response: AxiosResponse | undefined;
-      let networkCode: string | undefined;
-      let networkDetail: string | undefined;
-      try {
-        response = await this.axios.request({
-          method: req.method,
-          url: req.url,
-          headers: { Accept: 'application/json', ...(this.options.userAgent ? { 'User-Agent': this.options.userAgent } : {}), ...req.headers },
-          params: req.params,
-          data: req.data,
-          // axios' own timeout covers connecting and idle sockets; the abort signal bounds the whole exchange.
-          timeout: deadlineMs,
-          signal: deadline.signal,
-          maxContentLength: maxResponseBytes,
-          validateStatus: () => true,
-          maxRedirects: 0,
-          // Keep bodies as text when they are not JSON, instead of throwing on parse.
-          transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
-        });
-      } catch (err) {
-        if (deadline.signal.aborted) {
-          networkCode = DEADLINE_CODE;
-          networkDetail = `no complete answer within ${deadlineMs} ms`;
-        } else if (/maxContentLength/.test((err as Error)?.message ?? '')) {
-          networkCode = TOO_LARGE_CODE;
-          networkDetail = `the answer is larger than the ${maxResponseBytes}-byte limit`;
-        } else {
-          networkCode = networkErrorCode(err);
-          // The path alone does not tell a stopped local server from a wrong host: name where it went.
-          if (NOT_SENT_CODES.has(networkCode ?? '')) networkDetail = `cannot reach ${hostOf(req.url)}`;
-        }
-      } finally {
-        clearTimeout(timer);
-      }
-
+      const req = await requestForAttempt(request, sendOptions, attempt);
+      const exchange = await this.exchange(req, call.maxResponseBytes);
+      const { response } = exchange;
       if (response && (response.status < 400 || sendOptions.answerStatuses?.includes(response.status))) {
         return { status: response.status, headers: flatHeaders(response.headers), data: response.data as T };
       }
-
-      const status = response?.status;
-      const headers = response ? flatHeaders(response.headers) : {};
-      const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined;
-      const retryable = status !== undefined
-        ? status === 429 || status === 503 || (idempotent && status >= 500)
-        : networkCode !== TOO_LARGE_CODE && (idempotent || NOT_SENT_CODES.has(networkCode ?? ''));
-      const fail = (gaveUp?: string): HttpError => new HttpError({
-        ...base, status, code: networkCode, data: response?.data, headers: response ? headers : undefined,
-        detail: status !== undefined ? messageFromBody(response?.data) ?? challengeReason(headers['www-authenticate']) ?? response?.statusText : networkDetail,
-        retryAfterMs, gaveUp,
-      }, new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data));
-
-      if (!retryable) throw fail();
-      if (attempt >= policy.maxAttempts) throw fail(attempt > 1 ? 'retry limit reached' : undefined);
-
-      let delay: number;
-      if (retryAfterMs !== undefined) {
-        if (retryAfterMs > policy.maxRetryAfterMs) {
-          throw fail(`asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, more than the ${Math.ceil(policy.maxRetryAfterMs / 1000)} s this client waits`);
-        }
-        // Retry-After is a floor; a little jitter keeps many callers from returning at the same instant.
-        delay = retryAfterMs + Math.round(this.random() * Math.min(1000, policy.baseDelayMs));
-      } else {
-        delay = backoffDelay(attempt, policy, this.random);
-      }
-      if (waited + delay > policy.maxTotalDelayMs) throw fail('retry time budget spent');
+      const failure = this.failure(req, call, attempt, exchange);
+      const delay = this.delayBeforeRetry(failure, call, attempt, waited);
       waited += delay;
-      this.options.logger?.info?.(
-        `${service} ${req.method} ${path}: ${status ?? networkCode ?? 'network error'}, retry ${attempt} of ${policy.maxAttempts - 1} in ${delay} ms`,
-      );
+      const what = failure.status ?? failure.code ?? 'network error';
+      this.options.logger?.info?.(`${call.service} ${req.method} ${safePath(req.url)}: ${what}, `
+        + `retry ${attempt} of ${call.policy.maxAttempts - 1} in ${delay} ms`);
       await this.sleep(delay);
     }
   }
+
+  private callSettings(request: HttpRequest, sendOptions: SendOptions): CallSettings {
+    return {
+      policy: resolvePolicy(this.options.policy, sendOptions.policy),
+      service: sendOptions.service ?? this.options.service,
+      idempotent: sendOptions.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(request.method),
+      maxResponseBytes: sendOptions.maxResponseBytes ?? this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    };
+  }
+
+  /** One exchange within its deadline: the answer, whatever its status, or why none came (returned, not thrown). */
+  private async exchange(req: HttpRequest, maxResponseBytes: number): Promise<Exchange> {
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadlineMs = checkLimit('timeoutMs', timeoutMs, MAX_TIMEOUT_MS, 'milliseconds');
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), deadlineMs);
+    try {
+      const config = this.axiosConfig(req, deadlineMs, deadline.signal, maxResponseBytes);
+      return { response: await this.axios.request(config) };
+    } catch (err) {
+      if (deadline.signal.aborted) return { code: DEADLINE_CODE, detail: `no complete answer within ${deadlineMs} ms` };
+      if (/maxContentLength/.test((err as Error)?.message ?? '')) {
+        return { code: TOO_LARGE_CODE, detail: `the answer is larger than the ${maxResponseBytes}-byte limit` };
+      }
+      const code = networkErrorCode(err);
+      // The path alone does not tell a stopped local server from a wrong host: name where it went.
+      return { code, detail: neverSent(code) ? `cannot reach ${hostOf(req.url)}` : undefined };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private axiosConfig(
+    req: HttpRequest, deadlineMs: number, signal: AbortSignal, maxResponseBytes: number,
+  ): AxiosRequestConfig {
+    const userAgent = this.options.userAgent ? { 'User-Agent': this.options.userAgent } : {};
+    return {
+      method: req.method,
+      url: req.url,
+      headers: { Accept: 'application/json', ...userAgent, ...req.headers },
+      params: req.params,
+      data: req.data,
+      // axios' own timeout covers connecting and idle sockets; the abort signal bounds the whole exchange.
+      timeout: deadlineMs,
+      signal,
+      maxContentLength: maxResponseBytes,
+      validateStatus: () => true,
+      maxRedirects: 0,
+      // Keep bodies as text when they are not JSON, instead of throwing on parse.
+      transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
+    };
+  }
+
+  /** A failed attempt: its status or network code, its Retry-After, and the error naming it (secrets scrubbed). */
+  private failure(req: HttpRequest, call: CallSettings, attempt: number, exchange: Exchange): Failure {
+    const { response, code } = exchange;
+    const status = response?.status;
+    const headers = response ? flatHeaders(response.headers) : {};
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined;
+    const detail = response
+      ? messageFromBody(response.data) ?? challengeReason(headers['www-authenticate']) ?? response.statusText
+      : exchange.detail;
+    const error = (gaveUp?: string): HttpError => new HttpError({
+      service: call.service, method: req.method, path: safePath(req.url), attempts: attempt,
+      status, code, data: response?.data, headers: response ? headers : undefined, detail, retryAfterMs, gaveUp,
+    }, new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data));
+    return { status, code, retryAfterMs, error };
+  }
+
+  /** How long to wait before the next attempt; throws the failure's error when there is to be none. */
+  private delayBeforeRetry(failure: Failure, call: CallSettings, attempt: number, waited: number): number {
+    const { policy } = call;
+    if (!isRetryable(failure, call.idempotent)) throw failure.error();
+    if (attempt >= policy.maxAttempts) throw failure.error(attempt > 1 ? 'retry limit reached' : undefined);
+    const { retryAfterMs } = failure;
+    if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
+      const [asked, most] = [retryAfterMs, policy.maxRetryAfterMs].map((ms) => Math.ceil(ms / 1000));
+      throw failure.error(`asked to retry after ${asked} s, more than the ${most} s this client waits`);
+    }
+    // Retry-After is a floor; a little jitter keeps many callers from returning at the same instant.
+    const delay = retryAfterMs !== undefined
+      ? retryAfterMs + Math.round(this.random() * Math.min(1000, policy.baseDelayMs))
+      : backoffDelay(attempt, policy, this.random);
+    if (waited + delay > policy.maxTotalDelayMs) throw failure.error('retry time budget spent');
+    return delay;
+  }
+}
+
+/** The request as `beforeAttempt` patches it for this attempt (the T-Gate layer: a fresh access token). */
+async function requestForAttempt(request: HttpRequest, options: SendOptions, attempt: number): Promise<HttpRequest> {
+  const patch = options.beforeAttempt ? await options.beforeAttempt(attempt) : undefined;
+  return patch ? { ...request, ...patch, headers: { ...request.headers, ...(patch.headers ?? {}) } } : request;
+}
+
+/**
+ * Whether a failed attempt is worth repeating: a 429 or a 5xx, or no answer (but for one too large to
+ * read). A request that is not idempotent is repeated only when it cannot have taken effect.
+ */
+function isRetryable(failure: Failure, idempotent: boolean): boolean {
+  const worthRepeating = failure.status !== undefined
+    ? failure.status === 429 || failure.status >= 500
+    : failure.code !== TOO_LARGE_CODE;
+  return worthRepeating && (idempotent || !mayHaveTakenEffect(failure));
 }
 
 function networkErrorCode(err: unknown): string {

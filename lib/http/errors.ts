@@ -1,3 +1,4 @@
+import { ComponentError } from '../errors';
 import { redact, safeResponseHeaders, scrubSecrets } from './redact';
 import type { KnownSecrets } from './secrets';
 
@@ -24,9 +25,10 @@ export interface HttpErrorDetails {
 
 /**
  * An HTTP failure that is safe to log, emit or show: it never carries request headers, the axios
- * config, tokens or secrets, only what names the call and what the server said.
+ * config, tokens or secrets, only what names the call and what the server said. So it has no `cause`:
+ * the library's error holds the request, headers and all.
  */
-export class HttpError extends Error {
+export class HttpError extends ComponentError {
   readonly service: string;
   readonly method: string;
   readonly path: string;
@@ -43,7 +45,6 @@ export class HttpError extends Error {
   constructor(details: HttpErrorDetails, secrets?: KnownSecrets) {
     const scrub = (text: string): string => (secrets ? secrets.scrub(text) : scrubSecrets(text));
     super(scrub(HttpError.describe(details)));
-    this.name = 'HttpError';
     this.service = details.service;
     this.method = details.method.toUpperCase();
     this.path = details.path;
@@ -75,6 +76,25 @@ export class HttpError extends Error {
       status: this.status, code: this.code, detail: this.detail, attempts: this.attempts,
     };
   }
+}
+
+/** Network failures that prove the request never reached the server: no connection was made. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Whether a network failure (its code) proves the request never left: the host unknown, the connection refused. */
+export function neverSent(code: string | undefined): boolean {
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
+/**
+ * Whether a failed request may have reached the server and taken effect: the one rule for it. An answer
+ * says it did, unless it is a 429 or a 503 (RFC 6585 4, RFC 9110 15.6.4: not processed); no answer says
+ * nothing, unless the connection was never made. The client repeats a request that is not idempotent
+ * only when this is false, and a caller must not have such a request sent again later when it is true.
+ */
+export function mayHaveTakenEffect(failure: { readonly status?: number; readonly code?: string }): boolean {
+  if (failure.status !== undefined) return failure.status !== 429 && failure.status !== 503;
+  return !neverSent(failure.code);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ComponentError, InvalidInputError } from '../errors';
 import { describeJsonApiErrors, JsonApiErrorObject } from './jsonApi';
 
 /**
@@ -29,7 +30,7 @@ export interface PlatformApiErrorDetails {
  * Authorization header or a client secret (the client scrubs every secret it knows of, and the HTTP layer
  * redacts secret-looking fields of the body).
  */
-export class PlatformApiError extends Error {
+export class PlatformApiError extends ComponentError {
   readonly kind: PlatformApiErrorKind;
   /** HTTP status, when the API answered. */
   readonly status?: number;
@@ -45,7 +46,6 @@ export class PlatformApiError extends Error {
 
   constructor(details: PlatformApiErrorDetails) {
     super(details.message);
-    this.name = 'PlatformApiError';
     this.kind = details.kind;
     this.status = details.status;
     this.errors = details.errors ?? [];
@@ -75,17 +75,11 @@ export class PlatformApiError extends Error {
   }
 }
 
-/** A call the client refused before sending anything (a missing or empty field, an unusable API URL). */
-export class PlatformInputError extends Error {
-  /** The input at fault, e.g. `clientId`, `apiUrl`, `componentId`. */
-  readonly field: string;
-
-  constructor(field: string, message: string) {
-    super(message);
-    this.name = 'PlatformInputError';
-    this.field = field;
-  }
-}
+/**
+ * A call the client refused before sending anything (a missing or empty field, an unusable API URL);
+ * `field` names the input at fault, e.g. `clientId`, `apiUrl`, `componentId`.
+ */
+export class PlatformInputError extends InvalidInputError {}
 
 /**
  * Whether a failed delete was refused because a flow still uses the client. The status of that refusal is

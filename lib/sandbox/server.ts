@@ -33,7 +33,7 @@ import { orderControlRoutes, orderRoutes } from './routes/orders';
 import { OrderDesk } from './orderDesk';
 import { webhookControlRoutes } from './routes/webhooks';
 import { WebhookSender } from './webhooks';
-import { SeedOptions, seedCatalog } from './seed';
+import { SeedOptions, SeedSummary, seedCatalog } from './seed';
 import { CatalogStore } from './store';
 import { FaultSpec, IntegrationScope, RequestRecord, Sandbox, SandboxClient, SandboxOptions, TokenRequestRecord } from './types';
 import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, FAULTS_CONTROL_PATH, TOKEN_PATH } from './urls';
@@ -112,7 +112,8 @@ function withoutHeaders(a: Answer, names: string[]): Answer {
   return { ...a, headers: Object.fromEntries(Object.entries(a.headers).filter(([k]) => !drop.has(k.toLowerCase()))) };
 }
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+/** Where the sandbox listens, checked: loopback only, a port from 0 (any free one) to 65535. */
+function listenAddress(options: SandboxOptions): { host: string; port: number } {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || !isLoopbackHost(host)) {
     throw new Error(`startSandbox: refusing to listen on ${String(host)}: the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost)`);
@@ -121,11 +122,42 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError('startSandbox: port must be an integer from 0 to 65535');
   }
-  const lifetimes = {
-    accessTokenLifetimeSeconds: positiveSeconds('accessTokenLifetimeSeconds', options.accessTokenLifetimeSeconds, DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS),
-    authorizationCodeLifetimeSeconds: positiveSeconds('authorizationCodeLifetimeSeconds', options.authorizationCodeLifetimeSeconds, DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS),
-    refreshTokenLifetimeSeconds: positiveSeconds('refreshTokenLifetimeSeconds', options.refreshTokenLifetimeSeconds, DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS),
+  return { host, port };
+}
+
+function tokenLifetimes(options: SandboxOptions) {
+  const seconds = (name: keyof SandboxOptions & `${string}LifetimeSeconds`, fallback: number): number =>
+    positiveSeconds(name, options[name], fallback);
+  return {
+    accessTokenLifetimeSeconds: seconds('accessTokenLifetimeSeconds', DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS),
+    authorizationCodeLifetimeSeconds:
+      seconds('authorizationCodeLifetimeSeconds', DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS),
+    refreshTokenLifetimeSeconds: seconds('refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS),
   };
+}
+
+/** Everything one sandbox holds: the store and its seed, the OAuth server, orders, webhooks, faults, logs, routes. */
+interface SandboxParts {
+  paths: Record<TGateResourceName, string>;
+  store: CatalogStore;
+  seed: (options?: SeedOptions) => SeedSummary;
+  model: InMemoryModel;
+  oauth: SandboxOAuth;
+  faults: FaultList;
+  listHook: { before?: ListPageHook };
+  tokenRequests: TokenRequestRecord[];
+  requestLog: RequestLog;
+  webhooks: WebhookSender;
+  clock: SandboxClock;
+  orders: OrderDesk;
+  /** The routes T-Gate serves (grant page, token endpoint, partner API): faulted and recorded. */
+  served: RouteTable;
+  /** The /__sandbox control routes: never faulted nor recorded. */
+  controls: RouteTable;
+}
+
+function sandboxParts(options: SandboxOptions): SandboxParts {
+  const lifetimes = tokenLifetimes(options);
   const paths = resourcePaths(options.resourcePaths);
   const store = new CatalogStore();
   const seed = (seedOptions: SeedOptions = {}) => seedCatalog(store, {
@@ -139,8 +171,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const oauth = new SandboxOAuth(model, lifetimes);
   const faults = new FaultList();
   const listHook: { before?: ListPageHook } = {};
-  const tokenRequests: TokenRequestRecord[] = [];
-  const requestLog = new RequestLog(options.requestLogLimit);
   const webhooks = new WebhookSender(options.webhookTimeoutMs);
   for (const config of options.webhooks ?? []) webhooks.configure(config);
   store.onChange((change, before, after) => webhooks.notify(change, before, after));
@@ -151,46 +181,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...orderRoutes(orders, `${API_PREFIX}${paths.orders}`, TGATE_RESOURCES.orders.writes.calculatePath),
     ...catalogRoutes(store, API_PREFIX, paths, listHook),
   ]);
-  const controls = new RouteTable([...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock), ...webhookControlRoutes(webhooks)]);
-  const timers = new Set<NodeJS.Timeout>();
-  let closing: Promise<void> | undefined;
+  const controls = new RouteTable([
+    ...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock), ...webhookControlRoutes(webhooks),
+  ]);
+  return {
+    paths, store, seed, model, oauth, faults, listHook, webhooks, clock, orders, served, controls,
+    tokenRequests: [], requestLog: new RequestLog(options.requestLogLimit),
+  };
+}
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
+function failed(x: Exchange, err: unknown): void {
+  if (err instanceof BodyTooLargeError) {
+    // Node reads and discards the rest of the body, so the client gets to read this answer.
+    answer(x, message(413, err.message));
+    return;
   }
+  answer(x, message(500, `Internal sandbox error: ${err instanceof Error ? err.message : String(err)}`));
+}
 
-  /** The real answer of a route table for a request (the bearer check included), not yet written. */
-  async function route(table: RouteTable, req: IncomingMessage, method: string, url: URL, rawBody: string): Promise<Answer> {
-    const found = table.match(method, url.pathname);
-    if (!found) return message(404, `Not found: ${method} ${url.pathname}`);
-    const { route: matched, params } = found;
-    if (matched.auth === 'bearer') {
-      const auth = await oauth.authenticate(req, url.searchParams);
-      if (!auth.ok) return message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers);
-    }
-    return matched.handle({ req, method, url, params, rawBody });
-  }
+/** The sandbox's request handling: control routes apart; every other request recorded, then faulted or served. */
+class SandboxRequests {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closing: Promise<void> | undefined;
 
-  async function dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
-    return answer(x, await route(table, x.req, method, url, rawBody));
-  }
+  constructor(private readonly parts: SandboxParts) {}
 
-  function failed(x: Exchange, err: unknown): void {
-    if (err instanceof BodyTooLargeError) {
-      // Node reads and discards the rest of the body, so the client gets to read this answer.
-      answer(x, message(413, err.message));
-      return;
-    }
-    answer(x, message(500, `Internal sandbox error: ${err instanceof Error ? err.message : String(err)}`));
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const method = (req.method ?? 'GET').toUpperCase();
     let url: URL;
@@ -204,21 +220,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const x: Exchange = { req, res };
       const refused = controlHostRefusal(req);
       if (refused) return answer(x, refused);
-      return readBody(req).then((rawBody) => dispatch(controls, x, method, url, rawBody)).catch((err: unknown) => failed(x, err));
+      return readBody(req).then((rawBody) => this.dispatch(this.parts.controls, x, method, url, rawBody))
+        .catch((err: unknown) => failed(x, err));
     }
     const x: Exchange = { req, res, record: { at, method, path, query: url.search.slice(1), status: 0 } };
-    requestLog.add(x.record!);
+    this.parts.requestLog.add(x.record!);
     if (method === 'POST' && path === TOKEN_PATH) {
       x.tokenRecord = { at, method, path, rawBody: '', status: 0 };
       if (req.headers.authorization !== undefined) x.tokenRecord.authorization = req.headers.authorization;
       if (req.headers['content-type'] !== undefined) x.tokenRecord.contentType = req.headers['content-type'];
-      tokenRequests.push(x.tokenRecord);
+      this.parts.tokenRequests.push(x.tokenRecord);
     }
-    return handleServed(x, method, url).catch((err: unknown) => failed(x, err));
+    return this.handleServed(x, method, url).catch((err: unknown) => failed(x, err));
   }
 
-  async function handleServed(x: Exchange, method: string, url: URL): Promise<void> {
+  private async handleServed(x: Exchange, method: string, url: URL): Promise<void> {
     const { req } = x;
+    const { served, faults } = this.parts;
     const rawBody = await readBody(req);
     if (x.tokenRecord) {
       x.tokenRecord.rawBody = rawBody;
@@ -227,28 +245,70 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
 
     const fault = faults.take(method, url.pathname, url.search.replace(/^\?/, ''));
-    if (!fault) return dispatch(served, x, method, url, rawBody);
+    if (!fault) return this.dispatch(served, x, method, url, rawBody);
     const seen = fault.ignoreQuery ? withoutParams(url, fault.ignoreQuery) : url;
     // afterHandler: the request takes effect first; only its answer is lost, late or replaced.
-    const real = fault.afterHandler ? await route(served, req, method, seen, rawBody) : undefined;
+    const real = fault.afterHandler ? await this.route(served, req, method, seen, rawBody) : undefined;
     if (fault.delayMs) {
-      await sleep(fault.delayMs);
-      if (closing) return;
+      await this.sleep(fault.delayMs);
+      if (this.closing) return;
     }
     if (fault.drop) {
       req.socket.destroy();
       return;
     }
     if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
-    const got = real ?? await route(served, req, method, seen, rawBody);
+    const got = real ?? await this.route(served, req, method, seen, rawBody);
     return answer(x, fault.dropHeaders ? withoutHeaders(got, fault.dropHeaders) : got);
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => failed({ req, res }, err));
-  });
-  // Default handler for 'clientError' answers 400 and closes: fine and silent.
+  /** The real answer of a route table for a request (the bearer check included), not yet written. */
+  private async route(
+    table: RouteTable, req: IncomingMessage, method: string, url: URL, rawBody: string,
+  ): Promise<Answer> {
+    const found = table.match(method, url.pathname);
+    if (!found) return message(404, `Not found: ${method} ${url.pathname}`);
+    const { route: matched, params } = found;
+    if (matched.auth === 'bearer') {
+      const auth = await this.parts.oauth.authenticate(req, url.searchParams);
+      if (!auth.ok) {
+        return message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers);
+      }
+    }
+    return matched.handle({ req, method, url, params, rawBody });
+  }
 
+  private async dispatch(table: RouteTable, x: Exchange, method: string, url: URL, rawBody: string): Promise<void> {
+    return answer(x, await this.route(table, x.req, method, url, rawBody));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  /** Stops the server, webhook deliveries and delayed answers; once, however often it is called. */
+  close(server: http.Server): Promise<void> {
+    if (!this.closing) {
+      this.closing = new Promise<void>((resolve) => {
+        this.parts.webhooks.stop();
+        for (const timer of this.timers) clearTimeout(timer);
+        this.timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    return this.closing;
+  }
+}
+
+/** Listens, and gives the base URL (an IPv6 address in brackets). */
+async function listen(server: http.Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
@@ -257,28 +317,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       resolve();
     });
   });
-
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  const base = `http://${urlHost}:${address.port}`;
+  return `http://${urlHost}:${address.port}`;
+}
 
-  const sandbox: Sandbox = {
-    url: base,
-    authorizeUrl: `${base}${AUTHORIZE_PATH}`,
-    tokenUrl: `${base}${TOKEN_PATH}`,
-    apiBaseUrl: `${base}${API_PREFIX}`,
-    resourcePaths: paths,
-    tokenRequests,
-    get requests(): RequestRecord[] {
-      return requestLog.last();
-    },
-    get requestCount(): number {
-      return requestLog.count;
-    },
-    store,
-    get changeCount(): number {
-      return store.changeCount;
-    },
+type RecordMethods = 'seedCatalog' | 'createRecord' | 'updateRecord' | 'deleteRecord' | 'getRecord' | 'orders'
+  | 'updateOrderAsCompany' | 'now' | 'setClock';
+
+/** What a spec or tool does to the records and the clock. */
+function recordMethods({ store, seed, orders, clock }: SandboxParts): Pick<Sandbox, RecordMethods> {
+  return {
     seedCatalog: seed,
     createRecord<R extends TGateResourceName>(resource: R, record: Partial<TGateRecords[R]>): TGateRecords[R] {
       return store.create(resource, record);
@@ -298,6 +347,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setClock(at: Date | string | null): void {
       clock.set(at);
     },
+  };
+}
+
+type ControlMethods = 'webhooks' | 'configureWebhook' | 'injectFault' | 'clearFaults' | 'beforeListPage' | 'addClient'
+  | 'issueTokens' | 'revokeAll';
+
+/** What a spec or tool does to the sandbox's behaviour: webhooks, faults, OAuth clients and tokens. */
+function controlMethods({ webhooks, faults, listHook, model, oauth }: SandboxParts): Pick<Sandbox, ControlMethods> {
+  return {
     webhooks,
     configureWebhook: (config) => webhooks.configure(config),
     injectFault(spec: FaultSpec): void {
@@ -318,18 +376,39 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     revokeAll(clientId: string): void {
       model.revokeAll(clientId);
     },
-    close(): Promise<void> {
-      if (!closing) {
-        closing = new Promise<void>((resolve) => {
-          webhooks.stop();
-          for (const timer of timers) clearTimeout(timer);
-          timers.clear();
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-      }
-      return closing;
-    },
   };
-  return sandbox;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const { host, port } = listenAddress(options);
+  const parts = sandboxParts(options);
+  const requests = new SandboxRequests(parts);
+  const server = http.createServer((req, res) => {
+    requests.handle(req, res).catch((err: unknown) => failed({ req, res }, err));
+  });
+  // Default handler for 'clientError' answers 400 and closes: fine and silent.
+  const base = await listen(server, port, host);
+  const { store, requestLog } = parts;
+  return {
+    url: base,
+    authorizeUrl: `${base}${AUTHORIZE_PATH}`,
+    tokenUrl: `${base}${TOKEN_PATH}`,
+    apiBaseUrl: `${base}${API_PREFIX}`,
+    resourcePaths: parts.paths,
+    tokenRequests: parts.tokenRequests,
+    // Getters, so each read is current: they stay in this literal, where no spread copies them.
+    get requests(): RequestRecord[] {
+      return requestLog.last();
+    },
+    get requestCount(): number {
+      return requestLog.count;
+    },
+    store,
+    get changeCount(): number {
+      return store.changeCount;
+    },
+    ...recordMethods(parts),
+    ...controlMethods(parts),
+    close: () => requests.close(server),
+  };
 }

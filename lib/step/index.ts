@@ -7,10 +7,11 @@
  *   was already emitted for it (a redelivery would emit that again): then it is an error saying so;
  * - anything else (a bad input, a refusal, a dead credential, a misconfigured OAuth client, a bad
  *   environment variable) is an error that names it; a dead credential and a ConfigurationError are
- *   never rebounded (they would only fail again, 20 times).
+ *   never rebounded (they would only fail again, 20 times);
+ * - an error from outside lib/errors.ts's taxonomy (a TypeError, say) is a bug: an UnexpectedError says so.
  */
 import crypto from 'node:crypto';
-import { ComponentError, InvalidInputError, TransientError } from '../errors';
+import { ComponentError, InvalidInputError, TransientError, UnexpectedError } from '../errors';
 import { KnownSecrets, MAX_JSON_DEPTH, nestedDeeperThan } from '../http';
 import { validator } from '../schemas/validate';
 import { Cfg, connectForStep, oauthClientValues, SailorContext, TGateClient } from '../tgate';
@@ -147,12 +148,13 @@ function stepSecrets(cfg: Cfg | undefined): KnownSecrets {
 /**
  * The one place that decides what a failure becomes: a rebound, or an error naming it. It is also the one
  * place every failure leaves a step through, so the known secrets are scrubbed from it here, whatever
- * built it.
+ * built it, and anything outside lib/errors.ts's taxonomy is reported as the bug it is (UnexpectedError).
  */
 export async function settleFailure(
   sailor: StepThis, err: unknown, emitted: number, secrets?: KnownSecrets,
 ): Promise<void> {
   secrets?.scrubError(err);
+  if (!(err instanceof ComponentError)) throw new UnexpectedError(err);
   if (err instanceof TransientError) {
     if (emitted === 0) {
       sailor.logger?.info?.(`Retrying the message later (rebound): ${err.message}`);

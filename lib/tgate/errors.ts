@@ -1,4 +1,4 @@
-import { HttpError, NOT_SENT_CODES } from '../http';
+import { HttpError } from '../http';
 import { RefusedError, TransientError } from '../errors';
 
 /** What every T-Gate API error names: the call (never the query) and T-Gate's own message. */
@@ -144,11 +144,8 @@ export function tgateError(err: HttpError, hint?: string): TGateApiError {
 }
 
 /**
- * Whether a failed call may have reached T-Gate and taken effect: any answer but 429 and 503 (both say
- * "not processed"), or a network failure other than a refused connection or an unknown host. A POST or
- * PATCH that may have taken effect must not be rebounded: the platform would send it again.
+ * Whether a failed call may have reached T-Gate and taken effect (lib/http's one rule, which a T-Gate error
+ * answers as its HttpError did). A POST or PATCH that may have taken effect must not be rebounded: the
+ * platform would send it again.
  */
-export function mayHaveTakenEffect(err: TGateApiError): boolean {
-  if (err.status !== undefined) return err.status !== 429 && err.status !== 503;
-  return !(err instanceof TGateUnavailableError && err.code !== undefined && NOT_SENT_CODES.has(err.code));
-}
+export { mayHaveTakenEffect } from '../http';

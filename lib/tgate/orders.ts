@@ -9,6 +9,7 @@
  * repeated: the order is looked up by its `app_order_uuid` first, and emitted as found when it exists.
  */
 import { RefusedError, TransientError } from '../errors';
+import { mayHaveTakenEffect } from '../http';
 import type { TGateClient } from './client';
 import { TGateRefusedError, TGateUnavailableError } from './errors';
 import type { Order, OrderItem } from './records';
@@ -100,18 +101,13 @@ export function isAppOrderUuidTaken(err: unknown): boolean {
     && (w.field === 'app_order_uuid' || (w.field === undefined && /app[ _]order[ _]uuid/i.test(w.message))));
 }
 
-/** Network codes that prove the request never left: nothing can have been created. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
 /**
- * A create that failed so that T-Gate may have stored the order anyway: a 5xx (500, 502, 504 ... and a
- * 503 after lib/http's retries), a timeout after sending, a dropped connection. A 429 and a refused
- * connection are not ambiguous: nothing was done.
+ * A create that failed so that T-Gate may have stored the order anyway (lib/http's mayHaveTakenEffect): a
+ * 5xx but 503 (500, 502, 504 ...), a timeout after sending, a dropped connection. A 429, a 503 (both "not
+ * processed") and a refused connection are not ambiguous: nothing was done, and the message is retried later.
  */
 export function isAmbiguousCreateFailure(err: unknown): boolean {
-  if (!(err instanceof TGateUnavailableError)) return false;
-  if (err.status !== undefined) return err.status >= 500;
-  return !NOT_SENT_CODES.has(err.code ?? '');
+  return err instanceof TGateUnavailableError && mayHaveTakenEffect(err);
 }
 
 /** The order with this app_order_uuid, or undefined (GET {orders}?app_order_uuid=..., one page). */

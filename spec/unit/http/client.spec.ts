@@ -1,7 +1,11 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { backoffDelay, DEFAULT_RETRY_POLICY, HttpClient, HttpError, KnownSecrets, parseRetryAfter } from '../../../lib/http';
+import { ComponentError } from '../../../lib/errors';
+import {
+  backoffDelay, DEFAULT_RETRY_POLICY, HttpClient, HttpError, KnownSecrets, mayHaveTakenEffect, neverSent,
+  parseRetryAfter,
+} from '../../../lib/http';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -41,6 +45,39 @@ describe('lib/http', () => {
       expect(parseRetryAfter(undefined)).to.equal(undefined);
       expect(parseRetryAfter('soon')).to.equal(undefined);
       expect(parseRetryAfter('')).to.equal(undefined);
+    });
+  });
+
+  describe('mayHaveTakenEffect: the one rule for a request that may have reached the server', () => {
+    it('an answer took effect unless it is a 429 or a 503 (not processed)', () => {
+      for (const status of [200, 201, 400, 404, 409, 422, 500, 502, 504]) {
+        expect(mayHaveTakenEffect({ status }), `${status}`).to.equal(true);
+      }
+      for (const status of [429, 503]) expect(mayHaveTakenEffect({ status }), `${status}`).to.equal(false);
+    });
+    it('no answer may have taken effect, unless the connection was never made', () => {
+      for (const code of ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ERESPONSETOOLARGE', undefined]) {
+        expect(mayHaveTakenEffect({ code }), `${code}`).to.equal(true);
+        expect(neverSent(code), `${code}`).to.equal(false);
+      }
+      for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']) {
+        expect(mayHaveTakenEffect({ code }), code).to.equal(false);
+        expect(neverSent(code), code).to.equal(true);
+      }
+    });
+    it('reads the status before the code: an answer was received, whatever the code says', () => {
+      expect(mayHaveTakenEffect({ status: 500, code: 'ECONNREFUSED' })).to.equal(true);
+      expect(mayHaveTakenEffect({ status: 503, code: 'ECONNRESET' })).to.equal(false);
+    });
+  });
+
+  describe('HttpError', () => {
+    it('is a ComponentError named HttpError, with no cause (the library error holds the request)', () => {
+      const err = new HttpError({ service: 'Test API', method: 'get', path: '/x', status: 500, attempts: 1 });
+      expect(err).to.be.instanceOf(ComponentError);
+      expect(err.name).to.equal('HttpError');
+      expect(err.cause).to.equal(undefined);
+      expect(err.message).to.equal('Test API GET /x answered 500');
     });
   });
 
@@ -134,6 +171,16 @@ describe('lib/http', () => {
         const res = await client([]).send({ method: 'POST', url: `${server.url}/search`, data: { q: 1 } }, { idempotent: true });
         expect(res.status).to.equal(201);
         expect(server.hits()).to.equal(3);
+      });
+
+      it('repeats a POST exactly when it cannot have taken effect (mayHaveTakenEffect)', async () => {
+        for (const status of [429, 500, 502, 503, 504]) {
+          server = await serve([json(status, { message: 'no' }, { 'Retry-After': '0' }), json(201, { id: 7 })]);
+          await client([]).send({ method: 'POST', url: `${server.url}/orders`, data: { a: 1 } }).catch(() => undefined);
+          expect(server.hits(), `POST answered ${status}`).to.equal(mayHaveTakenEffect({ status }) ? 1 : 2);
+          await server.close();
+        }
+        server = undefined;
       });
 
       it('repeats a POST whose connection was refused (it cannot have been sent)', async () => {

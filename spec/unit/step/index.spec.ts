@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { ComponentError, InvalidInputError, TransientError } from '../../../lib/errors';
+import { ComponentError, InvalidInputError, TransientError, UnexpectedError } from '../../../lib/errors';
+import { runFunctionLocally } from '../../../lib/cli/sailorRun';
 import { tokenMemory } from '../../../lib/auth';
 import { defineStep, newMessage, Step } from '../../../lib/step';
+import { HttpError } from '../../../lib/http';
 import { TGateRefusedError, TGateUnavailableError } from '../../../lib/tgate';
 import { PlatformAccountsServer, startPlatformAccounts } from '../../helpers/platformAccounts';
 import { Reply, ScriptedApi, SeenRequest, startScriptedApi } from '../../helpers/scriptedTGate';
@@ -84,6 +86,61 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
       await api?.close();
       await platform?.close();
     }
+  });
+});
+
+describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)', function () {
+  let platform: PlatformAccountsServer;
+  before(async () => { platform = await startPlatformAccounts(); });
+  after(async () => { await platform.close(); });
+
+  const cfg = { _account: 'a-1', oauth: { access_token: 'access-token-4711' } };
+  /** A step that emits `emits` records, then throws what `failure` gives. */
+  const throwing = (failure: () => unknown, emits = 0) => ({
+    process: defineStep({
+      async run(step) {
+        for (let i = 0; i < emits; i += 1) await step.emitData({ i });
+        throw failure();
+      },
+    }) as (...args: unknown[]) => unknown,
+  });
+
+  it('wraps a TypeError in an UnexpectedError saying so, with it as the cause, no token and no rebound', async () => {
+    for (const emits of [0, 1]) {
+      const original = new TypeError('Cannot read properties of undefined (token access-token-4711)');
+      const outcome = await runFunctionLocally(throwing(() => original, emits), { body: {} }, cfg, platform);
+      expect(outcome.rebounds).to.deep.equal([]);
+      expect(outcome.errors).to.have.length(1);
+      const [error] = outcome.errors;
+      expect(error).to.be.instanceOf(UnexpectedError).and.instanceOf(ComponentError);
+      expect(error.cause).to.equal(original);
+      expect(error.message).to.equal('The component failed in a way it does not foresee, a bug to report to its '
+        + 'maintainers: TypeError: Cannot read properties of undefined (token [redacted])');
+      expect(error.stack).to.contain('Caused by: TypeError: Cannot read properties of undefined');
+      expect(`${error.message} ${error.stack}`).not.to.contain('access-token-4711');
+    }
+  });
+
+  it('wraps a thrown value that is not an Error too', async () => {
+    const outcome = await runFunctionLocally(throwing(() => 'just a string'), { body: {} }, cfg, platform);
+    expect(outcome.errors[0]).to.be.instanceOf(UnexpectedError);
+    expect(outcome.errors[0].message).to.match(/a bug to report to its maintainers: string just a string thrown$/);
+  });
+
+  it('passes every class of the taxonomy on as it is', async () => {
+    for (const made of [new ComponentError('plain'), new InvalidInputError('id', 'bad id'), new TGateRefusedError(
+      new HttpError({ service: 'T-Gate', method: 'GET', path: '/x', status: 404, attempts: 1 }),
+    )]) {
+      const outcome = await runFunctionLocally(throwing(() => made), { body: {} }, cfg, platform);
+      expect(outcome.errors).to.deep.equal([made]);
+    }
+  });
+
+  it('fails a spec that runs a step through the specs\' runner when the step ends outside the taxonomy', async () => {
+    const ranOff = throwing(() => new RangeError('page must be a whole number'));
+    const err = await runStep(ranOff, { body: {} }, cfg, platform).then(() => undefined, (e: Error) => e);
+    expect(err?.name).to.equal('OutsideTheTaxonomy');
+    expect(err?.message).to.contain('RangeError: page must be a whole number');
   });
 });
 
