@@ -19,6 +19,8 @@ export default defineConfig(
       // `async` without `await` is on purpose here: a handler the sailor calls (getMetaModel, a select
       // model) or a fake of an async interface must reject, not throw, when its body throws.
       '@typescript-eslint/require-await': 'off',
+      // `import x = require('...')` is TypeScript's own import of a CommonJS module (oauth2-server's types).
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
       // `_name` marks what a signature or a destructuring must name but the body does not use.
       '@typescript-eslint/no-unused-vars': [
         'error',

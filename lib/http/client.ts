@@ -284,7 +284,7 @@ function flatHeaders(headers: unknown): Record<string, string> {
     : headers as Record<string, unknown>;
   for (const [k, v] of Object.entries(source)) {
     if (v === undefined || v === null) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    out[k.toLowerCase()] = typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v);
   }
   return out;
 }

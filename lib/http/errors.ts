@@ -111,7 +111,7 @@ export function challengeReason(header: string | undefined): string | undefined 
 export function messageFromBody(data: unknown): string | undefined {
   if (data === undefined || data === null || data === '') return undefined;
   if (typeof data === 'string') return data.trim().slice(0, 300) || undefined;
-  if (typeof data !== 'object') return String(data);
+  if (typeof data !== 'object') return typeof data === 'number' || typeof data === 'boolean' ? String(data) : undefined;
   const body = data as Record<string, unknown>;
   const parts: string[] = [];
   const pick = (v: unknown): void => {

@@ -120,11 +120,11 @@ function checkFaultSpec(input: unknown): FaultSpec {
   }
   for (const field of ['dropHeaders', 'ignoreQuery'] as const) {
     if (raw[field] === undefined) continue;
-    const names = raw[field];
+    const names: unknown = raw[field];
     if (!Array.isArray(names) || !names.length || names.some((n) => typeof n !== 'string' || !n)) {
       throw new FaultSpecError(`fault ${field} must be a non-empty list of names`);
     }
-    spec[field] = [...names] as string[];
+    spec[field] = (names as string[]).slice();
   }
   if (raw.times !== undefined) {
     // JSON cannot carry Infinity: accept the string "Infinity" (and null) from the HTTP control route.

@@ -68,7 +68,7 @@ export function flatHeaders(req: IncomingMessage): Record<string, string> {
 
 /** Query parameters as a plain object; a repeated parameter keeps its first value. */
 export function queryObject(params: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = Object.create(null); // no prototype: '__proto__' stays a plain key
+  const out = Object.create(null) as Record<string, string>; // no prototype: '__proto__' stays a plain key
   for (const [key, value] of params) {
     if (!(key in out)) out[key] = value;
   }

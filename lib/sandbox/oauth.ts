@@ -63,7 +63,7 @@ type FormBody = Record<string, string>;
 /** Parse a token request body (form or JSON) into the flat form object oauth2-server expects. */
 export function parseTokenBody(contentType: string | undefined, rawBody: string): { ok: true; body: FormBody } | { ok: false; message: string } {
   const type = mediaType(contentType);
-  const body: FormBody = Object.create(null);
+  const body = Object.create(null) as FormBody;
   if (type === 'application/x-www-form-urlencoded') {
     for (const [key, value] of new URLSearchParams(rawBody)) {
       if (key in body) return { ok: false, message: `Invalid request: parameter \`${key}\` is repeated` };

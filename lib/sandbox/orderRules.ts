@@ -99,7 +99,7 @@ const missing = (field: string, what: string): Checked<never> => ({ ok: false, r
 function checkItemTree(items: unknown, field: string): Refusal | undefined {
   if (!Array.isArray(items)) return refuse(ORDER_RULES.parameters, field, 'must be an array');
   for (let i = 0; i < items.length; i++) {
-    const node = items[i];
+    const node: unknown = items[i];
     const at = `${field}[${i}]`;
     if (!isObject(node)) return refuse(ORDER_RULES.parameters, at, 'must be an object with item_id, quantity and children');
     for (const key of ['item_id', 'quantity', 'children']) {

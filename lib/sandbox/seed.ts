@@ -219,7 +219,7 @@ function generateItems(count: number, skel: CatalogSkeleton, firstId = 1001): It
     if (items.length < count) {
       items.push({
         id, description_en: null, description_ar: null, image_url: null, is_active: true, inactive_in_branches: [], ...item,
-      } as Item);
+      });
     }
     return id;
   };

@@ -108,11 +108,11 @@ function checkConfig(input: unknown, base?: Webhook): Omit<Webhook, 'id'> {
   const url = raw.url ?? base?.url;
   let protocol = '';
   try {
-    protocol = new URL(String(url)).protocol;
+    if (typeof url === 'string') protocol = new URL(url).protocol;
   } catch {
     // reported below
   }
-  if (typeof url !== 'string' || (protocol !== 'http:' && protocol !== 'https:')) throw new WebhookConfigError(`webhook url must be an http(s) URL, not ${String(url)}`);
+  if (typeof url !== 'string' || (protocol !== 'http:' && protocol !== 'https:')) throw new WebhookConfigError(`webhook url must be an http(s) URL, not ${JSON.stringify(url) ?? 'undefined'}`);
   const events = raw.events ?? base?.events ?? [...TGATE_WEBHOOK_EVENTS];
   const undocumented = (e: unknown): boolean => !TGATE_WEBHOOK_EVENTS.includes(e as WebhookEvent);
   if (!Array.isArray(events) || events.length === 0 || events.some(undocumented)) {

@@ -96,11 +96,15 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
   return async function process(this: StepThis, msg: IncomingMessage, cfg: Cfg, snapshot: Record<string, unknown> = {}): Promise<void> {
     let emitted = 0;
     let client: TGateClient | undefined;
-    const sailor = this;
     const secrets = stepSecrets(cfg);
+    const connect = (): TGateClient => (client ??= connectForStep(this, cfg, { secrets }));
+    const emitData = async (data: unknown): Promise<void> => {
+      await this.emit('data', newMessage(data));
+      emitted += 1;
+    };
     try {
       const fields = readFields(cfg);
-      const bodySchema = typeof definition.body === 'function' ? definition.body(fields) : definition.body ?? EMPTY_OBJECT_SCHEMA;
+      const bodySchema = bodySchemaFor(definition.body, fields);
       const rawBody = msg?.body ?? {};
       definition.authenticate?.(fields, rawBody);
       // Copying and checking the body walk it recursively: a body nested thousands deep would overflow the stack.
@@ -110,22 +114,21 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
       }
       const body = bodyValidator(bodySchema)(rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody) as B;
       await definition.run({
-        sailor, msg, cfg, fields, body, snapshot: snapshot ?? {},
-        get tgate() {
-          client ??= connectForStep(sailor, cfg, { secrets });
-          return client;
-        },
-        async emitData(data: unknown) {
-          await sailor.emit('data', newMessage(data));
-          emitted += 1;
-        },
+        sailor: this, msg, cfg, fields, body, snapshot: snapshot ?? {},
+        get tgate() { return connect(); },
+        emitData,
         get emitted() { return emitted; },
         secrets,
       });
     } catch (err) {
-      await settleFailure(sailor, err, emitted, secrets);
+      await settleFailure(this, err, emitted, secrets);
     }
   };
+}
+
+function bodySchemaFor<F>(body: StepDefinition<F, unknown>['body'], fields: F): object {
+  if (body === undefined) return EMPTY_OBJECT_SCHEMA;
+  return typeof body === 'function' ? (body as (fields: F) => object)(fields) : body;
 }
 
 /**
@@ -139,7 +142,7 @@ export function newMessage(body: unknown): { id: string; attachments: object; bo
 
 /** The credential's secret values as the step starts; connectForStep adds the tokens it gets later. */
 function stepSecrets(cfg: Cfg | undefined): KnownSecrets {
-  const oauth = (cfg?.oauth ?? {}) as Record<string, unknown>;
+  const oauth = cfg?.oauth ?? {};
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v.trim() : undefined);
   const client = oauthClientValues();
   return new KnownSecrets([text(oauth.access_token), text(oauth.refresh_token), client.clientId, client.clientSecret]);

@@ -4,7 +4,7 @@ import { TokenSession } from '../auth';
 import { tgateError, TGateRefusedError } from './errors';
 import { checkedRawPath } from './rawPath';
 import {
-  checkedMaxPages, checkedPageSize, DEFAULT_MAX_PAGES, pageDigest, RepeatedRecords, TGatePagingError,
+  checkedMaxPages, checkedPageSize, pageDigest, RepeatedRecords, TGatePagingError,
 } from './paging';
 import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
@@ -33,7 +33,7 @@ export interface TGateClientOptions {
   session: TokenSession;
   http: HttpClient;
   logger?: Logger;
-  /** Pages one listing reads at most (default {@link DEFAULT_MAX_PAGES}); connect.ts fills it from TGATE_MAX_PAGES. */
+  /** Pages one listing reads at most (default `DEFAULT_MAX_PAGES` in paging.ts); stepClient.ts fills it from TGATE_MAX_PAGES. */
   maxPages?: number;
 }
 
@@ -159,7 +159,7 @@ export class TGateClient {
   /**
    * Every page of a list, one page held at a time. Stops at an empty or short page or at total-pages;
    * fails on a page that repeats an earlier one (the API ignored `page`) and beyond the page cap
-   * (`maxPages` here, else the client's, else {@link DEFAULT_MAX_PAGES}). A record that a shift of the
+   * (`maxPages` here, else the client's, else `DEFAULT_MAX_PAGES`). A record that a shift of the
    * listing brings again is given once ({@link RepeatedRecords}); a page left empty by that is skipped.
    */
   async *pages<T>(resource: TGateResourceName, options: ListOptions = {}): AsyncGenerator<TGatePage<T>> {

@@ -48,7 +48,7 @@ export interface ResolvedEndpoints {
 
 /** The credential's environment, with TGATE_TOKEN_URI / TGATE_API_BASE_URL overrides from the environment. */
 export function resolveEndpoints(environment: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedEndpoints {
-  const name = environment === undefined || environment === null || environment === '' ? DEFAULT_ENVIRONMENT : String(environment);
+  const name = environment === undefined || environment === null || environment === '' ? DEFAULT_ENVIRONMENT : typeof environment === 'string' ? environment : JSON.stringify(environment);
   if (!Object.prototype.hasOwnProperty.call(TGATE_ENVIRONMENTS, name)) {
     throw new InvalidInputError('environment', `Unknown T-Gate environment "${name}" in the credential: expected one of ${Object.keys(TGATE_ENVIRONMENTS).map((k) => `"${k}"`).join(', ')}`);
   }

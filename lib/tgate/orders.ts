@@ -145,7 +145,8 @@ function describeAnswer(data: unknown): string {
   if (typeof data !== 'object') return `a JSON ${typeof data}`;
   const order = data as Record<string, unknown>;
   if (order.id !== undefined && order.app_order_uuid !== undefined) {
-    const other = JSON.stringify(String(order.app_order_uuid).slice(0, 80));
+    const uuid = typeof order.app_order_uuid === 'string' ? order.app_order_uuid : JSON.stringify(order.app_order_uuid);
+    const other = JSON.stringify(uuid.slice(0, 80));
     return `order ${JSON.stringify(order.id)} with app_order_uuid ${other}`;
   }
   const keys = Object.keys(order).slice(0, 8).map((k) => JSON.stringify(k.slice(0, 40)));

@@ -19,7 +19,7 @@ export async function runStep(...args: Parameters<typeof runFunctionLocally>): P
   const outcome = await runFunctionLocally(...args);
   const foreign = outcome.errors.find((err) => err instanceof UnexpectedError);
   if (foreign) {
-    const cause = (foreign as UnexpectedError).cause as Error | undefined;
+    const cause = foreign.cause as Error | undefined;
     const what = cause?.stack ?? foreign.message;
     const failure = new Error(`The step ended with an error outside lib/errors.ts's taxonomy: ${what}`);
     failure.name = 'OutsideTheTaxonomy';

@@ -10,7 +10,7 @@
  * Rails' default shape, `{"<field>": ["<detail>"]}` (`{"app_order_uuid": ["has already been taken"]}`).
  */
 import { SandboxClock } from '../clock';
-import { CompanyOrderUpdate, OrderDesk, OrderRefusedError } from '../orderDesk';
+import { OrderDesk, OrderRefusedError } from '../orderDesk';
 import { Answer, Route, RouteContext, message } from '../router';
 import { StoreError } from '../store';
 import { CONTROL_PREFIX } from '../urls';
@@ -44,7 +44,7 @@ export function orderControlRoutes(desk: OrderDesk, clock: SandboxClock): Route[
     {
       method: 'PATCH',
       path: `${CONTROL_PREFIX}/orders/:id`,
-      handle: (ctx) => withOrderBody(ctx, 200, (body) => desk.updateAsCompany(Number(ctx.params.id), (body ?? {}) as CompanyOrderUpdate)),
+      handle: (ctx) => withOrderBody(ctx, 200, (body) => desk.updateAsCompany(Number(ctx.params.id), body ?? {})),
     },
     { method: 'GET', path: clockPath, handle: clockAnswer },
     {

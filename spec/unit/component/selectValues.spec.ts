@@ -14,7 +14,6 @@ import { TGATE_WEBHOOK_EVENTS, webhookEventResource } from '../../../lib/tgate/w
 import { START_MODES } from '../../../lib/triggers/pollCatalog';
 import { PAYMENT_STATUSES } from '../../../lib/sandbox/orderRules';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const component: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'component.json'), 'utf8'));
 const SCHEMA_DIR = path.join(COMPONENT_ROOT, 'lib/schemas');
 
