@@ -6,24 +6,40 @@
 const unit = (...globs) => globs.map((g) => `dist/spec/unit/${g}.spec.js`);
 
 export const GROUPS = {
-  auth: { mutate: ['lib/auth/**/*.ts'],
-    spec: unit('auth/**/*', 'component/tokenLifecycle', 'component/verifyCredentials', 'component/secretEcho') },
-  client: { mutate: ['lib/http/client.ts'],
-    spec: unit('http/**/*', 'tgate/client', 'tgate/connectLimits', 'component/rawRequest') },
-  secrets: { mutate: ['lib/http/secrets.ts'],
-    spec: unit('http/**/*', 'auth/**/*', 'component/secretEcho', 'component/tokenLifecycle') },
-  pathSegment: { mutate: ['lib/http/pathSegment.ts'],
-    spec: unit('http/pathSegment', 'tgate/client', 'platform/oauthClients', 'component/lookupObject') },
-  orders: { mutate: ['lib/tgate/orders.ts'],
-    spec: unit('component/orders', 'component/ordersExactlyOnce', 'component/ordersUpdate', 'component/ordersMetadata') },
-  paging: { mutate: ['lib/tgate/paging.ts'],
-    spec: unit('tgate/paging', 'tgate/pageLimit', 'component/lookupObjects', 'component/listIntegrationScopes') },
+  auth: {
+    mutate: ['lib/auth/**/*.ts'],
+    spec: unit('auth/**/*', 'component/tokenLifecycle', 'component/verifyCredentials', 'component/secretEcho'),
+  },
+  client: {
+    mutate: ['lib/http/client.ts'],
+    spec: unit('http/**/*', 'tgate/client', 'tgate/connectLimits', 'component/rawRequest'),
+  },
+  secrets: {
+    mutate: ['lib/http/secrets.ts'],
+    spec: unit('http/**/*', 'auth/**/*', 'component/secretEcho', 'component/tokenLifecycle'),
+  },
+  pathSegment: {
+    mutate: ['lib/http/pathSegment.ts'],
+    spec: unit('http/pathSegment', 'tgate/client', 'platform/oauthClients', 'component/lookupObject'),
+  },
+  orders: {
+    mutate: ['lib/tgate/orders.ts'],
+    spec: unit('component/orders', 'component/ordersExactlyOnce', 'component/ordersUpdate', 'component/ordersMetadata'),
+  },
+  paging: {
+    mutate: ['lib/tgate/paging.ts'],
+    spec: unit('tgate/paging', 'tgate/pageLimit', 'component/lookupObjects', 'component/listIntegrationScopes'),
+  },
   rawPath: { mutate: ['lib/tgate/rawPath.ts'], spec: unit('tgate/rawPath', 'component/rawRequest') },
   webhooks: { mutate: ['lib/tgate/webhooks.ts'], spec: unit('tgate/webhooks', 'component/webhookEvents') },
-  triggers: { mutate: ['lib/triggers/**/*.ts'],
-    spec: unit('triggers/**/*', 'component/pollCatalog', 'component/pollCatalogLive', 'component/webhookEvents') },
-  step: { mutate: ['lib/step/index.ts'],
-    spec: unit('step/**/*', 'component/rawRequest', 'component/listIntegrationScopes', 'component/lookupObject') },
+  triggers: {
+    mutate: ['lib/triggers/**/*.ts'],
+    spec: unit('triggers/**/*', 'component/pollCatalog', 'component/pollCatalogLive', 'component/webhookEvents'),
+  },
+  step: {
+    mutate: ['lib/step/index.ts'],
+    spec: unit('step/**/*', 'component/rawRequest', 'component/listIntegrationScopes', 'component/lookupObject'),
+  },
 };
 
 const name = process.env.MUTATION_GROUP ?? 'auth';

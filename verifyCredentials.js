@@ -11,8 +11,13 @@ try {
 
 module.exports = function verifyCredentials(credentials, callback) {
   if (typeof implementation !== 'function') {
-    const why = loadError && loadError.code === 'MODULE_NOT_FOUND' ? 'its compiled code (dist/) is missing' : 'its compiled code failed to load';
-    throw new Error(`The T-Gate component cannot verify credentials: ${why}. The component build must run \`npm install\`, which compiles it.`);
+    const why =
+      loadError && loadError.code === 'MODULE_NOT_FOUND'
+        ? 'its compiled code (dist/) is missing'
+        : 'its compiled code failed to load';
+    throw new Error(
+      `The T-Gate component cannot verify credentials: ${why}. The component build must run \`npm install\`, which compiles it.`,
+    );
   }
   return implementation.call(this, credentials, callback);
 };

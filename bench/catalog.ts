@@ -16,11 +16,19 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const items = arg('items', 100_000);
   const repeat = arg('repeat', 200);
-  const client = { clientId: 'bench-app', clientSecret: 'bench-secret-0123456789', redirectUris: ['https://platform.example.io/callback'] };
+  const client = {
+    clientId: 'bench-app',
+    clientSecret: 'bench-secret-0123456789',
+    redirectUris: ['https://platform.example.io/callback'],
+  };
   const sandbox = await startSandbox({ clients: [client] });
   try {
     const { access_token: token } = await sandbox.issueTokens(client.clientId);
-    const http = axios.create({ baseURL: sandbox.apiBaseUrl, headers: { Authorization: `Bearer ${token}` }, proxy: false });
+    const http = axios.create({
+      baseURL: sandbox.apiBaseUrl,
+      headers: { Authorization: `Bearer ${token}` },
+      proxy: false,
+    });
 
     let started = performance.now();
     const summary = sandbox.seedCatalog({ items });
@@ -28,7 +36,9 @@ async function main(): Promise<void> {
 
     started = performance.now();
     const first = await http.get('/items', { params: { page: 1, items: 100 } });
-    console.log(`first list after seeding (builds the indexes): ${(performance.now() - started).toFixed(1)} ms, total-count ${first.headers['total-count']} of ${summary.counts.items}`);
+    console.log(
+      `first list after seeding (builds the indexes): ${(performance.now() - started).toFixed(1)} ms, total-count ${first.headers['total-count']} of ${summary.counts.items}`,
+    );
 
     const timed = async (label: string, params: Record<string, string | number>): Promise<void> => {
       const took: number[] = [];
@@ -39,7 +49,9 @@ async function main(): Promise<void> {
         took.push(performance.now() - t);
       }
       took.sort((a, b) => a - b);
-      console.log(`${label}: median ${took[Math.floor(took.length / 2)].toFixed(2)} ms over ${repeat} requests (${length} records a page)`);
+      console.log(
+        `${label}: median ${took[Math.floor(took.length / 2)].toFixed(2)} ms over ${repeat} requests (${length} records a page)`,
+      );
     };
     const lastPage = Number(first.headers['total-pages']);
     await timed('GET /items page 1, 100 a page', { page: 1, items: 100 });
@@ -54,7 +66,9 @@ async function main(): Promise<void> {
       changes.push(performance.now() - t);
     }
     changes.sort((a, b) => a - b);
-    console.log(`update one item, then GET /items page 500: median ${changes[Math.floor(changes.length / 2)].toFixed(2)} ms`);
+    console.log(
+      `update one item, then GET /items page 500: median ${changes[Math.floor(changes.length / 2)].toFixed(2)} ms`,
+    );
   } finally {
     await sandbox.close();
   }

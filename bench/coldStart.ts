@@ -17,7 +17,11 @@ import path from 'node:path';
 import { COMPONENT_ROOT, StepRun } from '../spec/e2e/helpers/stepRun';
 import { sleep } from '../spec/e2e/helpers/wait';
 
-interface Sample { initStartedMs: number; initEndedMs: number; firstDataMs: number }
+interface Sample {
+  initStartedMs: number;
+  initEndedMs: number;
+  firstDataMs: number;
+}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,8 +38,14 @@ function prunedTree(): { root: string; nodeModulesMb: number; packages: number }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-coldstart-'));
   execSync(`git archive HEAD | tar -x -C ${JSON.stringify(root)}`, { cwd: COMPONENT_ROOT, stdio: 'inherit' });
   fs.cpSync(path.join(COMPONENT_ROOT, 'dist'), path.join(root, 'dist'), { recursive: true });
-  fs.cpSync(path.join(COMPONENT_ROOT, 'node_modules'), path.join(root, 'node_modules'), { recursive: true, verbatimSymlinks: true });
-  execFileSync('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  fs.cpSync(path.join(COMPONENT_ROOT, 'node_modules'), path.join(root, 'node_modules'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  execFileSync('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const du = execFileSync('du', ['-sm', 'node_modules'], { cwd: root, encoding: 'utf8' });
   const packages = fs.readdirSync(path.join(root, 'node_modules')).filter((d) => !d.startsWith('.')).length;
   return { root, nodeModulesMb: Number(du.split('\t')[0]), packages };
@@ -46,7 +56,11 @@ async function coldStart(run: StepRun, i: number): Promise<Sample> {
   const ids = run.sandbox.store.allIds('branches').filter((id) => run.sandbox.store.getVisible('branches', id));
   const m = run.publish({ id: ids[i % ids.length] });
   const s = run.startContainer();
-  const [d] = await run.until(() => run.for('data', m).length > 0 && run.for('data', m), `the data message of cold start ${i + 1}`, 30_000);
+  const [d] = await run.until(
+    () => run.for('data', m).length > 0 && run.for('data', m),
+    `the data message of cold start ${i + 1}`,
+    30_000,
+  );
   await s.waitForIpc('init:ended', 1000);
   const sample = {
     initStartedMs: s.ipcAt['init:started'] - s.spawnedAt,
@@ -69,7 +83,8 @@ async function coldStart(run: StepRun, i: number): Promise<Sample> {
 }
 
 function report(label: string, samples: Sample[]): void {
-  const f = (xs: number[]): string => `median ${median(xs).toFixed(0)} ms  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
+  const f = (xs: number[]): string =>
+    `median ${median(xs).toFixed(0)} ms  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
   console.log(`${label} (1-min load average ${os.loadavg()[0].toFixed(1)})`);
   console.log(`  spawn -> 'init:started'   ${f(samples.map((s) => s.initStartedMs))}`);
   console.log(`  spawn -> 'init:ended' (a) ${f(samples.map((s) => s.initEndedMs))}`);
@@ -79,10 +94,16 @@ function report(label: string, samples: Sample[]): void {
 async function main(): Promise<void> {
   const runs = Number(arg('runs') ?? 5);
   const withPruned = !process.argv.includes('--no-pruned');
-  console.log(`cold start of node run.js (lookupObject, branches; the input published before the spawn), ${runs} runs per tree`
-    + `${withPruned ? ', the two trees alternating' : ''}, node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log(
+    `cold start of node run.js (lookupObject, branches; the input published before the spawn), ${runs} runs per tree` +
+      `${withPruned ? ', the two trees alternating' : ''}, node ${process.version}, ${os.cpus().length} CPUs`,
+  );
   const trees: Array<{ label: string; root: string; run?: StepRun; samples: Sample[] }> = [
-    { label: `working tree (${COMPONENT_ROOT}, full node_modules incl. devDependencies)`, root: COMPONENT_ROOT, samples: [] },
+    {
+      label: `working tree (${COMPONENT_ROOT}, full node_modules incl. devDependencies)`,
+      root: COMPONENT_ROOT,
+      samples: [],
+    },
   ];
   let prunedRoot: string | undefined;
   try {
@@ -90,10 +111,22 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       const tree = prunedTree();
       prunedRoot = tree.root;
-      console.log(`pruned tree made in ${((Date.now() - t0) / 1000).toFixed(1)} s: node_modules ${tree.nodeModulesMb} MB, ${tree.packages} top-level entries`);
-      trees.push({ label: 'pruned tree (git archive HEAD + dist/ + npm prune --omit=dev)', root: tree.root, samples: [] });
+      console.log(
+        `pruned tree made in ${((Date.now() - t0) / 1000).toFixed(1)} s: node_modules ${tree.nodeModulesMb} MB, ${tree.packages} top-level entries`,
+      );
+      trees.push({
+        label: 'pruned tree (git archive HEAD + dist/ + npm prune --omit=dev)',
+        root: tree.root,
+        samples: [],
+      });
     }
-    for (const t of trees) t.run = await StepRun.start({ function: 'lookupObject', fields: { resourceType: 'branches' }, containers: 0, componentRoot: t.root });
+    for (const t of trees)
+      t.run = await StepRun.start({
+        function: 'lookupObject',
+        fields: { resourceType: 'branches' },
+        containers: 0,
+        componentRoot: t.root,
+      });
     for (let i = 0; i < runs; i += 1) for (const t of trees) t.samples.push(await coldStart(t.run!, i));
     for (const t of trees) report(t.label, t.samples);
   } finally {
@@ -102,4 +135,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => { console.error(err.stack ?? err.message); process.exit(1); });
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

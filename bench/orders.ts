@@ -33,9 +33,23 @@ const FAULT_MIX: Array<[number, FaultSpec]> = [
   [0.01, { method: 'POST', path: ORDERS_PATH, drop: true }],
 ];
 
-interface RunResult { seconds: number; posts: number; lookups: number; others: number; rebounds: number; found: number; problems: string[] }
+interface RunResult {
+  seconds: number;
+  posts: number;
+  lookups: number;
+  others: number;
+  rebounds: number;
+  found: number;
+  problems: string[];
+}
 
-async function runOrders(world: World, label: string, count: number, concurrency: number, faults: boolean): Promise<RunResult> {
+async function runOrders(
+  world: World,
+  label: string,
+  count: number,
+  concurrency: number,
+  faults: boolean,
+): Promise<RunResult> {
   const { sandbox } = world;
   const action = loadComponentFunction('createOrder');
   sandbox.seedCatalog();
@@ -89,7 +103,15 @@ async function runOrders(world: World, label: string, count: number, concurrency
   if (uuids.size !== orders.length) problems.push(`${orders.length - uuids.size} app_order_uuid(s) twice`);
   const notOnce = [...Array(count).keys()].map((i) => `${label}-${i}`).filter((u) => emitted.get(u)?.length !== 1);
   if (notOnce.length) problems.push(`${notOnce.length} message(s) did not emit exactly one order (e.g. ${notOnce[0]})`);
-  return { seconds, posts: requests.posts, lookups: requests.lookups, others: requests.others, rebounds, found, problems };
+  return {
+    seconds,
+    posts: requests.posts,
+    lookups: requests.lookups,
+    others: requests.others,
+    rebounds,
+    found,
+    problems,
+  };
 }
 
 async function main(): Promise<void> {
@@ -101,17 +123,29 @@ async function main(): Promise<void> {
   process.env.NODE_ENV = process.env.NODE_ENV || 'test';
   const world = await createWorld();
   try {
-    console.log(`createOrder through the sailor's TaskExec against the sandbox on loopback: ${count} orders, ${concurrency} at a time`);
-    console.log(`faults: ${FAULT_MIX.map(([share, f]) => `${share * 100}% ${f.status ?? (f.drop ? 'drop' : `delay ${f.delayMs} ms`)}${f.afterHandler ? ' after storing' : ' before storing'}`).join(', ')}; client timeout ${TIMEOUT_MS} ms`);
+    console.log(
+      `createOrder through the sailor's TaskExec against the sandbox on loopback: ${count} orders, ${concurrency} at a time`,
+    );
+    console.log(
+      `faults: ${FAULT_MIX.map(([share, f]) => `${share * 100}% ${f.status ?? (f.drop ? 'drop' : `delay ${f.delayMs} ms`)}${f.afterHandler ? ' after storing' : ' before storing'}`).join(', ')}; client timeout ${TIMEOUT_MS} ms`,
+    );
     await runOrders(world, 'warmup', warmup, concurrency, false);
-    for (const [label, faults] of [['no-faults', false], ['faults', true]] as const) {
+    for (const [label, faults] of [
+      ['no-faults', false],
+      ['faults', true],
+    ] as const) {
       const r = await runOrders(world, label, count, concurrency, faults);
-      console.log(`${label}: ${(count / r.seconds).toFixed(0)} orders/s (${r.seconds.toFixed(1)} s); per order ${(r.posts / count).toFixed(3)} POST, ${(r.lookups / count).toFixed(3)} lookup, ${(r.others / count).toFixed(3)} other`
-        + `; ${r.found} emitted as found, ${r.rebounds} rebound(s); ${r.problems.length ? `PROBLEMS: ${r.problems.slice(0, 3).join(' | ')}` : 'exactly one order per message'}`);
+      console.log(
+        `${label}: ${(count / r.seconds).toFixed(0)} orders/s (${r.seconds.toFixed(1)} s); per order ${(r.posts / count).toFixed(3)} POST, ${(r.lookups / count).toFixed(3)} lookup, ${(r.others / count).toFixed(3)} other` +
+          `; ${r.found} emitted as found, ${r.rebounds} rebound(s); ${r.problems.length ? `PROBLEMS: ${r.problems.slice(0, 3).join(' | ')}` : 'exactly one order per message'}`,
+      );
     }
   } finally {
     await world.close();
   }
 }
 
-main().catch((err: Error) => { console.error(err.message); process.exit(1); });
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

@@ -42,12 +42,18 @@ interface PollResult {
 /** One poll, in this (child) process: reads and writes the snapshot file, prints what it saw. */
 async function pollOnce(job: PollJob): Promise<PollResult> {
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
   Object.assign(process.env, job.env);
-  const snapshot = (fs.existsSync(job.snapshotFile) ? JSON.parse(fs.readFileSync(job.snapshotFile, 'utf8')) : {}) as Record<string, unknown>;
+  const snapshot = (
+    fs.existsSync(job.snapshotFile) ? JSON.parse(fs.readFileSync(job.snapshotFile, 'utf8')) : {}
+  ) as Record<string, unknown>;
   let changes = 0;
   const started = performance.now();
-  const onData = (): void => { changes += 1; };
+  const onData = (): void => {
+    changes += 1;
+  };
   const out = await runFunctionLocally('pollCatalog', { body: {} }, job.cfg, job.platform, { snapshot, onData });
   const ms = performance.now() - started;
   clearInterval(sampler);
@@ -69,8 +75,12 @@ function pollInChild(job: PollJob): Promise<PollResult> {
   const child = spawn(process.execPath, [__filename, '--poll'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   child.stdin.end(JSON.stringify(job));
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => {
@@ -84,13 +94,21 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-bench-poll-'));
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
-  console.log('listed   first poll: per record  saves  all saves / final          peak RSS '
-    + '| unchanged poll        | after 10 changes');
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
+  console.log(
+    'listed   first poll: per record  saves  all saves / final          peak RSS ' +
+      '| unchanged poll        | after 10 changes',
+  );
   try {
     for (const wanted of LISTED) {
       const client = {
-        clientId: 'bench-poll', clientSecret: 'bench-secret-0123456789',
+        clientId: 'bench-poll',
+        clientSecret: 'bench-secret-0123456789',
         redirectUris: ['https://platform.example.io/callback'],
       };
       const sandbox = await startSandbox({ clients: [client], catalogItems: Math.ceil(wanted / IN_SCOPE) });
@@ -100,13 +118,20 @@ async function main(): Promise<void> {
         platform.accounts.set('bench', { keys: { environment: 'company-sandbox', oauth: { ...tokens } } });
         const job: PollJob = {
           env: {
-            TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret,
-            TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl,
-            TGATE_MAX_PAGES: '5000', LOG_LEVEL: 'fatal',
+            TGATE_CLIENT_ID: client.clientId,
+            TGATE_CLIENT_SECRET: client.clientSecret,
+            TGATE_TOKEN_URI: sandbox.tokenUrl,
+            TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+            TGATE_MAX_PAGES: '5000',
+            LOG_LEVEL: 'fatal',
           },
           cfg: {
-            _account: 'bench', environment: 'company-sandbox', oauth: { ...tokens },
-            resourceType: 'items', startMode: 'emitAll', maxSnapshotKB: 16_384,
+            _account: 'bench',
+            environment: 'company-sandbox',
+            oauth: { ...tokens },
+            resourceType: 'items',
+            startMode: 'emitAll',
+            maxSnapshotKB: 16_384,
           },
           platform: { url: platform.url, username: platform.username, apiKey: platform.apiKey },
           snapshotFile: path.join(dir, `snapshot-${wanted}.json`),
@@ -130,23 +155,32 @@ async function main(): Promise<void> {
         const changedRequests = sandbox.requestCount - before;
         if (changed.changes !== 10) throw new Error(`expected 10 changes, saw ${changed.changes}`);
         const ratio = (first.snapshotBytesAll / first.snapshotBytes).toFixed(1);
-        console.log([
-          String(n).padEnd(8),
-          `${((first.ms * 1000) / n).toFixed(0)} µs`.padStart(21),
-          String(first.snapshots).padStart(6),
-          `${kb(first.snapshotBytesAll)} / ${kb(first.snapshotBytes)} = ${ratio}x`.padEnd(26),
-          `${first.peakRssMb.toFixed(0)} MB`.padStart(9),
-          `| ${`${unchangedRequests} requests, ${unchanged.ms.toFixed(0)} ms`.padEnd(21)}`,
-          `| ${changedRequests} requests, ${changed.ms.toFixed(0)} ms, ${changed.snapshots} snapshot saves`,
-        ].join(' '));
+        console.log(
+          [
+            String(n).padEnd(8),
+            `${((first.ms * 1000) / n).toFixed(0)} µs`.padStart(21),
+            String(first.snapshots).padStart(6),
+            `${kb(first.snapshotBytesAll)} / ${kb(first.snapshotBytes)} = ${ratio}x`.padEnd(26),
+            `${first.peakRssMb.toFixed(0)} MB`.padStart(9),
+            `| ${`${unchangedRequests} requests, ${unchanged.ms.toFixed(0)} ms`.padEnd(21)}`,
+            `| ${changedRequests} requests, ${changed.ms.toFixed(0)} ms, ${changed.snapshots} snapshot saves`,
+          ].join(' '),
+        );
       } finally {
         await sandbox.close();
         await platform.close();
       }
     }
-    console.log('"listed": the items inside the granted integration scopes. Token requests: none (the token is valid); '
-      + 'an unchanged poll reads ceil(listed / 100) pages and asks for no record by id.');
-    console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+    console.log(
+      '"listed": the items inside the granted integration scopes. Token requests: none (the token is valid); ' +
+        'an unchanged poll reads ceil(listed / 100) pages and asks for no record by id.',
+    );
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} at the end`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -155,8 +189,14 @@ async function main(): Promise<void> {
 if (process.argv.includes('--poll')) {
   pollOnce(JSON.parse(fs.readFileSync(0, 'utf8')) as PollJob).then(
     (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
-    (e: Error) => { process.stderr.write(`${e.message}\n`); process.exit(1); },
+    (e: Error) => {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    },
   );
 } else {
-  main().catch((e: Error) => { console.error(e.message); process.exit(1); });
+  main().catch((e: Error) => {
+    console.error(e.message);
+    process.exit(1);
+  });
 }

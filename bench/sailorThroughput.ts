@@ -30,16 +30,41 @@ function arg(name: string): string | undefined {
 /** The sailor's own defaults, read through its settings.js (so the env names are the real ones). */
 function sailorDefaults(): { limit: number; intervalMs: number } {
   const env: NodeJS.ProcessEnv = {};
-  for (const k of ['FLOW_ID', 'EXEC_ID', 'STEP_ID', 'CONTAINER_ID', 'WORKSPACE_ID', 'USER_ID', 'COMP_ID', 'FUNCTION', 'API_URI',
-    'API_USERNAME', 'API_KEY', 'AMQP_URI', 'LISTEN_MESSAGES_ON', 'PUBLISH_MESSAGES_TO', 'DATA_ROUTING_KEY', 'ERROR_ROUTING_KEY',
-    'REBOUND_ROUTING_KEY', 'SNAPSHOT_ROUTING_KEY', 'MESSAGE_CRYPTO_IV', 'MESSAGE_CRYPTO_PASSWORD']) env[`ELASTICIO_${k}`] = 'x';
+  for (const k of [
+    'FLOW_ID',
+    'EXEC_ID',
+    'STEP_ID',
+    'CONTAINER_ID',
+    'WORKSPACE_ID',
+    'USER_ID',
+    'COMP_ID',
+    'FUNCTION',
+    'API_URI',
+    'API_USERNAME',
+    'API_KEY',
+    'AMQP_URI',
+    'LISTEN_MESSAGES_ON',
+    'PUBLISH_MESSAGES_TO',
+    'DATA_ROUTING_KEY',
+    'ERROR_ROUTING_KEY',
+    'REBOUND_ROUTING_KEY',
+    'SNAPSHOT_ROUTING_KEY',
+    'MESSAGE_CRYPTO_IV',
+    'MESSAGE_CRYPTO_PASSWORD',
+  ])
+    env[`ELASTICIO_${k}`] = 'x';
   const s = sailorSettings.readFrom(env);
   const raised = sailorSettings.readFrom({ ...env, ELASTICIO_DATA_RATE_LIMIT: String(RAISED_LIMIT) });
-  if (raised.DATA_RATE_LIMIT !== RAISED_LIMIT) throw new Error('ELASTICIO_DATA_RATE_LIMIT is not read by the sailor\'s settings.js');
+  if (raised.DATA_RATE_LIMIT !== RAISED_LIMIT)
+    throw new Error("ELASTICIO_DATA_RATE_LIMIT is not read by the sailor's settings.js");
   return { limit: Number(s.DATA_RATE_LIMIT), intervalMs: Number(s.RATE_INTERVAL) };
 }
 
-interface Variant { containers: number; raised: boolean; tokenLifetimeS?: number }
+interface Variant {
+  containers: number;
+  raised: boolean;
+  tokenLifetimeS?: number;
+}
 
 interface Row extends Variant {
   messages: number;
@@ -56,7 +81,13 @@ interface Row extends Variant {
   ceiling: number;
 }
 
-async function runVariant(v: Variant, n: number, logLevel: string, defaults: { limit: number; intervalMs: number }, inject503: number): Promise<Row> {
+async function runVariant(
+  v: Variant,
+  n: number,
+  logLevel: string,
+  defaults: { limit: number; intervalMs: number },
+  inject503: number,
+): Promise<Row> {
   const run = await StepRun.start({
     function: 'lookupObject',
     fields: { resourceType: 'branches' },
@@ -69,7 +100,8 @@ async function runVariant(v: Variant, n: number, logLevel: string, defaults: { l
     sandbox: v.tokenLifetimeS ? { accessTokenLifetimeSeconds: v.tokenLifetimeS } : {},
   });
   try {
-    if (inject503) run.sandbox.injectFault({ method: 'GET', path: /^\/partner\/v1\/branches\//, status: 503, times: inject503 });
+    if (inject503)
+      run.sandbox.injectFault({ method: 'GET', path: /^\/partner\/v1\/branches\//, status: 503, times: inject503 });
     const ids = run.sandbox.store.allIds('branches').filter((id) => run.sandbox.store.getVisible('branches', id));
     if (ids.length === 0) throw new Error('the sandbox seed has no visible branch');
     const tokenIndex = run.sandbox.tokenRequests.length;
@@ -91,7 +123,10 @@ async function runVariant(v: Variant, n: number, logLevel: string, defaults: { l
       for (; seen.data < d.length; seen.data += 1) {
         const r = d[seen.data];
         const key = String(r.headers.parentMessageId);
-        if (!byId.has(key)) { stray.push(r); continue; }
+        if (!byId.has(key)) {
+          stray.push(r);
+          continue;
+        }
         data.set(key, [...(data.get(key) ?? []), r]);
       }
       const e = run.received('error');
@@ -99,7 +134,8 @@ async function runVariant(v: Variant, n: number, logLevel: string, defaults: { l
       const rb = run.received('rebound');
       for (; seen.rebound < rb.length; seen.rebound += 1) failedIds.add(String(rb[seen.rebound].headers.messageId));
       const rj = run.collector.get(run.topo.rejected);
-      for (; seen.rejected < rj.length; seen.rejected += 1) failedIds.add(String(rj[seen.rejected].properties.headers?.messageId));
+      for (; seen.rejected < rj.length; seen.rejected += 1)
+        failedIds.add(String(rj[seen.rejected].properties.headers?.messageId));
     };
     const timeoutMs = 60_000 + n * 20;
     const deadline = Date.now() + timeoutMs;
@@ -129,7 +165,9 @@ async function runVariant(v: Variant, n: number, logLevel: string, defaults: { l
     const lo = firstResults[Math.floor(firstResults.length * 0.1)];
     const hi = firstResults[Math.max(0, Math.ceil(firstResults.length * 0.9) - 1)];
     const perContainer = new Map<string, number>();
-    for (const rs of data.values()) for (const r of rs) perContainer.set(String(r.headers.containerId), (perContainer.get(String(r.headers.containerId)) ?? 0) + 1);
+    for (const rs of data.values())
+      for (const r of rs)
+        perContainer.set(String(r.headers.containerId), (perContainer.get(String(r.headers.containerId)) ?? 0) + 1);
     return {
       ...v,
       messages: n,
@@ -151,8 +189,20 @@ async function runVariant(v: Variant, n: number, logLevel: string, defaults: { l
 }
 
 function table(rows: Row[], defaults: { limit: number; intervalMs: number }): void {
-  const head = ['containers', 'data rate limit', 'token life', 'messages', 'seconds', 'msg/s', 'steady msg/s', 'ceiling msg/s',
-    'token req', 'per 1,000', 'lost/failed/dup/wrong', 'per container'];
+  const head = [
+    'containers',
+    'data rate limit',
+    'token life',
+    'messages',
+    'seconds',
+    'msg/s',
+    'steady msg/s',
+    'ceiling msg/s',
+    'token req',
+    'per 1,000',
+    'lost/failed/dup/wrong',
+    'per container',
+  ];
   const cells = rows.map((r) => [
     String(r.containers),
     r.raised ? `${RAISED_LIMIT}/${defaults.intervalMs} ms` : `${defaults.limit}/${defaults.intervalMs} ms (default)`,
@@ -182,30 +232,46 @@ async function main(): Promise<void> {
   const logLevel = arg('log-level') ?? 'info';
   const inject503 = Number(arg('inject-503') ?? 0);
   const defaults = sailorDefaults();
-  console.log(`lookupObject (branches) through run.js + RabbitMQ + the embedded sandbox: ${n} messages published at once per row; LOG_LEVEL=${logLevel}`);
-  console.log(`the sailor's data rate limit: ELASTICIO_DATA_RATE_LIMIT=${defaults.limit} per ELASTICIO_RATE_INTERVAL=${defaults.intervalMs} ms by default`
-    + ` = ${(defaults.limit * 1000) / defaults.intervalMs} data messages/s per container (its own throttle); "raised" sets ELASTICIO_DATA_RATE_LIMIT=${RAISED_LIMIT}`);
+  console.log(
+    `lookupObject (branches) through run.js + RabbitMQ + the embedded sandbox: ${n} messages published at once per row; LOG_LEVEL=${logLevel}`,
+  );
+  console.log(
+    `the sailor's data rate limit: ELASTICIO_DATA_RATE_LIMIT=${defaults.limit} per ELASTICIO_RATE_INTERVAL=${defaults.intervalMs} ms by default` +
+      ` = ${(defaults.limit * 1000) / defaults.intervalMs} data messages/s per container (its own throttle); "raised" sets ELASTICIO_DATA_RATE_LIMIT=${RAISED_LIMIT}`,
+  );
 
   const variants: Variant[] = [];
   for (const c of containerCounts) for (const raised of [false, true]) variants.push({ containers: c, raised });
-  if (shortTokenS > 0) for (const c of containerCounts) variants.push({ containers: c, raised: true, tokenLifetimeS: shortTokenS });
+  if (shortTokenS > 0)
+    for (const c of containerCounts) variants.push({ containers: c, raised: true, tokenLifetimeS: shortTokenS });
   const rows: Row[] = [];
   for (const v of variants) {
     const r = await runVariant(v, n, logLevel, defaults, inject503);
-    console.log(`  done: ${v.containers} container(s), ${v.raised ? 'raised' : 'default'} limit, ${v.tokenLifetimeS ? `${v.tokenLifetimeS} s` : '2 h'} tokens: `
-      + `${(r.messages / r.seconds).toFixed(0)} msg/s (1-min load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
+    console.log(
+      `  done: ${v.containers} container(s), ${v.raised ? 'raised' : 'default'} limit, ${v.tokenLifetimeS ? `${v.tokenLifetimeS} s` : '2 h'} tokens: ` +
+        `${(r.messages / r.seconds).toFixed(0)} msg/s (1-min load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`,
+    );
     rows.push(r);
   }
   console.log('');
   table(rows, defaults);
-  console.log('msg/s: first publish to last data message; steady: 10th to 90th percentile of results; token req: POSTs to /oauth/token after the first publish');
+  console.log(
+    'msg/s: first publish to last data message; steady: 10th to 90th percentile of results; token req: POSTs to /oauth/token after the first publish',
+  );
   const bad = rows.filter((r) => r.lost || r.failed || r.duplicated || r.wrong);
   if (bad.length) {
-    console.error(`\n!!! FAILED: ${bad.length} row(s) lost, failed, duplicated or mismatched messages (see lost/failed/dup/wrong) !!!`);
+    console.error(
+      `\n!!! FAILED: ${bad.length} row(s) lost, failed, duplicated or mismatched messages (see lost/failed/dup/wrong) !!!`,
+    );
     process.exitCode = 1;
   } else {
-    console.log(`\nall ${rows.length} rows: every message got exactly one data message with its own branch (none lost, failed or duplicated)`);
+    console.log(
+      `\nall ${rows.length} rows: every message got exactly one data message with its own branch (none lost, failed or duplicated)`,
+    );
   }
 }
 
-main().catch((err: Error) => { console.error(err.stack ?? err.message); process.exit(1); });
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

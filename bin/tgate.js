@@ -8,7 +8,9 @@ let cli;
 try {
   cli = require('../dist/lib/cli/main.js').cli;
 } catch {
-  process.stderr.write('tgate: the compiled code is missing (dist/). Run `npm install` (or `npm run build`) in the component folder.\n');
+  process.stderr.write(
+    'tgate: the compiled code is missing (dist/). Run `npm install` (or `npm run build`) in the component folder.\n',
+  );
   process.exit(1);
 }
 cli(process.argv); // sets the exit code; Ctrl-C, SIGTERM and a closed stdout are handled there

@@ -29,11 +29,20 @@ for (const file of files) {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const lineOf = (pos) => source.getLineAndCharacterOfPosition(pos).line + 1;
   const visit = (node) => {
-    if (ts.isAsExpression(node) && !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'const')) casts += 1;
+    if (
+      ts.isAsExpression(node) &&
+      !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'const')
+    )
+      casts += 1;
     if (ts.isFunctionLike(node) && 'body' in node && node.body && ts.isBlock(node.body)) {
-      const name = node.name?.getText(source)
-        ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(source) : '(anonymous)');
-      functions.push({ where: `${file}:${lineOf(node.getStart(source))}`, name, lines: lineOf(node.end) - lineOf(node.getStart(source)) + 1 });
+      const name =
+        node.name?.getText(source) ??
+        (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(source) : '(anonymous)');
+      functions.push({
+        where: `${file}:${lineOf(node.getStart(source))}`,
+        name,
+        lines: lineOf(node.end) - lineOf(node.getStart(source)) + 1,
+      });
     }
     ts.forEachChild(node, visit);
   };
@@ -42,10 +51,21 @@ for (const file of files) {
 functions.sort((a, b) => b.lines - a.lines);
 let sandboxExports = '-';
 try {
-  const index = ts.createSourceFile('index.ts', readFileSync('lib/sandbox/index.ts', 'utf8'), ts.ScriptTarget.Latest, true);
-  sandboxExports = index.statements.filter(ts.isExportDeclaration)
-    .reduce((n, s) => n + (s.exportClause && ts.isNamedExports(s.exportClause) ? s.exportClause.elements.length : 0), 0);
-} catch { /* no lib/sandbox/index.ts */ }
+  const index = ts.createSourceFile(
+    'index.ts',
+    readFileSync('lib/sandbox/index.ts', 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+  );
+  sandboxExports = index.statements
+    .filter(ts.isExportDeclaration)
+    .reduce(
+      (n, s) => n + (s.exportClause && ts.isNamedExports(s.exportClause) ? s.exportClause.elements.length : 0),
+      0,
+    );
+} catch {
+  /* no lib/sandbox/index.ts */
+}
 console.log(`files: ${files.length} in ${dirs.join(', ')}`);
 console.log(`as casts (not as const): ${casts}`);
 console.log(`eslint-disable comments: ${disables}`);

@@ -15,7 +15,10 @@ const summary = [];
 let failed = false;
 for (const group of asked.length ? asked : Object.keys(GROUPS)) {
   const started = Date.now();
-  const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, MUTATION_GROUP: group } });
+  const run = spawnSync('npx', ['stryker', 'run'], {
+    stdio: 'inherit',
+    env: { ...process.env, MUTATION_GROUP: group },
+  });
   const seconds = Math.round((Date.now() - started) / 1000);
   if (run.status !== 0) {
     failed = true;
@@ -24,11 +27,14 @@ for (const group of asked.length ? asked : Object.keys(GROUPS)) {
   }
   const report = JSON.parse(readFileSync(`reports/mutation/${group}.json`, 'utf8'));
   const count = {};
-  for (const file of Object.values(report.files)) for (const m of file.mutants) count[m.status] = (count[m.status] ?? 0) + 1;
+  for (const file of Object.values(report.files))
+    for (const m of file.mutants) count[m.status] = (count[m.status] ?? 0) + 1;
   const killed = (count.Killed ?? 0) + (count.Timeout ?? 0);
   const valid = killed + (count.Survived ?? 0) + (count.NoCoverage ?? 0);
-  summary.push(`${group}: ${valid ? ((100 * killed) / valid).toFixed(1) : '-'}% (${killed} killed, ${count.Survived ?? 0} survived, `
-    + `${count.NoCoverage ?? 0} no coverage, ${count.Ignored ?? 0} static ignored, ${count.CompileError ?? 0} not compiling) in ${seconds} s`);
+  summary.push(
+    `${group}: ${valid ? ((100 * killed) / valid).toFixed(1) : '-'}% (${killed} killed, ${count.Survived ?? 0} survived, ` +
+      `${count.NoCoverage ?? 0} no coverage, ${count.Ignored ?? 0} static ignored, ${count.CompileError ?? 0} not compiling) in ${seconds} s`,
+  );
 }
 console.log(`\nmutation scores\n${summary.join('\n')}`);
 process.exit(failed ? 1 : 0);

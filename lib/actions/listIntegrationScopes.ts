@@ -4,7 +4,9 @@ import { recordSchema } from '../step/resources';
 /** The emitBehavior select's values (component.json lists the same, checked by a spec). */
 export const SCOPE_EMIT_BEHAVIORS = ['emitIndividually', 'emitAll'] as const;
 
-interface Fields { emitBehavior: (typeof SCOPE_EMIT_BEHAVIORS)[number] }
+interface Fields {
+  emitBehavior: (typeof SCOPE_EMIT_BEHAVIORS)[number];
+}
 
 /**
  * Lists the integration scopes (brand, branch and menu combinations) the company granted. Kept under its
@@ -31,20 +33,31 @@ export const process = defineStep<Fields>({
 /** The mapper's view of what the step emits, which depends on the emit behaviour. */
 export async function getMetaModel(cfg: { emitBehavior?: string }): Promise<{ in: object; out: object }> {
   const scope = recordSchema('integrationScopes');
-  const out = cfg?.emitBehavior === 'emitAll'
-    ? {
-      type: 'object',
-      title: 'Integration scopes',
-      description: 'Every integration scope the company granted, in one message',
-      properties: {
-        integrationScopes: { type: 'array', title: 'Integration scopes', description: 'Every scope the company granted', items: scope },
-        count: { type: 'integer', title: 'Count', description: 'How many scopes there are' },
-      },
-      required: ['integrationScopes', 'count'],
-    }
-    : scope;
+  const out =
+    cfg?.emitBehavior === 'emitAll'
+      ? {
+          type: 'object',
+          title: 'Integration scopes',
+          description: 'Every integration scope the company granted, in one message',
+          properties: {
+            integrationScopes: {
+              type: 'array',
+              title: 'Integration scopes',
+              description: 'Every scope the company granted',
+              items: scope,
+            },
+            count: { type: 'integer', title: 'Count', description: 'How many scopes there are' },
+          },
+          required: ['integrationScopes', 'count'],
+        }
+      : scope;
   return {
-    in: { type: 'object', title: 'No input', description: 'The step lists every integration scope the company granted; it reads nothing from the message', properties: {} },
+    in: {
+      type: 'object',
+      title: 'No input',
+      description: 'The step lists every integration scope the company granted; it reads nothing from the message',
+      properties: {},
+    },
     out,
   };
 }

@@ -2,7 +2,10 @@ import { defineStep } from '../step';
 import { idInSchema, readResourceType, recordSchema, resourceTypeField, resourceTypeModel } from '../step/resources';
 import { TGateRefusedError, TGateResourceName } from '../tgate';
 
-interface Fields { resourceType: TGateResourceName; allowEmptyResult: boolean }
+interface Fields {
+  resourceType: TGateResourceName;
+  allowEmptyResult: boolean;
+}
 
 /** Lookup Object (at most one): the record of the chosen type with the id in the message. */
 export const process = defineStep<Fields, { id: string | number }>({
@@ -23,13 +26,21 @@ export const process = defineStep<Fields, { id: string | number }>({
   },
 });
 
-export async function getMetaModel(cfg: { resourceType?: unknown; allowEmptyResult?: unknown }): Promise<{ in: object; out: object }> {
+export async function getMetaModel(cfg: {
+  resourceType?: unknown;
+  allowEmptyResult?: unknown;
+}): Promise<{ in: object; out: object }> {
   const resource = readResourceType(cfg?.resourceType, 'getOne');
   const record = recordSchema(resource) as { description?: string };
   // With allowEmptyResult a missing record is an empty message: nothing in it can be required.
-  const out = cfg?.allowEmptyResult === true || cfg?.allowEmptyResult === 'true'
-    ? { ...record, required: [], description: `${record.description ?? ''} (an empty message when T-Gate has no such record)`.trim() }
-    : record;
+  const out =
+    cfg?.allowEmptyResult === true || cfg?.allowEmptyResult === 'true'
+      ? {
+          ...record,
+          required: [],
+          description: `${record.description ?? ''} (an empty message when T-Gate has no such record)`.trim(),
+        }
+      : record;
   return { in: idInSchema(resource), out };
 }
 

@@ -1,10 +1,25 @@
 import { defineStep } from '../step';
 import { EmittedPage, emitList, LIST_FIELDS_SCHEMA, listOutSchema, ListFields } from '../step/emit';
-import { filtersInSchema, readResourceType, recordSchema, resourceTypeField, resourceTypeModel } from '../step/resources';
-import { branchesModel, brandsModel, menusModel, NARROWING_FIELDS_SCHEMA, narrowedFilters, NarrowingFields } from '../step/selectModels';
+import {
+  filtersInSchema,
+  readResourceType,
+  recordSchema,
+  resourceTypeField,
+  resourceTypeModel,
+} from '../step/resources';
+import {
+  branchesModel,
+  brandsModel,
+  menusModel,
+  NARROWING_FIELDS_SCHEMA,
+  narrowedFilters,
+  NarrowingFields,
+} from '../step/selectModels';
 import { TGATE_RESOURCES, TGateResourceName } from '../tgate';
 
-interface Fields extends ListFields, NarrowingFields { resourceType: TGateResourceName }
+interface Fields extends ListFields, NarrowingFields {
+  resourceType: TGateResourceName;
+}
 
 /**
  * Lookup Objects (plural): every record of the chosen type that matches the filters in the message,
@@ -22,9 +37,15 @@ export const process = defineStep<Fields, Record<string, unknown>>({
   },
 });
 
-export async function getMetaModel(cfg: { resourceType?: unknown; emitBehavior?: unknown }): Promise<{ in: object; out: object }> {
+export async function getMetaModel(cfg: {
+  resourceType?: unknown;
+  emitBehavior?: unknown;
+}): Promise<{ in: object; out: object }> {
   const resource = readResourceType(cfg?.resourceType, 'all');
-  return { in: filtersInSchema(resource), out: listOutSchema(recordSchema(resource), cfg?.emitBehavior, TGATE_RESOURCES[resource].title) };
+  return {
+    in: filtersInSchema(resource),
+    out: listOutSchema(recordSchema(resource), cfg?.emitBehavior, TGATE_RESOURCES[resource].title),
+  };
 }
 
 /** Select model of the resourceType field: every T-Gate resource type. */

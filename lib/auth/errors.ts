@@ -1,5 +1,8 @@
 import {
-  CredentialErrorDetails, OAuthClientMisconfiguredError, ReconnectRequiredError, TransientError,
+  CredentialErrorDetails,
+  OAuthClientMisconfiguredError,
+  ReconnectRequiredError,
+  TransientError,
 } from '../errors';
 
 export { OAuthClientMisconfiguredError, ReconnectRequiredError };

@@ -41,7 +41,11 @@ export function expiresAtMs(keys: OAuthKeys): number | undefined {
  * half the token's lifetime, so a short-lived token is not refreshed on every call (no refresh storm).
  * Unknown expiry counts as valid: a 401 then triggers one refresh.
  */
-export function needsRefresh(keys: OAuthKeys, now: number = Date.now(), skewMs: number = DEFAULT_EXPIRY_SKEW_MS): boolean {
+export function needsRefresh(
+  keys: OAuthKeys,
+  now: number = Date.now(),
+  skewMs: number = DEFAULT_EXPIRY_SKEW_MS,
+): boolean {
   if (!keys.access_token) return true;
   const at = expiresAtMs(keys);
   if (at === undefined) return false;
@@ -65,5 +69,9 @@ export function mergeTokenResponse(previous: OAuthKeys, response: OAuthKeys, req
 
 /** A short, one-way tag of a token pair: lets memory recognise tokens without keeping a second copy. */
 export function fingerprint(keys: OAuthKeys | undefined): string {
-  return crypto.createHash('sha256').update(`${keys?.access_token ?? ''}\n${keys?.refresh_token ?? ''}`).digest('hex').slice(0, 24);
+  return crypto
+    .createHash('sha256')
+    .update(`${keys?.access_token ?? ''}\n${keys?.refresh_token ?? ''}`)
+    .digest('hex')
+    .slice(0, 24);
 }

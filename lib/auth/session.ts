@@ -135,16 +135,25 @@ export class TokenSession {
   private async refresh(staleToken: string | undefined, rejected = false): Promise<OAuthKeys> {
     // Another caller may have finished a refresh between our check and getting the flight.
     const latest = this.currentKeys();
-    if (latest.access_token && latest.access_token !== staleToken && !needsRefresh(latest, Date.now(), this.skewMs)) return latest;
-    const reason = rejected ? 'the API rejected the access token' : latest.access_token ? 'the access token expired or is about to' : 'there is no access token';
-    const state = rejected ? `${this.provider} rejected the access token (401) before its stored expiry`
-      : latest.access_token ? 'the access token has expired' : 'the credential holds no access token';
+    if (latest.access_token && latest.access_token !== staleToken && !needsRefresh(latest, Date.now(), this.skewMs))
+      return latest;
+    const reason = rejected
+      ? 'the API rejected the access token'
+      : latest.access_token
+        ? 'the access token expired or is about to'
+        : 'there is no access token';
+    const state = rejected
+      ? `${this.provider} rejected the access token (401) before its stored expiry`
+      : latest.access_token
+        ? 'the access token has expired'
+        : 'the credential holds no access token';
     const grant = this.grantFor(latest, state);
     if (grant.type === 'refresh_token' && this.memory.isRefreshTokenRetired(this.credentialId, grant.refreshToken)) {
       // Already refused once in this process (which then waited for newer tokens), or already exchanged
       // here: sending it again can only be refused. Only look once more for newer stored tokens.
       const why = this.memory.isRefreshTokenDead(this.credentialId, grant.refreshToken)
-        ? 'the refresh token was already rejected (invalid_grant)' : 'the refresh token was already used';
+        ? 'the refresh token was already rejected (invalid_grant)'
+        : 'the refresh token was already used';
       const refusal = reconnectRequired(this.provider, why, { oauthError: 'invalid_grant' });
       return this.recoverFromStoredKeys(grant.refreshToken, refusal, 0);
     }
@@ -152,13 +161,20 @@ export class TokenSession {
       // Another container may have refreshed already: its saved tokens spare a request that would only
       // be refused (rotation) and would start a race. Tokens this process already held are not newer.
       const stored = await this.readStoredTokens();
-      if (stored?.refresh_token && stored.refresh_token !== grant.refreshToken && stored.access_token !== staleToken
-        && !needsRefresh(stored, Date.now(), this.skewMs) && this.memory.adopt(this.credentialId, stored)) {
+      if (
+        stored?.refresh_token &&
+        stored.refresh_token !== grant.refreshToken &&
+        stored.access_token !== staleToken &&
+        !needsRefresh(stored, Date.now(), this.skewMs) &&
+        this.memory.adopt(this.credentialId, stored)
+      ) {
         this.learn(stored);
         return stored;
       }
     }
-    this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: ${reason}; requesting a new one (${grant.type})`);
+    this.options.logger?.info?.(
+      `${this.provider} credential ${this.credentialId}: ${reason}; requesting a new one (${grant.type})`,
+    );
     try {
       return await this.requestAndKeep(latest, grant);
     } catch (err) {
@@ -176,15 +192,20 @@ export class TokenSession {
     if (keys.refresh_token && profile.grants.includes('refresh_token')) {
       if (profile.rotatesRefreshTokens && !persistence.save) {
         // Refreshing here would rotate the stored refresh token into one nobody can save: the credential would die.
-        throw reconnectRequired(this.provider,
-          `${state} and a refreshed token could not be saved (${persistence.whyNoSave ?? 'no place to save it'}), so the refresh was not attempted, to keep the stored refresh token valid`);
+        throw reconnectRequired(
+          this.provider,
+          `${state} and a refreshed token could not be saved (${persistence.whyNoSave ?? 'no place to save it'}), so the refresh was not attempted, to keep the stored refresh token valid`,
+        );
       }
       return { type: 'refresh_token', refreshToken: keys.refresh_token };
     }
     if (profile.grants.includes('client_credentials')) return { type: 'client_credentials' };
-    throw reconnectRequired(this.provider, keys.refresh_token
-      ? `${state} and the provider does not support refreshing access tokens`
-      : 'the credential holds no refresh token');
+    throw reconnectRequired(
+      this.provider,
+      keys.refresh_token
+        ? `${state} and the provider does not support refreshing access tokens`
+        : 'the credential holds no refresh token',
+    );
   }
 
   private async requestAndKeep(previous: OAuthKeys, grant: Grant): Promise<OAuthKeys> {
@@ -223,10 +244,14 @@ export class TokenSession {
     }
     const why = `${this.provider} issued new tokens, but saving them to the credential failed ${SAVE_ATTEMPTS} times (${this.safe(lastError)})`;
     if (persistence.mustSave) {
-      throw reconnectRequired(this.provider,
-        `${why}. ${this.provider} has retired the previous refresh token, so the credential as stored no longer works. If the platform API is failing, wait until it works again`);
+      throw reconnectRequired(
+        this.provider,
+        `${why}. ${this.provider} has retired the previous refresh token, so the credential as stored no longer works. If the platform API is failing, wait until it works again`,
+      );
     }
-    this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: ${why}; this process keeps using them`);
+    this.options.logger?.warn?.(
+      `${this.provider} credential ${this.credentialId}: ${why}; this process keeps using them`,
+    );
   }
 
   private async readStoredTokens(): Promise<OAuthKeys | undefined> {
@@ -236,7 +261,9 @@ export class TokenSession {
       const tokens = keys?.[this.field];
       return tokens && typeof tokens === 'object' ? (tokens as OAuthKeys) : undefined;
     } catch (err) {
-      this.options.logger?.warn?.(`${this.provider} credential ${this.credentialId}: could not re-read the stored credential (${this.safe(err)})`);
+      this.options.logger?.warn?.(
+        `${this.provider} credential ${this.credentialId}: could not re-read the stored credential (${this.safe(err)})`,
+      );
       return undefined;
     }
   }
@@ -247,8 +274,11 @@ export class TokenSession {
    * over a bounded window until it holds a refresh token other than the refused ones; use those tokens
    * (refreshing them if needed). Only when the window passes does the user have to reconnect.
    */
-  private async recoverFromStoredKeys(refusedRefreshToken: string, original: ReconnectRequiredError,
-    windowMs = this.options.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS): Promise<OAuthKeys> {
+  private async recoverFromStoredKeys(
+    refusedRefreshToken: string,
+    original: ReconnectRequiredError,
+    windowMs = this.options.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS,
+  ): Promise<OAuthKeys> {
     if (!this.options.persistence.load) throw original;
     // Counted in time slept, not by the clock: bounded even where tests freeze Date.
     let waited = 0;
@@ -258,7 +288,9 @@ export class TokenSession {
       const stored = await this.readStoredTokens();
       this.learn(stored);
       if (stored?.refresh_token && stored.refresh_token !== refused && this.memory.adopt(this.credentialId, stored)) {
-        this.options.logger?.info?.(`${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`);
+        this.options.logger?.info?.(
+          `${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`,
+        );
         // Not expired is enough here: refreshing early, as every racing process would, only starts the race again.
         if (!needsRefresh(stored, Date.now(), 0)) return stored;
         try {

@@ -25,7 +25,8 @@ export interface TokenRequest {
  * base64-encoded. `raw`: joined as they are, what Doorkeeper (T-Gate) decodes.
  */
 export function basicAuthHeader(clientId: string, clientSecret: string, encoding: 'raw' | 'form' = 'form'): string {
-  const enc = encoding === 'raw' ? (v: string): string => v : (v: string): string => encodeURIComponent(v).replace(/%20/g, '+');
+  const enc =
+    encoding === 'raw' ? (v: string): string => v : (v: string): string => encodeURIComponent(v).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`).toString('base64')}`;
 }
 
@@ -34,7 +35,11 @@ function grantParams(grant: Grant): Record<string, string> {
     case 'authorization_code':
       return { grant_type: 'authorization_code', code: grant.code, redirect_uri: grant.redirectUri };
     case 'refresh_token':
-      return { grant_type: 'refresh_token', refresh_token: grant.refreshToken, ...(grant.scope ? { scope: grant.scope } : {}) };
+      return {
+        grant_type: 'refresh_token',
+        refresh_token: grant.refreshToken,
+        ...(grant.scope ? { scope: grant.scope } : {}),
+      };
     case 'client_credentials':
       return { grant_type: 'client_credentials', ...(grant.scope ? { scope: grant.scope } : {}) };
   }
@@ -44,15 +49,22 @@ function grantParams(grant: Grant): Record<string, string> {
 export function buildTokenRequest(req: TokenRequest): { headers: Record<string, string>; body: string } {
   const { profile, client, grant } = req;
   if (!profile.grants.includes(grant.type)) {
-    throw clientMisconfigured(profile.name, `the ${grant.type} grant is not supported by this provider (it supports ${profile.grants.join(', ')})`);
+    throw clientMisconfigured(
+      profile.name,
+      `the ${grant.type} grant is not supported by this provider (it supports ${profile.grants.join(', ')})`,
+    );
   }
   const params: Record<string, string> = grantParams(grant);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (profile.clientAuth === 'basic' && profile.basicEncoding === 'raw' && client.clientId.includes(':')) {
     // Raw Basic splits id and secret at the first ':' (Doorkeeper does): such an id cannot be sent.
-    throw clientMisconfigured(profile.name, 'the client id contains ":", which HTTP Basic client authentication cannot carry');
+    throw clientMisconfigured(
+      profile.name,
+      'the client id contains ":", which HTTP Basic client authentication cannot carry',
+    );
   }
-  if (profile.clientAuth === 'basic') headers.Authorization = basicAuthHeader(client.clientId, client.clientSecret, profile.basicEncoding);
+  if (profile.clientAuth === 'basic')
+    headers.Authorization = basicAuthHeader(client.clientId, client.clientSecret, profile.basicEncoding);
   else Object.assign(params, { client_id: client.clientId, client_secret: client.clientSecret });
   if (profile.bodyFormat === 'json') {
     headers['Content-Type'] = 'application/json';
@@ -89,7 +101,9 @@ export async function requestToken(http: HttpClient, req: TokenRequest): Promise
     throw classifyTokenError(err, req);
   }
   if (!data || typeof data !== 'object' || typeof (data as OAuthKeys).access_token !== 'string') {
-    throw new TokenRequestFailedError(`the ${provider} token endpoint answered without an access token (is the token URL right?)`);
+    throw new TokenRequestFailedError(
+      `the ${provider} token endpoint answered without an access token (is the token URL right?)`,
+    );
   }
   return data as OAuthKeys;
 }
@@ -104,15 +118,34 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
   const grant = GRANT_NAMES[req.grant.type];
   if (oauthError === 'invalid_grant') {
     return req.grant.type === 'authorization_code'
-      ? reconnectRequired(provider, `the authorization code was rejected (invalid_grant${description}); codes are single-use and expire quickly`, extra)
-      : reconnectRequired(provider, `the ${grant} was rejected (invalid_grant${description}); it was revoked, expired, or already used`, extra);
+      ? reconnectRequired(
+          provider,
+          `the authorization code was rejected (invalid_grant${description}); codes are single-use and expire quickly`,
+          extra,
+        )
+      : reconnectRequired(
+          provider,
+          `the ${grant} was rejected (invalid_grant${description}); it was revoked, expired, or already used`,
+          extra,
+        );
   }
   if (oauthError === 'invalid_client' || (err.status === 401 && !oauthError)) {
-    return clientMisconfigured(provider, `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); check the tenant's OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET)`, extra);
+    return clientMisconfigured(
+      provider,
+      `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); check the tenant's OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET)`,
+      extra,
+    );
   }
   // Any other OAuth error, or a 4xx (but 429), is a refusal: sending the same request later changes nothing.
-  if (oauthError !== undefined || (err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429)) {
-    return clientMisconfigured(provider, `the token endpoint refused the ${grant} request (${oauthError ?? err.status}${description})`, extra);
+  if (
+    oauthError !== undefined ||
+    (err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429)
+  ) {
+    return clientMisconfigured(
+      provider,
+      `the token endpoint refused the ${grant} request (${oauthError ?? err.status}${description})`,
+      extra,
+    );
   }
   const message = `could not get a ${provider} access token with the ${grant}: ${err.message}`;
   return new TokenRequestFailedError(message, { cause: err });

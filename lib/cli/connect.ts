@@ -6,7 +6,13 @@ import { buildAuthorizeUrl, TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../
 import { readJsonObject, writePrivateJson } from './files';
 import { EXIT_OK, UsageError } from './errors';
 import { httpUrl, portNumber, refuseSecretArgument, secretArgumentOption } from './options';
-import { checkLocalPair, DEFAULT_CFG_FILE, ensurePrivateDir, LOCAL_CLIENT_KEY, saveLocalClient } from './localCredential';
+import {
+  checkLocalPair,
+  DEFAULT_CFG_FILE,
+  ensurePrivateDir,
+  LOCAL_CLIENT_KEY,
+  saveLocalClient,
+} from './localCredential';
 import { onShutdown } from './lifecycle';
 import { printable } from './output';
 
@@ -38,14 +44,20 @@ export async function clientSecret(command = 'tgate connect ...'): Promise<strin
     secret = fromEnv;
     where = 'TGATE_CLIENT_SECRET';
   } else {
-    if (process.stdin.isTTY) throw new UsageError(`no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. \`printf %s "$SECRET" | ${command}\`)`);
+    if (process.stdin.isTTY)
+      throw new UsageError(
+        `no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. \`printf %s "$SECRET" | ${command}\`)`,
+      );
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    secret = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     where = 'stdin';
   }
   if (secret === '') throw new UsageError('no client secret: set TGATE_CLIENT_SECRET or pipe it on stdin');
-  if (/\s/.test(secret)) throw new UsageError(`the client secret from ${where} contains whitespace or a line break: give the secret alone`);
+  if (/\s/.test(secret))
+    throw new UsageError(`the client secret from ${where} contains whitespace or a line break: give the secret alone`);
   return secret;
 }
 
@@ -54,11 +66,17 @@ function page(res: http.ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-export async function connectCommand(opts: ConnectCommandOptions, write: (line: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<number> {
+export async function connectCommand(
+  opts: ConnectCommandOptions,
+  write: (line: string) => void = (l) => void process.stdout.write(`${l}\n`),
+): Promise<number> {
   const row = TGATE_ENVIRONMENTS[opts.environment];
   const clientId = (opts.clientId ?? process.env.TGATE_CLIENT_ID ?? '').trim();
   if (!clientId) throw new UsageError('no client id: give --client-id or set TGATE_CLIENT_ID');
-  const authorizeUrl = httpUrl('the authorize URL', opts.authorizeUrl ?? process.env.TGATE_AUTHORIZE_URI ?? row.authorizeUrl);
+  const authorizeUrl = httpUrl(
+    'the authorize URL',
+    opts.authorizeUrl ?? process.env.TGATE_AUTHORIZE_URI ?? row.authorizeUrl,
+  );
   const tokenUrl = httpUrl('the token URL', opts.tokenUrl ?? process.env.TGATE_TOKEN_URI ?? row.tokenUrl);
   const apiBase = opts.apiBaseUrl ?? process.env.TGATE_API_BASE_URL;
   const apiBaseUrl = apiBase === undefined ? undefined : httpUrl('the API base URL', apiBase);
@@ -68,11 +86,28 @@ export async function connectCommand(opts: ConnectCommandOptions, write: (line: 
   const existing = readJsonObject(opts.out, 'out', { missingOk: true }) ?? {};
   ensurePrivateDir(opts.out);
 
-  const oauth = await grantThroughBrowser({ authorizeUrl, tokenUrl, clientId, clientSecret: secret, port: opts.port, write });
-  const client = saveLocalClient(opts.out, { environment: opts.environment, clientId, clientSecret: secret, tokenUrl, apiBaseUrl });
+  const oauth = await grantThroughBrowser({
+    authorizeUrl,
+    tokenUrl,
+    clientId,
+    clientSecret: secret,
+    port: opts.port,
+    write,
+  });
+  const client = saveLocalClient(opts.out, {
+    environment: opts.environment,
+    clientId,
+    clientSecret: secret,
+    tokenUrl,
+    apiBaseUrl,
+  });
   writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth, [LOCAL_CLIENT_KEY]: client });
-  write(`Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s),`);
-  write(`with the OAuth client ${clientId} (its secret in ${client.secretFile} beside it, mode 0600) and the URLs it was made with.`);
+  write(
+    `Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s),`,
+  );
+  write(
+    `with the OAuth client ${clientId} (its secret in ${client.secretFile} beside it, mode 0600) and the URLs it was made with.`,
+  );
   write(`Try it: npx tgate verify${opts.out === DEFAULT_CFG_FILE ? '' : ` --cfg ${opts.out}`}`);
   return EXIT_OK;
 }
@@ -99,12 +134,21 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
   const { authorizeUrl, tokenUrl, clientId, write } = opts;
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
-      ? new UsageError(`port ${opts.port} on 127.0.0.1 is in use: give another with ${opts.portOption ?? '--port'} (and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`)
-      : err));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(
+              `port ${opts.port} on 127.0.0.1 is in use: give another with ${opts.portOption ?? '--port'} (and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`,
+            )
+          : err,
+      ),
+    );
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
-  const closeServer = (): Promise<void> => { server.closeAllConnections(); return new Promise<void>((resolve) => server.close(() => resolve())); };
+  const closeServer = (): Promise<void> => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   const unregister = onShutdown(closeServer); // Ctrl-C while waiting for the browser
   const port = (server.address() as { port: number }).port;
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
@@ -112,11 +156,21 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
   const lifetime = TGATE_PROFILE.authorizationCodeLifetimeSeconds ?? 600;
   write('Open this URL in a browser, sign in to the company portal and approve access:');
   write(`  ${url}`);
-  write(`Waiting for T-Gate to redirect to ${redirectUri} (the client must have it as a redirect URI; Ctrl-C to stop)...`);
+  write(
+    `Waiting for T-Gate to redirect to ${redirectUri} (the client must have it as a redirect URI; Ctrl-C to stop)...`,
+  );
 
   try {
     const redirect = await new Promise<{ code: string; res: http.ServerResponse }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no redirect came back within ${lifetime / 60} minutes: run ${opts.command ?? 'tgate connect'} again`)), lifetime * 1000);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no redirect came back within ${lifetime / 60} minutes: run ${opts.command ?? 'tgate connect'} again`,
+            ),
+          ),
+        lifetime * 1000,
+      );
       server.on('request', (req, res) => {
         const received = new URL(req.url ?? '/', redirectUri);
         if (received.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found');
@@ -131,7 +185,11 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
         if (error) {
           const description = received.searchParams.get('error_description');
           page(res, 400, 'T-Gate did not grant access; see the terminal.');
-          return reject(new Error(`T-Gate did not grant access: ${printable(error)}${description ? ` (${printable(description.slice(0, 200))})` : ''}`));
+          return reject(
+            new Error(
+              `T-Gate did not grant access: ${printable(error)}${description ? ` (${printable(description.slice(0, 200))})` : ''}`,
+            ),
+          );
         }
         const got = received.searchParams.get('code');
         if (!got) {
@@ -144,11 +202,20 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
     });
     const client = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000 });
     try {
-      const tokens = await requestToken(client, { tokenUrl, profile: TGATE_PROFILE, client: { clientId, clientSecret: opts.clientSecret }, grant: { type: 'authorization_code', code: redirect.code, redirectUri } });
+      const tokens = await requestToken(client, {
+        tokenUrl,
+        profile: TGATE_PROFILE,
+        client: { clientId, clientSecret: opts.clientSecret },
+        grant: { type: 'authorization_code', code: redirect.code, redirectUri },
+      });
       page(redirect.res, 200, 'Access granted. You can close this window and return to the terminal.');
       return tokens;
     } catch (err) {
-      page(redirect.res, 502, 'Access was NOT granted: T-Gate refused to exchange the code for tokens. See the terminal for why.');
+      page(
+        redirect.res,
+        502,
+        'Access was NOT granted: T-Gate refused to exchange the code for tokens. See the terminal for why.',
+      );
       throw err;
     }
   } finally {
@@ -161,20 +228,38 @@ export function registerConnectCommand(program: Command): void {
   program
     .command('connect')
     .description("T-Gate's access grant flow for a developer: writes the credential keys to a file only you can read")
-    .addOption(new Option('--environment <name>', 'T-Gate environment').choices(Object.keys(TGATE_ENVIRONMENTS)).default('company-sandbox'))
+    .addOption(
+      new Option('--environment <name>', 'T-Gate environment')
+        .choices(Object.keys(TGATE_ENVIRONMENTS))
+        .default('company-sandbox'),
+    )
     .option('--client-id <id>', 'OAuth client id (default: TGATE_CLIENT_ID)')
-    .option('--out <file>', 'where to write the credential (mode 0600; an existing JSON cfg keeps its other fields)', DEFAULT_CFG_FILE)
-    .addOption(new Option('--port <port>', 'loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)').argParser(portNumber).default(8765))
+    .option(
+      '--out <file>',
+      'where to write the credential (mode 0600; an existing JSON cfg keeps its other fields)',
+      DEFAULT_CFG_FILE,
+    )
+    .addOption(
+      new Option('--port <port>', 'loopback port of the redirect_uri http://127.0.0.1:PORT/callback (0: any free port)')
+        .argParser(portNumber)
+        .default(8765),
+    )
     .option('--authorize-url <url>', "the grant page (default: the environment's, or TGATE_AUTHORIZE_URI)")
     .option('--token-url <url>', "the token endpoint (default: the environment's, or TGATE_TOKEN_URI)")
-    .option('--api-base-url <url>', "the API base the credential is for (default: the environment's, or TGATE_API_BASE_URL; required with a token URL on this machine)")
+    .option(
+      '--api-base-url <url>',
+      "the API base the credential is for (default: the environment's, or TGATE_API_BASE_URL; required with a token URL on this machine)",
+    )
     .addOption(secretArgumentOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The client secret comes from TGATE_CLIENT_SECRET or stdin, never an argument; it and the tokens are never
 printed. The code is exchanged as soon as the redirect arrives (codes are valid 10 minutes).
 
 Example:
-  printf %s "$SECRET" | npx tgate connect --environment company-sandbox --client-id my-app`)
+  printf %s "$SECRET" | npx tgate connect --environment company-sandbox --client-id my-app`,
+    )
     .action(async (opts: ConnectCommandOptions & { clientSecret?: unknown }) => {
       refuseSecretArgument(opts);
       await connectCommand(opts);

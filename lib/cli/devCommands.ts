@@ -41,12 +41,17 @@ function functionNames(): string[] {
 
 function assertFunction(name: string): void {
   if (functionNames().includes(name)) return;
-  throw new UsageError(`component.json has no trigger or action "${printable(name)}"; it has: ${functionNames().join(', ')}`);
+  throw new UsageError(
+    `component.json has no trigger or action "${printable(name)}"; it has: ${functionNames().join(', ')}`,
+  );
 }
 
 /** The credential the cfg file holds, put in a local platform stand-in under the cfg's `_account` (or a made-up id). */
-async function platformFor(cfg: Json): Promise<{ platform: LocalPlatform; cfg: Json; account: string; before: string }> {
-  const account = typeof cfg._account === 'string' && cfg._account ? cfg._account : `local-${crypto.randomBytes(4).toString('hex')}`;
+async function platformFor(
+  cfg: Json,
+): Promise<{ platform: LocalPlatform; cfg: Json; account: string; before: string }> {
+  const account =
+    typeof cfg._account === 'string' && cfg._account ? cfg._account : `local-${crypto.randomBytes(4).toString('hex')}`;
   const platform = await startLocalPlatform();
   const keys = credentialKeys(cfg);
   platform.accounts.set(account, { keys });
@@ -65,7 +70,8 @@ function writeBackKeys(cfgFile: string, platform: LocalPlatform, account: string
 /** The variables the platform would put in the step's environment (the tenant's OAuth client, URL overrides). */
 function tgateEnv(cfg: Json, cfgFile: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (/^(TGATE_|OAUTH_CLIENT_)/.test(k) && v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (/^(TGATE_|OAUTH_CLIENT_)/.test(k) && v !== undefined) env[k] = v;
   return { ...env, ...localClientEnv(cfg, cfgFile) };
 }
 
@@ -77,7 +83,9 @@ async function withClientEnv<T>(cfg: Json, cfgFile: string, work: () => Promise<
   try {
     return await work();
   } finally {
-    for (const [k, v] of Object.entries(previous)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(previous))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -97,51 +105,82 @@ export interface RunCommandOptions {
 
 /** `tgate run`: one message through a trigger or action in the sailor's TaskExec. Resolves with the exit code. */
 export async function runCommand(name: string | undefined, opts: RunCommandOptions): Promise<number> {
-  if (!name) throw new UsageError(`name the trigger or action to run (tgate run <function> --cfg FILE); component.json has: ${functionNames().join(', ')}`);
+  if (!name)
+    throw new UsageError(
+      `name the trigger or action to run (tgate run <function> --cfg FILE); component.json has: ${functionNames().join(', ')}`,
+    );
   assertFunction(name);
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const msgJson = opts.msg ? (readJsonObject(opts.msg, 'message') as Json) : { body: {} };
   const msg = Object.prototype.hasOwnProperty.call(msgJson, 'body') ? msgJson : { body: msgJson };
-  const snapshot = opts.snapshot ? readJsonObject(opts.snapshot, 'snapshot', { missingOk: true }) ?? {} : {};
-  const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+  const snapshot = opts.snapshot ? (readJsonObject(opts.snapshot, 'snapshot', { missingOk: true }) ?? {}) : {};
+  const out = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
   const { platform, cfg, account, before } = await platformFor(fileCfg);
 
   let emitted = 0;
-  const progress = (opts.progress ?? process.stderr.isTTY === true) ? startProgress(process.stderr, name, () => emitted) : undefined;
+  const progress =
+    (opts.progress ?? process.stderr.isTTY === true) ? startProgress(process.stderr, name, () => emitted) : undefined;
   // Ctrl-C mid-run: clear the progress line and close the platform stand-in before the exit.
-  const unregister = onShutdown(async () => { progress?.stop(); await platform.close(); });
+  const unregister = onShutdown(async () => {
+    progress?.stop();
+    await platform.close();
+  });
   let outcome: StepOutcome;
   try {
-    outcome = await withClientEnv(fileCfg, opts.cfg, () => runFunctionLocally(name, msg, cfg, platform, {
-      snapshot,
-      onData: (data) => {
-        emitted += 1;
-        out(opts.json ? JSON.stringify({ event: 'data', body: data.body }) : `data ${emitted}: ${oneLine(data.body)}`);
-      },
-      onLog: opts.verbose ? (line) => { process.stderr.write(`${printable(line)}\n`); } : () => undefined,
-    }));
+    outcome = await withClientEnv(fileCfg, opts.cfg, () =>
+      runFunctionLocally(name, msg, cfg, platform, {
+        snapshot,
+        onData: (data) => {
+          emitted += 1;
+          out(
+            opts.json ? JSON.stringify({ event: 'data', body: data.body }) : `data ${emitted}: ${oneLine(data.body)}`,
+          );
+        },
+        onLog: opts.verbose
+          ? (line) => {
+              process.stderr.write(`${printable(line)}\n`);
+            }
+          : () => undefined,
+      }),
+    );
   } finally {
     progress?.stop();
     unregister();
     await platform.close();
   }
 
-  for (const err of outcome.errors) out(opts.json ? JSON.stringify({ event: 'error', message: err.message }) : `error: ${printable(err.message)}`);
+  for (const err of outcome.errors)
+    out(opts.json ? JSON.stringify({ event: 'error', message: err.message }) : `error: ${printable(err.message)}`);
   for (const reason of outcome.rebounds) {
-    out(opts.json ? JSON.stringify({ event: 'rebound', reason }) : `rebound: ${printable(reason)} (on the platform the message would be delivered again later)`);
+    out(
+      opts.json
+        ? JSON.stringify({ event: 'rebound', reason })
+        : `rebound: ${printable(reason)} (on the platform the message would be delivered again later)`,
+    );
   }
   const lastSnapshot = outcome.snapshots[outcome.snapshots.length - 1];
   if (lastSnapshot !== undefined) {
     if (opts.snapshot) writePrivateJson(opts.snapshot, lastSnapshot);
-    out(opts.json ? JSON.stringify({ event: 'snapshot', snapshot: lastSnapshot, file: opts.snapshot ?? null })
-      : `snapshot: ${oneLine(lastSnapshot)}${opts.snapshot ? ` (written to ${opts.snapshot})` : ' (not kept: give --snapshot FILE)'}`);
+    out(
+      opts.json
+        ? JSON.stringify({ event: 'snapshot', snapshot: lastSnapshot, file: opts.snapshot ?? null })
+        : `snapshot: ${oneLine(lastSnapshot)}${opts.snapshot ? ` (written to ${opts.snapshot})` : ' (not kept: give --snapshot FILE)'}`,
+    );
   }
   const written = outcome.updateKeys.length ? writeBackKeys(opts.cfg, platform, account, before) : [];
   if (outcome.updateKeys.length) {
-    out(opts.json ? JSON.stringify({ event: 'updateKeys', count: outcome.updateKeys.length, keys: written, file: opts.cfg })
-      : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`);
+    out(
+      opts.json
+        ? JSON.stringify({ event: 'updateKeys', count: outcome.updateKeys.length, keys: written, file: opts.cfg })
+        : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`,
+    );
   }
-  if (!opts.json) out(`${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`);
+  if (!opts.json)
+    out(
+      `${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`,
+    );
   return outcome.errors.length ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -150,12 +189,15 @@ export async function verifyCommand(opts: { cfg: string; json?: boolean }): Prom
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const { platform, cfg, account, before } = await platformFor(fileCfg);
   try {
-    const run = await runServiceProcess('verifyCredentials', cfg, platform, tgateEnv(fileCfg, opts.cfg), { logLevel: 'fatal' });
+    const run = await runServiceProcess('verifyCredentials', cfg, platform, tgateEnv(fileCfg, opts.cfg), {
+      logLevel: 'fatal',
+    });
     const written = writeBackKeys(opts.cfg, platform, account, before);
     const result = serviceResult(run);
     const verified = result.verified === true;
     const reason = typeof result.reason === 'string' ? result.reason : undefined;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ verified, ...(reason ? { reason } : {}), keysWritten: written })}\n`);
+    if (opts.json)
+      process.stdout.write(`${JSON.stringify({ verified, ...(reason ? { reason } : {}), keysWritten: written })}\n`);
     else {
       process.stdout.write(verified ? 'verified\n' : `NOT verified: ${printable(reason ?? 'no reason given')}\n`);
       if (written.length) process.stdout.write(`new keys (${written.join(', ')}) written to ${opts.cfg}\n`);
@@ -167,8 +209,12 @@ export async function verifyCommand(opts: { cfg: string; json?: boolean }): Prom
 }
 
 function serviceResult(run: Awaited<ReturnType<typeof runServiceProcess>>): Json {
-  if (!run.result) throw new Error(`runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
-  if (run.result.status !== 'success') throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
+  if (!run.result)
+    throw new Error(
+      `runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
+    );
+  if (run.result.status !== 'success')
+    throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
   return run.result.data ?? {};
 }
 
@@ -180,26 +226,36 @@ export function functionForModel(model: string, given?: string): string {
     assertFunction(given);
     return given;
   }
-  const users = Object.entries(all).filter(([, def]) => Object.values(def.fields ?? {}).some((f) => f.model === model)).map(([id]) => id);
+  const users = Object.entries(all)
+    .filter(([, def]) => Object.values(def.fields ?? {}).some((f) => f.model === model))
+    .map(([id]) => id);
   if (users.length === 0) throw new UsageError(`no field in component.json uses the select model "${model}"`);
   // The same exported function serves every step that names it; any of them runs it.
   return users[0];
 }
 
 /** `tgate select <model>`: a select model through runService.js, printed as `key  label` lines. */
-export async function selectCommand(model: string, opts: { cfg: string; function?: string; json?: boolean }): Promise<number> {
+export async function selectCommand(
+  model: string,
+  opts: { cfg: string; function?: string; json?: boolean },
+): Promise<number> {
   const fn = functionForModel(model, opts.function);
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const { platform, cfg, account, before } = await platformFor(fileCfg);
   try {
-    const run = await runServiceProcess('selectModel', cfg, platform, tgateEnv(fileCfg, opts.cfg), { logLevel: 'fatal', function: fn, model });
+    const run = await runServiceProcess('selectModel', cfg, platform, tgateEnv(fileCfg, opts.cfg), {
+      logLevel: 'fatal',
+      function: fn,
+      model,
+    });
     writeBackKeys(opts.cfg, platform, account, before);
     const options = serviceResult(run);
     if (opts.json) process.stdout.write(`${JSON.stringify(options)}\n`);
     else {
       const entries = Object.entries(options);
       const width = Math.max(0, ...entries.map(([k]) => k.length));
-      for (const [key, label] of entries) process.stdout.write(`${printable(key.padEnd(width))}  ${printable(String(label))}\n`);
+      for (const [key, label] of entries)
+        process.stdout.write(`${printable(key.padEnd(width))}  ${printable(String(label))}\n`);
       if (!entries.length) process.stdout.write('(no options)\n');
     }
     return EXIT_OK;
@@ -218,26 +274,38 @@ point at a sandbox). Refreshed tokens
 are written back into the cfg file (mode 0600); tokens and secrets are never printed.`;
 
 export function registerDevCommands(program: Command): void {
-  const setExit = (code: number): void => { if (code !== EXIT_OK) process.exitCode = code; };
+  const setExit = (code: number): void => {
+    if (code !== EXIT_OK) process.exitCode = code;
+  };
   program
     .command('run')
     .description('run a trigger or action of component.json on one message, as the sailor does')
     .argument('[function]', 'trigger or action id in component.json, e.g. lookupObjects')
-    .option('--cfg <file>', 'JSON cfg: credential keys and step fields (refreshed keys are written back)', DEFAULT_CFG_FILE)
+    .option(
+      '--cfg <file>',
+      'JSON cfg: credential keys and step fields (refreshed keys are written back)',
+      DEFAULT_CFG_FILE,
+    )
     .option('--msg <file>', 'JSON message ({"body": ...}; an object without "body" is the body); default {"body": {}}')
     .option('--snapshot <file>', "the step's snapshot: read before (missing: {}), the last emitted one written after")
     .option('--json', 'print each event as a JSON line')
     .option('--verbose', "show the step's log lines on stderr")
-    .option('--progress', 'show the messages emitted so far on stderr every second, also when stderr is not a terminal (one line each)')
+    .option(
+      '--progress',
+      'show the messages emitted so far on stderr every second, also when stderr is not a terminal (one line each)',
+    )
     .option('--no-progress', 'never show it (default: shown, in place, when stderr is a terminal)')
-    .addHelpText('after', `${CFG_HELP}
+    .addHelpText(
+      'after',
+      `${CFG_HELP}
 
 Exit 0 when the function emitted no error (a rebound is printed and still exits 0: the platform would
 retry it later), 1 when it emitted an error.
 
 Example:
   tgate run lookupObjects --msg msg.json --json        (the credential in .tgate/cfg.json)
-  tgate run pollCatalog --cfg .tgate/items.json --snapshot .tgate/items.snapshot.json`)
+  tgate run pollCatalog --cfg .tgate/items.json --snapshot .tgate/items.snapshot.json`,
+    )
     .addOption(secretArgumentOption())
     .action(async (fn: string | undefined, opts: RunCommandOptions & { clientSecret?: unknown }) => {
       refuseSecretArgument(opts);
@@ -249,12 +317,15 @@ Example:
     .description("check the cfg file's credential with verifyCredentials, through the sailor's runService.js")
     .option('--cfg <file>', 'JSON cfg holding the credential keys', DEFAULT_CFG_FILE)
     .option('--json', 'print {"verified", "reason"} as JSON')
-    .addHelpText('after', `${CFG_HELP}
+    .addHelpText(
+      'after',
+      `${CFG_HELP}
 
 Exit 0 when verified, 1 when not.
 
 Example:
-  tgate verify --cfg .tgate/cfg.json`)
+  tgate verify --cfg .tgate/cfg.json`,
+    )
     .addOption(secretArgumentOption())
     .action(async (opts: { cfg: string; json?: boolean; clientSecret?: unknown }) => {
       refuseSecretArgument(opts);
@@ -268,9 +339,14 @@ Example:
     .option('--cfg <file>', 'JSON cfg: credential keys and the step fields the model reads', DEFAULT_CFG_FILE)
     .option('--function <id>', 'trigger or action whose field it is (default: the first that uses the model)')
     .option('--json', 'print the {key: label} object as JSON')
-    .addHelpText('after', `${CFG_HELP}
+    .addHelpText(
+      'after',
+      `${CFG_HELP}
 
 Example:
-  tgate select branches --function lookupObjects`)
-    .action(async (model: string, opts: { cfg: string; function?: string; json?: boolean }) => setExit(await selectCommand(model, opts)));
+  tgate select branches --function lookupObjects`,
+    )
+    .action(async (model: string, opts: { cfg: string; function?: string; json?: boolean }) =>
+      setExit(await selectCommand(model, opts)),
+    );
 }

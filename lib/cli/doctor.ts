@@ -5,8 +5,19 @@ import { CredentialError } from '../errors';
 import { HttpClient, KnownSecrets } from '../http';
 import { validator } from '../schemas/validate';
 import {
-  Assumption, AssumptionProbe, checkedPageSize, connectForStep, credentialKeys, isTGateApiError, MAX_PAGE_ITEMS,
-  resolveEndpoints, ResolvedEndpoints, TGATE_RESOURCES, TGateClient, tgateAssumptions, TGatePagingError,
+  Assumption,
+  AssumptionProbe,
+  checkedPageSize,
+  connectForStep,
+  credentialKeys,
+  isTGateApiError,
+  MAX_PAGE_ITEMS,
+  resolveEndpoints,
+  ResolvedEndpoints,
+  TGATE_RESOURCES,
+  TGateClient,
+  tgateAssumptions,
+  TGatePagingError,
   TGateResourceName,
 } from '../tgate';
 import { clientSecret } from './connect';
@@ -64,7 +75,11 @@ function listOf(data: unknown): unknown[] | undefined {
   return Array.isArray(list) ? (list as unknown[]) : undefined;
 }
 
-interface Listing { status: number; headers: Record<string, string>; list?: unknown[] }
+interface Listing {
+  status: number;
+  headers: Record<string, string>;
+  list?: unknown[];
+}
 
 interface DoctorInput {
   cfgFile: string;
@@ -88,7 +103,10 @@ class Doctor {
   constructor(private readonly input: DoctorInput) {
     this.before = input.cfg.oauth as OAuthKeys;
     this.secrets = new KnownSecrets([
-      input.client.clientId, input.client.clientSecret, this.before.access_token, this.before.refresh_token,
+      input.client.clientId,
+      input.client.clientSecret,
+      this.before.access_token,
+      this.before.refresh_token,
     ]);
   }
 
@@ -113,12 +131,17 @@ class Doctor {
   async refresh(): Promise<void> {
     const { endpoints, client } = this.input;
     const http = new HttpClient({
-      service: 'the T-Gate token endpoint', timeoutMs: 20_000, policy: { maxAttempts: 1 }, secrets: this.secrets,
+      service: 'the T-Gate token endpoint',
+      timeoutMs: 20_000,
+      policy: { maxAttempts: 1 },
+      secrets: this.secrets,
     });
     const sentAt = Date.now();
     try {
       this.refreshed = await requestToken(http, {
-        tokenUrl: endpoints.tokenUrl, profile: TGATE_PROFILE, client,
+        tokenUrl: endpoints.tokenUrl,
+        profile: TGATE_PROFILE,
+        client,
         grant: { type: 'refresh_token', refreshToken: String(this.before.refresh_token) },
       });
     } catch (err) {
@@ -144,8 +167,11 @@ class Doctor {
     if (!this.api) {
       const { endpoints, client } = this.input;
       const env = {
-        ...process.env, OAUTH_CLIENT_ID: client.clientId, OAUTH_CLIENT_SECRET: client.clientSecret,
-        TGATE_TOKEN_URI: endpoints.tokenUrl, TGATE_API_BASE_URL: endpoints.apiBaseUrl,
+        ...process.env,
+        OAUTH_CLIENT_ID: client.clientId,
+        OAUTH_CLIENT_SECRET: client.clientSecret,
+        TGATE_TOKEN_URI: endpoints.tokenUrl,
+        TGATE_API_BASE_URL: endpoints.apiBaseUrl,
       };
       const cfg = { ...credentialKeys(this.input.cfg), oauth, _account: this.account };
       // A refresh the session makes (a 401) is written back like the first one.
@@ -205,16 +231,19 @@ class Doctor {
     if (!r) return notChecked('no token answer to judge (see token.refresh)');
     if (probe === 'token.rotation') {
       const rotated = typeof r.refresh_token === 'string' && r.refresh_token !== this.before.refresh_token;
-      const said = rotated ? 'a new refresh token came'
-        : r.refresh_token ? 'the same refresh token came back' : 'no refresh token in the answer';
+      const said = rotated
+        ? 'a new refresh token came'
+        : r.refresh_token
+          ? 'the same refresh token came back'
+          : 'no refresh token in the answer';
       return rotated === TGATE_PROFILE.rotatesRefreshTokens ? holds(said) : fails(said);
     }
     if (probe === 'token.expiresIn') {
       const n = typeof r.expires_in === 'number' ? r.expires_in : Number(r.expires_in);
       const documented = TGATE_PROFILE.accessTokenLifetimeSeconds;
       if (!(Number.isFinite(n) && n > 0)) return fails(`expires_in ${this.shown(r.expires_in)}`);
-      const other = documented && n !== documented
-        ? ` (not the documented ${documented}; the component goes by expires_in)` : '';
+      const other =
+        documented && n !== documented ? ` (not the documented ${documented}; the component goes by expires_in)` : '';
       return holds(`expires_in ${n}${other}`);
     }
     if (probe === 'token.tokenType') {
@@ -225,15 +254,18 @@ class Doctor {
     if (typeof at !== 'number' || !Number.isInteger(at)) return fails(`created_at ${this.shown(at)}`);
     const skew = Math.abs(at - Date.now() / 1000);
     // Within an hour of this machine's clock: seconds, not milliseconds, and not another epoch.
-    return skew < 3600 ? holds(`created_at ${at} (${new Date(at * 1000).toISOString()})`)
+    return skew < 3600
+      ? holds(`created_at ${at} (${new Date(at * 1000).toISOString()})`)
       : fails(`created_at ${at}: ${Math.round(skew)} s off this machine's clock${at > 1e11 ? ' (ms?)' : ''}`);
   }
 
   private async basicEncoding(): Promise<Outcome> {
     const { clientId, clientSecret: secret } = this.input.client;
     if (basicAuthHeader(clientId, secret, 'raw') === basicAuthHeader(clientId, secret, 'form')) {
-      return notChecked('the client id and secret have no character where raw and form encoding differ '
-        + '(such as + / = : % or a space): nothing to tell apart');
+      return notChecked(
+        'the client id and secret have no character where raw and form encoding differ ' +
+          '(such as + / = : % or a space): nothing to tell apart',
+      );
     }
     const tokenUrl = this.input.endpoints.tokenUrl;
     const checks: Record<'raw' | 'form', PairCheck> = {
@@ -241,14 +273,16 @@ class Doctor {
       form: await checkClientPair({ tokenUrl, clientId, clientSecret: secret, basicEncoding: 'form' }),
     };
     const said = (['raw', 'form'] as const)
-      .map((e) => `${e}: ${checks[e].verdict} (${this.safe(checks[e].answered)})`).join(', ');
+      .map((e) => `${e}: ${checks[e].verdict} (${this.safe(checks[e].answered)})`)
+      .join(', ');
     return checks[TGATE_PROFILE.basicEncoding ?? 'form'].verdict === 'accepted' ? holds(said) : fails(said);
   }
 
   private paging(name: TGateResourceName, page: Required<Listing>): Outcome {
     const names = ['current-page', 'page-items', 'total-count', 'total-pages'] as const;
     const [currentPage, pageItems, totalCount, totalPages] = names.map((n) => intHeader(page.headers[n]));
-    const said = names.map((n) => `${n} ${page.headers[n] !== undefined ? this.safe(page.headers[n]) : '-'}`)
+    const said = names
+      .map((n) => `${n} ${page.headers[n] !== undefined ? this.safe(page.headers[n]) : '-'}`)
       .join(', ');
     const problems: string[] = [];
     const missing = names.filter((n) => intHeader(page.headers[n]) === undefined);
@@ -295,8 +329,10 @@ class Doctor {
     }
     const known = orders.find((o): o is { app_order_uuid: string } => typeof (o as Json)?.app_order_uuid === 'string');
     if (!known) {
-      return notChecked('an unknown uuid answered [], but the first page has no order with an app_order_uuid: '
-        + 'an ignored filter would answer [] too');
+      return notChecked(
+        'an unknown uuid answered [], but the first page has no order with an app_order_uuid: ' +
+          'an ignored filter would answer [] too',
+      );
     }
     const own = await this.listing('orders', { app_order_uuid: known.app_order_uuid });
     if (typeof own === 'string') return fails(`GET with an existing order's app_order_uuid ${own}`);
@@ -318,7 +354,10 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     for (const a of tgateAssumptions(endpoints)) {
       const outcome = await doctor.run(a);
       rows.push({
-        id: a.id, assumes: a.assumes, ...(a.documentedBy ? { documentedBy: a.documentedBy } : {}), ...outcome,
+        id: a.id,
+        assumes: a.assumes,
+        ...(a.documentedBy ? { documentedBy: a.documentedBy } : {}),
+        ...outcome,
         ...(outcome.verdict === 'fails' ? { fix: a.fix } : {}),
       });
     }
@@ -328,9 +367,14 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const count = (v: Verdict): number => rows.filter((r) => r.verdict === v).length;
   const counts = { holds: count('holds'), fails: count('fails'), notChecked: count('not checked') };
   return {
-    ok: counts.fails === 0, environment: endpoints.environment,
-    tokenUrl: endpoints.tokenUrl, apiBaseUrl: endpoints.apiBaseUrl,
-    cfg: input.cfgFile, tokensWritten: doctor.tokensWritten, counts, rows,
+    ok: counts.fails === 0,
+    environment: endpoints.environment,
+    tokenUrl: endpoints.tokenUrl,
+    apiBaseUrl: endpoints.apiBaseUrl,
+    cfg: input.cfgFile,
+    tokensWritten: doctor.tokensWritten,
+    counts,
+    rows,
   };
 }
 
@@ -339,12 +383,16 @@ export function reportText(report: DoctorReport): string {
   const width = Math.max(...report.rows.map((r) => r.id.length));
   const lines = [
     `T-Gate environment ${report.environment}: token endpoint ${report.tokenUrl}, API ${report.apiBaseUrl}`,
-    ...report.rows.map((r) => [
-      r.verdict.toUpperCase().padEnd(11), r.id.padEnd(width), (r.documentedBy ? 'documented' : 'assumed').padEnd(10),
-      `${r.assumes} -> ${r.answered}${r.fix ? ` | fix: ${r.fix}` : ''}`,
-    ].join(' ')),
-    `${report.rows.length} assumptions: ${report.counts.holds} hold, ${report.counts.fails} fail, `
-      + `${report.counts.notChecked} not checked${report.tokensWritten ? `; new tokens written to ${report.cfg}` : ''}`,
+    ...report.rows.map((r) =>
+      [
+        r.verdict.toUpperCase().padEnd(11),
+        r.id.padEnd(width),
+        (r.documentedBy ? 'documented' : 'assumed').padEnd(10),
+        `${r.assumes} -> ${r.answered}${r.fix ? ` | fix: ${r.fix}` : ''}`,
+      ].join(' '),
+    ),
+    `${report.rows.length} assumptions: ${report.counts.holds} hold, ${report.counts.fails} fail, ` +
+      `${report.counts.notChecked} not checked${report.tokensWritten ? `; new tokens written to ${report.cfg}` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -360,8 +408,10 @@ export async function doctorCommand(opts: DoctorCommandOptions): Promise<number>
   const cfg = readJsonObject(opts.cfg, 'cfg') as Json;
   const oauth = cfg.oauth as OAuthKeys | undefined;
   if (!oauth || typeof oauth !== 'object' || typeof oauth.refresh_token !== 'string' || !oauth.refresh_token) {
-    throw new UsageError(`the cfg file ${opts.cfg} holds no oauth.refresh_token: `
-      + `get a credential first with tgate connect --out ${opts.cfg}`);
+    throw new UsageError(
+      `the cfg file ${opts.cfg} holds no oauth.refresh_token: ` +
+        `get a credential first with tgate connect --out ${opts.cfg}`,
+    );
   }
   // A cfg from tgate connect names its OAuth client and T-Gate: those win over the shell's variables.
   const local = localClientEnv(cfg, opts.cfg);
@@ -374,7 +424,7 @@ export async function doctorCommand(opts: DoctorCommandOptions): Promise<number>
   }
   const clientId = (opts.clientId ?? local.OAUTH_CLIENT_ID ?? process.env.TGATE_CLIENT_ID ?? '').trim();
   if (!clientId) throw new UsageError('no client id: give --client-id ID or set TGATE_CLIENT_ID');
-  const secret = local.OAUTH_CLIENT_SECRET ?? await clientSecret('tgate doctor --cfg FILE');
+  const secret = local.OAUTH_CLIENT_SECRET ?? (await clientSecret('tgate doctor --cfg FILE'));
   const report = await runDoctor({ cfgFile: opts.cfg, cfg, endpoints, client: { clientId, clientSecret: secret } });
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report));
   return report.ok ? EXIT_OK : EXIT_FAILED;
@@ -401,9 +451,15 @@ Example:
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check, with a live credential, what the component assumes about T-Gate '
-      + "(changes nothing in the company's data)")
-    .option('--cfg <file>', 'JSON cfg with the credential keys {"environment", "oauth"} (from tgate connect)', DEFAULT_CFG_FILE)
+    .description(
+      'check, with a live credential, what the component assumes about T-Gate ' +
+        "(changes nothing in the company's data)",
+    )
+    .option(
+      '--cfg <file>',
+      'JSON cfg with the credential keys {"environment", "oauth"} (from tgate connect)',
+      DEFAULT_CFG_FILE,
+    )
     .option('--client-id <id>', 'the OAuth client id (else TGATE_CLIENT_ID)')
     .option('--json', 'print one JSON document with the same rows')
     .addOption(secretArgumentOption())

@@ -12,7 +12,9 @@ export function readJsonObject(file: string, what: string, options: { missingOk?
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && options.missingOk) return undefined;
-    throw new UsageError(`cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let value: unknown;
   try {
@@ -20,7 +22,8 @@ export function readJsonObject(file: string, what: string, options: { missingOk?
   } catch (err) {
     throw new UsageError(`the ${what} file ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`the ${what} file ${file} must hold a JSON object`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError(`the ${what} file ${file} must hold a JSON object`);
   return value as Json;
 }
 
@@ -31,7 +34,10 @@ export function writePrivateJson(file: string, value: unknown): void {
 
 /** Writes a file only its owner can read, replacing it whole (a temporary file renamed over it), also when it existed. */
 export function writePrivateFile(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`,
+  );
   fs.writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
   try {
     fs.renameSync(tmp, file);

@@ -29,13 +29,17 @@ let running: Promise<unknown> | undefined;
 /** Runs `fn` if the process is stopped from outside; returns the function that unregisters it. */
 export function onShutdown(fn: Cleanup): () => void {
   cleanups.add(fn);
-  return () => { cleanups.delete(fn); };
+  return () => {
+    cleanups.delete(fn);
+  };
 }
 
 /** A child process that must not outlive this one. */
 export function trackChild(child: ChildProcess): void {
   children.add(child);
-  child.once('exit', () => { children.delete(child); });
+  child.once('exit', () => {
+    children.delete(child);
+  });
 }
 
 /**
@@ -52,26 +56,46 @@ export function whenInterrupted(): Promise<void> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 function childGone(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => { child.once('exit', () => resolve()); });
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        child.once('exit', () => resolve());
+      });
 }
 
 /** Closes what is registered (at most `graceMs`), kills the children, writes `line` to stderr and exits. */
-async function shutdown(code: number, line: string | undefined, waitForCommand: boolean, graceMs = 3000): Promise<void> {
+async function shutdown(
+  code: number,
+  line: string | undefined,
+  waitForCommand: boolean,
+  graceMs = 3000,
+): Promise<void> {
   stopping = true;
   const live = [...children];
   for (const child of live) child.kill('SIGTERM');
   const work = [
-    ...[...cleanups].map((fn) => Promise.resolve().then(fn).catch(() => undefined)),
+    ...[...cleanups].map((fn) =>
+      Promise.resolve()
+        .then(fn)
+        .catch(() => undefined),
+    ),
     ...live.map(childGone),
     ...(waitForCommand && running ? [running.catch(() => undefined)] : []),
   ];
   await Promise.race([Promise.all(work), sleep(graceMs)]);
   for (const child of children) child.kill('SIGKILL');
   if (line) {
-    try { process.stderr.write(`${line}\n`); } catch { /* stderr closed too */ }
+    try {
+      process.stderr.write(`${line}\n`);
+    } catch {
+      /* stderr closed too */
+    }
   }
   process.exit(code);
 }

@@ -44,7 +44,9 @@ const isLocalUrl = (url: string): boolean => isLoopbackHost(new URL(url).hostnam
  */
 export function checkLocalPair(tokenUrl: string, apiBaseUrl: string | undefined): void {
   if (isLocalUrl(tokenUrl) && apiBaseUrl === undefined) {
-    throw new UsageError(`the token URL ${tokenUrl} is on this machine: give its API base too (--api-base-url, or TGATE_API_BASE_URL; tgate sandbox prints it), so the tokens never go to T-Gate's public hosts`);
+    throw new UsageError(
+      `the token URL ${tokenUrl} is on this machine: give its API base too (--api-base-url, or TGATE_API_BASE_URL; tgate sandbox prints it), so the tokens never go to T-Gate's public hosts`,
+    );
   }
 }
 
@@ -57,7 +59,10 @@ export function ensurePrivateDir(file: string): void {
 export function saveLocalClient(cfgFile: string, facts: LocalClientFacts): LocalClient {
   const row = TGATE_ENVIRONMENTS[facts.environment];
   const secretName = `${path.basename(cfgFile).replace(/\.json$/i, '')}.client-secret.json`;
-  writePrivateJson(path.join(path.dirname(cfgFile), secretName), { clientId: facts.clientId, clientSecret: facts.clientSecret });
+  writePrivateJson(path.join(path.dirname(cfgFile), secretName), {
+    clientId: facts.clientId,
+    clientSecret: facts.clientSecret,
+  });
   return {
     clientId: facts.clientId,
     secretFile: secretName,
@@ -74,13 +79,22 @@ export function saveLocalClient(cfgFile: string, facts: LocalClientFacts): Local
 export function localClientEnv(cfg: Record<string, unknown>, cfgFile: string): Record<string, string> {
   const client = cfg[LOCAL_CLIENT_KEY] as Partial<LocalClient> | undefined;
   if (client === undefined) return {};
-  if (!client || typeof client !== 'object' || typeof client.clientId !== 'string' || typeof client.secretFile !== 'string') {
-    throw new UsageError(`the cfg file ${cfgFile} has a "${LOCAL_CLIENT_KEY}" that tgate connect did not write: remove it, or run tgate connect again`);
+  if (
+    !client ||
+    typeof client !== 'object' ||
+    typeof client.clientId !== 'string' ||
+    typeof client.secretFile !== 'string'
+  ) {
+    throw new UsageError(
+      `the cfg file ${cfgFile} has a "${LOCAL_CLIENT_KEY}" that tgate connect did not write: remove it, or run tgate connect again`,
+    );
   }
   const secretPath = path.resolve(path.dirname(cfgFile), client.secretFile);
   const saved = readJsonObject(secretPath, 'client secret', { missingOk: true });
   if (!saved || typeof saved.clientSecret !== 'string') {
-    throw new UsageError(`the client secret file ${secretPath} that ${cfgFile} names is missing or holds no clientSecret: run tgate connect again`);
+    throw new UsageError(
+      `the client secret file ${secretPath} that ${cfgFile} names is missing or holds no clientSecret: run tgate connect again`,
+    );
   }
   return {
     OAUTH_CLIENT_ID: client.clientId,

@@ -27,10 +27,13 @@ const EXAMPLES: Record<string, string> = {
   'oauth-clients': 'tgate oauth-clients list --profile ~/.config/tgate/staging.env',
   'oauth-clients list': 'tgate oauth-clients list --component 5f0c0ffee0000000000000aa --json',
   'oauth-clients get': 'tgate oauth-clients get 6a1b2c3d4e5f600000000001',
-  'oauth-clients create': 'printf %s "$SECRET" | tgate oauth-clients create --component 5f0c0ffee0000000000000aa --client-id my-app --client-secret-stdin',
-  'oauth-clients update': 'printf %s "$SECRET" | tgate oauth-clients update 6a1b2c3d4e5f600000000001 --client-secret-stdin',
+  'oauth-clients create':
+    'printf %s "$SECRET" | tgate oauth-clients create --component 5f0c0ffee0000000000000aa --client-id my-app --client-secret-stdin',
+  'oauth-clients update':
+    'printf %s "$SECRET" | tgate oauth-clients update 6a1b2c3d4e5f600000000001 --client-secret-stdin',
   'oauth-clients delete': 'tgate oauth-clients delete 6a1b2c3d4e5f600000000001 --yes',
-  'platform-sandbox': 'tgate platform-sandbox --port 8090   # then: tgate oauth-clients list --profile .tgate/platform-sandbox.env',
+  'platform-sandbox':
+    'tgate platform-sandbox --port 8090   # then: tgate oauth-clients list --profile .tgate/platform-sandbox.env',
 };
 
 function addExamples(command: Command, prefix = ''): void {
@@ -62,7 +65,9 @@ export function buildProgram(): Command {
 }
 
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }
+  ).version;
 }
 
 function applyExitOverride(command: Command): void {
@@ -118,10 +123,14 @@ export function listenProblem(err: unknown): string | undefined {
   if (!e || e.syscall !== 'listen') return undefined;
   const where = e.address ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : `port ${e.port}`;
   switch (e.code) {
-    case 'EADDRINUSE': return `port ${e.port} is in use (${where}): pick another with --port, or --port 0 for any free port`;
-    case 'EACCES': return `not allowed to listen on ${where} (ports below 1024 need special rights): pick another with --port, e.g. --port 8080, or --port 0 for any free port`;
-    case 'EADDRNOTAVAIL': return `cannot listen on ${where}: that address is not on this machine: pick a loopback address with --host, e.g. --host 127.0.0.1`;
-    default: return undefined;
+    case 'EADDRINUSE':
+      return `port ${e.port} is in use (${where}): pick another with --port, or --port 0 for any free port`;
+    case 'EACCES':
+      return `not allowed to listen on ${where} (ports below 1024 need special rights): pick another with --port, e.g. --port 8080, or --port 0 for any free port`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: that address is not on this machine: pick a loopback address with --host, e.g. --host 127.0.0.1`;
+    default:
+      return undefined;
   }
 }
 

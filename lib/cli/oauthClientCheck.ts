@@ -6,7 +6,12 @@ import { HttpClient, HttpError, KnownSecrets } from '../http';
 import { TGATE_ENVIRONMENTS, TGateEnvironmentName } from '../tgate';
 import { EXIT_FAILED, UsageError } from './errors';
 import {
-  checkedSecret, readSecret, refuseSecretArguments, secretOptions, secretSource, WriteOptions,
+  checkedSecret,
+  readSecret,
+  refuseSecretArguments,
+  secretOptions,
+  secretSource,
+  WriteOptions,
 } from './oauthClients';
 import { httpUrl } from './options';
 import { printable } from './output';
@@ -68,7 +73,10 @@ export async function checkClientPair(input: PairCheckInput): Promise<PairCheck>
   const { tokenUrl, clientId, clientSecret } = input;
   const secrets = new KnownSecrets([clientSecret]);
   const http = new HttpClient({
-    service: 'the T-Gate token endpoint', timeoutMs: input.timeoutMs ?? 20_000, policy: { maxAttempts: 1 }, secrets,
+    service: 'the T-Gate token endpoint',
+    timeoutMs: input.timeoutMs ?? 20_000,
+    policy: { maxAttempts: 1 },
+    secrets,
   });
   const profile = input.basicEncoding ? { ...TGATE_PROFILE, basicEncoding: input.basicEncoding } : TGATE_PROFILE;
   // 32 random hex characters under our own prefix: no server has issued it, so nothing is used up.
@@ -84,8 +92,9 @@ export async function checkClientPair(input: PairCheckInput): Promise<PairCheck>
     if (isInvalidGrant(err)) {
       return { verdict: 'accepted', tokenUrl, status, oauthError: 'invalid_grant', answered: `${said} invalid_grant` };
     }
-    const wrongClient = err instanceof OAuthClientMisconfiguredError
-      && (err.oauthError === 'invalid_client' || (status === 401 && !err.oauthError));
+    const wrongClient =
+      err instanceof OAuthClientMisconfiguredError &&
+      (err.oauthError === 'invalid_client' || (status === 401 && !err.oauthError));
     if (wrongClient) {
       const { oauthError } = err;
       const answered = `${said}${oauthError ? ` ${oauthError}` : ''}`;
@@ -101,15 +110,21 @@ export function pairSentence(clientId: string, check: PairCheck): string {
   const who = `client ${printable(clientId)}`;
   switch (check.verdict) {
     case 'accepted':
-      return `accepted: ${check.tokenUrl} authenticated ${who}: it answered ${check.answered} to a code that cannot `
-        + 'exist, which it only does when the client id and secret are right';
+      return (
+        `accepted: ${check.tokenUrl} authenticated ${who}: it answered ${check.answered} to a code that cannot ` +
+        'exist, which it only does when the client id and secret are right'
+      );
     case 'refused':
-      return `refused: ${check.tokenUrl} does not accept ${who} with this secret: it answered ${check.answered}. `
-        + "Copy the client id and secret again from the app's OAuth Management page in T-Gate";
+      return (
+        `refused: ${check.tokenUrl} does not accept ${who} with this secret: it answered ${check.answered}. ` +
+        "Copy the client id and secret again from the app's OAuth Management page in T-Gate"
+      );
     default:
-      return `unknown: could not tell whether ${check.tokenUrl} accepts ${who}: `
-        + `${check.status !== undefined ? 'it answered ' : ''}${check.answered}. `
-        + 'Check the token URL (--environment, --token-url or TGATE_TOKEN_URI) and the network';
+      return (
+        `unknown: could not tell whether ${check.tokenUrl} accepts ${who}: ` +
+        `${check.status !== undefined ? 'it answered ' : ''}${check.answered}. ` +
+        'Check the token URL (--environment, --token-url or TGATE_TOKEN_URI) and the network'
+      );
   }
 }
 
@@ -131,8 +146,11 @@ export function checkTokenUrl(opts: CheckTargetOptions, env: NodeJS.ProcessEnv =
 
 function targetOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--environment <name>', "T-Gate environment whose token endpoint to ask (default: company)")
-      .choices(Object.keys(TGATE_ENVIRONMENTS)))
+    .addOption(
+      new Option('--environment <name>', 'T-Gate environment whose token endpoint to ask (default: company)').choices(
+        Object.keys(TGATE_ENVIRONMENTS),
+      ),
+    )
     .option('--token-url <url>', 'the token endpoint to ask instead (else TGATE_TOKEN_URI)');
 }
 
@@ -142,8 +160,12 @@ export interface CheckOnWriteOptions extends CheckTargetOptions {
 
 /** `--check` (and where to check) for `create` and `update`. */
 export function checkOnWriteOptions(cmd: Command): Command {
-  return targetOptions(cmd.option('--check',
-    "check the client id and secret at T-Gate's token endpoint first; store only if it accepts them"));
+  return targetOptions(
+    cmd.option(
+      '--check',
+      "check the client id and secret at T-Gate's token endpoint first; store only if it accepts them",
+    ),
+  );
 }
 
 /** The token URL to check against, or undefined without --check; a usage error for a target without --check. */
@@ -173,7 +195,9 @@ export async function checkBeforeStore(tokenUrl: string | undefined, pair: Pair)
 
 /** For update: the pair as it will be stored, the parts not changed read from the platform first. */
 export async function checkBeforeUpdate(
-  tokenUrl: string | undefined, change: Partial<Pair>, current: () => Promise<Pair>,
+  tokenUrl: string | undefined,
+  change: Partial<Pair>,
+  current: () => Promise<Pair>,
 ): Promise<void> {
   if (tokenUrl === undefined) return;
   const stored = change.clientId === undefined || change.clientSecret === undefined ? await current() : undefined;
@@ -216,8 +240,13 @@ interface CheckCommandOptions extends WriteOptions, CheckTargetOptions {}
 export function registerOauthClientCheck(program: Command): void {
   const group = program.commands.find((c) => c.name() === 'oauth-clients');
   if (!group) throw new Error('register the oauth-clients group first');
-  secretOptions(targetOptions(group.command('check')
-    .description("check a client id and secret at T-Gate's token endpoint (no user, no credential touched)")))
+  secretOptions(
+    targetOptions(
+      group
+        .command('check')
+        .description("check a client id and secret at T-Gate's token endpoint (no user, no credential touched)"),
+    ),
+  )
     .option('--client-id <id>', 'the OAuth client id (else TGATE_CLIENT_ID)')
     .option('--json', 'print {"verdict", "clientId", "tokenUrl", "status", "oauthError", "answered"} as JSON')
     .addOption(new Option('--client-secret [value]').hideHelp())

@@ -3,12 +3,23 @@ import readline from 'node:readline';
 import type { ReadStream } from 'node:tty';
 import { Command, Option } from 'commander';
 import {
-  createTenantOAuthClients, isClientInUseError, isComponentError, isDuplicateClientError, OAuthClient,
-  PLATFORM_SERVICE, PlatformApiError, PlatformInputError, TenantOAuthClients,
+  createTenantOAuthClients,
+  isClientInUseError,
+  isComponentError,
+  isDuplicateClientError,
+  OAuthClient,
+  PLATFORM_SERVICE,
+  PlatformApiError,
+  PlatformInputError,
+  TenantOAuthClients,
 } from '../platform';
 import { UsageError } from './errors';
 import {
-  checkBeforeStore, checkBeforeUpdate, checkOnWriteOptions, checkOnWriteUrl, CheckOnWriteOptions,
+  checkBeforeStore,
+  checkBeforeUpdate,
+  checkOnWriteOptions,
+  checkOnWriteUrl,
+  CheckOnWriteOptions,
 } from './oauthClientCheck';
 import { CancelledError } from './lifecycle';
 import { jsonOutput, printable, printableLines, tableOutput } from './output';
@@ -73,16 +84,18 @@ function say(message: string): void {
 }
 
 function connectionOptions(cmd: Command): Command {
-  return cmd
-    .option('--api-url <url>', 'platform API root (else ELASTICIO_API_URI, the profile, https://api.elastic.io)')
-    .option('--tenant <id>', 'tenant id (else ELASTICIO_TENANT_ID, the profile)')
-    .option('--profile <path>', 'profile file with connection settings and credentials (else TGATE_PROFILE)')
-    // Accepted only to refuse them with a reason instead of "unknown option" echoing the value.
-    .addOption(new Option('--client-secret [value]').hideHelp())
-    .addOption(new Option('--api-key [value]').hideHelp())
-    .addOption(new Option('--password [value]').hideHelp())
-    .addOption(new Option('--username [value]').hideHelp())
-    .addHelpText('after', [PROFILE_HELP, PERMISSIONS_HELP].join('\n'));
+  return (
+    cmd
+      .option('--api-url <url>', 'platform API root (else ELASTICIO_API_URI, the profile, https://api.elastic.io)')
+      .option('--tenant <id>', 'tenant id (else ELASTICIO_TENANT_ID, the profile)')
+      .option('--profile <path>', 'profile file with connection settings and credentials (else TGATE_PROFILE)')
+      // Accepted only to refuse them with a reason instead of "unknown option" echoing the value.
+      .addOption(new Option('--client-secret [value]').hideHelp())
+      .addOption(new Option('--api-key [value]').hideHelp())
+      .addOption(new Option('--password [value]').hideHelp())
+      .addOption(new Option('--username [value]').hideHelp())
+      .addHelpText('after', [PROFILE_HELP, PERMISSIONS_HELP].join('\n'))
+  );
 }
 
 function outputOptions(cmd: Command): Command {
@@ -99,13 +112,20 @@ export function secretOptions(cmd: Command): Command {
 }
 
 export function refuseSecretArguments(opts: CommonOptions): void {
-  refuseSecretArgument(opts, 'use --client-secret-stdin (e.g. `printf %s "$SECRET" | tgate oauth-clients ...`) or --client-secret-file PATH');
+  refuseSecretArgument(
+    opts,
+    'use --client-secret-stdin (e.g. `printf %s "$SECRET" | tgate oauth-clients ...`) or --client-secret-file PATH',
+  );
   if (opts.apiKey !== undefined || opts.password !== undefined) {
-    throw new UsageError(`${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: the API key is never taken as an argument `
-      + '(shell history, process list). Set ELASTICIO_API_KEY or use a profile file (--profile PATH, chmod 600)');
+    throw new UsageError(
+      `${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: the API key is never taken as an argument ` +
+        '(shell history, process list). Set ELASTICIO_API_KEY or use a profile file (--profile PATH, chmod 600)',
+    );
   }
   if (opts.username !== undefined) {
-    throw new UsageError('--username is not an option: set ELASTICIO_API_USERNAME (with ELASTICIO_API_KEY) or use a profile file');
+    throw new UsageError(
+      '--username is not an option: set ELASTICIO_API_USERNAME (with ELASTICIO_API_KEY) or use a profile file',
+    );
   }
 }
 
@@ -167,8 +187,16 @@ function promptHidden(prompt: string): Promise<string> {
     };
     const onData = (chunk: Buffer | string): void => {
       for (const ch of chunk.toString()) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') { finish(); resolve(value); return; }
-        if (ch === '\u0003') { finish(); reject(new CancelledError()); return; }
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003') {
+          finish();
+          reject(new CancelledError());
+          return;
+        }
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }
@@ -203,7 +231,8 @@ async function readSecretFile(path: string, where: string): Promise<string> {
     let size = 0;
     for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 16 * 1024 })) {
       size += (chunk as Buffer).length;
-      if (size > MAX_SECRET_BYTES) throw new UsageError(`${where} holds more than ${MAX_SECRET_BYTES} bytes: not a client secret`);
+      if (size > MAX_SECRET_BYTES)
+        throw new UsageError(`${where} holds more than ${MAX_SECRET_BYTES} bytes: not a client secret`);
       chunks.push(chunk as Buffer);
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -223,19 +252,25 @@ export function checkedSecret(text: string, where: string): string {
   const secret = text.replace(/\r?\n$/, '');
   if (secret === '') throw new UsageError(`the client secret from ${where} is empty`);
   if (/[\r\n]/.test(secret)) {
-    throw new UsageError(`the client secret from ${where} spans more than one line: give the secret alone on one line `
-      + '(one trailing newline, as echo adds, is dropped), e.g. printf %s "$SECRET"');
+    throw new UsageError(
+      `the client secret from ${where} spans more than one line: give the secret alone on one line ` +
+        '(one trailing newline, as echo adds, is dropped), e.g. printf %s "$SECRET"',
+    );
   }
   if (/\s/.test(secret)) {
-    throw new UsageError(`the client secret from ${where} contains whitespace (a space or tab): a client secret has none, `
-      + 'so this is probably not the secret alone; give it exactly, e.g. printf %s "$SECRET"');
+    throw new UsageError(
+      `the client secret from ${where} contains whitespace (a space or tab): a client secret has none, ` +
+        'so this is probably not the secret alone; give it exactly, e.g. printf %s "$SECRET"',
+    );
   }
   return secret;
 }
 
 export async function readSecret(source: SecretSource): Promise<string> {
   if (source.kind === 'stdin') {
-    const text = process.stdin.isTTY ? await promptHidden('OAuth client secret (not shown): ') : await readAll(process.stdin);
+    const text = process.stdin.isTTY
+      ? await promptHidden('OAuth client secret (not shown): ')
+      : await readAll(process.stdin);
     return checkedSecret(text, 'stdin');
   }
   const where = `--client-secret-file ${source.path}`;
@@ -270,7 +305,9 @@ function interactive(): boolean {
 
 function print(clients: OAuthClient[] | OAuthClient, opts: CommonOptions): void {
   const reveal = opts.revealSecrets === true;
-  process.stdout.write(opts.json ? jsonOutput(clients, reveal) : tableOutput(Array.isArray(clients) ? clients : [clients], reveal));
+  process.stdout.write(
+    opts.json ? jsonOutput(clients, reveal) : tableOutput(Array.isArray(clients) ? clients : [clients], reveal),
+  );
 }
 
 const PERMISSION_OF: Record<string, string> = { GET: 'get', POST: 'create', PATCH: 'edit', DELETE: 'delete' };
@@ -279,61 +316,83 @@ const PERMISSION_OF: Record<string, string> = { GET: 'get', POST: 'create', PATC
 export function explain(err: unknown, ctx: Context): Error {
   if (err instanceof PlatformInputError) {
     if (err.field === 'componentId' && ctx.op === 'update') {
-      return new UsageError(`OAuth client ${ctx.id} has no component (it was removed or is hidden): pass --component ID to update it`);
+      return new UsageError(
+        `OAuth client ${ctx.id} has no component (it was removed or is hidden): pass --component ID to update it`,
+      );
     }
     return new UsageError(err.message);
   }
   if (!(err instanceof PlatformApiError)) return err instanceof Error ? err : new Error(String(err));
   const { conn } = ctx;
   const tenant = conn.tenantId;
-  const answered = `\n  ${PLATFORM_SERVICE} answered ${err.status} to ${err.method} ${err.path}`
-    + `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`;
+  const answered =
+    `\n  ${PLATFORM_SERVICE} answered ${err.status} to ${err.method} ${err.path}` +
+    `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`;
   const fail = (message: string): Error => new Error(message + answered);
 
   if (err.kind === 'not-json') {
-    return new Error(`${printable(err.message)}\n  check the API URL: ${conn.apiUrl} came from ${conn.apiUrlFrom} `
-      + '(set --api-url, ELASTICIO_API_URI or the profile\'s ELASTICIO_API_URI to the platform API)');
+    return new Error(
+      `${printable(err.message)}\n  check the API URL: ${conn.apiUrl} came from ${conn.apiUrlFrom} ` +
+        "(set --api-url, ELASTICIO_API_URI or the profile's ELASTICIO_API_URI to the platform API)",
+    );
   }
   if (err.kind === 'network') {
-    return new Error(`${printable(err.message)}\n  check the API URL (${err.origin}, from ${conn.apiUrlFrom}) and the network`);
+    return new Error(
+      `${printable(err.message)}\n  check the API URL (${err.origin}, from ${conn.apiUrlFrom}) and the network`,
+    );
   }
   if (err.kind !== 'http') return new Error(printable(err.message));
 
   switch (err.status) {
     case 401:
-      return fail(`${err.origin} did not accept the credentials from ${conn.credentialsFrom} (401): check ELASTICIO_API_USERNAME `
-        + `(the account email) and ELASTICIO_API_KEY (on the account's profile page), and that they belong to ${err.origin}`);
+      return fail(
+        `${err.origin} did not accept the credentials from ${conn.credentialsFrom} (401): check ELASTICIO_API_USERNAME ` +
+          `(the account email) and ELASTICIO_API_KEY (on the account's profile page), and that they belong to ${err.origin}`,
+      );
     case 403: {
       const perm = `tenants.oauth_clients.${PERMISSION_OF[err.method] ?? 'get'}`;
-      return fail(`permission denied (403): ${err.method} ${err.path} needs the permission ${perm} in tenant ${tenant}. `
-        + 'The tenants.oauth_clients.* permissions are service permissions held by service accounts, not ordinary users: '
-        + 'use the email and API key of a service account that has them, or ask the platform operator (support) to grant them');
+      return fail(
+        `permission denied (403): ${err.method} ${err.path} needs the permission ${perm} in tenant ${tenant}. ` +
+          'The tenants.oauth_clients.* permissions are service permissions held by service accounts, not ordinary users: ' +
+          'use the email and API key of a service account that has them, or ask the platform operator (support) to grant them',
+      );
     }
     case 404:
       if (ctx.componentId && isComponentError(err) && (ctx.op === 'create' || ctx.componentChange)) {
-        return fail(`component ${ctx.componentId} not found or not visible in tenant ${tenant}: an OAuth client can only be `
-          + 'defined for a component that exists in the tenant and is visible to it');
+        return fail(
+          `component ${ctx.componentId} not found or not visible in tenant ${tenant}: an OAuth client can only be ` +
+            'defined for a component that exists in the tenant and is visible to it',
+        );
       }
       if (ctx.id) {
-        const maybe = err.method === 'DELETE' && err.attempts > 1 ? ' (an earlier attempt that failed may have deleted it)' : '';
-        return fail(`OAuth client ${ctx.id} not found in tenant ${tenant}${maybe}; \`tgate oauth-clients list\` shows the ids`);
+        const maybe =
+          err.method === 'DELETE' && err.attempts > 1 ? ' (an earlier attempt that failed may have deleted it)' : '';
+        return fail(
+          `OAuth client ${ctx.id} not found in tenant ${tenant}${maybe}; \`tgate oauth-clients list\` shows the ids`,
+        );
       }
       if (ctx.op === 'create') {
-        return fail(`not found: tenant ${tenant}, or component ${ctx.componentId} (the component must exist in the tenant and be visible to it)`);
+        return fail(
+          `not found: tenant ${tenant}, or component ${ctx.componentId} (the component must exist in the tenant and be visible to it)`,
+        );
       }
       return fail(`tenant ${tenant} not found (or not visible to this account)`);
     default:
       break;
   }
   if (ctx.op === 'delete' && isClientInUseError(err)) {
-    return fail('refused: the OAuth client is still used by at least one flow in the tenant; remove it from those flows '
-      + '(drafts and versions included) before deleting it');
+    return fail(
+      'refused: the OAuth client is still used by at least one flow in the tenant; remove it from those flows ' +
+        '(drafts and versions included) before deleting it',
+    );
   }
   if ((ctx.op === 'create' || (ctx.op === 'update' && ctx.componentChange)) && isDuplicateClientError(err)) {
-    return fail(ctx.op === 'create'
-      ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} (use \`tgate oauth-clients update\`; `
-        + `\`tgate oauth-clients list --component ${ctx.componentId}\` shows its id)`
-      : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: one OAuth client per component per tenant`);
+    return fail(
+      ctx.op === 'create'
+        ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} (use \`tgate oauth-clients update\`; ` +
+            `\`tgate oauth-clients list --component ${ctx.componentId}\` shows its id)`
+        : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: one OAuth client per component per tenant`,
+    );
   }
   if (err.status === 409) return fail(`conflict (409) in tenant ${tenant}`);
   if (err.status === 400 || err.status === 422) return fail(`the platform API rejected the request (${err.status})`);
@@ -352,13 +411,15 @@ async function run<T>(ctx: Context, call: () => Promise<T>): Promise<T> {
 
 /** `tgate oauth-clients <list|get|create|update|delete>`. */
 export function registerOauthClientsCommand(program: Command): void {
-  const group = program.command('oauth-clients')
+  const group = program
+    .command('oauth-clients')
     .description('manage tenant OAuth clients (one per component per tenant) over the platform v2 API')
     .addHelpText('after', [PROFILE_HELP, SECRETS_HELP, PERMISSIONS_HELP].join('\n'));
 
-  const sub = (name: string, description: string): Command => connectionOptions(group.command(name).description(description));
+  const sub = (name: string, description: string): Command =>
+    connectionOptions(group.command(name).description(description));
 
-  outputOptions(sub('list', 'list the tenant\'s OAuth clients (every page)'))
+  outputOptions(sub('list', "list the tenant's OAuth clients (every page)"))
     .option('--component <id>', 'only the client of this component')
     .action(async (opts: CommonOptions & { component?: string }) => {
       refuseSecretArguments(opts);
@@ -366,7 +427,11 @@ export function registerOauthClientsCommand(program: Command): void {
       const { conn, api } = connect(opts);
       const clients = await run({ op: 'list', conn, componentId }, () => api.list({ componentId }));
       if (clients.length === 0 && !opts.json) {
-        say(componentId ? `no OAuth client for component ${componentId} in tenant ${conn.tenantId}` : `no OAuth clients in tenant ${conn.tenantId}`);
+        say(
+          componentId
+            ? `no OAuth client for component ${componentId} in tenant ${conn.tenantId}`
+            : `no OAuth clients in tenant ${conn.tenantId}`,
+        );
         return;
       }
       print(clients, opts);
@@ -390,7 +455,9 @@ export function registerOauthClientsCommand(program: Command): void {
       const missing = [
         opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
         opts.component === undefined || !opts.component.trim() ? '--component ID' : undefined,
-        !opts.clientSecretStdin && opts.clientSecretFile === undefined ? '--client-secret-stdin or --client-secret-file PATH' : undefined,
+        !opts.clientSecretStdin && opts.clientSecretFile === undefined
+          ? '--client-secret-stdin or --client-secret-file PATH'
+          : undefined,
       ].filter(Boolean);
       if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
       const source = secretSource(opts)!;
@@ -399,7 +466,9 @@ export function registerOauthClientsCommand(program: Command): void {
       const clientSecret = await readSecret(source);
       await checkBeforeStore(checkUrl, { clientId: opts.clientId!.trim(), clientSecret });
       const componentId = opts.component!.trim();
-      const created = await run({ op: 'create', conn, componentId }, () => api.create({ clientId: opts.clientId!.trim(), clientSecret, componentId }));
+      const created = await run({ op: 'create', conn, componentId }, () =>
+        api.create({ clientId: opts.clientId!.trim(), clientSecret, componentId }),
+      );
       say(`created OAuth client ${created.id} for component ${componentId} in tenant ${conn.tenantId}`);
       print(created, opts);
     });
@@ -417,15 +486,19 @@ export function registerOauthClientsCommand(program: Command): void {
       const clientId = opts.clientId !== undefined ? requireArgument(opts.clientId, '--client-id') : undefined;
       const componentId = opts.component !== undefined ? requireArgument(opts.component, '--component') : undefined;
       if (clientId === undefined && componentId === undefined && source === undefined) {
-        throw new UsageError('nothing to change: give --client-id, --component, --client-secret-stdin or --client-secret-file');
+        throw new UsageError(
+          'nothing to change: give --client-id, --component, --client-secret-stdin or --client-secret-file',
+        );
       }
       const checkUrl = checkOnWriteUrl(opts);
       const { conn, api } = connect(opts);
       const clientSecret = source ? await readSecret(source) : undefined;
       const stored = (): Promise<OAuthClient> => run({ op: 'get', conn, id }, () => api.get(id));
       await checkBeforeUpdate(checkUrl, { clientId, clientSecret }, stored);
-      const updated = await run({ op: 'update', conn, id, componentId, componentChange: componentId !== undefined },
-        () => api.update(id, { clientId, clientSecret, componentId }));
+      const updated = await run(
+        { op: 'update', conn, id, componentId, componentChange: componentId !== undefined },
+        () => api.update(id, { clientId, clientSecret, componentId }),
+      );
       say(`updated OAuth client ${updated.id} in tenant ${conn.tenantId}`);
       print(updated, opts);
     });
@@ -439,7 +512,9 @@ export function registerOauthClientsCommand(program: Command): void {
       const { conn, api } = connect(opts);
       if (!opts.yes) {
         if (!interactive()) {
-          throw new UsageError(`not deleting OAuth client ${id} without confirmation: stdin is not a terminal, so pass --yes to delete without asking`);
+          throw new UsageError(
+            `not deleting OAuth client ${id} without confirmation: stdin is not a terminal, so pass --yes to delete without asking`,
+          );
         }
         const answer = await askLine(`Delete OAuth client ${id} in tenant ${conn.tenantId}? Type the id to confirm: `);
         if (answer === undefined || answer.trim() !== id) throw new UsageError('not confirmed: nothing was deleted');

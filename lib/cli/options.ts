@@ -4,7 +4,8 @@ import { UsageError } from './errors';
 /** Option parser of every `--port`-like option: a whole number from 0 (any free port) to 65535. */
 export function portNumber(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  if (!/^\d+$/.test(value.trim()) || n > 65535)
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
   return n;
 }
 
@@ -14,9 +15,15 @@ export function portNumber(value: string): number {
  */
 export function httpUrl(what: string, value: string): string {
   let url: URL | undefined;
-  try { url = new URL(value); } catch { /* refused below */ }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${what} is not a valid http(s) URL`);
-  if (url.username || url.password || url.search || url.hash) throw new UsageError(`${what} must not hold a user, a query or a fragment`);
+  try {
+    url = new URL(value);
+  } catch {
+    /* refused below */
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(`${what} is not a valid http(s) URL`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new UsageError(`${what} must not hold a user, a query or a fragment`);
   return value;
 }
 
@@ -33,5 +40,6 @@ export function refuseSecretArgument(
   opts: { clientSecret?: unknown },
   instead = 'set TGATE_CLIENT_SECRET or pipe it on stdin (e.g. `printf %s "$SECRET" | tgate ...`)',
 ): void {
-  if (opts.clientSecret !== undefined) throw new UsageError(`--client-secret is refused: ${SECRET_ARGUMENT_WHY}. Instead, ${instead}`);
+  if (opts.clientSecret !== undefined)
+    throw new UsageError(`--client-secret is refused: ${SECRET_ARGUMENT_WHY}. Instead, ${instead}`);
 }

@@ -57,13 +57,18 @@ export function jsonOutput(clients: OAuthClient[] | OAuthClient, reveal: boolean
 export function tableOutput(clients: OAuthClient[], reveal: boolean): string {
   const rows = [['ID', 'COMPONENT', 'CLIENT_ID', 'CLIENT_SECRET']];
   for (const c of clients) {
-    rows.push([
-      c.id,
-      c.componentId ?? NO_COMPONENT,
-      c.clientId || '-',
-      reveal ? c.clientSecret : maskSecret(c.clientSecret),
-    ].map(printable));
+    rows.push(
+      [
+        c.id,
+        c.componentId ?? NO_COMPONENT,
+        c.clientId || '-',
+        reveal ? c.clientSecret : maskSecret(c.clientSecret),
+      ].map(printable),
+    );
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') +
+    '\n'
+  );
 }

@@ -3,8 +3,17 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { LocalPlatform } from '../platformSandbox/localPlatform';
 import {
-  DEFAULT_PORT, IN_USE_CLIENT_ID, IN_USE_COMPONENT_ID, LOOPBACK_HOSTS, platformSandboxGuide, platformSandboxProfile,
-  PROFILE_FILE, SANDBOX_ACCOUNT_ID, SANDBOX_COMPONENT_ID, SANDBOX_TENANT_ID, startPlatformSandbox,
+  DEFAULT_PORT,
+  IN_USE_CLIENT_ID,
+  IN_USE_COMPONENT_ID,
+  LOOPBACK_HOSTS,
+  platformSandboxGuide,
+  platformSandboxProfile,
+  PROFILE_FILE,
+  SANDBOX_ACCOUNT_ID,
+  SANDBOX_COMPONENT_ID,
+  SANDBOX_TENANT_ID,
+  startPlatformSandbox,
 } from '../platformSandbox/standalone';
 import { UsageError } from './errors';
 import { writePrivateFile } from './files';
@@ -59,11 +68,15 @@ export async function runPlatformSandbox(opts: PlatformSandboxCommandOptions = {
 export function registerPlatformSandboxCommand(program: Command): void {
   program
     .command('platform-sandbox')
-    .description('run a local stand-in of the platform API on loopback until Ctrl-C, to try `tgate oauth-clients` without a tenant service account')
+    .description(
+      'run a local stand-in of the platform API on loopback until Ctrl-C, to try `tgate oauth-clients` without a tenant service account',
+    )
     .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(portNumber).default(DEFAULT_PORT))
     .option('--host <host>', `loopback address to listen on (${LOOPBACK_HOSTS.join(', ')})`, '127.0.0.1')
     .option('--profile-file <path>', 'where to write the profile for --profile (mode 600)', PROFILE_FILE)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 What it serves:
   /v2/tenants/{tenant}/oauth-clients as the platform documents it (JSON:API; HTTP Basic with the
   email and API key; errors as {"errors":[{status, title, detail}]}), one tenant
@@ -74,7 +87,8 @@ What it serves:
   is in memory.
 
 The API key is generated at each start and written with the rest of the settings to the profile
-file (mode 600), never printed: use it with --profile PATH or TGATE_PROFILE=PATH.`)
+file (mode 600), never printed: use it with --profile PATH or TGATE_PROFILE=PATH.`,
+    )
     .action(async (opts: { port: number; host: string; profileFile: string }) => {
       const sandbox = await runPlatformSandbox({ port: opts.port, host: opts.host, profileFile: opts.profileFile });
       await whenInterrupted(); // lib/cli/lifecycle then exits 130 (Ctrl-C) or 143 (SIGTERM), as every command does

@@ -3,8 +3,13 @@ import { DEFAULT_API_URL, normalizeApiUrl, PlatformInputError } from '../platfor
 import { UsageError } from './errors';
 
 /** Keys a profile file may hold (the same names as the environment variables). */
-export const PROFILE_KEYS = ['ELASTICIO_API_URI', 'ELASTICIO_API_USERNAME', 'ELASTICIO_API_KEY', 'ELASTICIO_TENANT_ID'] as const;
-export type ProfileKey = typeof PROFILE_KEYS[number];
+export const PROFILE_KEYS = [
+  'ELASTICIO_API_URI',
+  'ELASTICIO_API_USERNAME',
+  'ELASTICIO_API_KEY',
+  'ELASTICIO_TENANT_ID',
+] as const;
+export type ProfileKey = (typeof PROFILE_KEYS)[number];
 export type Profile = Partial<Record<ProfileKey, string>>;
 
 /** Where the platform is and who calls it, with where each came from (for messages). */
@@ -47,8 +52,8 @@ export function readProfile(path: string, warn: (message: string) => void = () =
     if (!stat.isFile()) throw new UsageError(`the profile ${path} is not a regular file`);
     if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
       throw new UsageError(
-        `the profile ${path} may be read by others (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')}); `
-        + `it holds an API key, so it must be private. Run: chmod 600 ${path}`,
+        `the profile ${path} may be read by others (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')}); ` +
+          `it holds an API key, so it must be private. Run: chmod 600 ${path}`,
       );
     }
     content = fs.readFileSync(fd, 'utf8');
@@ -121,9 +126,15 @@ export function resolveConnection(
   if (envUser || envKey) {
     if (!envUser || !envKey) {
       const missing = envUser ? 'ELASTICIO_API_KEY' : 'ELASTICIO_API_USERNAME';
-      throw new UsageError(`${missing} is not set while ${envUser ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'} is: set both in the environment, or neither to use a profile`);
+      throw new UsageError(
+        `${missing} is not set while ${envUser ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'} is: set both in the environment, or neither to use a profile`,
+      );
     }
-    [username, apiKey, credentialsFrom] = [envUser.trim(), envKey.trim(), 'the environment (ELASTICIO_API_USERNAME, ELASTICIO_API_KEY)'];
+    [username, apiKey, credentialsFrom] = [
+      envUser.trim(),
+      envKey.trim(),
+      'the environment (ELASTICIO_API_USERNAME, ELASTICIO_API_KEY)',
+    ];
   } else {
     username = present(profile.ELASTICIO_API_USERNAME)?.trim();
     apiKey = present(profile.ELASTICIO_API_KEY)?.trim();
@@ -133,8 +144,10 @@ export function resolveConnection(
     }
   }
   if (!username || !apiKey) {
-    throw new UsageError('no credentials: set ELASTICIO_API_USERNAME (the account email) and ELASTICIO_API_KEY, '
-      + 'or give a profile file with them (--profile PATH or TGATE_PROFILE); they are never taken as arguments');
+    throw new UsageError(
+      'no credentials: set ELASTICIO_API_USERNAME (the account email) and ELASTICIO_API_KEY, ' +
+        'or give a profile file with them (--profile PATH or TGATE_PROFILE); they are never taken as arguments',
+    );
   }
   return { apiUrl, tenantId, username, apiKey, apiUrlFrom: urlFrom || 'the default', tenantFrom, credentialsFrom };
 }

@@ -56,13 +56,20 @@ export interface RunOptions {
   onLog?: (line: string) => void;
 }
 
-export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown, cfg: Record<string, unknown>, platform: PlatformLogin, options: RunOptions = {}): Promise<StepOutcome> {
+export function runFunctionLocally(
+  fn: ComponentFunction | string,
+  msg: unknown,
+  cfg: Record<string, unknown>,
+  platform: PlatformLogin,
+  options: RunOptions = {},
+): Promise<StepOutcome> {
   const target = typeof fn === 'string' ? loadComponentFunction(fn) : fn;
   const previousUri = process.env.ELASTICIO_API_URI;
   process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
   // Called without `new`, exactly as the sailor calls it: elasticio-rest-node 2.0 only wires its resources that way.
   const apiClient = createApiClient(platform.username, platform.apiKey, { retryCount: 0 });
-  if (previousUri === undefined) delete process.env.ELASTICIO_API_URI; else process.env.ELASTICIO_API_URI = previousUri;
+  if (previousUri === undefined) delete process.env.ELASTICIO_API_URI;
+  else process.env.ELASTICIO_API_URI = previousUri;
 
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });
   const outcome: StepOutcome = { data: [], errors: [], rebounds: [], snapshots: [], updateKeys: [], logLines: [] };
@@ -76,11 +83,23 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
     };
   }
   return new Promise((resolve) => {
-    const onData = options.onData ?? ((data: { body: unknown }) => { outcome.data.push(data); });
-    exec.on('data', async (data: { body: unknown }) => { onData(data); });
-    exec.on('error', async (err: Error) => { outcome.errors.push(err); });
-    exec.on('snapshot', async (snapshot: Record<string, unknown>) => { outcome.snapshots.push(snapshot); });
-    exec.on('rebound', async (reason: unknown) => { outcome.rebounds.push(reason instanceof Error ? reason.message : String(reason)); });
+    const onData =
+      options.onData ??
+      ((data: { body: unknown }) => {
+        outcome.data.push(data);
+      });
+    exec.on('data', async (data: { body: unknown }) => {
+      onData(data);
+    });
+    exec.on('error', async (err: Error) => {
+      outcome.errors.push(err);
+    });
+    exec.on('snapshot', async (snapshot: Record<string, unknown>) => {
+      outcome.snapshots.push(snapshot);
+    });
+    exec.on('rebound', async (reason: unknown) => {
+      outcome.rebounds.push(reason instanceof Error ? reason.message : String(reason));
+    });
     exec.on('updateKeys', async (keys: Record<string, unknown>) => {
       outcome.updateKeys.push(keys);
       try {
@@ -100,10 +119,17 @@ export function runFunctionLocally(fn: ComponentFunction | string, msg: unknown,
  */
 function keysNotSaved(err: unknown, account: unknown, platform: PlatformLogin): Error {
   const e = err as { statusCode?: unknown; code?: unknown } | undefined;
-  const outcome = typeof e?.statusCode === 'number' ? `answered ${e.statusCode}` : `failed${typeof e?.code === 'string' ? ` (${e.code})` : ''}`;
-  const secrets = new KnownSecrets([platform.apiKey]).addAuthorization(`Basic ${Buffer.from(`${platform.username}:${platform.apiKey}`).toString('base64')}`);
+  const outcome =
+    typeof e?.statusCode === 'number'
+      ? `answered ${e.statusCode}`
+      : `failed${typeof e?.code === 'string' ? ` (${e.code})` : ''}`;
+  const secrets = new KnownSecrets([platform.apiKey]).addAuthorization(
+    `Basic ${Buffer.from(`${platform.username}:${platform.apiKey}`).toString('base64')}`,
+  );
   const reason = secrets.scrub(err instanceof Error ? err.message : String(err)).slice(0, 300);
-  return new Error(`Saving the new keys failed: the platform API PUT /v1/accounts/${String(account)} ${outcome}: ${reason}`);
+  return new Error(
+    `Saving the new keys failed: the platform API PUT /v1/accounts/${String(account)} ${outcome}: ${reason}`,
+  );
 }
 
 export interface ServiceRun {
@@ -111,7 +137,9 @@ export interface ServiceRun {
   stdout: string;
   stderr: string;
   /** What runService.js POSTed: verifyCredentials' `{verified, reason}`, getMetaModel's `{in, out}`, a select model's `{key: label}`, or `{message}` on error. */
-  result: { status: string; data: { verified?: boolean; reason?: string; message?: string; [key: string]: unknown } } | undefined;
+  result:
+    | { status: string; data: { verified?: boolean; reason?: string; message?: string; [key: string]: unknown } }
+    | undefined;
 }
 
 /** The service methods of runService.js (sailor lib/service.js). */
@@ -131,7 +159,8 @@ function serviceTarget(method: ServiceMethod, options: ServiceRunOptions): Recor
   if (method === 'verifyCredentials') return {};
   if (!options.function) throw new TypeError(`runService ${method} needs the trigger or action id (options.function)`);
   if (method === 'getMetaModel') return { ELASTICIO_ACTION_OR_TRIGGER: options.function };
-  if (!options.model) throw new TypeError('runService selectModel needs the select model function name (options.model)');
+  if (!options.model)
+    throw new TypeError('runService selectModel needs the select model function name (options.model)');
   return { ELASTICIO_ACTION_OR_TRIGGER: options.function, ELASTICIO_GET_MODEL_METHOD: options.model };
 }
 
@@ -150,18 +179,21 @@ export function runServiceProcess(
 ): Promise<ServiceRun> {
   const target = serviceTarget(method, options);
   const resultsBefore = platform.results.length;
-  return runNodeChild([require.resolve('elasticio-sailor-nodejs/runService.js'), method], {
-    PATH: process.env.PATH,
-    LOG_LEVEL: options.logLevel ?? 'info',
-    ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
-    ELASTICIO_CFG: JSON.stringify(cfg),
-    ELASTICIO_API_URI: platform.url,
-    ELASTICIO_API_USERNAME: platform.username,
-    ELASTICIO_API_KEY: platform.apiKey,
-    ...target,
-    ...env,
-  }, { name: 'runService.js', cwd: options.cwd ?? COMPONENT_ROOT, timeoutMs: 20_000 })
-    .then((run) => ({ ...run, result: platform.results[resultsBefore] as ServiceRun['result'] }));
+  return runNodeChild(
+    [require.resolve('elasticio-sailor-nodejs/runService.js'), method],
+    {
+      PATH: process.env.PATH,
+      LOG_LEVEL: options.logLevel ?? 'info',
+      ELASTICIO_POST_RESULT_URL: `${platform.url}/result`,
+      ELASTICIO_CFG: JSON.stringify(cfg),
+      ELASTICIO_API_URI: platform.url,
+      ELASTICIO_API_USERNAME: platform.username,
+      ELASTICIO_API_KEY: platform.apiKey,
+      ...target,
+      ...env,
+    },
+    { name: 'runService.js', cwd: options.cwd ?? COMPONENT_ROOT, timeoutMs: 20_000 },
+  ).then((run) => ({ ...run, result: platform.results[resultsBefore] as ServiceRun['result'] }));
 }
 
 export interface NodeChildRun {
@@ -171,16 +203,30 @@ export interface NodeChildRun {
 }
 
 /** Runs Node in a child process with exactly `env`, collecting what it writes; it is killed after `timeoutMs`. */
-export function runNodeChild(args: string[], env: NodeJS.ProcessEnv, options: { name: string; cwd?: string; timeoutMs: number }): Promise<NodeChildRun> {
+export function runNodeChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { name: string; cwd?: string; timeoutMs: number },
+): Promise<NodeChildRun> {
   const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child); // killed if tgate is stopped (Ctrl-C, SIGTERM) while it runs
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`)); }, options.timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} timed out: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`));
+    }, options.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -189,9 +235,17 @@ export function runNodeChild(args: string[], env: NodeJS.ProcessEnv, options: { 
 }
 
 /** verifyCredentials through runService.js, reduced to its answer. */
-export async function verifyWithRunService(cfg: Record<string, unknown>, platform: LocalPlatform, env: Record<string, string>): Promise<{ verified: boolean; reason?: string }> {
+export async function verifyWithRunService(
+  cfg: Record<string, unknown>,
+  platform: LocalPlatform,
+  env: Record<string, string>,
+): Promise<{ verified: boolean; reason?: string }> {
   const run = await runServiceProcess('verifyCredentials', cfg, platform, env, { logLevel: 'fatal' });
-  if (!run.result) throw new Error(`runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
-  if (run.result.status !== 'success') throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
+  if (!run.result)
+    throw new Error(
+      `runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
+    );
+  if (run.result.status !== 'success')
+    throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
   return { verified: run.result.data?.verified === true, reason: run.result.data?.reason };
 }

@@ -74,7 +74,8 @@ const STEPS: Step[] = [
   {
     name: "receive T-Gate's notice of the change (webhook)",
     run: receiveWebhook,
-    notAgainstRealTGate: "T-Gate sends webhooks to the URL in the app's marketplace listing, which this machine does not serve (try the webhook trigger with `tgate sandbox --webhook-url`)",
+    notAgainstRealTGate:
+      "T-Gate sends webhooks to the URL in the app's marketplace listing, which this machine does not serve (try the webhook trigger with `tgate sandbox --webhook-url`)",
   },
   { name: 'watch the catalog for changes (two polls)', run: pollCatalogTwice },
 ];
@@ -91,7 +92,12 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
   let tokenRequests: () => number;
   if (real) {
     job = {
-      real, platform, write, cfg: {}, webhookSecret: '', codeExchanges: 0,
+      real,
+      platform,
+      write,
+      cfg: {},
+      webhookSecret: '',
+      codeExchanges: 0,
       env: {
         OAUTH_CLIENT_ID: real.clientId,
         OAUTH_CLIENT_SECRET: real.clientSecret,
@@ -102,7 +108,9 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     // T-Gate's count is out of sight here. Every token a function gets is saved to the credential through the
     // platform API (updateKeys), in this process or in verifyCredentials' own: one save per token request.
     tokenRequests = () => job.codeExchanges + platform.calls.filter(isCredentialSave).length;
-    write(`Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) with OAuth app ${real.clientId}; the steps create and cancel one test order.`);
+    write(
+      `Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) with OAuth app ${real.clientId}; the steps create and cancel one test order.`,
+    );
   } else {
     const client = {
       clientId: `sandbox-app-${crypto.randomBytes(4).toString('hex')}`,
@@ -117,14 +125,32 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     }
     const embedded = sandbox;
     job = {
-      sandbox, platform, write, cfg: {}, webhookSecret: crypto.randomBytes(12).toString('base64url'), codeExchanges: 0,
-      env: { OAUTH_CLIENT_ID: client.clientId, OAUTH_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl },
+      sandbox,
+      platform,
+      write,
+      cfg: {},
+      webhookSecret: crypto.randomBytes(12).toString('base64url'),
+      codeExchanges: 0,
+      env: {
+        OAUTH_CLIENT_ID: client.clientId,
+        OAUTH_CLIENT_SECRET: client.clientSecret,
+        TGATE_TOKEN_URI: sandbox.tokenUrl,
+        TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+      },
     };
     tokenRequests = () => embedded.tokenRequests.length;
-    write(`T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`);
+    write(
+      `T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`,
+    );
   }
-  write("Each step runs the component's own triggers and actions as the platform would; [n token requests] counts the times it had to ask T-Gate for an access token.");
-  const close = async (): Promise<void> => { await job.receiver?.close(); await sandbox?.close(); await platform.close(); };
+  write(
+    "Each step runs the component's own triggers and actions as the platform would; [n token requests] counts the times it had to ask T-Gate for an access token.",
+  );
+  const close = async (): Promise<void> => {
+    await job.receiver?.close();
+    await sandbox?.close();
+    await platform.close();
+  };
   Object.assign(process.env, job.env); // the component's functions run in this process
 
   try {
@@ -170,8 +196,20 @@ function saveCredential(job: Job): void {
 }
 
 /** Runs one of the component's functions (its component.json id) in the sailor's TaskExec; its log lines are kept, not printed. */
-async function run(job: Job, fn: string, body: unknown, fields: Record<string, unknown> = {}, snapshot?: Record<string, unknown>): Promise<StepOutcome> {
-  const outcome = await runFunctionLocally(fn, { id: crypto.randomUUID(), body, headers: {}, attachments: {}, metadata: {} }, { ...job.cfg, ...fields }, job.platform, { snapshot, onLog: () => undefined });
+async function run(
+  job: Job,
+  fn: string,
+  body: unknown,
+  fields: Record<string, unknown> = {},
+  snapshot?: Record<string, unknown>,
+): Promise<StepOutcome> {
+  const outcome = await runFunctionLocally(
+    fn,
+    { id: crypto.randomUUID(), body, headers: {}, attachments: {}, metadata: {} },
+    { ...job.cfg, ...fields },
+    job.platform,
+    { snapshot, onLog: () => undefined },
+  );
   const problems = [...outcome.errors.map((e) => e.message), ...outcome.rebounds.map((r) => `retry later: ${r}`)];
   if (problems.length) throw new Error(`${fn} ${problems.join('; ')}`);
   return outcome;
@@ -189,15 +227,26 @@ async function grantAccess(job: Job): Promise<string> {
   };
   if (job.real) {
     const { real } = job;
-    const kept = real.credentialFile ? readJsonObject(real.credentialFile, 'credential', { missingOk: true }) : undefined;
+    const kept = real.credentialFile
+      ? readJsonObject(real.credentialFile, 'credential', { missingOk: true })
+      : undefined;
     if (kept?.oauth && typeof kept.oauth === 'object') {
-      if (kept.environment !== undefined && kept.environment !== real.environment) throw new Error(`${real.credentialFile} holds a credential for the ${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} environment, not ${real.environment}`);
+      if (kept.environment !== undefined && kept.environment !== real.environment)
+        throw new Error(
+          `${real.credentialFile} holds a credential for the ${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} environment, not ${real.environment}`,
+        );
       keep(kept.oauth as Record<string, unknown>);
       return `used the credential kept in ${real.credentialFile} (granted earlier; delete the file to grant access again)`;
     }
     const tokens = await grantThroughBrowser({
-      authorizeUrl: real.authorizeUrl, tokenUrl: real.tokenUrl, clientId: real.clientId, clientSecret: real.clientSecret,
-      port: real.redirectPort, portOption: '--redirect-port', command: 'tgate start', write: job.write,
+      authorizeUrl: real.authorizeUrl,
+      tokenUrl: real.tokenUrl,
+      clientId: real.clientId,
+      clientSecret: real.clientSecret,
+      port: real.redirectPort,
+      portOption: '--redirect-port',
+      command: 'tgate start',
+      write: job.write,
     });
     job.codeExchanges += 1;
     keep(tokens);
@@ -205,14 +254,24 @@ async function grantAccess(job: Job): Promise<string> {
     return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${String(tokens.expires_in ?? '?')} s) and a refresh token${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`;
   }
   const sandbox = job.sandbox!;
-  const client = { clientId: job.env.OAUTH_CLIENT_ID, clientSecret: job.env.OAUTH_CLIENT_SECRET, redirectUris: ['http://127.0.0.1:8765/callback'] };
+  const client = {
+    clientId: job.env.OAUTH_CLIENT_ID,
+    clientSecret: job.env.OAUTH_CLIENT_SECRET,
+    redirectUris: ['http://127.0.0.1:8765/callback'],
+  };
   const httpClient = new HttpClient({ service: 'the T-Gate sandbox', timeoutMs: 10_000 });
   const { url, state } = buildAuthorizeUrl(sandbox.authorizeUrl, client.clientId, client.redirectUris[0]);
   const approval = await httpClient.send({ method: 'GET', url });
   const location = approval.headers.location;
-  if (approval.status !== 302 || !location) throw new Error(`the grant page answered ${approval.status} instead of redirecting with a code`);
+  if (approval.status !== 302 || !location)
+    throw new Error(`the grant page answered ${approval.status} instead of redirecting with a code`);
   const code = codeFromRedirect(location, state);
-  const tokens = await requestToken(httpClient, { tokenUrl: sandbox.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] } });
+  const tokens = await requestToken(httpClient, {
+    tokenUrl: sandbox.tokenUrl,
+    profile: TGATE_PROFILE,
+    client,
+    grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] },
+  });
   keep(tokens);
   return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${tokens.expires_in} s) and a refresh token`;
 }
@@ -223,15 +282,23 @@ async function verifyCredential(job: Job): Promise<string> {
   return 'the credential works';
 }
 
-interface Named { id: number; name_en?: string | null }
+interface Named {
+  id: number;
+  name_en?: string | null;
+}
 
 async function lookUpBranchesAndMenus(job: Job): Promise<string> {
-  const branches = bodies<Named & { brand_ids: number[]; is_force_closed: boolean }>(await run(job, 'lookupObjects', {}, { resourceType: 'branches' }));
+  const branches = bodies<Named & { brand_ids: number[]; is_force_closed: boolean }>(
+    await run(job, 'lookupObjects', {}, { resourceType: 'branches' }),
+  );
   // Brand 103's branches are open around the clock in the sandbox, so the order below can be placed at any time.
-  const branch = branches.find((b) => b.brand_ids.includes(103) && !b.is_force_closed) ?? branches.find((b) => !b.is_force_closed);
+  const branch =
+    branches.find((b) => b.brand_ids.includes(103) && !b.is_force_closed) ?? branches.find((b) => !b.is_force_closed);
   if (!branch) throw new Error('no open branch was granted');
   job.branch = { id: branch.id, brandId: branch.brand_ids[0] };
-  const menus = bodies<Named & { is_active: boolean; inactive_in_branches: number[] }>(await run(job, 'lookupObjects', {}, { resourceType: 'menus', branch_id: String(branch.id) }));
+  const menus = bodies<Named & { is_active: boolean; inactive_in_branches: number[] }>(
+    await run(job, 'lookupObjects', {}, { resourceType: 'menus', branch_id: String(branch.id) }),
+  );
   const menu = menus.find((m) => m.is_active && !m.inactive_in_branches.includes(branch.id));
   if (!menu) throw new Error(`branch ${branch.id} has no active menu`);
   job.menuId = menu.id;
@@ -239,7 +306,14 @@ async function lookUpBranchesAndMenus(job: Job): Promise<string> {
 }
 
 async function listCatalog(job: Job): Promise<string> {
-  const pages = bodies<{ results: Array<Named & { price: number | null; item_type: string }>; totalCount: number }>(await run(job, 'lookupObjects', {}, { resourceType: 'items', emitBehavior: 'emitPage', pageSize: '20', maxResults: '40' }));
+  const pages = bodies<{ results: Array<Named & { price: number | null; item_type: string }>; totalCount: number }>(
+    await run(
+      job,
+      'lookupObjects',
+      {},
+      { resourceType: 'items', emitBehavior: 'emitPage', pageSize: '20', maxResults: '40' },
+    ),
+  );
   const items = pages.flatMap((p) => p.results);
   const example = items.find((i) => i.item_type === 'product') ?? items[0];
   return `${plural(pages.length, 'page')} of 20 items, ${items.length} of the ${pages[0]?.totalCount ?? 0} in the catalog (e.g. ${example?.id} "${example?.name_en}", ${example?.price ?? 'no'} SAR)`;
@@ -249,12 +323,28 @@ async function listCatalog(job: Job): Promise<string> {
 async function plainProduct(job: Job): Promise<{ id: number; name_en?: string | null }> {
   const branchId = job.branch!.id;
   type Section = Named & { is_force_closed: boolean; force_closed_in_branches: number[] };
-  type Item = Named & { item_type: string; children_ids: number[]; is_active: boolean; inactive_in_branches: number[]; price: number | null };
-  const sections = bodies<Section>(await run(job, 'lookupObjects', {}, { resourceType: 'sections', menu_id: String(job.menuId) }))
-    .filter((s) => !s.is_force_closed && !s.force_closed_in_branches.includes(branchId));
+  type Item = Named & {
+    item_type: string;
+    children_ids: number[];
+    is_active: boolean;
+    inactive_in_branches: number[];
+    price: number | null;
+  };
+  const sections = bodies<Section>(
+    await run(job, 'lookupObjects', {}, { resourceType: 'sections', menu_id: String(job.menuId) }),
+  ).filter((s) => !s.is_force_closed && !s.force_closed_in_branches.includes(branchId));
   for (const section of sections) {
-    const items = bodies<Item>(await run(job, 'lookupObjects', { section_id: section.id, item_type: 'product' }, { resourceType: 'items' }));
-    const product = items.find((i) => i.item_type === 'product' && i.children_ids.length === 0 && i.is_active && !i.inactive_in_branches.includes(branchId) && i.price !== null);
+    const items = bodies<Item>(
+      await run(job, 'lookupObjects', { section_id: section.id, item_type: 'product' }, { resourceType: 'items' }),
+    );
+    const product = items.find(
+      (i) =>
+        i.item_type === 'product' &&
+        i.children_ids.length === 0 &&
+        i.is_active &&
+        !i.inactive_in_branches.includes(branchId) &&
+        i.price !== null,
+    );
     if (product) return product;
   }
   throw new Error(`menu ${job.menuId} has no plain product to order at branch ${branchId}`);
@@ -263,14 +353,22 @@ async function plainProduct(job: Job): Promise<{ id: number; name_en?: string | 
 async function calculateAndCreateOrder(job: Job): Promise<string> {
   const product = await plainProduct(job);
   const order = {
-    brand_id: job.branch!.brandId, branch_id: job.branch!.id, menu_id: job.menuId, service_type: 'delivery',
+    brand_id: job.branch!.brandId,
+    branch_id: job.branch!.id,
+    menu_id: job.menuId,
+    service_type: 'delivery',
     items: [{ item_id: product.id, quantity: 2, children: [] }],
     address: { full_address: '5 Tahrir Square, Cairo', lat: 30.04, lng: 31.23 },
     customer: { name: 'Mona Hassan', phone_number: '+201000000001' },
   };
   const [calculation] = bodies<{ total_price: number; currency: string }>(await run(job, 'calculateOrder', order));
   const [created] = bodies<{ order: { id: number; order_status: string; total_price: number }; outcome: string }>(
-    await run(job, 'createOrder', { ...order, app_order_uuid: crypto.randomUUID(), total_price: calculation.total_price }));
+    await run(job, 'createOrder', {
+      ...order,
+      app_order_uuid: crypto.randomUUID(),
+      total_price: calculation.total_price,
+    }),
+  );
   job.orderId = created.order.id;
   return `2 x "${product.name_en}" cost ${calculation.total_price} ${calculation.currency}; order ${created.order.id} ${created.outcome} (status ${created.order.order_status})`;
 }
@@ -279,15 +377,27 @@ async function calculateAndCreateOrder(job: Job): Promise<string> {
 async function advanceOrderStatus(job: Job): Promise<string> {
   if (job.real) {
     // Only the company moves an order to ready; the app may cancel, which also leaves no test order open.
-    const [cancelled] = bodies<{ order: { order_status: string } }>(await run(job, 'updateOrder', { id: job.orderId, order_status: 'cancelled', cancel_reason: 'Test order from tgate start' }));
+    const [cancelled] = bodies<{ order: { order_status: string } }>(
+      await run(job, 'updateOrder', {
+        id: job.orderId,
+        order_status: 'cancelled',
+        cancel_reason: 'Test order from tgate start',
+      }),
+    );
     return `the component's Update Order action cancelled test order ${job.orderId} (now ${cancelled.order.order_status})`;
   }
   const sandbox = job.sandbox!;
   // T-Gate sends order.update on each status change: point its webhook at a loopback receiver first.
   job.receiver = await listen();
-  sandbox.configureWebhook({ url: job.receiver.url, events: ['order.update'], metaData: { secret: job.webhookSecret } });
+  sandbox.configureWebhook({
+    url: job.receiver.url,
+    events: ['order.update'],
+    metaData: { secret: job.webhookSecret },
+  });
   sandbox.updateOrderAsCompany(job.orderId!, { order_status: 'ready' });
-  const [updated] = bodies<{ order: { order_status: string } }>(await run(job, 'updateOrder', { id: job.orderId, order_status: 'in_route' }));
+  const [updated] = bodies<{ order: { order_status: string } }>(
+    await run(job, 'updateOrder', { id: job.orderId, order_status: 'in_route' }),
+  );
   return `the company marked order ${job.orderId} ready; the component's Update Order action then set it to ${updated.order.order_status} (on its way)`;
 }
 
@@ -297,7 +407,11 @@ async function receiveWebhook(job: Job): Promise<string> {
   if (deliveries.length === 0) throw new Error('no webhook reached the receiver');
   const events = [];
   for (const delivery of deliveries) {
-    const outcome = await run(job, 'webhookEvents', delivery.body, { sharedSecret: job.webhookSecret, enrich: true, events: ['order.update'] });
+    const outcome = await run(job, 'webhookEvents', delivery.body, {
+      sharedSecret: job.webhookSecret,
+      enrich: true,
+      events: ['order.update'],
+    });
     events.push(...bodies<{ event: string; id: number; record?: { order_status?: string } | null }>(outcome));
   }
   const last = events[events.length - 1];
@@ -308,7 +422,10 @@ async function pollCatalogTwice(job: Job): Promise<string> {
   const fields = { resourceType: 'sections', startMode: 'watchOnly' };
   const first = await run(job, 'pollCatalog', {}, fields);
   const snapshot = first.snapshots[first.snapshots.length - 1];
-  if (first.data.length !== 0 || !snapshot) throw new Error(`the first poll emitted ${first.data.length} changes and ${first.snapshots.length} snapshots (expected none and one)`);
+  if (first.data.length !== 0 || !snapshot)
+    throw new Error(
+      `the first poll emitted ${first.data.length} changes and ${first.snapshots.length} snapshots (expected none and one)`,
+    );
   if (!job.sandbox) {
     // A real catalog is not ours to change: the second poll shows what changed meanwhile (usually nothing).
     const second = bodies<{ change: string; id: number }>(await run(job, 'pollCatalog', {}, fields, snapshot));
@@ -318,11 +435,16 @@ async function pollCatalogTwice(job: Job): Promise<string> {
   job.sandbox.updateRecord('sections', section.id, { name_en: `${section.name_en} (renamed)` });
   const changes = bodies<{ change: string; id: number }>(await run(job, 'pollCatalog', {}, fields, snapshot));
   const seen = changes.map((c) => `${c.change} ${c.id}`);
-  if (seen.join() !== `updated ${section.id}`) throw new Error(`after renaming section ${section.id}, the second poll emitted [${seen.join(', ')}]`);
+  if (seen.join() !== `updated ${section.id}`)
+    throw new Error(`after renaming section ${section.id}, the second poll emitted [${seen.join(', ')}]`);
   return `the first poll only noted the catalog as it is; after section ${section.id} was renamed, the second reported exactly that change`;
 }
 
-interface WebhookReceiver { url: string; got: Array<{ body: unknown }>; close(): Promise<void> }
+interface WebhookReceiver {
+  url: string;
+  got: Array<{ body: unknown }>;
+  close(): Promise<void>;
+}
 
 /** Where the sandbox POSTs its webhooks, standing in for the platform's webhook URL: a loopback server keeping each body. */
 async function listen(): Promise<WebhookReceiver> {
@@ -330,9 +452,15 @@ async function listen(): Promise<WebhookReceiver> {
   const server = http.createServer((req, res) => {
     let text = '';
     req.setEncoding('utf8');
-    req.on('data', (chunk: string) => { text += chunk; });
+    req.on('data', (chunk: string) => {
+      text += chunk;
+    });
     req.on('end', () => {
-      try { got.push({ body: JSON.parse(text) }); } catch { /* not JSON: not a T-Gate webhook */ }
+      try {
+        got.push({ body: JSON.parse(text) });
+      } catch {
+        /* not JSON: not a T-Gate webhook */
+      }
       res.writeHead(200).end();
     });
   });
@@ -340,6 +468,10 @@ async function listen(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/tgate`,
     got,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -95,8 +95,20 @@ function hostOf(url: string): string {
   return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND',
-  'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_BAD_RESPONSE', 'ECANCELED']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_BAD_RESPONSE',
+  'ECANCELED',
+]);
 
 const sharedAxios = axios.create({
   httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
@@ -139,7 +151,8 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     if (options.timeoutMs !== undefined) checkLimit('timeoutMs', options.timeoutMs, MAX_TIMEOUT_MS, 'milliseconds');
-    if (options.maxResponseBytes !== undefined) checkLimit('maxResponseBytes', options.maxResponseBytes, Number.MAX_SAFE_INTEGER, 'bytes');
+    if (options.maxResponseBytes !== undefined)
+      checkLimit('maxResponseBytes', options.maxResponseBytes, Number.MAX_SAFE_INTEGER, 'bytes');
     this.axios = options.axiosInstance ?? sharedAxios;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
@@ -159,8 +172,10 @@ export class HttpClient {
       const delay = this.delayBeforeRetry(failure, call, attempt, waited);
       waited += delay;
       const what = failure.status ?? failure.code ?? 'network error';
-      this.options.logger?.info?.(`${call.service} ${req.method} ${safePath(req.url)}: ${what}, `
-        + `retry ${attempt} of ${call.policy.maxAttempts - 1} in ${delay} ms`);
+      this.options.logger?.info?.(
+        `${call.service} ${req.method} ${safePath(req.url)}: ${what}, ` +
+          `retry ${attempt} of ${call.policy.maxAttempts - 1} in ${delay} ms`,
+      );
       await this.sleep(delay);
     }
   }
@@ -197,7 +212,10 @@ export class HttpClient {
   }
 
   private axiosConfig(
-    req: HttpRequest, deadlineMs: number, signal: AbortSignal, maxResponseBytes: number,
+    req: HttpRequest,
+    deadlineMs: number,
+    signal: AbortSignal,
+    maxResponseBytes: number,
   ): AxiosRequestConfig {
     const userAgent = this.options.userAgent ? { 'User-Agent': this.options.userAgent } : {};
     return {
@@ -224,12 +242,25 @@ export class HttpClient {
     const headers = response ? flatHeaders(response.headers) : {};
     const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers['retry-after']) : undefined;
     const detail = response
-      ? messageFromBody(response.data) ?? challengeReason(headers['www-authenticate']) ?? response.statusText
+      ? (messageFromBody(response.data) ?? challengeReason(headers['www-authenticate']) ?? response.statusText)
       : exchange.detail;
-    const error = (gaveUp?: string): HttpError => new HttpError({
-      service: call.service, method: req.method, path: safePath(req.url), attempts: attempt,
-      status, code, data: response?.data, headers: response ? headers : undefined, detail, retryAfterMs, gaveUp,
-    }, new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data));
+    const error = (gaveUp?: string): HttpError =>
+      new HttpError(
+        {
+          service: call.service,
+          method: req.method,
+          path: safePath(req.url),
+          attempts: attempt,
+          status,
+          code,
+          data: response?.data,
+          headers: response ? headers : undefined,
+          detail,
+          retryAfterMs,
+          gaveUp,
+        },
+        new KnownSecrets().merge(this.options.secrets).addFromRequest(req.headers, req.data),
+      );
     return { status, code, retryAfterMs, error };
   }
 
@@ -244,9 +275,10 @@ export class HttpClient {
       throw failure.error(`asked to retry after ${asked} s, more than the ${most} s this client waits`);
     }
     // Retry-After is a floor; a little jitter keeps many callers from returning at the same instant.
-    const delay = retryAfterMs !== undefined
-      ? retryAfterMs + Math.round(this.random() * Math.min(1000, policy.baseDelayMs))
-      : backoffDelay(attempt, policy, this.random);
+    const delay =
+      retryAfterMs !== undefined
+        ? retryAfterMs + Math.round(this.random() * Math.min(1000, policy.baseDelayMs))
+        : backoffDelay(attempt, policy, this.random);
     if (waited + delay > policy.maxTotalDelayMs) throw failure.error('retry time budget spent');
     return delay;
   }
@@ -263,9 +295,8 @@ async function requestForAttempt(request: HttpRequest, options: SendOptions, att
  * read). A request that is not idempotent is repeated only when it cannot have taken effect.
  */
 function isRetryable(failure: Failure, idempotent: boolean): boolean {
-  const worthRepeating = failure.status !== undefined
-    ? failure.status === 429 || failure.status >= 500
-    : failure.code !== TOO_LARGE_CODE;
+  const worthRepeating =
+    failure.status !== undefined ? failure.status === 429 || failure.status >= 500 : failure.code !== TOO_LARGE_CODE;
   return worthRepeating && (idempotent || !mayHaveTakenEffect(failure));
 }
 
@@ -279,9 +310,10 @@ function networkErrorCode(err: unknown): string {
 function flatHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers || typeof headers !== 'object') return out;
-  const source = typeof (headers as { toJSON?: unknown }).toJSON === 'function'
-    ? (headers as { toJSON(): Record<string, unknown> }).toJSON()
-    : headers as Record<string, unknown>;
+  const source =
+    typeof (headers as { toJSON?: unknown }).toJSON === 'function'
+      ? (headers as { toJSON(): Record<string, unknown> }).toJSON()
+      : (headers as Record<string, unknown>);
   for (const [k, v] of Object.entries(source)) {
     if (v === undefined || v === null) continue;
     out[k.toLowerCase()] = typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v);

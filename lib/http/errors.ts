@@ -55,7 +55,7 @@ export class HttpError extends ComponentError {
     this.data = secrets ? secrets.scrubDeep(data) : data;
     if (details.headers !== undefined) {
       const headers = safeResponseHeaders(details.headers);
-      this.headers = secrets ? secrets.scrubDeep(headers) as Record<string, string> : headers;
+      this.headers = secrets ? (secrets.scrubDeep(headers) as Record<string, string>) : headers;
     }
     this.attempts = details.attempts;
     this.retryAfterMs = details.retryAfterMs;
@@ -72,8 +72,15 @@ export class HttpError extends ComponentError {
 
   toJSON(): Record<string, unknown> {
     return {
-      name: this.name, message: this.message, service: this.service, method: this.method, path: this.path,
-      status: this.status, code: this.code, detail: this.detail, attempts: this.attempts,
+      name: this.name,
+      message: this.message,
+      service: this.service,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      code: this.code,
+      detail: this.detail,
+      attempts: this.attempts,
     };
   }
 }
@@ -103,7 +110,8 @@ export function mayHaveTakenEffect(failure: { readonly status?: number; readonly
  */
 export function challengeReason(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const param = (name: string): string | undefined => new RegExp(`(?:^|[\\s,])${name}="([^"]{1,300})"`).exec(header)?.[1];
+  const param = (name: string): string | undefined =>
+    new RegExp(`(?:^|[\\s,])${name}="([^"]{1,300})"`).exec(header)?.[1];
   return param('error_description') ?? param('error');
 }
 

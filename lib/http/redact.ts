@@ -22,7 +22,10 @@ export function redact(value: unknown, depth = 0): unknown {
 export function scrubSecrets(text: string): string {
   return text
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`)
-    .replace(/([?&;\s"'](?:access_token|refresh_token|client_secret|code|api_key|apikey|password)=)[^&\s"']+/gi, `$1${REDACTED}`);
+    .replace(
+      /([?&;\s"'](?:access_token|refresh_token|client_secret|code|api_key|apikey|password)=)[^&\s"']+/gi,
+      `$1${REDACTED}`,
+    );
 }
 
 /** The path of a URL without its query string or credentials: safe to name in an error. */
@@ -51,11 +54,34 @@ export function safeUrl(url: string): string {
  * challenges. An allowlist, so that a header a server adds later is left out until someone looks at it.
  */
 export const SAFE_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
-  'content-type', 'content-length', 'content-language', 'content-encoding', 'date', 'etag', 'last-modified',
-  'cache-control', 'expires', 'age', 'vary', 'link', 'location', 'retry-after', 'allow',
-  'current-page', 'page-items', 'total-count', 'total-pages',
-  'x-request-id', 'x-correlation-id', 'x-runtime',
-  'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset',
+  'content-type',
+  'content-length',
+  'content-language',
+  'content-encoding',
+  'date',
+  'etag',
+  'last-modified',
+  'cache-control',
+  'expires',
+  'age',
+  'vary',
+  'link',
+  'location',
+  'retry-after',
+  'allow',
+  'current-page',
+  'page-items',
+  'total-count',
+  'total-pages',
+  'x-request-id',
+  'x-correlation-id',
+  'x-runtime',
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
 ]);
 
 /** The {@link SAFE_RESPONSE_HEADERS} of a response, names lower-cased, values as they came. */

@@ -4,7 +4,15 @@ import { REDACTED, scrubSecrets } from './redact';
 const MIN_SECRET_LENGTH = 4;
 
 /** Form-body fields whose values are secrets (RFC 6749 token requests, password grants). */
-const SECRET_FORM_FIELDS = new Set(['refresh_token', 'access_token', 'code', 'client_secret', 'password', 'code_verifier', 'client_assertion']);
+const SECRET_FORM_FIELDS = new Set([
+  'refresh_token',
+  'access_token',
+  'code',
+  'client_secret',
+  'password',
+  'code_verifier',
+  'client_assertion',
+]);
 
 /**
  * The actual secret values a component knows (client id and secret, Basic header values, access and
@@ -42,9 +50,12 @@ export class KnownSecrets {
     if (typeof body === 'string' && body.includes('=')) {
       try {
         for (const [k, v] of new URLSearchParams(body)) if (SECRET_FORM_FIELDS.has(k)) this.add(v);
-      } catch { /* not a form body */ }
+      } catch {
+        /* not a form body */
+      }
     } else if (body && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (SECRET_FORM_FIELDS.has(k) && typeof v === 'string') this.add(v);
+      for (const [k, v] of Object.entries(body as Record<string, unknown>))
+        if (SECRET_FORM_FIELDS.has(k) && typeof v === 'string') this.add(v);
     }
     return this;
   }
@@ -60,7 +71,11 @@ export class KnownSecrets {
       const parts = colon < 0 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
       for (const part of parts) {
         this.add(part);
-        try { this.add(decodeURIComponent(part.replace(/\+/g, ' '))); } catch { /* not form-encoded */ }
+        try {
+          this.add(decodeURIComponent(part.replace(/\+/g, ' ')));
+        } catch {
+          /* not form-encoded */
+        }
       }
     }
     return this;
@@ -135,13 +150,19 @@ export class KnownSecrets {
       const fields = e as unknown as Record<string, unknown>;
       for (const key of new Set(['message', 'stack', ...Object.keys(e)])) {
         const v = fields[key];
-        const clean = typeof v === 'string' ? this.scrub(v)
-          : v && typeof v === 'object' && !(v instanceof Error) ? this.scrubDeep(v) : v;
+        const clean =
+          typeof v === 'string'
+            ? this.scrub(v)
+            : v && typeof v === 'object' && !(v instanceof Error)
+              ? this.scrubDeep(v)
+              : v;
         if (clean === v) continue;
         try {
           const enumerable = key !== 'message' && key !== 'stack';
           Object.defineProperty(e, key, { value: clean, writable: true, configurable: true, enumerable });
-        } catch { /* a frozen field stays as it is */ }
+        } catch {
+          /* a frozen field stays as it is */
+        }
       }
     }
     return err;
@@ -153,7 +174,8 @@ export class KnownSecrets {
     if (depth > 6 || !value || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.slice(0, 50).map((v) => this.scrubDeep(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[this.scrub(k)] = this.scrubDeep(v, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[this.scrub(k)] = this.scrubDeep(v, depth + 1);
     return out;
   }
 }

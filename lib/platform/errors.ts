@@ -63,14 +63,23 @@ export class PlatformApiError extends ComponentError {
 
   /** Whether the server's words (titles, details, source) match the pattern. */
   mentions(pattern: RegExp): boolean {
-    return this.errors.some((e) => pattern.test([e.title, e.detail, e.source ? JSON.stringify(e.source) : '']
-      .filter(Boolean).join(' ')));
+    return this.errors.some((e) =>
+      pattern.test([e.title, e.detail, e.source ? JSON.stringify(e.source) : ''].filter(Boolean).join(' ')),
+    );
   }
 
   toJSON(): Record<string, unknown> {
     return {
-      name: this.name, kind: this.kind, message: this.message, status: this.status, method: this.method,
-      path: this.path, origin: this.origin, code: this.code, attempts: this.attempts, errors: this.errors,
+      name: this.name,
+      kind: this.kind,
+      message: this.message,
+      status: this.status,
+      method: this.method,
+      path: this.path,
+      origin: this.origin,
+      code: this.code,
+      attempts: this.attempts,
+      errors: this.errors,
     };
   }
 }
@@ -86,9 +95,12 @@ export class PlatformInputError extends InvalidInputError {}
  * undocumented (409 or 400 are likely), so this looks at what the server says.
  */
 export function isClientInUseError(err: unknown): boolean {
-  return err instanceof PlatformApiError && err.kind === 'http'
-    && (err.status === 409 || err.status === 400 || err.status === 422 || err.status === 423)
-    && err.mentions(/\bflows?\b|\bin use\b|\bused\b|\busing\b/i);
+  return (
+    err instanceof PlatformApiError &&
+    err.kind === 'http' &&
+    (err.status === 409 || err.status === 400 || err.status === 422 || err.status === 423) &&
+    err.mentions(/\bflows?\b|\bin use\b|\bused\b|\busing\b/i)
+  );
 }
 
 /** Whether a failed create (or component change) was refused because the component already has a client. */

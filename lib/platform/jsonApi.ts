@@ -64,7 +64,8 @@ const REDACTED = '[redacted]';
 
 /** A positive integer from a number or a numeric string; undefined otherwise. */
 export function toPositiveInt(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
@@ -110,7 +111,10 @@ export function parseJsonApiErrors(body: unknown): JsonApiErrorObject[] {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
   const b = body as Record<string, unknown>;
   if (Array.isArray(b.errors)) {
-    return b.errors.slice(0, 20).map(parseOne).filter((e): e is JsonApiErrorObject => e !== undefined);
+    return b.errors
+      .slice(0, 20)
+      .map(parseOne)
+      .filter((e): e is JsonApiErrorObject => e !== undefined);
   }
   if (b.errors && typeof b.errors === 'object') {
     const one = parseOne(b.errors);

@@ -2,8 +2,14 @@ import { HttpClient, HttpError, HttpMethod, HttpResponse, KnownSecrets, Logger, 
 import { plainIdProblem } from '../http/pathSegment';
 import { PlatformApiError, PlatformInputError } from './errors';
 import {
-  COMPONENT_TYPE, JsonApiDocument, OAUTH_CLIENT_TYPE, OAuthClientRequestDocument, OAuthClientResource,
-  describeJsonApiErrors, parseJsonApiErrors, toPositiveInt,
+  COMPONENT_TYPE,
+  JsonApiDocument,
+  OAUTH_CLIENT_TYPE,
+  OAuthClientRequestDocument,
+  OAuthClientResource,
+  describeJsonApiErrors,
+  parseJsonApiErrors,
+  toPositiveInt,
 } from './jsonApi';
 
 /** The platform API of elastic.io; white-label hosts (e.g. https://api.thatapp.io) work the same. */
@@ -77,20 +83,32 @@ export function normalizeApiUrl(raw: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new PlatformInputError('apiUrl', `not a valid URL: "${value.slice(0, 200)}" (expected the platform API, e.g. ${DEFAULT_API_URL})`);
+    throw new PlatformInputError(
+      'apiUrl',
+      `not a valid URL: "${value.slice(0, 200)}" (expected the platform API, e.g. ${DEFAULT_API_URL})`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new PlatformInputError('apiUrl', `the API URL must start with https:// (got ${url.protocol}//...)`);
   }
   if (url.username || url.password) {
-    throw new PlatformInputError('apiUrl', 'the API URL must not contain credentials; they come from the environment or a profile');
+    throw new PlatformInputError(
+      'apiUrl',
+      'the API URL must not contain credentials; they come from the environment or a profile',
+    );
   }
   if (url.search || url.hash) {
-    throw new PlatformInputError('apiUrl', `the API URL must not have a query or fragment (expected e.g. ${DEFAULT_API_URL})`);
+    throw new PlatformInputError(
+      'apiUrl',
+      `the API URL must not have a query or fragment (expected e.g. ${DEFAULT_API_URL})`,
+    );
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol === 'http:' && !loopback) {
-    throw new PlatformInputError('apiUrl', `refusing to send the API key over plain http to ${url.host}; use https://${url.host}`);
+    throw new PlatformInputError(
+      'apiUrl',
+      `refusing to send the API key over plain http to ${url.host}; use https://${url.host}`,
+    );
   }
   const path = url.pathname.replace(/\/+$/, '').replace(/\/v2$/, '');
   return `${url.origin}${path}`;
@@ -151,16 +169,18 @@ export class TenantOAuthClients {
     const token = Buffer.from(`${username}:${apiKey}`, 'utf8').toString('base64');
     this.authorization = `Basic ${token}`;
     this.secrets.add(apiKey).addAuthorization(this.authorization);
-    this.http = options.httpClient ?? new HttpClient({
-      service: PLATFORM_SERVICE,
-      timeoutMs: options.timeoutMs,
-      policy: options.policy,
-      logger: options.logger,
-      sleep: options.sleep,
-      random: options.random,
-      userAgent: options.userAgent ?? 'tgate-oauth-clients',
-      secrets: this.secrets,
-    });
+    this.http =
+      options.httpClient ??
+      new HttpClient({
+        service: PLATFORM_SERVICE,
+        timeoutMs: options.timeoutMs,
+        policy: options.policy,
+        logger: options.logger,
+        sleep: options.sleep,
+        random: options.random,
+        userAgent: options.userAgent ?? 'tgate-oauth-clients',
+        secrets: this.secrets,
+      });
   }
 
   /** `GET .../oauth-clients[?filter[component]=ID]`, every page when the answer has `meta.total_pages`. */
@@ -183,7 +203,11 @@ export class TenantOAuthClients {
     const totalPages = toPositiveInt(first.meta?.total_pages);
     if (totalPages !== undefined && totalPages > 1) {
       if (totalPages > MAX_LIST_PAGES) {
-        throw this.badResponse('GET', this.pathOf(url), `it claims ${totalPages} pages, more than the ${MAX_LIST_PAGES} this client reads`);
+        throw this.badResponse(
+          'GET',
+          this.pathOf(url),
+          `it claims ${totalPages} pages, more than the ${MAX_LIST_PAGES} this client reads`,
+        );
       }
       const perPage = toPositiveInt(first.meta?.per_page);
       for (let page = 2; page <= totalPages; page += 1) {
@@ -222,16 +246,21 @@ export class TenantOAuthClients {
    */
   async update(id: string, change: OAuthClientChange): Promise<OAuthClient> {
     const given = (['clientId', 'clientSecret', 'componentId'] as const).filter((k) => change[k] !== undefined);
-    if (given.length === 0) throw new PlatformInputError('change', 'nothing to change: give a client id, a client secret or a component');
+    if (given.length === 0)
+      throw new PlatformInputError('change', 'nothing to change: give a client id, a client secret or a component');
     for (const k of given) {
       if (k === 'componentId') requireId(k, change[k], 'the component id');
-      else requireText(k, change[k], k === 'clientSecret' ? 'the OAuth client secret' : 'the OAuth client id (client_id)');
+      else
+        requireText(k, change[k], k === 'clientSecret' ? 'the OAuth client secret' : 'the OAuth client id (client_id)');
     }
     this.secrets.add(change.clientSecret);
     const current = await this.get(id);
     const componentId = change.componentId ?? current.componentId;
     if (componentId === undefined) {
-      throw new PlatformInputError('componentId', `OAuth client ${id} has no component (it was removed or is hidden); give the component to update it`);
+      throw new PlatformInputError(
+        'componentId',
+        `OAuth client ${id} has no component (it was removed or is hidden); give the component to update it`,
+      );
     }
     const merged: OAuthClientInput = {
       clientId: change.clientId ?? current.clientId,
@@ -242,7 +271,18 @@ export class TenantOAuthClients {
     // The body is the whole object, so repeating it is safe.
     const response = await this.callRaw('PATCH', url, { data: oauthClientRequestBody(merged), idempotent: true });
     if (response.status === 204 || response.data === '' || response.data === undefined) {
-      return { ...merged, id, resource: { ...current.resource, attributes: { ...current.resource.attributes, client_id: merged.clientId, client_secret: merged.clientSecret } } };
+      return {
+        ...merged,
+        id,
+        resource: {
+          ...current.resource,
+          attributes: {
+            ...current.resource.attributes,
+            client_id: merged.clientId,
+            client_secret: merged.clientSecret,
+          },
+        },
+      };
     }
     return this.toClient(this.json<JsonApiDocument<unknown>>(response, 'PATCH', url).data, 'PATCH', this.pathOf(url));
   }
@@ -276,30 +316,43 @@ export class TenantOAuthClients {
     return this.secrets.scrub(text);
   }
 
-  private async call<T>(method: HttpMethod, url: string, extra: { params?: Record<string, string | number>; data?: unknown; idempotent?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    method: HttpMethod,
+    url: string,
+    extra: { params?: Record<string, string | number>; data?: unknown; idempotent?: boolean } = {},
+  ): Promise<T> {
     return this.json<T>(await this.callRaw(method, url, extra), method, url);
   }
 
-  private async callRaw(method: HttpMethod, url: string, extra: { params?: Record<string, string | number>; data?: unknown; idempotent?: boolean } = {}): Promise<HttpResponse<unknown>> {
+  private async callRaw(
+    method: HttpMethod,
+    url: string,
+    extra: { params?: Record<string, string | number>; data?: unknown; idempotent?: boolean } = {},
+  ): Promise<HttpResponse<unknown>> {
     const path = this.pathOf(url);
     let response: HttpResponse<unknown>;
     try {
-      response = await this.http.send<unknown>({
-        method,
-        url,
-        params: extra.params && Object.keys(extra.params).length ? extra.params : undefined,
-        data: extra.data,
-        headers: {
-          Authorization: this.authorization,
-          Accept: 'application/json',
-          ...(extra.data !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      response = await this.http.send<unknown>(
+        {
+          method,
+          url,
+          params: extra.params && Object.keys(extra.params).length ? extra.params : undefined,
+          data: extra.data,
+          headers: {
+            Authorization: this.authorization,
+            Accept: 'application/json',
+            ...(extra.data !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
         },
-      }, { idempotent: extra.idempotent });
+        { idempotent: extra.idempotent },
+      );
     } catch (err) {
       throw this.fromHttpError(err, method, path);
     }
     if (response.status < 200 || response.status >= 300) {
-      const where = response.headers.location ? ` redirecting to ${this.scrub(safeOrigin(response.headers.location))}` : '';
+      const where = response.headers.location
+        ? ` redirecting to ${this.scrub(safeOrigin(response.headers.location))}`
+        : '';
       throw this.notApi(method, path, response.status, where ? where.trim() : 'instead of JSON');
     }
     return response;
@@ -315,48 +368,94 @@ export class TenantOAuthClients {
   /** `what`: how it answered, e.g. "with an HTML page". */
   private notApi(method: string, path: string, status: number, what: string): PlatformApiError {
     return new PlatformApiError({
-      kind: 'not-json', method, path, origin: this.origin, status,
-      message: this.scrub(`${this.apiUrl} answered ${status} ${what} (${method} ${path}): this does not look like the platform API (expected e.g. ${DEFAULT_API_URL})`),
+      kind: 'not-json',
+      method,
+      path,
+      origin: this.origin,
+      status,
+      message: this.scrub(
+        `${this.apiUrl} answered ${status} ${what} (${method} ${path}): this does not look like the platform API (expected e.g. ${DEFAULT_API_URL})`,
+      ),
     });
   }
 
   private badResponse(method: string, path: string, why: string): PlatformApiError {
     return new PlatformApiError({
-      kind: 'bad-response', method, path, origin: this.origin,
+      kind: 'bad-response',
+      method,
+      path,
+      origin: this.origin,
       message: `${PLATFORM_SERVICE} ${method} ${path} gave an unexpected answer: ${why}`,
     });
   }
 
   private toClient(data: unknown, method: string, path: string): OAuthClient {
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw this.badResponse(method, path, 'no "data" object');
+    if (!data || typeof data !== 'object' || Array.isArray(data))
+      throw this.badResponse(method, path, 'no "data" object');
     const r = data as Record<string, unknown>;
     const id = typeof r.id === 'string' || typeof r.id === 'number' ? String(r.id) : undefined;
     if (!id) throw this.badResponse(method, path, 'an OAuth client without an id');
-    const attributes = (r.attributes && typeof r.attributes === 'object' ? r.attributes : {}) as Record<string, unknown>;
+    const attributes = (r.attributes && typeof r.attributes === 'object' ? r.attributes : {}) as Record<
+      string,
+      unknown
+    >;
     const clientId = typeof attributes.client_id === 'string' ? attributes.client_id : '';
     const clientSecret = typeof attributes.client_secret === 'string' ? attributes.client_secret : '';
     this.secrets.add(clientSecret);
-    const rel = (r.relationships && typeof r.relationships === 'object' ? r.relationships : {}) as Record<string, unknown>;
-    const component = (rel.component && typeof rel.component === 'object' ? rel.component : {}) as Record<string, unknown>;
-    const componentData = (component.data && typeof component.data === 'object' ? component.data : {}) as Record<string, unknown>;
-    const componentId = typeof componentData.id === 'string' || typeof componentData.id === 'number'
-      ? String(componentData.id) : undefined;
-    return { id, clientId, clientSecret, ...(componentId !== undefined ? { componentId } : {}), resource: data as OAuthClientResource };
+    const rel = (r.relationships && typeof r.relationships === 'object' ? r.relationships : {}) as Record<
+      string,
+      unknown
+    >;
+    const component = (rel.component && typeof rel.component === 'object' ? rel.component : {}) as Record<
+      string,
+      unknown
+    >;
+    const componentData = (component.data && typeof component.data === 'object' ? component.data : {}) as Record<
+      string,
+      unknown
+    >;
+    const componentId =
+      typeof componentData.id === 'string' || typeof componentData.id === 'number'
+        ? String(componentData.id)
+        : undefined;
+    return {
+      id,
+      clientId,
+      clientSecret,
+      ...(componentId !== undefined ? { componentId } : {}),
+      resource: data as OAuthClientResource,
+    };
   }
 
   private fromHttpError(err: unknown, method: string, path: string): Error {
     if (!(err instanceof HttpError)) {
       const message = err instanceof Error ? err.message : String(err);
-      return new PlatformApiError({ kind: 'network', method, path, origin: this.origin, message: this.scrub(`${PLATFORM_SERVICE} ${method} ${path} failed: ${message}`) });
+      return new PlatformApiError({
+        kind: 'network',
+        method,
+        path,
+        origin: this.origin,
+        message: this.scrub(`${PLATFORM_SERVICE} ${method} ${path} failed: ${message}`),
+      });
     }
     const tries = err.attempts > 1 ? ` after ${err.attempts} attempts` : '';
     if (err.status === undefined) {
       return new PlatformApiError({
-        kind: 'network', method, path, origin: this.origin, code: err.code, attempts: err.attempts,
-        message: this.scrub(`${PLATFORM_SERVICE} at ${this.origin} could not be reached for ${method} ${path} (${err.code ?? 'network error'})${tries}`),
+        kind: 'network',
+        method,
+        path,
+        origin: this.origin,
+        code: err.code,
+        attempts: err.attempts,
+        message: this.scrub(
+          `${PLATFORM_SERVICE} at ${this.origin} could not be reached for ${method} ${path} (${err.code ?? 'network error'})${tries}`,
+        ),
       });
     }
-    const foreign = err.status < 500 && err.status !== 429 ? foreignAnswer(err.headers?.['content-type'], err.data, 'error') : undefined;
+    const foreign =
+      err.status < 500 && err.status !== 429
+        ? foreignAnswer(err.headers?.['content-type'], err.data, 'error')
+        : undefined;
     if (foreign) return this.notApi(method, path, err.status, foreign);
     const errors = parseJsonApiErrors(err.data).map((e) => ({
       ...e,
@@ -366,14 +465,22 @@ export class TenantOAuthClients {
     let said = describeJsonApiErrors(errors);
     if (!said && typeof err.data === 'string') {
       said = /^\s*</.test(err.data)
-        ? 'an HTML page, not the platform API\'s JSON: is the API URL right?'
+        ? "an HTML page, not the platform API's JSON: is the API URL right?"
         : err.data.trim().slice(0, 200) || undefined;
     }
     const gaveUp = /\(([^()]*)\)$/.exec(err.message)?.[1];
     const why = gaveUp && /retry|budget|asked to retry/.test(gaveUp) ? ` (${gaveUp})` : '';
     return new PlatformApiError({
-      kind: 'http', method, path, origin: this.origin, status: err.status, errors, attempts: err.attempts,
-      message: this.scrub(`${PLATFORM_SERVICE} ${method} ${path} answered ${err.status}${said ? `: ${said}` : ''}${tries}${why}`),
+      kind: 'http',
+      method,
+      path,
+      origin: this.origin,
+      status: err.status,
+      errors,
+      attempts: err.attempts,
+      message: this.scrub(
+        `${PLATFORM_SERVICE} ${method} ${path} answered ${err.status}${said ? `: ${said}` : ''}${tries}${why}`,
+      ),
     });
   }
 }
@@ -392,7 +499,8 @@ function foreignAnswer(contentType: string | undefined, data: unknown, kind: 'su
     return `with ${type || 'no content type'}, not JSON`;
   }
   const doc = data as Record<string, unknown>;
-  const isDocument = kind === 'error' ? doc.errors !== undefined : ['data', 'errors', 'meta'].some((k) => doc[k] !== undefined);
+  const isDocument =
+    kind === 'error' ? doc.errors !== undefined : ['data', 'errors', 'meta'].some((k) => doc[k] !== undefined);
   return isDocument ? undefined : 'with JSON that is not a JSON:API document';
 }
 

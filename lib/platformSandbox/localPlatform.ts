@@ -86,8 +86,12 @@ export class LocalPlatform {
     this.apiKey = options.apiKey ?? crypto.randomBytes(24).toString('base64url');
     this.addUser(this.username, this.apiKey);
     const { step } = options;
-    this.stepPath = step ? `/v1/tasks/${encodeURIComponent(step.flowId)}/steps/${encodeURIComponent(step.stepId)}` : undefined;
-    this.server = http.createServer((req, res) => { void this.handle(req, res); });
+    this.stepPath = step
+      ? `/v1/tasks/${encodeURIComponent(step.flowId)}/steps/${encodeURIComponent(step.stepId)}`
+      : undefined;
+    this.server = http.createServer((req, res) => {
+      void this.handle(req, res);
+    });
   }
 
   /** Listens; rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, ...) when it cannot. */
@@ -107,7 +111,10 @@ export class LocalPlatform {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      if (!this.server.listening) { resolve(); return; }
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
       this.server.closeAllConnections();
       this.server.close(() => resolve());
     });
@@ -154,8 +161,12 @@ export class LocalPlatform {
   }
 
   // The tenant OAuth clients (see OAuthClientsStore).
-  get pageSize(): number | undefined { return this.oauthClients.pageSize; }
-  set pageSize(size: number | undefined) { this.oauthClients.pageSize = size; }
+  get pageSize(): number | undefined {
+    return this.oauthClients.pageSize;
+  }
+  set pageSize(size: number | undefined) {
+    this.oauthClients.pageSize = size;
+  }
 
   addTenant(tenantId: string, visibleComponents: string[] = []): this {
     this.oauthClients.addTenant(tenantId, visibleComponents);
@@ -163,7 +174,10 @@ export class LocalPlatform {
   }
 
   /** Stores a client directly (no request recorded); answers its id. */
-  addClient(tenantId: string, client: { id?: string; clientId: string; clientSecret: string; componentId: string }): string {
+  addClient(
+    tenantId: string,
+    client: { id?: string; clientId: string; clientSecret: string; componentId: string },
+  ): string {
     return this.oauthClients.addClient(tenantId, client);
   }
 
@@ -204,13 +218,26 @@ export class LocalPlatform {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     let body: unknown;
     if (text) {
-      try { body = JSON.parse(text); } catch { body = text; }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
     }
     const query: Record<string, string> = {};
-    url.searchParams.forEach((v, k) => { query[k] = v; });
+    url.searchParams.forEach((v, k) => {
+      query[k] = v;
+    });
     const call: PlatformCall = {
-      at, method: req.method ?? '', path: url.pathname, query, rawQuery: url.search.replace(/^\?/, ''),
-      headers: flatHeaders(req), authorization: req.headers.authorization, body, status: 0,
+      at,
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      rawQuery: url.search.replace(/^\?/, ''),
+      headers: flatHeaders(req),
+      authorization: req.headers.authorization,
+      body,
+      status: 0,
     };
     this.calls.push(call);
 
@@ -234,10 +261,14 @@ export class LocalPlatform {
     const v2 = call.path.startsWith('/v2/');
     const user = this.authenticate(call.authorization);
     if (user === 'missing' || user === 'wrong') {
-      if (!v2) { reply(401, { error: 'Unauthorized' }); return; }
-      const [status, answer] = user === 'missing'
-        ? jsonApiError(401, 'Error', 'No authorization header was provided.')
-        : jsonApiError(401, 'Unauthorized', 'Invalid credentials.');
+      if (!v2) {
+        reply(401, { error: 'Unauthorized' });
+        return;
+      }
+      const [status, answer] =
+        user === 'missing'
+          ? jsonApiError(401, 'Error', 'No authorization header was provided.')
+          : jsonApiError(401, 'Unauthorized', 'Invalid credentials.');
       reply(status, answer);
       return;
     }
@@ -252,50 +283,80 @@ export class LocalPlatform {
   private v1(call: PlatformCall, reply: (status: number, payload?: unknown) => void): void {
     const { method, path, body } = call;
     if (this.stepPath && path === this.stepPath) {
-      if (method === 'GET') reply(200, this.options.step?.data); else reply(405, { error: 'method not allowed' });
+      if (method === 'GET') reply(200, this.options.step?.data);
+      else reply(405, { error: 'method not allowed' });
       return;
     }
     const account = /^\/v1\/accounts\/([^/]+)$/.exec(path);
-    if (!account) { reply(404, { error: `no route ${method} ${path}` }); return; }
+    if (!account) {
+      reply(404, { error: `no route ${method} ${path}` });
+      return;
+    }
     const id = decodeURIComponent(account[1]);
     if (method === 'GET') {
       const stored = this.accounts.get(id);
-      if (stored) reply(200, { _id: id, keys: stored.keys }); else reply(404, { error: `account ${id} not found` });
+      if (stored) reply(200, { _id: id, keys: stored.keys });
+      else reply(404, { error: `account ${id} not found` });
       return;
     }
-    if (method !== 'PUT') { reply(405, { error: 'method not allowed' }); return; }
+    if (method !== 'PUT') {
+      reply(405, { error: 'method not allowed' });
+      return;
+    }
     if (this.failUpdates > 0) {
       this.failUpdates -= 1;
       reply(500, { error: 'storage unavailable' });
       return;
     }
     const keys = (body as { keys?: unknown } | undefined)?.keys;
-    if (!keys || typeof keys !== 'object' || Array.isArray(keys)) { reply(400, { error: 'keys must be an object' }); return; }
-    if (!this.accounts.has(id)) { reply(404, { error: `account ${id} not found` }); return; }
+    if (!keys || typeof keys !== 'object' || Array.isArray(keys)) {
+      reply(400, { error: 'keys must be an object' });
+      return;
+    }
+    if (!this.accounts.has(id)) {
+      reply(404, { error: `account ${id} not found` });
+      return;
+    }
     const store = (): void => {
       this.accounts.set(id, { keys: keys as Record<string, unknown> });
       reply(200, { _id: id, keys });
     };
     if (this.updateLag !== undefined) {
       reply(200, { _id: id, keys });
-      const land = (): void => { this.accounts.set(id, { keys: keys as Record<string, unknown> }); };
+      const land = (): void => {
+        this.accounts.set(id, { keys: keys as Record<string, unknown> });
+      };
       if (Number.isFinite(this.updateLag)) setTimeout(land, this.updateLag).unref();
       return;
     }
     const delay = this.updateDelay();
-    if (delay > 0) setTimeout(store, delay); else store();
+    if (delay > 0) setTimeout(store, delay);
+    else store();
   }
 }
 
-function send(res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}, contentType?: string): void {
-  if (body !== undefined && typeof body !== 'string' && contentType === undefined && Object.keys(headers).length === 0) {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  contentType?: string,
+): void {
+  if (
+    body !== undefined &&
+    typeof body !== 'string' &&
+    contentType === undefined &&
+    Object.keys(headers).length === 0
+  ) {
     sendJson(res, status, body);
     return;
   }
   if (res.headersSent || res.destroyed) return;
   const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
-    ...(payload ? { 'Content-Type': contentType ?? (typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8') } : {}),
+    ...(payload
+      ? { 'Content-Type': contentType ?? (typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8') }
+      : {}),
     ...headers,
   });
   res.end(payload);

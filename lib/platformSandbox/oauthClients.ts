@@ -20,7 +20,12 @@
  * Authentication (HTTP Basic, 401) is the server's: see {@link LocalPlatform}.
  */
 
-export const PERMISSIONS = ['tenants.oauth_clients.get', 'tenants.oauth_clients.create', 'tenants.oauth_clients.edit', 'tenants.oauth_clients.delete'];
+export const PERMISSIONS = [
+  'tenants.oauth_clients.get',
+  'tenants.oauth_clients.create',
+  'tenants.oauth_clients.edit',
+  'tenants.oauth_clients.delete',
+];
 
 export interface StandInUser {
   username: string;
@@ -62,7 +67,10 @@ export interface V2Request {
 export type Answer = [number, unknown?];
 
 const PERMISSION_OF: Record<string, string> = {
-  GET: 'tenants.oauth_clients.get', POST: 'tenants.oauth_clients.create', PATCH: 'tenants.oauth_clients.edit', DELETE: 'tenants.oauth_clients.delete',
+  GET: 'tenants.oauth_clients.get',
+  POST: 'tenants.oauth_clients.create',
+  PATCH: 'tenants.oauth_clients.edit',
+  DELETE: 'tenants.oauth_clients.delete',
 };
 
 export const OAUTH_CLIENTS_PATH = /^\/v2\/tenants\/([^/]+)\/oauth-clients(?:\/([^/]+))?\/?$/;
@@ -74,13 +82,25 @@ export class OAuthClientsStore {
   private nextId = 1;
 
   addTenant(tenantId: string, visibleComponents: string[] = []): void {
-    this.tenants.set(tenantId, { visibleComponents: new Set(visibleComponents), clients: new Map(), usedBy: new Map() });
+    this.tenants.set(tenantId, {
+      visibleComponents: new Set(visibleComponents),
+      clients: new Map(),
+      usedBy: new Map(),
+    });
   }
 
-  addClient(tenantId: string, client: { id?: string; clientId: string; clientSecret: string; componentId: string }): string {
+  addClient(
+    tenantId: string,
+    client: { id?: string; clientId: string; clientSecret: string; componentId: string },
+  ): string {
     const tenant = this.tenant(tenantId);
     const id = client.id ?? this.newId();
-    tenant.clients.set(id, { id, clientId: client.clientId, clientSecret: client.clientSecret, componentId: client.componentId });
+    tenant.clients.set(id, {
+      id,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      componentId: client.componentId,
+    });
     return id;
   }
 
@@ -116,7 +136,20 @@ export class OAuthClientsStore {
     const allowed = id === undefined ? ['GET', 'POST'] : ['GET', 'PATCH', 'DELETE'];
     if (!allowed.includes(r.method)) return jsonApiError(405, 'Method Not Allowed', `${r.method} is not allowed here`);
     if (!user.permissions.includes(PERMISSION_OF[r.method])) {
-      return [403, { errors: [{ status: 403, title: 'Unauthorized', detail: 'You need a permission to access this resource.', code: 403, meta: {} }] }];
+      return [
+        403,
+        {
+          errors: [
+            {
+              status: 403,
+              title: 'Unauthorized',
+              detail: 'You need a permission to access this resource.',
+              code: 403,
+              meta: {},
+            },
+          ],
+        },
+      ];
     }
     const tenant = this.tenants.get(tenantId);
     if (!tenant) return notFound(tenantId);
@@ -129,7 +162,18 @@ export class OAuthClientsStore {
     if (r.method === 'PATCH') return this.patch(tenant, client, r.body);
     const flows = tenant.usedBy.get(id) ?? [];
     if (flows.length) {
-      return [409, { errors: [{ status: '409', title: 'Conflict', detail: `OAuth client is used in flow "${flows[0]}" and can not be deleted` }] }];
+      return [
+        409,
+        {
+          errors: [
+            {
+              status: '409',
+              title: 'Conflict',
+              detail: `OAuth client is used in flow "${flows[0]}" and can not be deleted`,
+            },
+          ],
+        },
+      ];
     }
     tenant.clients.delete(id);
     return [204];
@@ -153,7 +197,10 @@ export class OAuthClientsStore {
     };
     if (tenant.visibleComponents.has(c.componentId)) {
       out.relationships = {
-        component: { data: { id: c.componentId, type: 'component' }, links: { self: `/v2/components/${c.componentId}` } },
+        component: {
+          data: { id: c.componentId, type: 'component' },
+          links: { self: `/v2/components/${c.componentId}` },
+        },
       };
     }
     return out;
@@ -162,13 +209,20 @@ export class OAuthClientsStore {
   private list(tenant: Tenant, query: Record<string, string>): Answer {
     let items = [...tenant.clients.values()];
     const filter = query['filter[component]'];
-    if (filter !== undefined) items = items.filter((c) => c.componentId === filter && tenant.visibleComponents.has(c.componentId));
+    if (filter !== undefined)
+      items = items.filter((c) => c.componentId === filter && tenant.visibleComponents.has(c.componentId));
     if (!this.pageSize) return [200, { data: items.map((c) => this.resource(tenant, c)), meta: {} }];
     const size = Number(query['page[size]'] ?? this.pageSize);
     const page = Number(query['page[number]'] ?? 1);
     const totalPages = Math.max(1, Math.ceil(items.length / size));
     const slice = items.slice((page - 1) * size, page * size);
-    return [200, { data: slice.map((c) => this.resource(tenant, c)), meta: { page, per_page: size, total: items.length, total_pages: totalPages } }];
+    return [
+      200,
+      {
+        data: slice.map((c) => this.resource(tenant, c)),
+        meta: { page, per_page: size, total: items.length, total_pages: totalPages },
+      },
+    ];
   }
 
   /** Checks the documented body; answers the parsed input or an error answer. */
@@ -176,13 +230,31 @@ export class OAuthClientsStore {
     const data = (body as OAuthClientBody | undefined)?.data;
     if (!data || typeof data !== 'object') return jsonApiError(400, 'Bad argument error', 'Missing data', '/data');
     if (data.type === undefined) return jsonApiError(400, 'Bad argument error', 'Missing type', '/data/type');
-    if (data.type !== 'oauth-client') return jsonApiError(409, 'Conflict', `Wrong type ${typeof data.type === 'string' ? data.type : JSON.stringify(data.type)}`, '/data/type');
+    if (data.type !== 'oauth-client')
+      return jsonApiError(
+        409,
+        'Conflict',
+        `Wrong type ${typeof data.type === 'string' ? data.type : JSON.stringify(data.type)}`,
+        '/data/type',
+      );
     const { client_id: clientId, client_secret: clientSecret } = data.attributes ?? {};
     if (typeof clientId !== 'string' || clientId === '') return missingAttribute('client_id');
     if (typeof clientSecret !== 'string' || clientSecret === '') return missingAttribute('client_secret');
     const component = data.relationships?.component?.data;
-    if (!component || typeof component.id !== 'string') return jsonApiError(400, 'Bad argument error', 'Missing relationships.component.data.id', '/data/relationships/component/data/id');
-    if (component.type !== 'component') return jsonApiError(400, 'Bad argument error', 'relationships.component.data.type should be component', '/data/relationships/component/data/type');
+    if (!component || typeof component.id !== 'string')
+      return jsonApiError(
+        400,
+        'Bad argument error',
+        'Missing relationships.component.data.id',
+        '/data/relationships/component/data/id',
+      );
+    if (component.type !== 'component')
+      return jsonApiError(
+        400,
+        'Bad argument error',
+        'relationships.component.data.type should be component',
+        '/data/relationships/component/data/type',
+      );
     return { clientId, clientSecret, componentId: component.id };
   }
 
@@ -191,7 +263,11 @@ export class OAuthClientsStore {
     if (Array.isArray(input)) return input;
     if (!tenant.visibleComponents.has(input.componentId)) return componentNotFound(input.componentId);
     if ([...tenant.clients.values()].some((c) => c.componentId === input.componentId)) {
-      return jsonApiError(409, 'Conflict', `OAuth client for component ${input.componentId} already exists in this tenant`);
+      return jsonApiError(
+        409,
+        'Conflict',
+        `OAuth client for component ${input.componentId} already exists in this tenant`,
+      );
     }
     const client: StoredOAuthClient = { id: this.newId(), ...input };
     while (tenant.clients.has(client.id)) client.id = this.newId();
@@ -204,7 +280,11 @@ export class OAuthClientsStore {
     if (Array.isArray(input)) return input;
     if (!tenant.visibleComponents.has(input.componentId)) return componentNotFound(input.componentId);
     if ([...tenant.clients.values()].some((c) => c.id !== client.id && c.componentId === input.componentId)) {
-      return jsonApiError(409, 'Conflict', `OAuth client for component ${input.componentId} already exists in this tenant`);
+      return jsonApiError(
+        409,
+        'Conflict',
+        `OAuth client for component ${input.componentId} already exists in this tenant`,
+      );
     }
     Object.assign(client, input);
     return [200, { data: this.resource(tenant, client), meta: {} }];
@@ -220,9 +300,35 @@ export function jsonApiError(status: number, title: string, detail: string, poin
 }
 
 function notFound(id: string): Answer {
-  return [404, { errors: [{ status: 404, title: 'Resource not found', detail: 'The resource is not found.', code: 404, meta: {}, source: { parameter: { id } } }] }];
+  return [
+    404,
+    {
+      errors: [
+        {
+          status: 404,
+          title: 'Resource not found',
+          detail: 'The resource is not found.',
+          code: 404,
+          meta: {},
+          source: { parameter: { id } },
+        },
+      ],
+    },
+  ];
 }
 
 function componentNotFound(componentId: string): Answer {
-  return [404, { errors: [{ status: 404, title: 'Resource not found', detail: `Component ${componentId} is not found`, source: { pointer: '/data/relationships/component/data/id' } }] }];
+  return [
+    404,
+    {
+      errors: [
+        {
+          status: 404,
+          title: 'Resource not found',
+          detail: `Component ${componentId} is not found`,
+          source: { pointer: '/data/relationships/component/data/id' },
+        },
+      ],
+    },
+  ];
 }

@@ -70,10 +70,11 @@ export function platformSandboxProfile(platform: LocalPlatform): string {
 
 /** What the command prints: the settings to use, where the API key is (never the key), a command to try. */
 export function platformSandboxGuide(platform: LocalPlatform, profilePath: string): string {
-  const inUse = `OAuth client ${IN_USE_CLIENT_ID} (component ${IN_USE_COMPONENT_ID})`
-    + ` is used by the flow "${IN_USE_FLOW}"`;
-  const tryCreate = `tgate oauth-clients create --profile ${profilePath} --component ${SANDBOX_COMPONENT_ID}`
-    + ' --client-id my-app --client-secret-stdin';
+  const inUse =
+    `OAuth client ${IN_USE_CLIENT_ID} (component ${IN_USE_COMPONENT_ID})` + ` is used by the flow "${IN_USE_FLOW}"`;
+  const tryCreate =
+    `tgate oauth-clients create --profile ${profilePath} --component ${SANDBOX_COMPONENT_ID}` +
+    ' --client-id my-app --client-secret-stdin';
   return [
     `Platform API sandbox listening on ${platform.url} (Ctrl-C to stop)`,
     '',
@@ -84,16 +85,16 @@ export function platformSandboxGuide(platform: LocalPlatform, profilePath: strin
     `  component id  ${SANDBOX_COMPONENT_ID} (no OAuth client yet: create one)`,
     `  in use        ${inUse}: deleting it is refused`,
     '',
-    'Use the profile (API URL, email, API key and tenant id; ELASTICIO_* variables set in the environment '
-      + 'win over it):',
+    'Use the profile (API URL, email, API key and tenant id; ELASTICIO_* variables set in the environment ' +
+      'win over it):',
     `  export TGATE_PROFILE=${profilePath}`,
     `  or add --profile ${profilePath} to each command`,
     '',
     'Try (asks for the client secret without echo; or pipe it: printf %s "$SECRET" | ...):',
     `  ${tryCreate}`,
     '',
-    `Serves /v2/tenants/${SANDBOX_TENANT_ID}/oauth-clients (create, list, get, update, delete), `
-      + `and GET/PUT /v1/accounts/${SANDBOX_ACCOUNT_ID} for the sailor.`,
+    `Serves /v2/tenants/${SANDBOX_TENANT_ID}/oauth-clients (create, list, get, update, delete), ` +
+      `and GET/PUT /v1/accounts/${SANDBOX_ACCOUNT_ID} for the sailor.`,
     '',
   ].join('\n');
 }

@@ -9,16 +9,17 @@ export interface ClientCredentials {
   clientSecret: string;
 }
 
-export type BasicParseResult =
-  | { ok: true; credentials: ClientCredentials }
-  | { ok: false; reason: string };
+export type BasicParseResult = { ok: true; credentials: ClientCredentials } | { ok: false; reason: string };
 
 const BASIC = /^ *[Bb][Aa][Ss][Ii][Cc] +([A-Za-z0-9._~+/-]+=*) *$/;
 
 /** Parse an Authorization header that must carry HTTP Basic client credentials. */
 export function parseBasicClientAuth(header: string | undefined): BasicParseResult {
   if (!header) {
-    return { ok: false, reason: 'client authentication must use HTTP Basic (client_id as username, client_secret as password)' };
+    return {
+      ok: false,
+      reason: 'client authentication must use HTTP Basic (client_id as username, client_secret as password)',
+    };
   }
   const match = BASIC.exec(header);
   if (!match) {

@@ -22,7 +22,8 @@ export class SandboxClock {
       return;
     }
     const date = at instanceof Date ? new Date(at.getTime()) : typeof at === 'string' ? new Date(at) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) throw new TypeError(`sandbox clock: not a date: ${String(at)} (use ISO 8601, e.g. 2026-12-01T09:30:00Z)`);
+    if (Number.isNaN(date.getTime()))
+      throw new TypeError(`sandbox clock: not a date: ${String(at)} (use ISO 8601, e.g. 2026-12-01T09:30:00Z)`);
     this.fixed = date;
   }
 }

@@ -69,23 +69,38 @@ function checkFaultSpec(input: unknown): FaultSpec {
     throw new FaultSpecError('a fault must be an object');
   }
   const raw = input as Record<string, unknown>;
-  const known = ['method', 'path', 'query', 'status', 'headers', 'body', 'delayMs', 'drop', 'afterHandler',
-    'dropHeaders', 'ignoreQuery', 'times'];
+  const known = [
+    'method',
+    'path',
+    'query',
+    'status',
+    'headers',
+    'body',
+    'delayMs',
+    'drop',
+    'afterHandler',
+    'dropHeaders',
+    'ignoreQuery',
+    'times',
+  ];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
   }
   const spec: FaultSpec = {};
   if (raw.method !== undefined) {
-    if (typeof raw.method !== 'string' || !/^[A-Za-z]+$/.test(raw.method)) throw new FaultSpecError('fault method must be an HTTP method name');
+    if (typeof raw.method !== 'string' || !/^[A-Za-z]+$/.test(raw.method))
+      throw new FaultSpecError('fault method must be an HTTP method name');
     spec.method = raw.method.toUpperCase();
   }
   if (raw.path !== undefined) {
-    if (typeof raw.path !== 'string' && !(raw.path instanceof RegExp)) throw new FaultSpecError('fault path must be a string or a RegExp');
+    if (typeof raw.path !== 'string' && !(raw.path instanceof RegExp))
+      throw new FaultSpecError('fault path must be a string or a RegExp');
     spec.path = raw.path;
   }
   if (raw.query !== undefined) {
-    if (typeof raw.query !== 'string' && !(raw.query instanceof RegExp)) throw new FaultSpecError('fault query must be a string or a RegExp');
+    if (typeof raw.query !== 'string' && !(raw.query instanceof RegExp))
+      throw new FaultSpecError('fault query must be a string or a RegExp');
     spec.query = raw.query;
   }
   if (raw.status !== undefined) {
@@ -95,10 +110,12 @@ function checkFaultSpec(input: unknown): FaultSpec {
     spec.status = raw.status as number;
   }
   if (raw.headers !== undefined) {
-    if (!raw.headers || typeof raw.headers !== 'object' || Array.isArray(raw.headers)) throw new FaultSpecError('fault headers must be an object');
+    if (!raw.headers || typeof raw.headers !== 'object' || Array.isArray(raw.headers))
+      throw new FaultSpecError('fault headers must be an object');
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(raw.headers as Record<string, unknown>)) {
-      if (typeof value !== 'string' && typeof value !== 'number') throw new FaultSpecError(`fault header ${name} must be a string`);
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw new FaultSpecError(`fault header ${name} must be a string`);
       headers[name] = String(value);
     }
     spec.headers = headers;

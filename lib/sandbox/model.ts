@@ -13,7 +13,11 @@ import { SandboxClient } from './types';
 export const SUPPORTED_GRANTS = ['authorization_code', 'refresh_token'] as const;
 
 /** The company portal user who approves every grant request in the sandbox. */
-export const SANDBOX_COMPANY_USER = Object.freeze({ id: 'sandbox-company-user', companyId: 1, name: 'Sandbox Company' });
+export const SANDBOX_COMPANY_USER = Object.freeze({
+  id: 'sandbox-company-user',
+  companyId: 1,
+  name: 'Sandbox Company',
+});
 
 interface StoredCode {
   authorizationCode: string;
@@ -59,7 +63,9 @@ export function validateClient(client: SandboxClient): void {
     throw new TypeError('sandbox client: clientId must not contain ":"');
   }
   if (typeof client.clientSecret !== 'string' || !printable.test(client.clientSecret)) {
-    throw new TypeError(`sandbox client ${client.clientId}: clientSecret must be a non-empty string of printable ASCII characters`);
+    throw new TypeError(
+      `sandbox client ${client.clientId}: clientSecret must be a non-empty string of printable ASCII characters`,
+    );
   }
   if (!Array.isArray(client.redirectUris) || client.redirectUris.some((u) => typeof u !== 'string' || u === '')) {
     throw new TypeError(`sandbox client ${client.clientId}: redirectUris must be an array of non-empty strings`);
@@ -88,7 +94,10 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
    * pair alive until the new access token is first used, and a second refresh with the old refresh token
    * inside that window succeeds. Without it (the default here) the old pair dies at once.
    */
-  constructor(private readonly accessTokenLifetimeSeconds: number, private readonly refreshGrace = false) {}
+  constructor(
+    private readonly accessTokenLifetimeSeconds: number,
+    private readonly refreshGrace = false,
+  ) {}
 
   addClient(client: SandboxClient): void {
     validateClient(client);
@@ -143,7 +152,10 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
   }
 
   async saveAuthorizationCode(
-    code: Pick<OAuth2Server.AuthorizationCode, 'authorizationCode' | 'expiresAt' | 'redirectUri' | 'scope' | 'codeChallenge' | 'codeChallengeMethod'>,
+    code: Pick<
+      OAuth2Server.AuthorizationCode,
+      'authorizationCode' | 'expiresAt' | 'redirectUri' | 'scope' | 'codeChallenge' | 'codeChallengeMethod'
+    >,
     client: OAuth2Server.Client,
     user: OAuth2Server.User,
   ): Promise<OAuth2Server.AuthorizationCode> {
@@ -193,7 +205,11 @@ export class InMemoryModel implements OAuth2Server.AuthorizationCodeModel, OAuth
     return this.codes.delete(code.authorizationCode);
   }
 
-  async saveToken(token: OAuth2Server.Token, client: OAuth2Server.Client, user: OAuth2Server.User): Promise<SavedToken> {
+  async saveToken(
+    token: OAuth2Server.Token,
+    client: OAuth2Server.Client,
+    user: OAuth2Server.User,
+  ): Promise<SavedToken> {
     if (!(token.accessTokenExpiresAt instanceof Date)) {
       throw new Error('sandbox model: access tokens must have an expiry');
     }

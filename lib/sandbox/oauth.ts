@@ -21,7 +21,16 @@ import { flatHeaders, mediaType, queryObject } from './httpUtil';
 import { IssuedTokens } from './types';
 import { Answer } from './router';
 
-const { Request, Response, OAuthError, InvalidClientError, InvalidGrantError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } = OAuth2Server;
+const {
+  Request,
+  Response,
+  OAuthError,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+} = OAuth2Server;
 
 export interface OAuthLifetimes {
   accessTokenLifetimeSeconds: number;
@@ -50,7 +59,12 @@ function errorAnswer(err: OAuthErrorLike, headers: Record<string, string> = {}):
 
 function serverErrorAnswer(err: unknown): Answer {
   const message = err instanceof Error ? err.message : String(err);
-  return { status: 500, headers: {}, body: { error: 'server_error', error_description: `Sandbox error: ${message}` }, error: 'server_error' };
+  return {
+    status: 500,
+    headers: {},
+    body: { error: 'server_error', error_description: `Sandbox error: ${message}` },
+    error: 'server_error',
+  };
 }
 
 /** Response headers that oauth2-server set (it stores them lower-cased). */
@@ -61,7 +75,10 @@ function headersOf(response: OAuth2Server.Response): Record<string, string> {
 type FormBody = Record<string, string>;
 
 /** Parse a token request body (form or JSON) into the flat form object oauth2-server expects. */
-export function parseTokenBody(contentType: string | undefined, rawBody: string): { ok: true; body: FormBody } | { ok: false; message: string } {
+export function parseTokenBody(
+  contentType: string | undefined,
+  rawBody: string,
+): { ok: true; body: FormBody } | { ok: false; message: string } {
   const type = mediaType(contentType);
   const body = Object.create(null) as FormBody;
   if (type === 'application/x-www-form-urlencoded') {
@@ -89,13 +106,19 @@ export function parseTokenBody(contentType: string | undefined, rawBody: string)
     }
     return { ok: true, body };
   }
-  return { ok: false, message: 'Invalid request: content must be application/x-www-form-urlencoded or application/json' };
+  return {
+    ok: false,
+    message: 'Invalid request: content must be application/x-www-form-urlencoded or application/json',
+  };
 }
 
 export class SandboxOAuth {
   private readonly server: OAuth2Server;
 
-  constructor(private readonly model: InMemoryModel, lifetimes: OAuthLifetimes) {
+  constructor(
+    private readonly model: InMemoryModel,
+    lifetimes: OAuthLifetimes,
+  ) {
     this.server = new OAuth2Server({
       model,
       accessTokenLifetime: lifetimes.accessTokenLifetimeSeconds,
@@ -117,7 +140,10 @@ export class SandboxOAuth {
     return this.runAuthorize(flatHeaders(req), query).then((r) => r.answer);
   }
 
-  private async runAuthorize(headers: Record<string, string>, query: Record<string, string>): Promise<{ answer: Answer; code?: string }> {
+  private async runAuthorize(
+    headers: Record<string, string>,
+    query: Record<string, string>,
+  ): Promise<{ answer: Answer; code?: string }> {
     if (!query.response_type) {
       // Doorkeeper refuses it too (with an error page and no redirect), though T-Gate's documented link omits it.
       return { answer: errorAnswer(new InvalidRequestError('Missing parameter: `response_type`')) };
@@ -157,18 +183,32 @@ export class SandboxOAuth {
     const basic = parseBasicClientAuth(req.headers.authorization);
     if (!basic.ok) {
       // T-Gate authenticates clients with HTTP Basic only: credentials in the body are not enough.
-      return { ...errorAnswer(new InvalidClientError(`Invalid client: ${basic.reason}`, { code: 401 }), { 'www-authenticate': 'Basic realm="Service"' }), grantType };
+      return {
+        ...errorAnswer(new InvalidClientError(`Invalid client: ${basic.reason}`, { code: 401 }), {
+          'www-authenticate': 'Basic realm="Service"',
+        }),
+        grantType,
+      };
     }
     if (basic.credentials.clientId.includes(':')) {
       // No registered client can have such an id (see validateClient); oauth2-server's Basic parser
       // would split it at the ':' and look up another id.
-      return { ...errorAnswer(new InvalidClientError('Invalid client: client is invalid', { code: 401 }), { 'www-authenticate': 'Basic realm="Service"' }), grantType };
+      return {
+        ...errorAnswer(new InvalidClientError('Invalid client: client is invalid', { code: 401 }), {
+          'www-authenticate': 'Basic realm="Service"',
+        }),
+        grantType,
+      };
     }
     const headers = flatHeaders(req);
     return { ...(await this.runToken(headers, parsed.body, basic.credentials)).answer, grantType };
   }
 
-  private async runToken(originalHeaders: Record<string, string>, body: FormBody, credentials: ClientCredentials): Promise<{ answer: Answer; tokens?: TokenResponseBody }> {
+  private async runToken(
+    originalHeaders: Record<string, string>,
+    body: FormBody,
+    credentials: ClientCredentials,
+  ): Promise<{ answer: Answer; tokens?: TokenResponseBody }> {
     const headers: Record<string, string> = { ...originalHeaders };
     delete headers['transfer-encoding'];
     // oauth2-server reads form objects only: JSON bodies were converted above, so describe the body as a form.
@@ -181,7 +221,13 @@ export class SandboxOAuth {
     const response = new Response({ headers: {} });
     try {
       const saved = (await this.server.token(request, response)) as SavedToken;
-      const issued = response.body as { access_token: string; token_type: string; expires_in?: number; refresh_token?: string; scope?: string };
+      const issued = response.body as {
+        access_token: string;
+        token_type: string;
+        expires_in?: number;
+        refresh_token?: string;
+        scope?: string;
+      };
       const tokens: TokenResponseBody = {
         access_token: issued.access_token,
         token_type: issued.token_type,
@@ -206,7 +252,11 @@ export class SandboxOAuth {
       let e: OAuthErrorLike = err;
       // oauth2-server knows the password and client_credentials grants too; T-Gate (Doorkeeper with
       // only these two grants enabled) answers unsupported_grant_type for them.
-      if (err instanceof UnauthorizedClientError && body.grant_type && !(SUPPORTED_GRANTS as readonly string[]).includes(body.grant_type)) {
+      if (
+        err instanceof UnauthorizedClientError &&
+        body.grant_type &&
+        !(SUPPORTED_GRANTS as readonly string[]).includes(body.grant_type)
+      ) {
         e = new UnsupportedGrantTypeError('Unsupported grant type: `grant_type` is invalid');
       }
       return { answer: errorAnswer(e, headersOf(response)) };
@@ -217,20 +267,37 @@ export class SandboxOAuth {
    * Doorkeeper (AuthorizationCodeRequest) refuses a code exchange without redirect_uri (invalid_request)
    * or with another one (invalid_grant) and the code stays usable; oauth2-server would use it up first.
    */
-  private async redirectUriRefusal(body: FormBody, credentials: ClientCredentials): Promise<OAuthErrorLike | undefined> {
+  private async redirectUriRefusal(
+    body: FormBody,
+    credentials: ClientCredentials,
+  ): Promise<OAuthErrorLike | undefined> {
     if (body.grant_type !== 'authorization_code' || !body.code) return undefined;
     const code = this.model.peekAuthorizationCode(body.code);
-    if (!code || code.clientId !== credentials.clientId || !(await this.model.getClient(credentials.clientId, credentials.clientSecret))) return undefined;
+    if (
+      !code ||
+      code.clientId !== credentials.clientId ||
+      !(await this.model.getClient(credentials.clientId, credentials.clientSecret))
+    )
+      return undefined;
     if (!body.redirect_uri) return new InvalidRequestError('Missing parameter: `redirect_uri`');
-    if (body.redirect_uri !== code.redirectUri) return new InvalidGrantError('Invalid grant: `redirect_uri` does not match the authorization request');
+    if (body.redirect_uri !== code.redirectUri)
+      return new InvalidGrantError('Invalid grant: `redirect_uri` does not match the authorization request');
     return undefined;
   }
 
   // --- Bearer authentication of partner API requests -------------------------------------------
 
   /** Resolves true when the request carries a valid, unexpired, unrevoked access token. */
-  async authenticate(req: IncomingMessage, searchParams: URLSearchParams): Promise<{ ok: true } | { ok: false; status: number; headers: Record<string, string> }> {
-    const request = new Request({ headers: flatHeaders(req), method: req.method ?? 'GET', query: queryObject(searchParams), body: {} });
+  async authenticate(
+    req: IncomingMessage,
+    searchParams: URLSearchParams,
+  ): Promise<{ ok: true } | { ok: false; status: number; headers: Record<string, string> }> {
+    const request = new Request({
+      headers: flatHeaders(req),
+      method: req.method ?? 'GET',
+      query: queryObject(searchParams),
+      body: {},
+    });
     const response = new Response({ headers: {} });
     try {
       await this.server.authenticate(request, response);
@@ -247,9 +314,13 @@ export class SandboxOAuth {
   async issueTokens(clientId: string): Promise<IssuedTokens> {
     const client = this.model.findClient(clientId);
     if (!client) throw new Error(`issueTokens: unknown sandbox client ${clientId}`);
-    if (client.redirectUris.length === 0) throw new Error(`issueTokens: sandbox client ${clientId} has no redirect URI`);
+    if (client.redirectUris.length === 0)
+      throw new Error(`issueTokens: sandbox client ${clientId} has no redirect URI`);
     const redirectUri = client.redirectUris[0];
-    const authorized = await this.runAuthorize({}, { response_type: 'code', client_id: clientId, redirect_uri: redirectUri });
+    const authorized = await this.runAuthorize(
+      {},
+      { response_type: 'code', client_id: clientId, redirect_uri: redirectUri },
+    );
     if (!authorized.code) throw new Error(`issueTokens: the authorize step failed (${describe(authorized.answer)})`);
     const exchanged = await this.runToken(
       {},

@@ -25,11 +25,27 @@ export function localTime(at: Date, timeZone: { name?: string; utc_offset?: stri
   let shifted: Date;
   try {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone: timeZone.name, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: timeZone.name,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      })
         .formatToParts(at)
         .map((p) => [p.type, p.value]),
     );
-    shifted = new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute)));
+    shifted = new Date(
+      Date.UTC(
+        Number(parts.year),
+        Number(parts.month) - 1,
+        Number(parts.day),
+        Number(parts.hour),
+        Number(parts.minute),
+      ),
+    );
   } catch {
     const offset = /^([+-])(\d\d):(\d\d)$/.exec(timeZone.utc_offset ?? '');
     const minutes = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
@@ -55,8 +71,14 @@ export function dayBefore(local: LocalTime): LocalTime {
 }
 
 /** The group that governs a local date: a special timing whose dates include it, else the default group. */
-export function groupOnDate(date: string, defaultGroup: OpeningHourGroup | undefined, specialGroups: OpeningHourGroup[]): OpeningHourGroup | undefined {
-  const special = specialGroups.find((g) => (g.start_date === null || g.start_date <= date) && (g.end_date === null || date <= g.end_date));
+export function groupOnDate(
+  date: string,
+  defaultGroup: OpeningHourGroup | undefined,
+  specialGroups: OpeningHourGroup[],
+): OpeningHourGroup | undefined {
+  const special = specialGroups.find(
+    (g) => (g.start_date === null || g.start_date <= date) && (g.end_date === null || date <= g.end_date),
+  );
   return special ?? defaultGroup;
 }
 
@@ -76,16 +98,31 @@ function intervalsOn(group: OpeningHourGroup | undefined, day: WeekDay): Array<{
  * or before the end of one of the previous day's intervals that crossed midnight.
  * `today` and `yesterday` are the groups governing `local.date` and the day before (see groupOnDate).
  */
-export function isOpenAt(local: LocalTime, today: OpeningHourGroup | undefined, yesterday: OpeningHourGroup | undefined): boolean {
+export function isOpenAt(
+  local: LocalTime,
+  today: OpeningHourGroup | undefined,
+  yesterday: OpeningHourGroup | undefined,
+): boolean {
   const t = local.minutes;
-  const fromToday = intervalsOn(today, local.weekDay).some(({ start, end }) => (start < end ? start <= t && t < end : start <= t));
+  const fromToday = intervalsOn(today, local.weekDay).some(({ start, end }) =>
+    start < end ? start <= t && t < end : start <= t,
+  );
   if (fromToday) return true;
   return intervalsOn(yesterday, dayBefore(local).weekDay).some(({ start, end }) => start >= end && t < end);
 }
 
 /** Whether something with this default group (and these special timings) is open at `at` in the time zone. */
-export function isOpen(at: Date, timeZone: { name?: string; utc_offset?: string }, defaultGroup: OpeningHourGroup | undefined, specialGroups: OpeningHourGroup[] = []): boolean {
+export function isOpen(
+  at: Date,
+  timeZone: { name?: string; utc_offset?: string },
+  defaultGroup: OpeningHourGroup | undefined,
+  specialGroups: OpeningHourGroup[] = [],
+): boolean {
   const local = localTime(at, timeZone);
   const yesterday = dayBefore(local);
-  return isOpenAt(local, groupOnDate(local.date, defaultGroup, specialGroups), groupOnDate(yesterday.date, defaultGroup, specialGroups));
+  return isOpenAt(
+    local,
+    groupOnDate(local.date, defaultGroup, specialGroups),
+    groupOnDate(yesterday.date, defaultGroup, specialGroups),
+  );
 }

@@ -6,8 +6,21 @@
 import type { Order } from '../tgate/records';
 import { SandboxClock } from './clock';
 import {
-  INITIAL_ORDER_STATUS, ORDER_RULES, ORDER_STATUSES, OrderCalculation, OrderCatalog, OrderRequest, OrderStatus, Refusal,
-  appOrderUuidTaken, calculateOrder, checkCatalogRules, checkDeliveryAddress, checkPartnerUpdate, checkTotalPrice, parseOrderRequest,
+  INITIAL_ORDER_STATUS,
+  ORDER_RULES,
+  ORDER_STATUSES,
+  OrderCalculation,
+  OrderCatalog,
+  OrderRequest,
+  OrderStatus,
+  Refusal,
+  appOrderUuidTaken,
+  calculateOrder,
+  checkCatalogRules,
+  checkDeliveryAddress,
+  checkPartnerUpdate,
+  checkTotalPrice,
+  parseOrderRequest,
   refuse,
 } from './orderRules';
 import { CatalogStore, StoreError } from './store';
@@ -70,7 +83,10 @@ function refuseIf(refusal: Refusal | undefined): void {
 export class OrderDesk {
   private readonly catalog: OrderCatalog;
 
-  constructor(private readonly store: CatalogStore, private readonly clock: SandboxClock) {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly clock: SandboxClock,
+  ) {
     this.catalog = storeCatalog(store);
   }
 
@@ -145,8 +161,13 @@ export class OrderDesk {
       patch.order_status = update.order_status;
     }
     if (update.estimated_time !== undefined) {
-      if (update.estimated_time !== null && (typeof update.estimated_time !== 'string' || Number.isNaN(Date.parse(update.estimated_time)))) {
-        throw new OrderRefusedError(refuse(ORDER_RULES.parameters, 'estimated_time', 'must be an ISO 8601 time or null'));
+      if (
+        update.estimated_time !== null &&
+        (typeof update.estimated_time !== 'string' || Number.isNaN(Date.parse(update.estimated_time)))
+      ) {
+        throw new OrderRefusedError(
+          refuse(ORDER_RULES.parameters, 'estimated_time', 'must be an ISO 8601 time or null'),
+        );
       }
       patch.estimated_time = update.estimated_time;
     }

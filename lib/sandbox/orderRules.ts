@@ -8,7 +8,16 @@
  * `cancel_reason`, `free` as a payment status, and how modifier choices are counted against a group's
  * min/max (the sum of the chosen modifiers' quantities).
  */
-import type { Branch, IntegrationScope, Item, Menu, OpeningHourGroup, Order, OrderItem, Section } from '../tgate/records';
+import type {
+  Branch,
+  IntegrationScope,
+  Item,
+  Menu,
+  OpeningHourGroup,
+  Order,
+  OrderItem,
+  Section,
+} from '../tgate/records';
 import { isOpen } from './openingHours';
 
 /** The rules, named as T-Gate's guides name them; every refusal message starts with one. */
@@ -93,7 +102,10 @@ type Checked<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-const missing = (field: string, what: string): Checked<never> => ({ ok: false, refusal: refuse(ORDER_RULES.parameters, field, what) });
+const missing = (field: string, what: string): Checked<never> => ({
+  ok: false,
+  refusal: refuse(ORDER_RULES.parameters, field, what),
+});
 
 /** "Every item object must have all three keys": item_id, quantity (an integer >= 1, or null) and children. */
 function checkItemTree(items: unknown, field: string): Refusal | undefined {
@@ -101,9 +113,15 @@ function checkItemTree(items: unknown, field: string): Refusal | undefined {
   for (let i = 0; i < items.length; i++) {
     const node: unknown = items[i];
     const at = `${field}[${i}]`;
-    if (!isObject(node)) return refuse(ORDER_RULES.parameters, at, 'must be an object with item_id, quantity and children');
+    if (!isObject(node))
+      return refuse(ORDER_RULES.parameters, at, 'must be an object with item_id, quantity and children');
     for (const key of ['item_id', 'quantity', 'children']) {
-      if (!(key in node)) return refuse(ORDER_RULES.parameters, `${at}.${key}`, 'is missing (every item has item_id, quantity and children)');
+      if (!(key in node))
+        return refuse(
+          ORDER_RULES.parameters,
+          `${at}.${key}`,
+          'is missing (every item has item_id, quantity and children)',
+        );
     }
     if (!isId(node.item_id)) return refuse(ORDER_RULES.parameters, `${at}.item_id`, 'must be a positive integer');
     if (node.quantity !== null && (!Number.isInteger(node.quantity) || (node.quantity as number) < 1)) {
@@ -125,7 +143,8 @@ export function parseOrderRequest(body: unknown, create: boolean): Checked<Order
   for (const key of ['brand_id', 'branch_id', 'menu_id'] as const) {
     if (!isId(body[key])) return missing(key, 'must be a positive integer');
   }
-  if (typeof body.service_type !== 'string' || body.service_type === '') return missing('service_type', 'must be a string (e.g. delivery)');
+  if (typeof body.service_type !== 'string' || body.service_type === '')
+    return missing('service_type', 'must be a string (e.g. delivery)');
   if (!Array.isArray(body.items) || body.items.length === 0) return missing('items', 'must be a non-empty array');
   const tree = checkItemTree(body.items, 'items');
   if (tree) return { ok: false, refusal: tree };
@@ -138,18 +157,29 @@ export function parseOrderRequest(body: unknown, create: boolean): Checked<Order
   };
   if (!create) return { ok: true, value: request };
 
-  if (typeof body.app_order_uuid !== 'string' || body.app_order_uuid.trim() === '' || body.app_order_uuid.length > 255) {
-    return missing('app_order_uuid', "must be a non-empty string of at most 255 characters (the partner's own order id)");
+  if (
+    typeof body.app_order_uuid !== 'string' ||
+    body.app_order_uuid.trim() === '' ||
+    body.app_order_uuid.length > 255
+  ) {
+    return missing(
+      'app_order_uuid',
+      "must be a non-empty string of at most 255 characters (the partner's own order id)",
+    );
   }
   request.app_order_uuid = body.app_order_uuid;
-  if (typeof body.total_price !== 'number' || !Number.isFinite(body.total_price) || body.total_price < 0) return missing('total_price', 'must be a number >= 0');
+  if (typeof body.total_price !== 'number' || !Number.isFinite(body.total_price) || body.total_price < 0)
+    return missing('total_price', 'must be a number >= 0');
   request.total_price = body.total_price;
   if (body.address !== undefined && body.address !== null) {
     if (!isObject(body.address)) return missing('address', 'must be an object with full_address, lat and lng');
     const { full_address, lat, lng } = body.address;
-    if (full_address !== undefined && typeof full_address !== 'string') return missing('address.full_address', 'must be a string');
-    if (lat !== undefined && (typeof lat !== 'number' || lat < -90 || lat > 90)) return missing('address.lat', 'must be a number from -90 to 90');
-    if (lng !== undefined && (typeof lng !== 'number' || lng < -180 || lng > 180)) return missing('address.lng', 'must be a number from -180 to 180');
+    if (full_address !== undefined && typeof full_address !== 'string')
+      return missing('address.full_address', 'must be a string');
+    if (lat !== undefined && (typeof lat !== 'number' || lat < -90 || lat > 90))
+      return missing('address.lat', 'must be a number from -90 to 90');
+    if (lng !== undefined && (typeof lng !== 'number' || lng < -180 || lng > 180))
+      return missing('address.lng', 'must be a number from -180 to 180');
     request.address = { full_address, lat, lng } as OrderAddress;
   }
   if (body.customer !== undefined && body.customer !== null) {
@@ -163,10 +193,12 @@ export function parseOrderRequest(body: unknown, create: boolean): Checked<Order
     }
     request.customer = customer;
   }
-  if (body.notes !== undefined && body.notes !== null && typeof body.notes !== 'string') return missing('notes', 'must be a string');
+  if (body.notes !== undefined && body.notes !== null && typeof body.notes !== 'string')
+    return missing('notes', 'must be a string');
   if (typeof body.notes === 'string') request.notes = body.notes;
   if (body.payment_status !== undefined) {
-    if (!PAYMENT_STATUSES.includes(body.payment_status as PaymentStatus)) return missing('payment_status', `must be one of ${PAYMENT_STATUSES.join(', ')}`);
+    if (!PAYMENT_STATUSES.includes(body.payment_status as PaymentStatus))
+      return missing('payment_status', `must be one of ${PAYMENT_STATUSES.join(', ')}`);
     request.payment_status = body.payment_status as PaymentStatus;
   }
   return { ok: true, value: request };
@@ -175,24 +207,42 @@ export function parseOrderRequest(body: unknown, create: boolean): Checked<Order
 /** "Brand, branch and menu must be within the partner's integration scopes": one scope names all three. */
 export function checkIntegrationScopes(request: OrderRequest, catalog: OrderCatalog): Refusal | undefined {
   for (const scope of catalog.integrationScopes()) {
-    if (scope.brand_id === request.brand_id && scope.branch_id === request.branch_id && scope.menu_id === request.menu_id) return undefined;
+    if (
+      scope.brand_id === request.brand_id &&
+      scope.branch_id === request.branch_id &&
+      scope.menu_id === request.menu_id
+    )
+      return undefined;
   }
-  return refuse(ORDER_RULES.integrationScopes, 'branch_id',
-    `${request.branch_id} is not granted with brand ${request.brand_id} and menu ${request.menu_id} by any integration scope`);
+  return refuse(
+    ORDER_RULES.integrationScopes,
+    'branch_id',
+    `${request.branch_id} is not granted with brand ${request.brand_id} and menu ${request.menu_id} by any integration scope`,
+  );
 }
 
 /** "The branch must be working": within its opening hours, not force-closed, not force-closed under the brand. */
-export function checkBranchWorking(request: OrderRequest, branch: Branch | undefined, catalog: OrderCatalog, now: Date): Refusal | undefined {
+export function checkBranchWorking(
+  request: OrderRequest,
+  branch: Branch | undefined,
+  catalog: OrderCatalog,
+  now: Date,
+): Refusal | undefined {
   const at = 'branch_id';
   if (!branch) return refuse(ORDER_RULES.branchWorking, at, `${request.branch_id} does not exist`);
-  if (!branch.brand_ids.includes(request.brand_id)) return refuse(ORDER_RULES.branchWorking, at, `${branch.id} does not serve brand ${request.brand_id}`);
+  if (!branch.brand_ids.includes(request.brand_id))
+    return refuse(ORDER_RULES.branchWorking, at, `${branch.id} does not serve brand ${request.brand_id}`);
   if (branch.is_force_closed) return refuse(ORDER_RULES.branchWorking, at, `${branch.id} is force-closed`);
   if (branch.force_closed_in_brands.includes(request.brand_id)) {
     return refuse(ORDER_RULES.branchWorking, at, `${branch.id} is force-closed under brand ${request.brand_id}`);
   }
   const hours = catalog.openingHourGroup(branch.default_opening_hour_group_id);
   if (!isOpen(now, branch.timezone, hours, catalog.specialTimingGroups(branch.id))) {
-    return refuse(ORDER_RULES.branchWorking, at, `${branch.id} is outside its opening hours at ${now.toISOString()} (time zone ${branch.timezone.name})`);
+    return refuse(
+      ORDER_RULES.branchWorking,
+      at,
+      `${branch.id} is outside its opening hours at ${now.toISOString()} (time zone ${branch.timezone.name})`,
+    );
   }
   return undefined;
 }
@@ -202,29 +252,58 @@ export function checkServiceType(request: OrderRequest, branch: Branch): Refusal
   const service = branch.services.find((s) => s.service_type === request.service_type);
   if (!service) {
     const offered = branch.services.map((s) => s.service_type).join(', ');
-    return refuse(ORDER_RULES.serviceType, 'service_type', `${request.service_type} is not offered by branch ${branch.id} (it offers ${offered})`);
+    return refuse(
+      ORDER_RULES.serviceType,
+      'service_type',
+      `${request.service_type} is not offered by branch ${branch.id} (it offers ${offered})`,
+    );
   }
-  if (!service.is_active) return refuse(ORDER_RULES.serviceType, 'service_type', `${request.service_type} is not active in branch ${branch.id}`);
+  if (!service.is_active)
+    return refuse(
+      ORDER_RULES.serviceType,
+      'service_type',
+      `${request.service_type} is not active in branch ${branch.id}`,
+    );
   return undefined;
 }
 
 /** "The menu must be active globally and in that branch". */
 export function checkMenuActive(request: OrderRequest, menu: Menu | undefined): Refusal | undefined {
   const at = 'menu_id';
-  if (!menu || !menu.branch_ids.includes(request.branch_id)) return refuse(ORDER_RULES.menuActive, at, `${request.menu_id} is not a menu of branch ${request.branch_id}`);
+  if (!menu || !menu.branch_ids.includes(request.branch_id))
+    return refuse(ORDER_RULES.menuActive, at, `${request.menu_id} is not a menu of branch ${request.branch_id}`);
   if (!menu.is_active) return refuse(ORDER_RULES.menuActive, at, `${menu.id} is inactive`);
-  if (menu.inactive_in_branches.includes(request.branch_id)) return refuse(ORDER_RULES.menuActive, at, `${menu.id} is inactive in branch ${request.branch_id}`);
+  if (menu.inactive_in_branches.includes(request.branch_id))
+    return refuse(ORDER_RULES.menuActive, at, `${menu.id} is inactive in branch ${request.branch_id}`);
   return undefined;
 }
 
 /** "The section must be active and not force-closed in that branch" (and, with its own hours, open). */
-export function checkSectionOpen(section: Section, branch: Branch, catalog: OrderCatalog, now: Date, field: string): Refusal | undefined {
-  if (section.is_force_closed) return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is force-closed`);
+export function checkSectionOpen(
+  section: Section,
+  branch: Branch,
+  catalog: OrderCatalog,
+  now: Date,
+  field: string,
+): Refusal | undefined {
+  if (section.is_force_closed)
+    return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is force-closed`);
   if (section.force_closed_in_branches.includes(branch.id)) {
-    return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is force-closed in branch ${branch.id}`);
+    return refuse(
+      ORDER_RULES.sectionOpen,
+      field,
+      `is in section ${section.id}, which is force-closed in branch ${branch.id}`,
+    );
   }
-  if (section.opening_hour_group_id !== null && !isOpen(now, branch.timezone, catalog.openingHourGroup(section.opening_hour_group_id))) {
-    return refuse(ORDER_RULES.sectionOpen, field, `is in section ${section.id}, which is outside its opening hours at ${now.toISOString()}`);
+  if (
+    section.opening_hour_group_id !== null &&
+    !isOpen(now, branch.timezone, catalog.openingHourGroup(section.opening_hour_group_id))
+  ) {
+    return refuse(
+      ORDER_RULES.sectionOpen,
+      field,
+      `is in section ${section.id}, which is outside its opening hours at ${now.toISOString()}`,
+    );
   }
   return undefined;
 }
@@ -232,7 +311,8 @@ export function checkSectionOpen(section: Section, branch: Branch, catalog: Orde
 /** "Each item must be active and not inactive in that branch". */
 export function checkItemActive(item: Item, branchId: number, field: string): Refusal | undefined {
   if (!item.is_active) return refuse(ORDER_RULES.itemActive, field, `${item.id} is inactive`);
-  if (item.inactive_in_branches.includes(branchId)) return refuse(ORDER_RULES.itemActive, field, `${item.id} is inactive in branch ${branchId}`);
+  if (item.inactive_in_branches.includes(branchId))
+    return refuse(ORDER_RULES.itemActive, field, `${item.id} is inactive in branch ${branchId}`);
   return undefined;
 }
 
@@ -240,11 +320,21 @@ export function checkItemActive(item: Item, branchId: number, field: string): Re
 const CHILD_TYPE = { product: 'modifier_group', modifier_group: 'modifier', modifier: undefined } as const;
 
 /** Item exists, sits where the menu structure puts it, is active; quantity null only for a modifier group. */
-function checkItemNode(node: OrderItem, parent: Item | undefined, branchId: number, catalog: OrderCatalog, field: string): Checked<Item> {
+function checkItemNode(
+  node: OrderItem,
+  parent: Item | undefined,
+  branchId: number,
+  catalog: OrderCatalog,
+  field: string,
+): Checked<Item> {
   const item = catalog.item(node.item_id);
-  const structure = (detail: string): Checked<Item> => ({ ok: false, refusal: refuse(ORDER_RULES.menuStructure, `${field}.item_id`, detail) });
+  const structure = (detail: string): Checked<Item> => ({
+    ok: false,
+    refusal: refuse(ORDER_RULES.menuStructure, `${field}.item_id`, detail),
+  });
   if (!item) return structure(`${node.item_id} does not exist`);
-  if (!parent && item.item_type !== 'product') return structure(`${item.id} is a ${item.item_type}: only products are ordered at the top level`);
+  if (!parent && item.item_type !== 'product')
+    return structure(`${item.id} is a ${item.item_type}: only products are ordered at the top level`);
   if (parent && (!parent.children_ids.includes(item.id) || CHILD_TYPE[parent.item_type] !== item.item_type)) {
     return structure(`${item.id} is not a child of item ${parent.id}`);
   }
@@ -266,12 +356,18 @@ export function checkModifierGroup(group: Item, chosen: OrderItem[], field: stri
     perModifier.set(modifier.item_id, (perModifier.get(modifier.item_id) ?? 0) + quantity);
   }
   const name = `modifier group ${group.id} (${group.name_en})`;
-  if (group.min !== null && count < group.min) return refuse(ORDER_RULES.modifierGroup, field, `needs at least ${group.min} choice(s) of ${name}, got ${count}`);
-  if (group.max !== null && count > group.max) return refuse(ORDER_RULES.modifierGroup, field, `allows at most ${group.max} choice(s) of ${name}, got ${count}`);
+  if (group.min !== null && count < group.min)
+    return refuse(ORDER_RULES.modifierGroup, field, `needs at least ${group.min} choice(s) of ${name}, got ${count}`);
+  if (group.max !== null && count > group.max)
+    return refuse(ORDER_RULES.modifierGroup, field, `allows at most ${group.max} choice(s) of ${name}, got ${count}`);
   if (group.max_num_of_same_item !== null) {
     for (const [id, quantity] of perModifier) {
       if (quantity > group.max_num_of_same_item) {
-        return refuse(ORDER_RULES.modifierGroup, field, `allows item ${id} at most ${group.max_num_of_same_item} time(s) in ${name}, got ${quantity}`);
+        return refuse(
+          ORDER_RULES.modifierGroup,
+          field,
+          `allows item ${id} at most ${group.max_num_of_same_item} time(s) in ${name}, got ${quantity}`,
+        );
       }
     }
   }
@@ -279,7 +375,12 @@ export function checkModifierGroup(group: Item, chosen: OrderItem[], field: stri
 }
 
 /** Every ordered product, with its section and the whole tree below it. */
-export function checkItems(request: OrderRequest, branch: Branch, catalog: OrderCatalog, now: Date): Refusal | undefined {
+export function checkItems(
+  request: OrderRequest,
+  branch: Branch,
+  catalog: OrderCatalog,
+  now: Date,
+): Refusal | undefined {
   for (let i = 0; i < request.items.length; i++) {
     const node = request.items[i];
     const field = `items[${i}]`;
@@ -304,7 +405,11 @@ export function checkItems(request: OrderRequest, branch: Branch, catalog: Order
         const modifier = checkItemNode(groupNode.children[m], group.value, branch.id, catalog, modifierField);
         if (!modifier.ok) return modifier.refusal;
         if (groupNode.children[m].children.length > 0) {
-          return refuse(ORDER_RULES.menuStructure, `${modifierField}.children`, `must be empty: item ${modifier.value.id} is a modifier`);
+          return refuse(
+            ORDER_RULES.menuStructure,
+            `${modifierField}.children`,
+            `must be empty: item ${modifier.value.id} is a modifier`,
+          );
         }
         entry.chosen.push(groupNode.children[m]);
       }
@@ -324,11 +429,13 @@ export function checkItems(request: OrderRequest, branch: Branch, catalog: Order
 /** Every rule that reads the catalog, in the order T-Gate's "Create Order Constraints" lists them. */
 export function checkCatalogRules(request: OrderRequest, catalog: OrderCatalog, now: Date): Refusal | undefined {
   const branch = catalog.branch(request.branch_id);
-  return checkIntegrationScopes(request, catalog)
-    ?? checkBranchWorking(request, branch, catalog, now)
-    ?? checkServiceType(request, branch!)
-    ?? checkMenuActive(request, catalog.menu(request.menu_id))
-    ?? checkItems(request, branch!, catalog, now);
+  return (
+    checkIntegrationScopes(request, catalog) ??
+    checkBranchWorking(request, branch, catalog, now) ??
+    checkServiceType(request, branch!) ??
+    checkMenuActive(request, catalog.menu(request.menu_id)) ??
+    checkItems(request, branch!, catalog, now)
+  );
 }
 
 /** "Full address, lat and lng are required for delivery". */
@@ -338,8 +445,10 @@ export function checkDeliveryAddress(request: OrderRequest): Refusal | undefined
   if (!address || typeof address.full_address !== 'string' || address.full_address.trim() === '') {
     return refuse(ORDER_RULES.deliveryAddress, 'address.full_address', 'is required for delivery');
   }
-  if (typeof address.lat !== 'number') return refuse(ORDER_RULES.deliveryAddress, 'address.lat', 'is required for delivery');
-  if (typeof address.lng !== 'number') return refuse(ORDER_RULES.deliveryAddress, 'address.lng', 'is required for delivery');
+  if (typeof address.lat !== 'number')
+    return refuse(ORDER_RULES.deliveryAddress, 'address.lat', 'is required for delivery');
+  if (typeof address.lng !== 'number')
+    return refuse(ORDER_RULES.deliveryAddress, 'address.lng', 'is required for delivery');
   return undefined;
 }
 
@@ -385,8 +494,13 @@ function priceItem(node: OrderItem, catalog: OrderCatalog): { line: PricedItem; 
   return {
     totalCents,
     line: {
-      item_id: item.id, item_type: item.item_type, name_en: item.name_en, quantity: node.quantity,
-      price: cents(item.price) / 100, total_basic_price_per_unit: unitCents / 100, total_price: totalCents / 100,
+      item_id: item.id,
+      item_type: item.item_type,
+      name_en: item.name_en,
+      quantity: node.quantity,
+      price: cents(item.price) / 100,
+      total_basic_price_per_unit: unitCents / 100,
+      total_price: totalCents / 100,
       children: children.map((c) => c.line),
     },
   };
@@ -395,7 +509,10 @@ function priceItem(node: OrderItem, catalog: OrderCatalog): { line: PricedItem; 
 export function calculateOrder(request: OrderRequest, branch: Branch, catalog: OrderCatalog): OrderCalculation {
   const lines = request.items.map((node) => priceItem(node, catalog));
   return {
-    brand_id: request.brand_id, branch_id: request.branch_id, menu_id: request.menu_id, service_type: request.service_type,
+    brand_id: request.brand_id,
+    branch_id: request.branch_id,
+    menu_id: request.menu_id,
+    service_type: request.service_type,
     currency: branch.currency.code,
     total_price: lines.reduce((sum, l) => sum + l.totalCents, 0) / 100,
     items: lines.map((l) => l.line),
@@ -405,7 +522,11 @@ export function calculateOrder(request: OrderRequest, branch: Branch, catalog: O
 /** "The total price must match the Calculate API", to two decimal places. */
 export function checkTotalPrice(totalPrice: number, calculation: OrderCalculation): Refusal | undefined {
   if (cents(totalPrice) === cents(calculation.total_price)) return undefined;
-  return refuse(ORDER_RULES.totalPrice, 'total_price', `does not match the calculated total ${calculation.total_price.toFixed(2)} (got ${totalPrice})`);
+  return refuse(
+    ORDER_RULES.totalPrice,
+    'total_price',
+    `does not match the calculated total ${calculation.total_price.toFixed(2)} (got ${totalPrice})`,
+  );
 }
 
 /**
@@ -427,28 +548,40 @@ export interface OrderPatch {
 }
 
 /** A partner's update: the order_status transition T-Gate allows, a payment_status of its list. */
-export function checkPartnerUpdate(order: Pick<Order, 'id' | 'order_status' | 'service_type'>, body: unknown): Checked<OrderPatch> {
+export function checkPartnerUpdate(
+  order: Pick<Order, 'id' | 'order_status' | 'service_type'>,
+  body: unknown,
+): Checked<OrderPatch> {
   if (!isObject(body)) return missing('body', 'must be a JSON object');
-  if (body.order_status === undefined && body.payment_status === undefined) return missing('order_status', 'or payment_status is required');
+  if (body.order_status === undefined && body.payment_status === undefined)
+    return missing('order_status', 'or payment_status is required');
   const patch: OrderPatch = {};
   if (body.payment_status !== undefined) {
-    if (!PAYMENT_STATUSES.includes(body.payment_status as PaymentStatus)) return missing('payment_status', `must be one of ${PAYMENT_STATUSES.join(', ')}`);
+    if (!PAYMENT_STATUSES.includes(body.payment_status as PaymentStatus))
+      return missing('payment_status', `must be one of ${PAYMENT_STATUSES.join(', ')}`);
     patch.payment_status = body.payment_status as PaymentStatus;
   }
   if (body.order_status !== undefined) {
     const targets = partnerStatusTargets(order);
     if (!targets.includes(body.order_status as OrderStatus)) {
       const allowed = targets.length ? targets.join(', ') : 'nothing';
-      const deliveryOnly = (body.order_status === 'in_route' || body.order_status === 'done') && order.service_type !== 'delivery' ? ` (${body.order_status} is for delivery orders only)` : '';
+      const deliveryOnly =
+        (body.order_status === 'in_route' || body.order_status === 'done') && order.service_type !== 'delivery'
+          ? ` (${body.order_status} is for delivery orders only)`
+          : '';
       return {
         ok: false,
-        refusal: refuse(ORDER_RULES.transition, 'order_status',
-          `${JSON.stringify(body.order_status)} is not allowed: order ${order.id} is ${order.order_status} (${order.service_type})${deliveryOnly}; allowed: ${allowed}`),
+        refusal: refuse(
+          ORDER_RULES.transition,
+          'order_status',
+          `${JSON.stringify(body.order_status)} is not allowed: order ${order.id} is ${order.order_status} (${order.service_type})${deliveryOnly}; allowed: ${allowed}`,
+        ),
       };
     }
     patch.order_status = body.order_status as OrderStatus;
     if (patch.order_status === 'cancelled') {
-      if (typeof body.cancel_reason !== 'string' || body.cancel_reason.trim() === '') return missing('cancel_reason', 'is required to cancel an order');
+      if (typeof body.cancel_reason !== 'string' || body.cancel_reason.trim() === '')
+        return missing('cancel_reason', 'is required to cancel an order');
       patch.cancel_reason = body.cancel_reason;
     }
   }

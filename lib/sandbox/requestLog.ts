@@ -8,7 +8,8 @@ export class RequestLog {
   private total = 0;
 
   constructor(private readonly limit = DEFAULT_REQUEST_LOG_LIMIT) {
-    if (!Number.isInteger(limit) || limit < 1) throw new TypeError('startSandbox: requestLogLimit must be an integer >= 1');
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new TypeError('startSandbox: requestLogLimit must be an integer >= 1');
   }
 
   add(record: RequestRecord): void {

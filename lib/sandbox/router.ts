@@ -46,11 +46,14 @@ export class RouteTable {
   constructor(routes: Route[]) {
     this.compiled = routes.map((route) => {
       const names: string[] = [];
-      const source = route.path.split('/').map((segment) => {
-        if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        names.push(segment.slice(1));
-        return segment === ':resource' ? '([A-Za-z]+)' : '(\\d{1,15})';
-      }).join('/');
+      const source = route.path
+        .split('/')
+        .map((segment) => {
+          if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          names.push(segment.slice(1));
+          return segment === ':resource' ? '([A-Za-z]+)' : '(\\d{1,15})';
+        })
+        .join('/');
       return { route, pattern: new RegExp(`^${source}$`), names };
     });
   }

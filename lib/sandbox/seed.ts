@@ -9,7 +9,18 @@
  * (brand 103's branches 211-215 open around the clock, so an order can be placed at any real time),
  * products with modifier groups (min, max, max_num_of_same_item) and modifiers.
  */
-import type { Brand, Branch, BranchSpecialTiming, IntegrationScope, Item, Menu, OpeningHourGroup, OpeningHours, Section, WeekDay } from '../tgate/records';
+import type {
+  Brand,
+  Branch,
+  BranchSpecialTiming,
+  IntegrationScope,
+  Item,
+  Menu,
+  OpeningHourGroup,
+  OpeningHours,
+  Section,
+  WeekDay,
+} from '../tgate/records';
 import { TGATE_RESOURCE_NAMES } from '../tgate/resources';
 import { CatalogStore } from './store';
 
@@ -19,7 +30,12 @@ export function defaultIntegrationScopes(): IntegrationScope[] {
   for (let brand = 0; brand < 3; brand++) {
     for (let branch = 0; branch < 5; branch++) {
       for (let menu = 0; menu < 3; menu++) {
-        scopes.push({ id: scopes.length + 1, brand_id: 101 + brand, branch_id: 201 + brand * 5 + branch, menu_id: 301 + brand * 3 + menu });
+        scopes.push({
+          id: scopes.length + 1,
+          brand_id: 101 + brand,
+          branch_id: 201 + brand * 5 + branch,
+          menu_id: 301 + brand * 3 + menu,
+        });
       }
     }
   }
@@ -43,46 +59,136 @@ interface BrandPlan {
 
 const BRANDS: BrandPlan[] = [
   {
-    id: 101, name: ['Shawarma House', 'بيت الشاورما'], city: ['Riyadh', 'الرياض'], country: 'Saudi Arabia',
-    timezone: { name: 'Asia/Riyadh', utc_offset: '+03:00' }, currency: { code: 'SAR', name_en: 'Saudi Riyal', name_ar: 'ريال سعودي' },
-    districts: [['Olaya', 'العليا'], ['Al Malqa', 'الملقا'], ['Sulaimaniyah', 'السليمانية'], ['Hittin', 'حطين'], ['Al Nakheel', 'النخيل']],
-    menus: [['Main Menu', 'القائمة الرئيسية'], ['Family Meals', 'وجبات عائلية'], ['Ramadan Menu', 'قائمة رمضان']],
-    products: [['Chicken Shawarma', 'شاورما دجاج'], ['Beef Shawarma', 'شاورما لحم'], ['Falafel Wrap', 'لفافة فلافل'], ['Arabic Platter', 'صحن عربي'], ['Hummus', 'حمص'], ['Fattoush', 'فتوش']],
+    id: 101,
+    name: ['Shawarma House', 'بيت الشاورما'],
+    city: ['Riyadh', 'الرياض'],
+    country: 'Saudi Arabia',
+    timezone: { name: 'Asia/Riyadh', utc_offset: '+03:00' },
+    currency: { code: 'SAR', name_en: 'Saudi Riyal', name_ar: 'ريال سعودي' },
+    districts: [
+      ['Olaya', 'العليا'],
+      ['Al Malqa', 'الملقا'],
+      ['Sulaimaniyah', 'السليمانية'],
+      ['Hittin', 'حطين'],
+      ['Al Nakheel', 'النخيل'],
+    ],
+    menus: [
+      ['Main Menu', 'القائمة الرئيسية'],
+      ['Family Meals', 'وجبات عائلية'],
+      ['Ramadan Menu', 'قائمة رمضان'],
+    ],
+    products: [
+      ['Chicken Shawarma', 'شاورما دجاج'],
+      ['Beef Shawarma', 'شاورما لحم'],
+      ['Falafel Wrap', 'لفافة فلافل'],
+      ['Arabic Platter', 'صحن عربي'],
+      ['Hummus', 'حمص'],
+      ['Fattoush', 'فتوش'],
+    ],
     openingHourGroupId: 501,
   },
   {
-    id: 102, name: ['Kabsa Kitchen', 'مطبخ الكبسة'], city: ['Dubai', 'دبي'], country: 'United Arab Emirates',
-    timezone: { name: 'Asia/Dubai', utc_offset: '+04:00' }, currency: { code: 'AED', name_en: 'UAE Dirham', name_ar: 'درهم إماراتي' },
-    districts: [['Jumeirah', 'جميرا'], ['Deira', 'ديرة'], ['Al Barsha', 'البرشاء'], ['Business Bay', 'الخليج التجاري'], ['Dubai Marina', 'مرسى دبي']],
-    menus: [['Main Menu', 'القائمة الرئيسية'], ['Lunch Specials', 'عروض الغداء'], ['Catering', 'الولائم']],
-    products: [['Chicken Kabsa', 'كبسة دجاج'], ['Lamb Mandi', 'مندي لحم'], ['Saleeg', 'سليق'], ['Jareesh', 'جريش'], ['Mutabbaq', 'مطبق'], ['Laban', 'لبن']],
+    id: 102,
+    name: ['Kabsa Kitchen', 'مطبخ الكبسة'],
+    city: ['Dubai', 'دبي'],
+    country: 'United Arab Emirates',
+    timezone: { name: 'Asia/Dubai', utc_offset: '+04:00' },
+    currency: { code: 'AED', name_en: 'UAE Dirham', name_ar: 'درهم إماراتي' },
+    districts: [
+      ['Jumeirah', 'جميرا'],
+      ['Deira', 'ديرة'],
+      ['Al Barsha', 'البرشاء'],
+      ['Business Bay', 'الخليج التجاري'],
+      ['Dubai Marina', 'مرسى دبي'],
+    ],
+    menus: [
+      ['Main Menu', 'القائمة الرئيسية'],
+      ['Lunch Specials', 'عروض الغداء'],
+      ['Catering', 'الولائم'],
+    ],
+    products: [
+      ['Chicken Kabsa', 'كبسة دجاج'],
+      ['Lamb Mandi', 'مندي لحم'],
+      ['Saleeg', 'سليق'],
+      ['Jareesh', 'جريش'],
+      ['Mutabbaq', 'مطبق'],
+      ['Laban', 'لبن'],
+    ],
     openingHourGroupId: 502,
   },
   {
-    id: 103, name: ['Bean & Date Coffee', 'قهوة البن والتمر'], city: ['Cairo', 'القاهرة'], country: 'Egypt',
-    timezone: { name: 'Africa/Cairo', utc_offset: '+02:00' }, currency: { code: 'EGP', name_en: 'Egyptian Pound', name_ar: 'جنيه مصري' },
-    districts: [['Zamalek', 'الزمالك'], ['Maadi', 'المعادي'], ['Heliopolis', 'مصر الجديدة'], ['New Cairo', 'القاهرة الجديدة'], ['Dokki', 'الدقي']],
-    menus: [['Coffee Bar', 'بار القهوة'], ['Breakfast', 'الفطور'], ['Desserts', 'الحلويات']],
-    products: [['Espresso', 'إسبريسو'], ['Flat White', 'فلات وايت'], ['Saffron Latte', 'لاتيه بالزعفران'], ['Date Cake', 'كيكة التمر'], ['Kunafa', 'كنافة'], ['Croissant', 'كرواسون']],
+    id: 103,
+    name: ['Bean & Date Coffee', 'قهوة البن والتمر'],
+    city: ['Cairo', 'القاهرة'],
+    country: 'Egypt',
+    timezone: { name: 'Africa/Cairo', utc_offset: '+02:00' },
+    currency: { code: 'EGP', name_en: 'Egyptian Pound', name_ar: 'جنيه مصري' },
+    districts: [
+      ['Zamalek', 'الزمالك'],
+      ['Maadi', 'المعادي'],
+      ['Heliopolis', 'مصر الجديدة'],
+      ['New Cairo', 'القاهرة الجديدة'],
+      ['Dokki', 'الدقي'],
+    ],
+    menus: [
+      ['Coffee Bar', 'بار القهوة'],
+      ['Breakfast', 'الفطور'],
+      ['Desserts', 'الحلويات'],
+    ],
+    products: [
+      ['Espresso', 'إسبريسو'],
+      ['Flat White', 'فلات وايت'],
+      ['Saffron Latte', 'لاتيه بالزعفران'],
+      ['Date Cake', 'كيكة التمر'],
+      ['Kunafa', 'كنافة'],
+      ['Croissant', 'كرواسون'],
+    ],
     openingHourGroupId: 503,
   },
   {
-    id: 104, name: ['Midnight Grill', 'مشويات منتصف الليل'], city: ['Kuwait City', 'مدينة الكويت'], country: 'Kuwait',
-    timezone: { name: 'Asia/Kuwait', utc_offset: '+03:00' }, currency: { code: 'KWD', name_en: 'Kuwaiti Dinar', name_ar: 'دينار كويتي' },
+    id: 104,
+    name: ['Midnight Grill', 'مشويات منتصف الليل'],
+    city: ['Kuwait City', 'مدينة الكويت'],
+    country: 'Kuwait',
+    timezone: { name: 'Asia/Kuwait', utc_offset: '+03:00' },
+    currency: { code: 'KWD', name_en: 'Kuwaiti Dinar', name_ar: 'دينار كويتي' },
     districts: [['Salmiya', 'السالمية']],
     menus: [['Grill Menu', 'قائمة المشويات']],
-    products: [['Mixed Grill', 'مشاوي مشكلة'], ['Shish Tawook', 'شيش طاووق'], ['Kofta', 'كفتة'], ['Lamb Chops', 'ريش غنم'], ['Grilled Halloumi', 'حلوم مشوي'], ['Tabbouleh', 'تبولة']],
+    products: [
+      ['Mixed Grill', 'مشاوي مشكلة'],
+      ['Shish Tawook', 'شيش طاووق'],
+      ['Kofta', 'كفتة'],
+      ['Lamb Chops', 'ريش غنم'],
+      ['Grilled Halloumi', 'حلوم مشوي'],
+      ['Tabbouleh', 'تبولة'],
+    ],
     openingHourGroupId: 506,
   },
 ];
 
 const SECTION_NAMES: Bilingual[] = [
-  ['Sandwiches', 'سندويشات'], ['Plates', 'أطباق'], ['Family Boxes', 'صناديق عائلية'], ['Sides', 'أطباق جانبية'],
-  ['Iftar Boxes', 'صناديق الإفطار'], ['Drinks', 'مشروبات'], ['Rice Dishes', 'أطباق الأرز'], ['Salads', 'سلطات'],
-  ['Daily Specials', 'أطباق اليوم'], ['Soups', 'شوربات'], ['Trays', 'صواني'], ['Sweets', 'حلويات'],
-  ['Hot Coffee', 'قهوة ساخنة'], ['Iced Coffee', 'قهوة مثلجة'], ['Eggs', 'بيض'], ['Bakery', 'مخبوزات'],
-  ['Cakes', 'كيك'], ['Oriental Sweets', 'حلويات شرقية'], ['Grills', 'مشاوي'], ['Mezze', 'مقبلات'],
-  ['Staff Plates', 'أطباق الموظفين'], ['Staff Drinks', 'مشروبات الموظفين'],
+  ['Sandwiches', 'سندويشات'],
+  ['Plates', 'أطباق'],
+  ['Family Boxes', 'صناديق عائلية'],
+  ['Sides', 'أطباق جانبية'],
+  ['Iftar Boxes', 'صناديق الإفطار'],
+  ['Drinks', 'مشروبات'],
+  ['Rice Dishes', 'أطباق الأرز'],
+  ['Salads', 'سلطات'],
+  ['Daily Specials', 'أطباق اليوم'],
+  ['Soups', 'شوربات'],
+  ['Trays', 'صواني'],
+  ['Sweets', 'حلويات'],
+  ['Hot Coffee', 'قهوة ساخنة'],
+  ['Iced Coffee', 'قهوة مثلجة'],
+  ['Eggs', 'بيض'],
+  ['Bakery', 'مخبوزات'],
+  ['Cakes', 'كيك'],
+  ['Oriental Sweets', 'حلويات شرقية'],
+  ['Grills', 'مشاوي'],
+  ['Mezze', 'مقبلات'],
+  ['Staff Plates', 'أطباق الموظفين'],
+  ['Staff Drinks', 'مشروبات الموظفين'],
 ];
 
 const ALL_DAYS: WeekDay[] = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -101,15 +207,43 @@ function everyDay(intervals: Array<[string, string]>): Partial<Record<WeekDay, A
 
 function openingHourGroups(): OpeningHourGroup[] {
   const regular = { start_date: null, end_date: null, is_special_timing: false, is_force_closed: false };
-  const sunToThu = (intervals: Array<[string, string]>) => ({ sunday: intervals, monday: intervals, tuesday: intervals, wednesday: intervals, thursday: intervals });
+  const sunToThu = (intervals: Array<[string, string]>) => ({
+    sunday: intervals,
+    monday: intervals,
+    tuesday: intervals,
+    wednesday: intervals,
+    thursday: intervals,
+  });
   return [
     // Late night: 10:00 until 02:00 the next morning (starts_at >= ends_at runs past midnight).
     { id: 501, ...regular, opening_hours: weekly(5011, everyDay([['10:00', '02:00']])) },
-    { id: 502, ...regular, opening_hours: weekly(5021, { ...sunToThu([['08:00', '23:00']]), friday: [['13:00', '01:00']], saturday: [['09:00', '00:00']] }) },
+    {
+      id: 502,
+      ...regular,
+      opening_hours: weekly(5021, {
+        ...sunToThu([['08:00', '23:00']]),
+        friday: [['13:00', '01:00']],
+        saturday: [['09:00', '00:00']],
+      }),
+    },
     // Open around the clock ('00:00' to '00:00' runs to the next midnight), so some branch takes orders at any real time.
     { id: 503, ...regular, opening_hours: weekly(5031, everyDay([['00:00', '00:00']])) },
-    { id: 504, start_date: '2027-02-08', end_date: '2027-03-09', is_special_timing: true, is_force_closed: false, opening_hours: weekly(5041, everyDay([['20:00', '04:00']])) },
-    { id: 505, start_date: '2026-12-02', end_date: '2026-12-03', is_special_timing: true, is_force_closed: true, opening_hours: [] },
+    {
+      id: 504,
+      start_date: '2027-02-08',
+      end_date: '2027-03-09',
+      is_special_timing: true,
+      is_force_closed: false,
+      opening_hours: weekly(5041, everyDay([['20:00', '04:00']])),
+    },
+    {
+      id: 505,
+      start_date: '2026-12-02',
+      end_date: '2026-12-03',
+      is_special_timing: true,
+      is_force_closed: true,
+      opening_hours: [],
+    },
     { id: 506, ...regular, opening_hours: weekly(5061, everyDay([['18:00', '05:00']])) },
     // Breakfast sections; Friday and Saturday are closed (days not listed are closed).
     { id: 507, ...regular, opening_hours: weekly(5071, sunToThu([['06:00', '11:30']])) },
@@ -146,16 +280,31 @@ function skeleton(): CatalogSkeleton {
 
   const addMenu = (plan: BrandPlan, name: Bilingual, branchIds: number[]): Menu => {
     const menu: Menu = {
-      id: nextMenu++, logo: null, description_en: `${name[0]} of ${plan.name[0]}`, description_ar: `${name[1]} - ${plan.name[1]}`,
-      is_active: true, inactive_in_branches: [], name_en: name[0], name_ar: name[1], branch_ids: branchIds, section_ids: [],
+      id: nextMenu++,
+      logo: null,
+      description_en: `${name[0]} of ${plan.name[0]}`,
+      description_ar: `${name[1]} - ${plan.name[1]}`,
+      is_active: true,
+      inactive_in_branches: [],
+      name_en: name[0],
+      name_ar: name[1],
+      branch_ids: branchIds,
+      section_ids: [],
     };
     for (let k = 0; k < 2; k++) {
       const id = nextSection++;
       const sectionName = SECTION_NAMES[(id - 401) % SECTION_NAMES.length];
       const breakfast = sectionName[0] === 'Eggs' || sectionName[0] === 'Bakery';
       sections.push({
-        id, menu_id: menu.id, description_en: null, description_ar: null, image_url: `https://images.example.com/sections/${id}.jpg`,
-        is_force_closed: false, force_closed_in_branches: [], name_en: sectionName[0], name_ar: sectionName[1],
+        id,
+        menu_id: menu.id,
+        description_en: null,
+        description_ar: null,
+        image_url: `https://images.example.com/sections/${id}.jpg`,
+        is_force_closed: false,
+        force_closed_in_branches: [],
+        name_en: sectionName[0],
+        name_ar: sectionName[1],
         opening_hour_group_id: breakfast ? 507 : null,
       });
       menu.section_ids.push(id);
@@ -167,23 +316,39 @@ function skeleton(): CatalogSkeleton {
   };
 
   for (const plan of BRANDS) {
-    brands.push({ id: plan.id, name_en: plan.name[0], name_ar: plan.name[1], logo: `https://images.example.com/brands/${plan.id}.png` });
+    brands.push({
+      id: plan.id,
+      name_en: plan.name[0],
+      name_ar: plan.name[1],
+      logo: `https://images.example.com/brands/${plan.id}.png`,
+    });
     const branchIds = plan.districts.map(() => nextBranch++);
     const brandMenus = plan.menus.map((name) => addMenu(plan, name, branchIds));
     plan.districts.forEach(([district, districtAr], i) => {
       const id = branchIds[i];
       branches.push({
-        id, logo: null, commercial_record: String(1010000000 + id * 7), about_en: `${plan.name[0]} in ${district}, ${plan.city[0]}`,
-        about_ar: `${plan.name[1]} في ${districtAr}، ${plan.city[1]}`, name_en: `${plan.name[0]} ${district}`, name_ar: `${plan.name[1]} ${districtAr}`,
-        brand_ids: [plan.id], menu_ids: brandMenus.map((m) => m.id), is_force_closed: false, force_closed_in_brands: [],
-        default_opening_hour_group_id: plan.openingHourGroupId, branch_special_timing_ids: SPECIAL_TIMINGS.filter((t) => t.branch_id === id).map((t) => t.id),
+        id,
+        logo: null,
+        commercial_record: String(1010000000 + id * 7),
+        about_en: `${plan.name[0]} in ${district}, ${plan.city[0]}`,
+        about_ar: `${plan.name[1]} في ${districtAr}، ${plan.city[1]}`,
+        name_en: `${plan.name[0]} ${district}`,
+        name_ar: `${plan.name[1]} ${districtAr}`,
+        brand_ids: [plan.id],
+        menu_ids: brandMenus.map((m) => m.id),
+        is_force_closed: false,
+        force_closed_in_brands: [],
+        default_opening_hour_group_id: plan.openingHourGroupId,
+        branch_special_timing_ids: SPECIAL_TIMINGS.filter((t) => t.branch_id === id).map((t) => t.id),
         address: {
           full_address: `${10 + i} ${district} Street, ${district}, ${plan.city[0]}`,
           latitude: Number((24.7 + (plan.id - 101) * 0.9 + i * 0.013).toFixed(6)),
           longitude: Number((46.6 + (plan.id - 101) * 1.1 + i * 0.017).toFixed(6)),
-          city: plan.city[0], country: plan.country,
+          city: plan.city[0],
+          country: plan.country,
         },
-        timezone: plan.timezone, currency: plan.currency,
+        timezone: plan.timezone,
+        currency: plan.currency,
         services: [
           { service_type: 'delivery', is_active: i !== 3 },
           { service_type: 'pickup', is_active: true },
@@ -214,21 +379,48 @@ function generateItems(count: number, skel: CatalogSkeleton, firstId = 1001): It
   const items: Item[] = [];
   const sections = skel.sections;
   let nextId = firstId;
-  const push = (item: Omit<Item, 'id' | 'description_en' | 'description_ar' | 'image_url' | 'inactive_in_branches' | 'is_active'> & Partial<Item>): number => {
+  const push = (
+    item: Omit<Item, 'id' | 'description_en' | 'description_ar' | 'image_url' | 'inactive_in_branches' | 'is_active'> &
+      Partial<Item>,
+  ): number => {
     const id = nextId++;
     if (items.length < count) {
       items.push({
-        id, description_en: null, description_ar: null, image_url: null, is_active: true, inactive_in_branches: [], ...item,
+        id,
+        description_en: null,
+        description_ar: null,
+        image_url: null,
+        is_active: true,
+        inactive_in_branches: [],
+        ...item,
       });
     }
     return id;
   };
-  const option = (sectionId: number, name: Bilingual, price: number) => push({
-    section_id: sectionId, item_type: 'modifier', children_ids: [], price, min: null, max: null, max_num_of_same_item: null, name_en: name[0], name_ar: name[1],
-  });
-  const group = (sectionId: number, name: Bilingual, children: number[], min: number, max: number, same: number) => push({
-    section_id: sectionId, item_type: 'modifier_group', children_ids: children, price: null, min, max, max_num_of_same_item: same, name_en: name[0], name_ar: name[1],
-  });
+  const option = (sectionId: number, name: Bilingual, price: number) =>
+    push({
+      section_id: sectionId,
+      item_type: 'modifier',
+      children_ids: [],
+      price,
+      min: null,
+      max: null,
+      max_num_of_same_item: null,
+      name_en: name[0],
+      name_ar: name[1],
+    });
+  const group = (sectionId: number, name: Bilingual, children: number[], min: number, max: number, same: number) =>
+    push({
+      section_id: sectionId,
+      item_type: 'modifier_group',
+      children_ids: children,
+      price: null,
+      min,
+      max,
+      max_num_of_same_item: same,
+      name_en: name[0],
+      name_ar: name[1],
+    });
   for (let block = 0; items.length < count; block++) {
     const section = sections[block % sections.length];
     const round = Math.floor(block / sections.length);
@@ -237,15 +429,31 @@ function generateItems(count: number, skel: CatalogSkeleton, firstId = 1001): It
     const suffix = round < 4 ? '' : ` ${Math.floor(round / 4) + 1}`;
     let children: number[] = [];
     if (round % 4 === 0) {
-      const sizes = [option(section.id, ['Small', 'صغير'], 0), option(section.id, ['Medium', 'وسط'], 2), option(section.id, ['Large', 'كبير'], 4)];
+      const sizes = [
+        option(section.id, ['Small', 'صغير'], 0),
+        option(section.id, ['Medium', 'وسط'], 2),
+        option(section.id, ['Large', 'كبير'], 4),
+      ];
       children = [group(section.id, ['Choose your size', 'اختر الحجم'], sizes, 1, 1, 1)];
     } else if (round % 4 === 1) {
-      const extras = [option(section.id, ['Extra cheese', 'جبنة إضافية'], 3), option(section.id, ['Extra sauce', 'صوص إضافي'], 1.5)];
+      const extras = [
+        option(section.id, ['Extra cheese', 'جبنة إضافية'], 3),
+        option(section.id, ['Extra sauce', 'صوص إضافي'], 1.5),
+      ];
       children = [group(section.id, ['Extras', 'إضافات'], extras, 0, 3, 2)];
     }
     push({
-      section_id: section.id, item_type: 'product', children_ids: children, price: 12 + ((block * 5) % 40) / 2, min: null, max: null, max_num_of_same_item: null,
-      name_en: `${name[0]}${suffix}`, name_ar: `${name[1]}${suffix}`, description_en: `${name[0]} from ${plan.name[0]}`, description_ar: `${name[1]} من ${plan.name[1]}`,
+      section_id: section.id,
+      item_type: 'product',
+      children_ids: children,
+      price: 12 + ((block * 5) % 40) / 2,
+      min: null,
+      max: null,
+      max_num_of_same_item: null,
+      name_en: `${name[0]}${suffix}`,
+      name_ar: `${name[1]}${suffix}`,
+      description_en: `${name[0]} from ${plan.name[0]}`,
+      description_ar: `${name[1]} من ${plan.name[1]}`,
       image_url: `https://images.example.com/items/${nextId}.jpg`,
       // Every seventh block: not sold in the first branch of its menu.
       inactive_in_branches: block % 7 === 3 ? [skel.sectionBranch.get(section.id)!] : [],
@@ -273,7 +481,8 @@ export interface SeedSummary {
 /** Replace the whole catalog with the deterministic one (orders are emptied). */
 export function seedCatalog(store: CatalogStore, options: SeedOptions = {}): SeedSummary {
   const count = options.items ?? DEFAULT_ITEM_COUNT;
-  if (!Number.isInteger(count) || count < 0 || count > 5_000_000) throw new RangeError('seed: items must be an integer from 0 to 5,000,000');
+  if (!Number.isInteger(count) || count < 0 || count > 5_000_000)
+    throw new RangeError('seed: items must be an integer from 0 to 5,000,000');
   const skel = skeleton();
   if (options.integrationScopes) store.load('integrationScopes', options.integrationScopes);
   else if (store.count('integrationScopes') === 0) store.load('integrationScopes', defaultIntegrationScopes());
@@ -283,7 +492,10 @@ export function seedCatalog(store: CatalogStore, options: SeedOptions = {}): See
   store.load('sections', skel.sections);
   store.load('items', generateItems(count, skel));
   store.load('openingHourGroups', openingHourGroups());
-  store.load('branchSpecialTimings', SPECIAL_TIMINGS.map((t) => ({ ...t })));
+  store.load(
+    'branchSpecialTimings',
+    SPECIAL_TIMINGS.map((t) => ({ ...t })),
+  );
   store.load('orders', []);
   const counts: Record<string, number> = {};
   for (const name of TGATE_RESOURCE_NAMES) counts[name] = store.count(name);

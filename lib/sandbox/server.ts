@@ -35,7 +35,15 @@ import { webhookControlRoutes } from './routes/webhooks';
 import { WebhookSender } from './webhooks';
 import { SeedOptions, SeedSummary, seedCatalog } from './seed';
 import { CatalogStore } from './store';
-import { FaultSpec, IntegrationScope, RequestRecord, Sandbox, SandboxClient, SandboxOptions, TokenRequestRecord } from './types';
+import {
+  FaultSpec,
+  IntegrationScope,
+  RequestRecord,
+  Sandbox,
+  SandboxClient,
+  SandboxOptions,
+  TokenRequestRecord,
+} from './types';
 import { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, FAULTS_CONTROL_PATH, TOKEN_PATH } from './urls';
 
 export { API_PREFIX, AUTHORIZE_PATH, CONTROL_PREFIX, FAULTS_CONTROL_PATH, TOKEN_PATH };
@@ -70,7 +78,8 @@ function checkScopes(scopes: IntegrationScope[]): IntegrationScope[] {
   if (!Array.isArray(scopes)) throw new TypeError('startSandbox: integrationScopes must be an array');
   return scopes.map((s, i) => {
     for (const key of ['id', 'brand_id', 'branch_id', 'menu_id'] as const) {
-      if (!s || !Number.isInteger(s[key])) throw new TypeError(`startSandbox: integrationScopes[${i}].${key} must be an integer`);
+      if (!s || !Number.isInteger(s[key]))
+        throw new TypeError(`startSandbox: integrationScopes[${i}].${key} must be an integer`);
     }
     return { id: s.id, brand_id: s.brand_id, branch_id: s.branch_id, menu_id: s.menu_id };
   });
@@ -96,8 +105,12 @@ function answer(x: Exchange, a: Answer): void {
 }
 
 function faultAnswer(fault: FaultSpec & { status: number }): Answer {
-  const body = fault.body !== undefined ? fault.body : { message: STATUS_CODES[fault.status] ?? `Status ${fault.status}` };
-  const error = body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : undefined;
+  const body =
+    fault.body !== undefined ? fault.body : { message: STATUS_CODES[fault.status] ?? `Status ${fault.status}` };
+  const error =
+    body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string'
+      ? (body as { error: string }).error
+      : undefined;
   return { status: fault.status, headers: { ...(fault.headers ?? {}) }, body, error };
 }
 
@@ -116,7 +129,9 @@ function withoutHeaders(a: Answer, names: string[]): Answer {
 function listenAddress(options: SandboxOptions): { host: string; port: number } {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || !isLoopbackHost(host)) {
-    throw new Error(`startSandbox: refusing to listen on ${String(host)}: the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost)`);
+    throw new Error(
+      `startSandbox: refusing to listen on ${String(host)}: the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost)`,
+    );
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -130,8 +145,10 @@ function tokenLifetimes(options: SandboxOptions) {
     positiveSeconds(name, options[name], fallback);
   return {
     accessTokenLifetimeSeconds: seconds('accessTokenLifetimeSeconds', DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS),
-    authorizationCodeLifetimeSeconds:
-      seconds('authorizationCodeLifetimeSeconds', DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS),
+    authorizationCodeLifetimeSeconds: seconds(
+      'authorizationCodeLifetimeSeconds',
+      DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS,
+    ),
     refreshTokenLifetimeSeconds: seconds('refreshTokenLifetimeSeconds', DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS),
   };
 }
@@ -160,10 +177,11 @@ function sandboxParts(options: SandboxOptions): SandboxParts {
   const lifetimes = tokenLifetimes(options);
   const paths = resourcePaths(options.resourcePaths);
   const store = new CatalogStore();
-  const seed = (seedOptions: SeedOptions = {}) => seedCatalog(store, {
-    ...seedOptions,
-    ...(seedOptions.integrationScopes ? { integrationScopes: checkScopes(seedOptions.integrationScopes) } : {}),
-  });
+  const seed = (seedOptions: SeedOptions = {}) =>
+    seedCatalog(store, {
+      ...seedOptions,
+      ...(seedOptions.integrationScopes ? { integrationScopes: checkScopes(seedOptions.integrationScopes) } : {}),
+    });
   seed({ items: options.catalogItems, integrationScopes: options.integrationScopes });
 
   const model = new InMemoryModel(lifetimes.accessTokenLifetimeSeconds, options.refreshGrace === true);
@@ -182,11 +200,25 @@ function sandboxParts(options: SandboxOptions): SandboxParts {
     ...catalogRoutes(store, API_PREFIX, paths, listHook),
   ]);
   const controls = new RouteTable([
-    ...controlRoutes(faults, store, seed), ...orderControlRoutes(orders, clock), ...webhookControlRoutes(webhooks),
+    ...controlRoutes(faults, store, seed),
+    ...orderControlRoutes(orders, clock),
+    ...webhookControlRoutes(webhooks),
   ]);
   return {
-    paths, store, seed, model, oauth, faults, listHook, webhooks, clock, orders, served, controls,
-    tokenRequests: [], requestLog: new RequestLog(options.requestLogLimit),
+    paths,
+    store,
+    seed,
+    model,
+    oauth,
+    faults,
+    listHook,
+    webhooks,
+    clock,
+    orders,
+    served,
+    controls,
+    tokenRequests: [],
+    requestLog: new RequestLog(options.requestLogLimit),
   };
 }
 
@@ -220,7 +252,8 @@ class SandboxRequests {
       const x: Exchange = { req, res };
       const refused = controlHostRefusal(req);
       if (refused) return answer(x, refused);
-      return readBody(req).then((rawBody) => this.dispatch(this.parts.controls, x, method, url, rawBody))
+      return readBody(req)
+        .then((rawBody) => this.dispatch(this.parts.controls, x, method, url, rawBody))
         .catch((err: unknown) => failed(x, err));
     }
     const x: Exchange = { req, res, record: { at, method, path, query: url.search.slice(1), status: 0 } };
@@ -258,13 +291,17 @@ class SandboxRequests {
       return;
     }
     if (fault.status !== undefined) return answer(x, faultAnswer({ ...fault, status: fault.status }));
-    const got = real ?? await this.route(served, req, method, seen, rawBody);
+    const got = real ?? (await this.route(served, req, method, seen, rawBody));
     return answer(x, fault.dropHeaders ? withoutHeaders(got, fault.dropHeaders) : got);
   }
 
   /** The real answer of a route table for a request (the bearer check included), not yet written. */
   private async route(
-    table: RouteTable, req: IncomingMessage, method: string, url: URL, rawBody: string,
+    table: RouteTable,
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    rawBody: string,
   ): Promise<Answer> {
     const found = table.match(method, url.pathname);
     if (!found) return message(404, `Not found: ${method} ${url.pathname}`);
@@ -272,7 +309,11 @@ class SandboxRequests {
     if (matched.auth === 'bearer') {
       const auth = await this.parts.oauth.authenticate(req, url.searchParams);
       if (!auth.ok) {
-        return message(auth.status, auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error', auth.headers);
+        return message(
+          auth.status,
+          auth.status === 401 ? UNAUTHORIZED_MESSAGE : 'Internal sandbox error',
+          auth.headers,
+        );
       }
     }
     return matched.handle({ req, method, url, params, rawBody });
@@ -322,8 +363,16 @@ async function listen(server: http.Server, port: number, host: string): Promise<
   return `http://${urlHost}:${address.port}`;
 }
 
-type RecordMethods = 'seedCatalog' | 'createRecord' | 'updateRecord' | 'deleteRecord' | 'getRecord' | 'orders'
-  | 'updateOrderAsCompany' | 'now' | 'setClock';
+type RecordMethods =
+  | 'seedCatalog'
+  | 'createRecord'
+  | 'updateRecord'
+  | 'deleteRecord'
+  | 'getRecord'
+  | 'orders'
+  | 'updateOrderAsCompany'
+  | 'now'
+  | 'setClock';
 
 /** What a spec or tool does to the records and the clock. */
 function recordMethods({ store, seed, orders, clock }: SandboxParts): Pick<Sandbox, RecordMethods> {
@@ -332,7 +381,11 @@ function recordMethods({ store, seed, orders, clock }: SandboxParts): Pick<Sandb
     createRecord<R extends TGateResourceName>(resource: R, record: Partial<TGateRecords[R]>): TGateRecords[R] {
       return store.create(resource, record);
     },
-    updateRecord<R extends TGateResourceName>(resource: R, id: number, patch: Partial<TGateRecords[R]>): TGateRecords[R] {
+    updateRecord<R extends TGateResourceName>(
+      resource: R,
+      id: number,
+      patch: Partial<TGateRecords[R]>,
+    ): TGateRecords[R] {
       return store.update(resource, id, patch);
     },
     deleteRecord(resource: TGateResourceName, id: number): void {
@@ -350,8 +403,15 @@ function recordMethods({ store, seed, orders, clock }: SandboxParts): Pick<Sandb
   };
 }
 
-type ControlMethods = 'webhooks' | 'configureWebhook' | 'injectFault' | 'clearFaults' | 'beforeListPage' | 'addClient'
-  | 'issueTokens' | 'revokeAll';
+type ControlMethods =
+  | 'webhooks'
+  | 'configureWebhook'
+  | 'injectFault'
+  | 'clearFaults'
+  | 'beforeListPage'
+  | 'addClient'
+  | 'issueTokens'
+  | 'revokeAll';
 
 /** What a spec or tool does to the sandbox's behaviour: webhooks, faults, OAuth clients and tokens. */
 function controlMethods({ webhooks, faults, listHook, model, oauth }: SandboxParts): Pick<Sandbox, ControlMethods> {

@@ -44,15 +44,25 @@ export interface StandaloneSandboxOptions {
 }
 
 /** The webhook the options describe, or undefined without --webhook-url. */
-function webhookFromOptions(opts: StandaloneSandboxOptions, env: NodeJS.ProcessEnv, cwd: string): WebhookConfig | undefined {
+function webhookFromOptions(
+  opts: StandaloneSandboxOptions,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): WebhookConfig | undefined {
   if (!nonEmpty(opts.webhookUrl)) {
-    if (opts.webhookEvents || opts.webhookMetaDataFile || opts.webhookBodyShape || opts.webhookOff) throw new Error('the --webhook-* options need --webhook-url');
+    if (opts.webhookEvents || opts.webhookMetaDataFile || opts.webhookBodyShape || opts.webhookOff)
+      throw new Error('the --webhook-* options need --webhook-url');
     return undefined;
   }
   let metaText: string | undefined;
   let metaSource = '';
-  if (nonEmpty(opts.webhookMetaDataFile)) [metaText, metaSource] = [fs.readFileSync(path.resolve(cwd, opts.webhookMetaDataFile), 'utf8'), opts.webhookMetaDataFile];
-  else if (nonEmpty(env.TGATE_WEBHOOK_META_DATA)) [metaText, metaSource] = [env.TGATE_WEBHOOK_META_DATA, 'TGATE_WEBHOOK_META_DATA'];
+  if (nonEmpty(opts.webhookMetaDataFile))
+    [metaText, metaSource] = [
+      fs.readFileSync(path.resolve(cwd, opts.webhookMetaDataFile), 'utf8'),
+      opts.webhookMetaDataFile,
+    ];
+  else if (nonEmpty(env.TGATE_WEBHOOK_META_DATA))
+    [metaText, metaSource] = [env.TGATE_WEBHOOK_META_DATA, 'TGATE_WEBHOOK_META_DATA'];
   let metaData: Record<string, unknown> | null = null;
   if (metaText !== undefined) {
     try {
@@ -101,14 +111,19 @@ export async function startStandaloneSandbox(opts: StandaloneSandboxOptions = {}
   let secretSource: string;
   let generatedSecret = false;
   if (nonEmpty(opts.clientSecret)) [clientSecret, secretSource] = [opts.clientSecret, 'given by the caller'];
-  else if (nonEmpty(env.TGATE_CLIENT_SECRET)) [clientSecret, secretSource] = [env.TGATE_CLIENT_SECRET, 'yours, from TGATE_CLIENT_SECRET'];
+  else if (nonEmpty(env.TGATE_CLIENT_SECRET))
+    [clientSecret, secretSource] = [env.TGATE_CLIENT_SECRET, 'yours, from TGATE_CLIENT_SECRET'];
   else {
     clientSecret = randomBytes(32).toString('base64url');
     secretSource = '';
     generatedSecret = true;
   }
 
-  const redirectUri = nonEmpty(opts.redirectUri) ? opts.redirectUri : nonEmpty(env.TGATE_REDIRECT_URI) ? env.TGATE_REDIRECT_URI : DEFAULT_SANDBOX_REDIRECT_URI;
+  const redirectUri = nonEmpty(opts.redirectUri)
+    ? opts.redirectUri
+    : nonEmpty(env.TGATE_REDIRECT_URI)
+      ? env.TGATE_REDIRECT_URI
+      : DEFAULT_SANDBOX_REDIRECT_URI;
 
   const webhook = webhookFromOptions(opts, env, cwd);
   const sandbox = await startSandbox({
@@ -135,12 +150,24 @@ export async function startStandaloneSandbox(opts: StandaloneSandboxOptions = {}
       });
     } catch (err) {
       await sandbox.close();
-      throw new Error(`could not write the generated client secret to ${file}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`could not write the generated client secret to ${file}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     secretSource = `generated, saved in ${file} (mode 0600: only you can read it)`;
   }
 
-  write(sandboxGuide({ sandbox, clientId, idSource, secretSource, secretFile: generatedSecret ? path.resolve(cwd, SANDBOX_CLIENT_FILE) : undefined, redirectUri, webhookLine }));
+  write(
+    sandboxGuide({
+      sandbox,
+      clientId,
+      idSource,
+      secretSource,
+      secretFile: generatedSecret ? path.resolve(cwd, SANDBOX_CLIENT_FILE) : undefined,
+      redirectUri,
+      webhookLine,
+    }),
+  );
   return sandbox;
 }
 
@@ -168,13 +195,21 @@ export function sandboxGuide(facts: GuideFacts): string {
   const { sandbox, clientId, redirectUri } = facts;
   const { url: grantUrl } = buildAuthorizeUrl(sandbox.authorizeUrl, clientId, redirectUri);
   const api = sandbox.apiBaseUrl;
-  const readSecret = facts.secretFile ? `node -p ${shellQuote(`require(${JSON.stringify(facts.secretFile)}).clientSecret`)}` : undefined;
+  const readSecret = facts.secretFile
+    ? `node -p ${shellQuote(`require(${JSON.stringify(facts.secretFile)}).clientSecret`)}`
+    : undefined;
   // tgate connect serves the redirect on http://127.0.0.1:PORT/callback: usable when that is the registered URI.
   const redirect = new URL(redirectUri);
-  const connectPort = redirect.protocol === 'http:' && redirect.hostname === '127.0.0.1' && redirect.pathname === '/callback' ? redirect.port || '80' : undefined;
+  const connectPort =
+    redirect.protocol === 'http:' && redirect.hostname === '127.0.0.1' && redirect.pathname === '/callback'
+      ? redirect.port || '80'
+      : undefined;
   const connect = `npx tgate connect --environment company-sandbox --client-id ${shellQuote(clientId)} --authorize-url ${sandbox.authorizeUrl} --token-url ${sandbox.tokenUrl} --api-base-url ${api} --port ${connectPort}`;
   let next: string[];
-  if (!connectPort) next = [`  tgate connect needs the redirect URI http://127.0.0.1:PORT/callback: start the sandbox with --redirect-uri http://127.0.0.1:8765/callback`];
+  if (!connectPort)
+    next = [
+      `  tgate connect needs the redirect URI http://127.0.0.1:PORT/callback: start the sandbox with --redirect-uri http://127.0.0.1:8765/callback`,
+    ];
   else if (readSecret) next = [`  ${readSecret} | ${connect}`];
   else if (facts.secretSource.includes('TGATE_CLIENT_SECRET')) next = [`  ${connect}   (it reads TGATE_CLIENT_SECRET)`];
   else next = [`  printf %s "$SECRET" | ${connect}`];

@@ -55,21 +55,33 @@ export interface ListResult<T> {
 
 /** A refused store operation: `status` is what the HTTP layer answers. */
 export class StoreError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
     super(message);
     this.name = 'StoreError';
   }
 }
 
 /** Told of every create, update and destroy after it happened (not of bulk loads): `before`/`after` are live, read only. */
-export type ChangeListener = (change: Change, before: Readonly<StoredRecord> | undefined, after: Readonly<StoredRecord> | undefined) => void;
+export type ChangeListener = (
+  change: Change,
+  before: Readonly<StoredRecord> | undefined,
+  after: Readonly<StoredRecord> | undefined,
+) => void;
 
 /** Changes kept for changesSince(); older ones are dropped (the counter keeps counting). */
 export const CHANGE_LOG_LIMIT = 10_000;
 
 /** When a record of the key resource is created, deleted or has one of `fields` changed, `resource` is rebuilt. */
-const VISIBILITY_DEPENDENTS: Partial<Record<TGateResourceName, Array<{ resource: TGateResourceName; fields: string[] }>>> = {
-  integrationScopes: TGATE_RESOURCE_NAMES.filter((name) => name !== 'integrationScopes').map((resource) => ({ resource, fields: ['brand_id', 'branch_id', 'menu_id'] })),
+const VISIBILITY_DEPENDENTS: Partial<
+  Record<TGateResourceName, Array<{ resource: TGateResourceName; fields: string[] }>>
+> = {
+  integrationScopes: TGATE_RESOURCE_NAMES.filter((name) => name !== 'integrationScopes').map((resource) => ({
+    resource,
+    fields: ['brand_id', 'branch_id', 'menu_id'],
+  })),
   sections: [
     { resource: 'items', fields: ['menu_id'] },
     { resource: 'openingHourGroups', fields: ['menu_id', 'opening_hour_group_id'] },
@@ -231,7 +243,8 @@ export class CatalogStore {
     const wanted = table.filters.filter((f) => query.filters?.[f.name] !== undefined);
     const keys = wanted.map((f) => {
       const raw = query.filters![f.name];
-      if (f.integer && !/^\d{1,15}$/.test(raw)) throw new StoreError(400, `Invalid parameter \`${f.name}\`: must be an integer`);
+      if (f.integer && !/^\d{1,15}$/.test(raw))
+        throw new StoreError(400, `Invalid parameter \`${f.name}\`: must be an integer`);
       return f.integer ? String(Number(raw)) : raw;
     });
     const start = (query.page - 1) * query.items;
@@ -260,7 +273,8 @@ export class CatalogStore {
     const candidate = { ...(input as Record<string, unknown>) };
     if (candidate.id === undefined) candidate.id = table.highestId + 1;
     const record = this.validate(resource, candidate);
-    if (table.byId.has(record.id)) throw new StoreError(409, `${TGATE_RESOURCES[resource].singularTitle} ${record.id} already exists`);
+    if (table.byId.has(record.id))
+      throw new StoreError(409, `${TGATE_RESOURCES[resource].singularTitle} ${record.id} already exists`);
     this.put(table, undefined, record, 'create');
     return structuredClone(record) as unknown as TGateRecords[R];
   }
@@ -319,13 +333,20 @@ export class CatalogStore {
     let check = this.validators.get(resource);
     if (!check) this.validators.set(resource, (check = this.ajv.compile(TGATE_RESOURCES[resource].schema)));
     if (!check(candidate)) {
-      const why = (check.errors ?? []).map((e) => `${e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'record'} ${e.message ?? 'is invalid'}`);
+      const why = (check.errors ?? []).map(
+        (e) =>
+          `${e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'record'} ${e.message ?? 'is invalid'}`,
+      );
       throw new StoreError(400, `Invalid ${TGATE_RESOURCES[resource].singularTitle}: ${why.join('; ')}`);
     }
     return structuredClone(candidate) as StoredRecord;
   }
 
-  private markDependents(resource: TGateResourceName, old: StoredRecord | undefined, next: StoredRecord | undefined): void {
+  private markDependents(
+    resource: TGateResourceName,
+    old: StoredRecord | undefined,
+    next: StoredRecord | undefined,
+  ): void {
     if (resource === 'integrationScopes') this.scopeSets = undefined;
     for (const { resource: dependent, fields } of VISIBILITY_DEPENDENTS[resource] ?? []) {
       const changed = !old || !next || fields.some((f) => JSON.stringify(old[f]) !== JSON.stringify(next[f]));
@@ -378,7 +399,8 @@ export class CatalogStore {
         if (branches.has(branch.id)) ids.add(branch.default_opening_hour_group_id as number);
       }
       for (const section of this.table('sections').byId.values()) {
-        if (section.opening_hour_group_id !== null && this.sectionInScope(section.id)) ids.add(section.opening_hour_group_id as number);
+        if (section.opening_hour_group_id !== null && this.sectionInScope(section.id))
+          ids.add(section.opening_hour_group_id as number);
       }
       for (const timing of this.table('branchSpecialTimings').byId.values()) {
         if (branches.has(timing.branch_id as number)) ids.add(timing.opening_hour_group_id as number);
@@ -391,15 +413,23 @@ export class CatalogStore {
   /** The scope rules of the header comment. */
   private inScope(resource: TGateResourceName, record: StoredRecord): boolean {
     switch (resource) {
-      case 'integrationScopes': return true;
-      case 'brands': return this.scopes().brands.has(record.id);
-      case 'branches': return this.scopes().branches.has(record.id);
-      case 'menus': return this.scopes().menus.has(record.id);
-      case 'sections': return this.scopes().menus.has(record.menu_id as number);
-      case 'items': return this.sectionInScope(record.section_id);
-      case 'openingHourGroups': return this.openingHourGroupsInScope().has(record.id);
+      case 'integrationScopes':
+        return true;
+      case 'brands':
+        return this.scopes().brands.has(record.id);
+      case 'branches':
+        return this.scopes().branches.has(record.id);
+      case 'menus':
+        return this.scopes().menus.has(record.id);
+      case 'sections':
+        return this.scopes().menus.has(record.menu_id as number);
+      case 'items':
+        return this.sectionInScope(record.section_id);
+      case 'openingHourGroups':
+        return this.openingHourGroupsInScope().has(record.id);
       case 'branchSpecialTimings':
-      case 'orders': return this.scopes().branches.has(record.branch_id as number);
+      case 'orders':
+        return this.scopes().branches.has(record.branch_id as number);
     }
   }
 }

@@ -74,37 +74,67 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** What fires per resource: its name in events, whether create/destroy fire, the fields whose change fires `.update`. */
 const WATCHED: Partial<Record<TGateResourceName, { type: string; createAndDestroy: boolean; critical: string[] }>> = {
   items: {
-    type: 'item', createAndDestroy: true,
-    critical: ['max', 'min', 'max_num_of_same_item', 'price', 'name_ar', 'name_en', 'image_url', 'is_active', 'inactive_in_branches', 'description_ar', 'description_en'],
+    type: 'item',
+    createAndDestroy: true,
+    critical: [
+      'max',
+      'min',
+      'max_num_of_same_item',
+      'price',
+      'name_ar',
+      'name_en',
+      'image_url',
+      'is_active',
+      'inactive_in_branches',
+      'description_ar',
+      'description_en',
+    ],
   },
   sections: { type: 'section', createAndDestroy: true, critical: ['is_force_closed', 'force_closed_in_branches'] },
   menus: { type: 'menu', createAndDestroy: false, critical: ['is_active', 'inactive_in_branches'] },
-  branches: { type: 'branch', createAndDestroy: false, critical: ['is_force_closed', 'timezone', 'currency', 'address', 'services', 'force_closed_in_brands'] },
+  branches: {
+    type: 'branch',
+    createAndDestroy: false,
+    critical: ['is_force_closed', 'timezone', 'currency', 'address', 'services', 'force_closed_in_brands'],
+  },
   orders: { type: 'order', createAndDestroy: false, critical: ['order_status', 'estimated_time'] },
 };
 
 /** The event a store change fires, if any. */
-export function webhookEvent(change: Change, before: Readonly<StoredRecord> | undefined, after: Readonly<StoredRecord> | undefined): WebhookEvent | undefined {
+export function webhookEvent(
+  change: Change,
+  before: Readonly<StoredRecord> | undefined,
+  after: Readonly<StoredRecord> | undefined,
+): WebhookEvent | undefined {
   const watched = WATCHED[change.resource];
   if (!watched) return undefined;
-  if (change.action !== 'update') return watched.createAndDestroy ? (`${watched.type}.${change.action}` as WebhookEvent) : undefined;
+  if (change.action !== 'update')
+    return watched.createAndDestroy ? (`${watched.type}.${change.action}` as WebhookEvent) : undefined;
   const changed = watched.critical.some((field) => JSON.stringify(before?.[field]) !== JSON.stringify(after?.[field]));
   return changed ? (`${watched.type}.update` as WebhookEvent) : undefined;
 }
 
-export function webhookBody(shape: WebhookBodyShape, event: WebhookEvent, id: number, metaData: Record<string, unknown> | null): Record<string, unknown> {
+export function webhookBody(
+  shape: WebhookBodyShape,
+  event: WebhookEvent,
+  id: number,
+  metaData: Record<string, unknown> | null,
+): Record<string, unknown> {
   const [resourceType, action] = event.split('.');
-  const body: Record<string, unknown> = shape === 'event_type' ? { id, event_type: event } : { id, resource_type: resourceType, action };
+  const body: Record<string, unknown> =
+    shape === 'event_type' ? { id, event_type: event } : { id, resource_type: resourceType, action };
   if (metaData) body.meta_data = metaData;
   return body;
 }
 
 function checkConfig(input: unknown, base?: Webhook): Omit<Webhook, 'id'> {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new WebhookConfigError('a webhook must be an object {url, events?, metaData?, enabled?, bodyShape?}');
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    throw new WebhookConfigError('a webhook must be an object {url, events?, metaData?, enabled?, bodyShape?}');
   const raw = input as Record<string, unknown>;
   const known = ['url', 'events', 'metaData', 'enabled', 'bodyShape', 'description'];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
-  if (unknown.length) throw new WebhookConfigError(`unknown webhook field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  if (unknown.length)
+    throw new WebhookConfigError(`unknown webhook field(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
   const url = raw.url ?? base?.url;
   let protocol = '';
   try {
@@ -112,23 +142,30 @@ function checkConfig(input: unknown, base?: Webhook): Omit<Webhook, 'id'> {
   } catch {
     // reported below
   }
-  if (typeof url !== 'string' || (protocol !== 'http:' && protocol !== 'https:')) throw new WebhookConfigError(`webhook url must be an http(s) URL, not ${JSON.stringify(url) ?? 'undefined'}`);
+  if (typeof url !== 'string' || (protocol !== 'http:' && protocol !== 'https:'))
+    throw new WebhookConfigError(`webhook url must be an http(s) URL, not ${JSON.stringify(url) ?? 'undefined'}`);
   const events = raw.events ?? base?.events ?? [...TGATE_WEBHOOK_EVENTS];
   const undocumented = (e: unknown): boolean => !TGATE_WEBHOOK_EVENTS.includes(e as WebhookEvent);
   if (!Array.isArray(events) || events.length === 0 || events.some(undocumented)) {
     throw new WebhookConfigError(`webhook events must be a non-empty list of: ${TGATE_WEBHOOK_EVENTS.join(', ')}`);
   }
-  const metaData = raw.metaData !== undefined ? raw.metaData : base?.metaData ?? null;
-  if (metaData !== null && (typeof metaData !== 'object' || Array.isArray(metaData))) throw new WebhookConfigError('webhook metaData must be an object');
+  const metaData = raw.metaData !== undefined ? raw.metaData : (base?.metaData ?? null);
+  if (metaData !== null && (typeof metaData !== 'object' || Array.isArray(metaData)))
+    throw new WebhookConfigError('webhook metaData must be an object');
   const enabled = raw.enabled ?? base?.enabled ?? true;
   if (typeof enabled !== 'boolean') throw new WebhookConfigError('webhook enabled must be a boolean');
   const bodyShape = raw.bodyShape ?? base?.bodyShape ?? 'resource_action';
-  if (!WEBHOOK_BODY_SHAPES.includes(bodyShape as WebhookBodyShape)) throw new WebhookConfigError(`webhook bodyShape must be one of ${WEBHOOK_BODY_SHAPES.join(', ')}`);
+  if (!WEBHOOK_BODY_SHAPES.includes(bodyShape as WebhookBodyShape))
+    throw new WebhookConfigError(`webhook bodyShape must be one of ${WEBHOOK_BODY_SHAPES.join(', ')}`);
   const description = raw.description ?? base?.description ?? '';
   if (typeof description !== 'string') throw new WebhookConfigError('webhook description must be a string');
   return {
-    url, events: [...new Set(events as WebhookEvent[])], metaData: metaData as Record<string, unknown> | null, enabled,
-    bodyShape: bodyShape as WebhookBodyShape, description,
+    url,
+    events: [...new Set(events as WebhookEvent[])],
+    metaData: metaData as Record<string, unknown> | null,
+    enabled,
+    bodyShape: bodyShape as WebhookBodyShape,
+    description,
   };
 }
 
@@ -146,7 +183,8 @@ export class WebhookSender {
   private deliveries: WebhookDelivery[] = [];
 
   constructor(private readonly timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS) {
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('startSandbox: webhookTimeoutMs must be a positive number');
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new TypeError('startSandbox: webhookTimeoutMs must be a positive number');
   }
 
   /** Add a webhook. An event already bound to another webhook is refused ("each trigger is unique"). */
@@ -186,7 +224,12 @@ export class WebhookSender {
   }
 
   get stats(): WebhookStats {
-    return { delivered: this.delivered, failed: this.failed, lastError: this.lastError, deliveries: this.deliveries.slice(-DELIVERY_LOG_LIMIT) };
+    return {
+      delivered: this.delivered,
+      failed: this.failed,
+      lastError: this.lastError,
+      deliveries: this.deliveries.slice(-DELIVERY_LOG_LIMIT),
+    };
   }
 
   /** Resolves when every delivery under way has ended (including those started meanwhile). */
@@ -202,7 +245,9 @@ export class WebhookSender {
     for (const webhook of this.webhooks.values()) {
       if (!webhook.enabled || !webhook.events.includes(event)) continue;
       const body = webhookBody(webhook.bodyShape, event, change.id, webhook.metaData);
-      const delivery = (this.queues.get(webhook.id) ?? Promise.resolve()).then(() => this.deliver(webhook, event, body));
+      const delivery = (this.queues.get(webhook.id) ?? Promise.resolve()).then(() =>
+        this.deliver(webhook, event, body),
+      );
       this.queues.set(webhook.id, delivery);
       this.inFlight.add(delivery);
       void delivery.finally(() => {
@@ -222,7 +267,10 @@ export class WebhookSender {
     for (const other of this.webhooks.values()) {
       if (other.id === webhook.id) continue;
       const taken = webhook.events.filter((e) => other.events.includes(e));
-      if (taken.length) throw new WebhookConfigError(`event(s) ${taken.join(', ')} already bound to webhook ${other.id} (${other.url}): each event goes to one URL`);
+      if (taken.length)
+        throw new WebhookConfigError(
+          `event(s) ${taken.join(', ')} already bound to webhook ${other.id} (${other.url}): each event goes to one URL`,
+        );
     }
   }
 
@@ -244,26 +292,37 @@ export class WebhookSender {
           this.delivered += 1;
         }
         this.deliveries.push(record);
-        if (this.deliveries.length >= 2 * DELIVERY_LOG_LIMIT) this.deliveries = this.deliveries.slice(-DELIVERY_LOG_LIMIT);
+        if (this.deliveries.length >= 2 * DELIVERY_LOG_LIMIT)
+          this.deliveries = this.deliveries.slice(-DELIVERY_LOG_LIMIT);
         resolve();
       };
       const client = webhook.url.startsWith('https:') ? https : http;
-      const request = client.request(webhook.url, {
-        method: 'POST',
-        agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'User-Agent': 'T-Gate sandbox webhooks' },
-        timeout: this.timeoutMs,
-      }, (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        const finish = () => done(status, status >= 200 && status < 300 ? undefined : `HTTP ${status}`);
-        res.once('end', finish);
-        res.once('error', finish);
-      });
+      const request = client.request(
+        webhook.url,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(text),
+            'User-Agent': 'T-Gate sandbox webhooks',
+          },
+          timeout: this.timeoutMs,
+        },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          const finish = () => done(status, status >= 200 && status < 300 ? undefined : `HTTP ${status}`);
+          res.once('end', finish);
+          res.once('error', finish);
+        },
+      );
       this.requests.add(request);
       request.once('close', () => this.requests.delete(request));
       request.once('timeout', () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      request.on('error', (err: NodeJS.ErrnoException) => done(0, err.code ? `${err.code}: ${err.message}` : err.message));
+      request.on('error', (err: NodeJS.ErrnoException) =>
+        done(0, err.code ? `${err.code}: ${err.message}` : err.message),
+      );
       request.end(text);
     });
   }

@@ -7,7 +7,10 @@ const coercingAjv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: t
 
 /** `/items/2/children/0/quantity` as people write it: `items[2].children[0].quantity`. */
 function fieldPath(instancePath: string, child?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) parts.push(child);
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
@@ -23,8 +26,16 @@ function describe(e: ErrorObject, what: string): { field: string; text: string }
     return { field, text: `${field} is not a known field` };
   }
   const field = fieldPath(e.instancePath) || what;
-  if (e.keyword === 'enum') return { field, text: `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-  if (e.keyword === 'type') return { field, text: `${field} must be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type).replace(/,/g, ' or ')}` };
+  if (e.keyword === 'enum')
+    return {
+      field,
+      text: `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+    };
+  if (e.keyword === 'type')
+    return {
+      field,
+      text: `${field} must be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type).replace(/,/g, ' or ')}`,
+    };
   return { field, text: `${field} ${e.message ?? 'is invalid'}` };
 }
 
@@ -33,7 +44,10 @@ function invalidInput(errors: ErrorObject[] | null | undefined, what: string): I
   // `if`/`then` add a summary of their own beside the real problem: leave it out.
   const described = (errors ?? []).filter((e) => e.keyword !== 'if').map((e) => describe(e, what));
   const unique = [...new Map(described.map((d) => [d.text, d])).values()];
-  return new InvalidInputError(unique[0]?.field ?? what, `Invalid ${what}: ${unique.map((d) => d.text).join('; ') || 'it does not match its schema'}`);
+  return new InvalidInputError(
+    unique[0]?.field ?? what,
+    `Invalid ${what}: ${unique.map((d) => d.text).join('; ') || 'it does not match its schema'}`,
+  );
 }
 
 type SchemaNode = { [key: string]: unknown };
@@ -52,7 +66,9 @@ export function forAjv<T>(schema: T): T {
   for (const [key, value] of Object.entries(schema)) out[key] = forAjv(value);
   if (typeof out.required === 'boolean') delete out.required;
   if (isNode(schema.properties)) {
-    const marked = Object.entries(schema.properties).filter(([, p]) => isNode(p) && p.required === true).map(([n]) => n);
+    const marked = Object.entries(schema.properties)
+      .filter(([, p]) => isNode(p) && p.required === true)
+      .map(([n]) => n);
     const listed = Array.isArray(schema.required) ? (schema.required as string[]) : [];
     const names = [...new Set([...listed, ...marked])];
     if (names.length) out.required = names;

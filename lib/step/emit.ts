@@ -42,7 +42,11 @@ export interface EmittedPage<T> {
 }
 
 /** Reads a list page by page and emits it as the step's fields say. Returns the records emitted. */
-export async function emitList(step: Step<ListFields, unknown>, resource: TGateResourceName, filters: Record<string, unknown>): Promise<number> {
+export async function emitList(
+  step: Step<ListFields, unknown>,
+  resource: TGateResourceName,
+  filters: Record<string, unknown>,
+): Promise<number> {
   const { emitBehavior, pageSize, maxResults, fetchAllLimit } = step.fields;
   const limit = maxResults ?? Number.POSITIVE_INFINITY;
   // The fewest requests T-Gate's page size allows: full pages, or fewer records when fewer are wanted.
@@ -56,7 +60,11 @@ export async function emitList(step: Step<ListFields, unknown>, resource: TGateR
   const flush = async (): Promise<void> => {
     if (buffer.length === 0) return;
     emittedPages += 1;
-    const page: EmittedPage<unknown> = { results: buffer, page: emittedPages, ...(totalCount !== undefined ? { totalCount } : {}) };
+    const page: EmittedPage<unknown> = {
+      results: buffer,
+      page: emittedPages,
+      ...(totalCount !== undefined ? { totalCount } : {}),
+    };
     buffer = [];
     await step.emitData(page);
   };
@@ -65,8 +73,10 @@ export async function emitList(step: Step<ListFields, unknown>, resource: TGateR
     totalCount ??= page.totalCount;
     if (emitBehavior === 'fetchAll') {
       // T-Gate's total-count refuses before anything is collected; without it, the count so far does.
-      if (totalCount !== undefined && Math.min(limit, totalCount) > fetchAllLimit) refuseOverCap(resource, `${totalCount} records`, fetchAllLimit);
-      if (Math.min(limit, seen + page.items.length) > fetchAllLimit) refuseOverCap(resource, `more than ${fetchAllLimit} records`, fetchAllLimit);
+      if (totalCount !== undefined && Math.min(limit, totalCount) > fetchAllLimit)
+        refuseOverCap(resource, `${totalCount} records`, fetchAllLimit);
+      if (Math.min(limit, seen + page.items.length) > fetchAllLimit)
+        refuseOverCap(resource, `more than ${fetchAllLimit} records`, fetchAllLimit);
     }
     for (const record of page.items) {
       if (seen >= limit) break;
@@ -81,14 +91,17 @@ export async function emitList(step: Step<ListFields, unknown>, resource: TGateR
     if (seen >= limit) break;
   }
   if (emitBehavior === 'emitPage') await flush();
-  if (emitBehavior === 'fetchAll') await step.emitData({ results: collected, totalCount: totalCount ?? collected.length });
+  if (emitBehavior === 'fetchAll')
+    await step.emitData({ results: collected, totalCount: totalCount ?? collected.length });
   return seen;
 }
 
 function refuseOverCap(resource: TGateResourceName, count: string, cap: number): never {
-  throw new InvalidInputError('emitBehavior',
-    `The ${TGATE_RESOURCES[resource].title} listing has ${count}, more than the ${cap} that "Fetch all" puts in one message (fetchAllLimit): `
-    + 'choose "Emit page by page" or "Emit individually", narrow the filters, or set maxResults');
+  throw new InvalidInputError(
+    'emitBehavior',
+    `The ${TGATE_RESOURCES[resource].title} listing has ${count}, more than the ${cap} that "Fetch all" puts in one message (fetchAllLimit): ` +
+      'choose "Emit page by page" or "Emit individually", narrow the filters, or set maxResults',
+  );
 }
 
 /** What a list step emits for each emit behaviour, as the mapper shows it (`out` of getMetaModel). */
@@ -97,16 +110,24 @@ export function listOutSchema(record: object, emitBehavior: unknown, plural: str
     type: 'object',
     title,
     description,
-    properties: { results: { type: 'array', title: 'Results', description: `The ${plural} of this message`, items: record }, ...extra },
+    properties: {
+      results: { type: 'array', title: 'Results', description: `The ${plural} of this message`, items: record },
+      ...extra,
+    },
     required: ['results'],
   });
-  const totalCount = { type: 'integer', title: 'Total count', description: `How many ${plural} T-Gate says the listing has` };
+  const totalCount = {
+    type: 'integer',
+    title: 'Total count',
+    description: `How many ${plural} T-Gate says the listing has`,
+  };
   if (emitBehavior === 'emitPage') {
     return many('Page of results', `One page of ${plural} (Emit page by page)`, {
       page: { type: 'integer', title: 'Page', description: 'Number of this emitted page, from 1' },
       totalCount,
     });
   }
-  if (emitBehavior === 'fetchAll') return many('All results', `All the ${plural} of the listing in one message (Fetch all)`, { totalCount });
+  if (emitBehavior === 'fetchAll')
+    return many('All results', `All the ${plural} of the listing in one message (Fetch all)`, { totalCount });
   return record;
 }

@@ -76,7 +76,8 @@ function pickFields(cfg: Cfg, schema: object): Record<string, unknown> {
   const names = Object.keys((schema as { properties?: object }).properties ?? {});
   const out: Record<string, unknown> = {};
   // The platform sends an untouched optional field as "" or leaves it out: both mean "not set".
-  for (const name of names) if (cfg[name] !== undefined && cfg[name] !== '' && cfg[name] !== null) out[name] = cfg[name];
+  for (const name of names)
+    if (cfg[name] !== undefined && cfg[name] !== '' && cfg[name] !== null) out[name] = cfg[name];
   return out;
 }
 
@@ -93,7 +94,12 @@ export function stepFieldsReader<F>(schema: object): (cfg: Cfg | undefined) => F
 /** Builds a step's `process(msg, cfg, snapshot)` from what is specific to it. */
 export function defineStep<F = Record<string, never>, B = Record<string, unknown>>(definition: StepDefinition<F, B>) {
   const readFields = stepFieldsReader<F>(definition.fields ?? EMPTY_OBJECT_SCHEMA);
-  return async function process(this: StepThis, msg: IncomingMessage, cfg: Cfg, snapshot: Record<string, unknown> = {}): Promise<void> {
+  return async function process(
+    this: StepThis,
+    msg: IncomingMessage,
+    cfg: Cfg,
+    snapshot: Record<string, unknown> = {},
+  ): Promise<void> {
     let emitted = 0;
     let client: TGateClient | undefined;
     const secrets = stepSecrets(cfg);
@@ -109,15 +115,29 @@ export function defineStep<F = Record<string, never>, B = Record<string, unknown
       definition.authenticate?.(fields, rawBody);
       // Copying and checking the body walk it recursively: a body nested thousands deep would overflow the stack.
       if (nestedDeeperThan(rawBody)) {
-        throw new InvalidInputError('body', `The message body is nested more than ${MAX_JSON_DEPTH} levels deep, `
-          + 'more than this component reads: nothing was done with it');
+        throw new InvalidInputError(
+          'body',
+          `The message body is nested more than ${MAX_JSON_DEPTH} levels deep, ` +
+            'more than this component reads: nothing was done with it',
+        );
       }
-      const body = bodyValidator(bodySchema)(rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody) as B;
+      const body = bodyValidator(bodySchema)(
+        rawBody && typeof rawBody === 'object' ? JSON.parse(JSON.stringify(rawBody)) : rawBody,
+      ) as B;
       await definition.run({
-        sailor: this, msg, cfg, fields, body, snapshot: snapshot ?? {},
-        get tgate() { return connect(); },
+        sailor: this,
+        msg,
+        cfg,
+        fields,
+        body,
+        snapshot: snapshot ?? {},
+        get tgate() {
+          return connect();
+        },
         emitData,
-        get emitted() { return emitted; },
+        get emitted() {
+          return emitted;
+        },
         secrets,
       });
     } catch (err) {
@@ -136,7 +156,13 @@ function bodySchemaFor<F>(body: StepDefinition<F, unknown>['body'], fields: F): 
  * package is not used because it pulls in the deprecated `request` for nothing we need). The sailor makes
  * `id` the outgoing message's messageId.
  */
-export function newMessage(body: unknown): { id: string; attachments: object; body: unknown; headers: object; metadata: object } {
+export function newMessage(body: unknown): {
+  id: string;
+  attachments: object;
+  body: unknown;
+  headers: object;
+  metadata: object;
+} {
   return { id: crypto.randomUUID(), attachments: {}, body, headers: {}, metadata: {} };
 }
 
@@ -154,7 +180,10 @@ function stepSecrets(cfg: Cfg | undefined): KnownSecrets {
  * built it, and anything outside lib/errors.ts's taxonomy is reported as the bug it is (UnexpectedError).
  */
 export async function settleFailure(
-  sailor: StepThis, err: unknown, emitted: number, secrets?: KnownSecrets,
+  sailor: StepThis,
+  err: unknown,
+  emitted: number,
+  secrets?: KnownSecrets,
 ): Promise<void> {
   secrets?.scrubError(err);
   if (!(err instanceof ComponentError)) throw new UnexpectedError(err);
@@ -164,7 +193,10 @@ export async function settleFailure(
       await sailor.emit('rebound', err.message);
       return;
     }
-    throw new ComponentError(`${err.message}. ${emitted} message(s) were already emitted for this input, so it is not retried: a retry would emit them again`, { cause: err });
+    throw new ComponentError(
+      `${err.message}. ${emitted} message(s) were already emitted for this input, so it is not retried: a retry would emit them again`,
+      { cause: err },
+    );
   }
   throw err;
 }

@@ -29,8 +29,14 @@ export function resourceTypeField(choice: ResourceChoice = 'all'): object {
 export function readResourceType(value: unknown, choice: ResourceChoice = 'all'): TGateResourceName {
   const allowed = names(choice);
   if (typeof value !== 'string' || !isTGateResourceName(value) || !allowed.includes(value)) {
-    const shown = value === undefined || value === '' ? 'no resource type is chosen' : `${JSON.stringify(value).slice(0, 60)} is not one of them`;
-    throw new InvalidInputError('resourceType', `Choose the object type in the step (resourceType): ${shown}; the types are ${allowed.join(', ')}`);
+    const shown =
+      value === undefined || value === ''
+        ? 'no resource type is chosen'
+        : `${JSON.stringify(value).slice(0, 60)} is not one of them`;
+    throw new InvalidInputError(
+      'resourceType',
+      `Choose the object type in the step (resourceType): ${shown}; the types are ${allowed.join(', ')}`,
+    );
   }
   return value;
 }

@@ -9,7 +9,14 @@
  * platform API (connectForVerification), never left to an `updateKeys` nobody listens to.
  */
 import { InvalidInputError } from '../errors';
-import { Cfg, connectForVerification, IntegrationScope, SailorContext, TGATE_RESOURCES, TGateResourceName } from '../tgate';
+import {
+  Cfg,
+  connectForVerification,
+  IntegrationScope,
+  SailorContext,
+  TGATE_RESOURCES,
+  TGateResourceName,
+} from '../tgate';
 import { stepFieldsReader } from './index';
 
 /** The narrowing step fields, coarsest first; each is named after the list filter it fills. */
@@ -20,12 +27,14 @@ export type NarrowingFields = Partial<Record<NarrowingField, number>>;
 const LABELS: Record<NarrowingField, string> = { brand_id: 'Brand', branch_id: 'Branch', menu_id: 'Menu' };
 
 /** JSON Schema of the narrowing step fields (a select's key arrives as text: "101"). */
-export const NARROWING_FIELDS_SCHEMA = Object.fromEntries(NARROWING_FIELDS.map((name) => [name, { type: 'integer', minimum: 1 }])) as
-  Record<NarrowingField, { type: 'integer'; minimum: 1 }>;
+export const NARROWING_FIELDS_SCHEMA = Object.fromEntries(
+  NARROWING_FIELDS.map((name) => [name, { type: 'integer', minimum: 1 }]),
+) as Record<NarrowingField, { type: 'integer'; minimum: 1 }>;
 
 const readNarrowing = stepFieldsReader<NarrowingFields>({ type: 'object', properties: NARROWING_FIELDS_SCHEMA });
 
-const takes = (resource: TGateResourceName, filter: string): boolean => TGATE_RESOURCES[resource].filters.some((f) => f.name === filter);
+const takes = (resource: TGateResourceName, filter: string): boolean =>
+  TGATE_RESOURCES[resource].filters.some((f) => f.name === filter);
 
 /**
  * The list filters with the step's narrowing fields applied: a field fills the filter of its name when the
@@ -33,7 +42,11 @@ const takes = (resource: TGateResourceName, filter: string): boolean => TGATE_RE
  * resource cannot use is refused, naming it, unless it only narrowed a finer field's select that the
  * resource does use (the Brand chosen to find a Branch, when listing that branch's menus).
  */
-export function narrowedFilters(resource: TGateResourceName, fields: NarrowingFields, body: Record<string, unknown>): Record<string, unknown> {
+export function narrowedFilters(
+  resource: TGateResourceName,
+  fields: NarrowingFields,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
   const filters = { ...body };
   NARROWING_FIELDS.forEach((name, i) => {
     const value = fields[name];
@@ -43,10 +56,14 @@ export function narrowedFilters(resource: TGateResourceName, fields: NarrowingFi
       return;
     }
     if (NARROWING_FIELDS.slice(i + 1).some((finer) => fields[finer] !== undefined && takes(resource, finer))) return;
-    const users = Object.entries(TGATE_RESOURCES).filter(([, spec]) => spec.filters.some((f) => f.name === name)).map(([, spec]) => spec.title);
-    throw new InvalidInputError(name,
-      `The step's ${LABELS[name]} (${name}) cannot narrow ${TGATE_RESOURCES[resource].title}: it narrows only ${users.join(', ')}. `
-      + `Clear ${LABELS[name]} in the step, or choose one of those object types`);
+    const users = Object.entries(TGATE_RESOURCES)
+      .filter(([, spec]) => spec.filters.some((f) => f.name === name))
+      .map(([, spec]) => spec.title);
+    throw new InvalidInputError(
+      name,
+      `The step's ${LABELS[name]} (${name}) cannot narrow ${TGATE_RESOURCES[resource].title}: it narrows only ${users.join(', ')}. ` +
+        `Clear ${LABELS[name]} in the step, or choose one of those object types`,
+    );
   });
   return filters;
 }
@@ -60,7 +77,11 @@ function bilingualLabel(record: { id: number; name_en?: string | null; name_ar?:
 }
 
 type ScopedResource = 'brands' | 'branches' | 'menus';
-const SCOPE_ID: Record<ScopedResource, NarrowingField> = { brands: 'brand_id', branches: 'branch_id', menus: 'menu_id' };
+const SCOPE_ID: Record<ScopedResource, NarrowingField> = {
+  brands: 'brand_id',
+  branches: 'branch_id',
+  menus: 'menu_id',
+};
 
 /**
  * `{id: label}` of the brands, branches or menus the integration scopes grant, narrowed by the coarser
@@ -80,7 +101,9 @@ async function scopedModel(ctx: SailorContext, cfg: Cfg, resource: ScopedResourc
   const filter = [...narrowing].reverse().find((name) => takes(resource, name));
   const filters = filter ? { [filter]: chosen[filter] } : {};
   const model: Record<string, string> = {};
-  for await (const record of tgate.all<{ id: number; name_en?: string | null; name_ar?: string | null }>(resource, { filters })) {
+  for await (const record of tgate.all<{ id: number; name_en?: string | null; name_ar?: string | null }>(resource, {
+    filters,
+  })) {
     if (granted.has(record.id)) model[String(record.id)] = bilingualLabel(record);
   }
   return model;

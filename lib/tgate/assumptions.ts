@@ -7,14 +7,26 @@
  */
 import { TGATE_PROFILE } from '../auth/profiles';
 import {
-  MAX_PAGE_ITEMS, TGATE_MODEL_DOCS, TGATE_RESOURCE_NAMES, TGATE_RESOURCES, TGateResourceName,
+  MAX_PAGE_ITEMS,
+  TGATE_MODEL_DOCS,
+  TGATE_RESOURCE_NAMES,
+  TGATE_RESOURCES,
+  TGateResourceName,
 } from './resources';
 
 /** How an assumption is checked; `none`: it cannot be checked without changing something. */
 export type AssumptionProbe =
-  | 'token.refresh' | 'token.rotation' | 'token.expiresIn' | 'token.tokenType' | 'token.createdAt'
+  | 'token.refresh'
+  | 'token.rotation'
+  | 'token.expiresIn'
+  | 'token.tokenType'
+  | 'token.createdAt'
   | 'token.basicEncoding'
-  | 'resource.path' | 'resource.paging' | 'resource.schema' | 'orders.uuidFilter' | 'none';
+  | 'resource.path'
+  | 'resource.paging'
+  | 'resource.schema'
+  | 'orders.uuidFilter'
+  | 'none';
 
 export interface Assumption {
   /** Stable name, e.g. `token.rotation`, `items.paging`. */
@@ -39,8 +51,8 @@ export interface AssumptionEndpoints {
 const TOKEN_PAGE = 'reference/getaccesstoken-1';
 const PAGINATION_PAGE = 'reference/pagination';
 const PROFILE_FILE = 'lib/auth/profiles.ts (TGATE_PROFILE)';
-const API_FIX = "set TGATE_API_BASE_URL if T-Gate's API lives elsewhere "
-  + '(the resource paths are in lib/tgate/resources.ts)';
+const API_FIX =
+  "set TGATE_API_BASE_URL if T-Gate's API lives elsewhere " + '(the resource paths are in lib/tgate/resources.ts)';
 
 /** `/partner/v1/items`: the path as the server sees it, for messages. */
 function apiPath(apiBaseUrl: string, path: string): string {
@@ -50,40 +62,53 @@ function apiPath(apiBaseUrl: string, path: string): string {
 function tokenAssumptions(tokenUrl: string): Assumption[] {
   const lifetime = TGATE_PROFILE.accessTokenLifetimeSeconds;
   const rotation = TGATE_PROFILE.rotatesRefreshTokens
-    ? 'answers a new refresh token (rotation)' : 'keeps the refresh token';
+    ? 'answers a new refresh token (rotation)'
+    : 'keeps the refresh token';
   return [
     {
-      id: 'token.refresh', probe: 'token.refresh',
+      id: 'token.refresh',
+      probe: 'token.refresh',
       assumes: `a refresh_token grant at POST ${tokenUrl} (Basic client auth, form body) answers new tokens`,
-      fix: "set TGATE_TOKEN_URI if T-Gate's token endpoint lives elsewhere; invalid_client means the tenant's "
-        + 'OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET) is wrong, invalid_grant that the credential '
-        + 'must be reconnected (tgate connect)',
+      fix:
+        "set TGATE_TOKEN_URI if T-Gate's token endpoint lives elsewhere; invalid_client means the tenant's " +
+        'OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET) is wrong, invalid_grant that the credential ' +
+        'must be reconnected (tgate connect)',
     },
     {
-      id: 'token.rotation', probe: 'token.rotation',
+      id: 'token.rotation',
+      probe: 'token.rotation',
       assumes: `every refresh ${rotation}`,
       fix: `set rotatesRefreshTokens in ${PROFILE_FILE}; the component keeps the old refresh token when none comes`,
     },
     {
-      id: 'token.expires_in', probe: 'token.expiresIn', documentedBy: TOKEN_PAGE,
+      id: 'token.expires_in',
+      probe: 'token.expiresIn',
+      documentedBy: TOKEN_PAGE,
       assumes: `expires_in gives the access token's lifetime in seconds${lifetime ? ` (documented: ${lifetime})` : ''}`,
       fix: 'without expires_in the component refreshes only after a 401; tell the maintainers what T-Gate answers',
     },
     {
-      id: 'token.token_type', probe: 'token.tokenType',
+      id: 'token.token_type',
+      probe: 'token.tokenType',
       assumes: 'token_type is Bearer: the API is called with Authorization: Bearer <access token>',
       fix: 'the API calls in lib/tgate/client.ts send Bearer: tell the maintainers which scheme T-Gate wants',
     },
     {
-      id: 'token.created_at', probe: 'token.createdAt',
+      id: 'token.created_at',
+      probe: 'token.createdAt',
       assumes: 'created_at is when the token was issued, in epoch seconds (Doorkeeper)',
-      fix: 'the expiry is computed from expires_in and the time the request was sent, so nothing breaks; '
-        + 'tell the maintainers',
+      fix:
+        'the expiry is computed from expires_in and the time the request was sent, so nothing breaks; ' +
+        'tell the maintainers',
     },
     {
-      id: 'token.basic_encoding', probe: 'token.basicEncoding',
-      assumes: `Basic credentials are read ${TGATE_PROFILE.basicEncoding === 'raw'
-        ? 'raw (base64 of id:secret as is, as Doorkeeper reads them)' : 'form-encoded first (RFC 6749 2.3.1)'}`,
+      id: 'token.basic_encoding',
+      probe: 'token.basicEncoding',
+      assumes: `Basic credentials are read ${
+        TGATE_PROFILE.basicEncoding === 'raw'
+          ? 'raw (base64 of id:secret as is, as Doorkeeper reads them)'
+          : 'form-encoded first (RFC 6749 2.3.1)'
+      }`,
       fix: `set basicEncoding in ${PROFILE_FILE} to the encoding T-Gate accepts`,
     },
   ];
@@ -94,23 +119,35 @@ function resourceAssumptions(apiBaseUrl: string, name: TGateResourceName): Assum
   const path = apiPath(apiBaseUrl, spec.path);
   const rows: Assumption[] = [
     {
-      id: `${name}.path`, probe: 'resource.path', resource: name,
-      assumes: `GET ${path} answers a list of ${spec.title}`, fix: API_FIX,
+      id: `${name}.path`,
+      probe: 'resource.path',
+      resource: name,
+      assumes: `GET ${path} answers a list of ${spec.title}`,
+      fix: API_FIX,
     },
   ];
   if (spec.paged) {
     rows.push({
-      id: `${name}.paging`, probe: 'resource.paging', resource: name, documentedBy: PAGINATION_PAGE,
-      assumes: `items=${MAX_PAGE_ITEMS} (an assumed ceiling) honoured; current-page, page-items, total-count, `
-        + 'total-pages present and consistent',
-      fix: 'the page size is MAX_PAGE_ITEMS in lib/tgate/resources.ts; without the headers the component pages '
-        + 'until a short page',
+      id: `${name}.paging`,
+      probe: 'resource.paging',
+      resource: name,
+      documentedBy: PAGINATION_PAGE,
+      assumes:
+        `items=${MAX_PAGE_ITEMS} (an assumed ceiling) honoured; current-page, page-items, total-count, ` +
+        'total-pages present and consistent',
+      fix:
+        'the page size is MAX_PAGE_ITEMS in lib/tgate/resources.ts; without the headers the component pages ' +
+        'until a short page',
     });
   }
   rows.push({
-    id: `${name}.schema`, probe: 'resource.schema', resource: name, documentedBy: TGATE_MODEL_DOCS[name],
-    assumes: `${spec.title} have the fields and types of the ${(spec.schema as { title?: string }).title ?? name} `
-      + 'schema (lib/schemas)',
+    id: `${name}.schema`,
+    probe: 'resource.schema',
+    resource: name,
+    documentedBy: TGATE_MODEL_DOCS[name],
+    assumes:
+      `${spec.title} have the fields and types of the ${(spec.schema as { title?: string }).title ?? name} ` +
+      'schema (lib/schemas)',
     fix: 'the record schemas are in lib/schemas/*.out.json: tell the maintainers which fields differ',
   });
   return rows;
@@ -123,18 +160,24 @@ export function tgateAssumptions(endpoints: AssumptionEndpoints): Assumption[] {
     ...tokenAssumptions(endpoints.tokenUrl),
     ...TGATE_RESOURCE_NAMES.flatMap((name) => resourceAssumptions(endpoints.apiBaseUrl, name)),
     {
-      id: 'orders.app_order_uuid', probe: 'orders.uuidFilter', resource: 'orders',
-      assumes: `GET ${ordersPath}?app_order_uuid=U filters: a uuid no order has answers [], `
-        + "an order's own uuid that order",
-      fix: 'the lookup after an ambiguous create reads one page filtered by app_order_uuid (lib/tgate/orders.ts): '
-        + "ask T-Gate for the parameter that filters by the partner's order id and set it in lib/tgate/resources.ts",
+      id: 'orders.app_order_uuid',
+      probe: 'orders.uuidFilter',
+      resource: 'orders',
+      assumes:
+        `GET ${ordersPath}?app_order_uuid=U filters: a uuid no order has answers [], ` +
+        "an order's own uuid that order",
+      fix:
+        'the lookup after an ambiguous create reads one page filtered by app_order_uuid (lib/tgate/orders.ts): ' +
+        "ask T-Gate for the parameter that filters by the partner's order id and set it in lib/tgate/resources.ts",
     },
     {
-      id: 'webhooks', probe: 'none',
+      id: 'webhooks',
+      probe: 'none',
       assumes: 'deliveries are {id, resource_type, action} or {id, event_type}, the Meta Data as meta_data',
       fix: 'send a test delivery from Webhook Management to the webhookEvents trigger',
-      notChecked: "out of scope: webhooks need the app's marketplace listing (Webhook Management), "
-        + 'which the doctor does not touch',
+      notChecked:
+        "out of scope: webhooks need the app's marketplace listing (Webhook Management), " +
+        'which the doctor does not touch',
     },
   ];
 }

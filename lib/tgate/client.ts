@@ -3,9 +3,7 @@ import { InvalidInputError } from '../errors';
 import { TokenSession } from '../auth';
 import { tgateError, TGateRefusedError } from './errors';
 import { checkedRawPath } from './rawPath';
-import {
-  checkedMaxPages, checkedPageSize, pageDigest, RepeatedRecords, TGatePagingError,
-} from './paging';
+import { checkedMaxPages, checkedPageSize, pageDigest, RepeatedRecords, TGatePagingError } from './paging';
 import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateResourceName } from './resources';
 
 export interface TGatePage<T> {
@@ -54,7 +52,8 @@ export class TGateClient {
         if (!(err instanceof HttpError) || err.status !== 401 || rejected === undefined) throw wrap(err);
         // A 401 right after our own refresh is final. One on a token read from the stored credential may
         // only mean another container rotated it since: refresh again, a bounded number of times.
-        if (refreshes >= MAX_REFRESHES_AFTER_401 || (refreshes > 0 && this.options.session.issuedHere(rejected))) throw wrap(err);
+        if (refreshes >= MAX_REFRESHES_AFTER_401 || (refreshes > 0 && this.options.session.issuedHere(rejected)))
+          throw wrap(err);
         this.options.logger?.info?.(`T-Gate ${req.method} ${err.path} answered 401; refreshing the access token`);
         next = await this.options.session.accessTokenAfterRejection(rejected);
       }
@@ -66,10 +65,21 @@ export class TGateClient {
     if (res.status < 300 || res.status >= 400) return res;
     const location = res.headers.location;
     let target = location;
-    try { target = location && new URL(location, this.options.apiBaseUrl).href; } catch { /* name it as sent */ }
+    try {
+      target = location && new URL(location, this.options.apiBaseUrl).href;
+    } catch {
+      /* name it as sent */
+    }
     const where = target ? `a redirect to ${safeUrl(target)}` : 'a redirect without a Location';
     throw new TGateRefusedError(
-      new HttpError({ service: 'T-Gate', method: req.method, path: req.path, status: res.status, attempts: 1, detail: `${where}, which the component does not follow` }),
+      new HttpError({
+        service: 'T-Gate',
+        method: req.method,
+        path: req.path,
+        status: res.status,
+        attempts: 1,
+        detail: `${where}, which the component does not follow`,
+      }),
       'Check TGATE_API_BASE_URL: it must name the partner API itself',
     );
   }
@@ -100,25 +110,44 @@ export class TGateClient {
   async get<R = Record<string, unknown>>(resource: TGateResourceName, id: unknown): Promise<R> {
     const res = await this.request<R>({ method: 'GET', path: this.recordPath(resource, id) });
     if (!res.data || typeof res.data !== 'object' || Array.isArray(res.data)) {
-      throw new TGateRefusedError(this.unexpected('GET', this.recordPath(resource, id), res.status, `without a ${TGATE_RESOURCES[resource].singularTitle} record`));
+      throw new TGateRefusedError(
+        this.unexpected(
+          'GET',
+          this.recordPath(resource, id),
+          res.status,
+          `without a ${TGATE_RESOURCES[resource].singularTitle} record`,
+        ),
+      );
     }
     return res.data;
   }
 
   /** Creates a record (POST to the resource's path); never repeated after it may have reached T-Gate. */
-  async create<R = Record<string, unknown>>(resource: TGateResourceName, body: unknown, path: string = TGATE_RESOURCES[resource].path): Promise<HttpResponse<R>> {
+  async create<R = Record<string, unknown>>(
+    resource: TGateResourceName,
+    body: unknown,
+    path: string = TGATE_RESOURCES[resource].path,
+  ): Promise<HttpResponse<R>> {
     return this.request<R>({ method: 'POST', path, data: body });
   }
 
   /** Changes a record (PATCH to its path). */
-  async update<R = Record<string, unknown>>(resource: TGateResourceName, id: unknown, patch: unknown): Promise<HttpResponse<R>> {
+  async update<R = Record<string, unknown>>(
+    resource: TGateResourceName,
+    id: unknown,
+    patch: unknown,
+  ): Promise<HttpResponse<R>> {
     return this.request<R>({ method: 'PATCH', path: this.recordPath(resource, id), data: patch });
   }
 
   /** `{path}/{id}` of a record, with the id checked to be one plain path segment. */
   recordPath(resource: TGateResourceName, id: unknown): string {
     const spec = TGATE_RESOURCES[resource];
-    if (!spec.getOne) throw new InvalidInputError('resourceType', `T-Gate has no endpoint to get one of its ${spec.title}: list them instead`);
+    if (!spec.getOne)
+      throw new InvalidInputError(
+        'resourceType',
+        `T-Gate has no endpoint to get one of its ${spec.title}: list them instead`,
+      );
     const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
     const problem = plainIdProblem(text);
     if (problem) throw new InvalidInputError('id', `The ${spec.singularTitle} id ${problem}`);
@@ -135,12 +164,20 @@ export class TGateClient {
     const page = options.page ?? 1;
     const items = options.pageSize ?? MAX_PAGE_ITEMS;
     if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be a whole number from 1, got ${page}`);
-    if (!Number.isInteger(items) || items < 1 || items > MAX_PAGE_ITEMS) throw new RangeError(`items per page must be a whole number from 1 to ${MAX_PAGE_ITEMS}, got ${items}`);
-    const res = await this.request<unknown>({ method: 'GET', path: spec.path, params: { ...checkedFilters(resource, options.filters), page, items } });
-    const list = Array.isArray(res.data) ? res.data
-      : res.data && typeof res.data === 'object' && Array.isArray((res.data as { data?: unknown }).data) ? (res.data as { data: unknown[] }).data
+    if (!Number.isInteger(items) || items < 1 || items > MAX_PAGE_ITEMS)
+      throw new RangeError(`items per page must be a whole number from 1 to ${MAX_PAGE_ITEMS}, got ${items}`);
+    const res = await this.request<unknown>({
+      method: 'GET',
+      path: spec.path,
+      params: { ...checkedFilters(resource, options.filters), page, items },
+    });
+    const list = Array.isArray(res.data)
+      ? res.data
+      : res.data && typeof res.data === 'object' && Array.isArray((res.data as { data?: unknown }).data)
+        ? (res.data as { data: unknown[] }).data
         : undefined;
-    if (!list) throw new TGateRefusedError(this.unexpected('GET', spec.path, res.status, `without a list of ${spec.title}`));
+    if (!list)
+      throw new TGateRefusedError(this.unexpected('GET', spec.path, res.status, `without a list of ${spec.title}`));
     const headers = {
       currentPage: intHeader(res.headers['current-page']),
       pageItems: intHeader(res.headers['page-items']),
@@ -170,17 +207,30 @@ export class TGateClient {
     const seen = new Map<string, number>();
     const repeated = new RepeatedRecords();
     for (let n = 1; ; n += 1) {
-      if (n > maxPages) throw new TGatePagingError(path, n, `stopped after ${maxPages} pages of ${items}, the most one listing reads (maxPages). ${raise}`);
+      if (n > maxPages)
+        throw new TGatePagingError(
+          path,
+          n,
+          `stopped after ${maxPages} pages of ${items}, the most one listing reads (maxPages). ${raise}`,
+        );
       const page = await this.page<T>(resource, { ...options, page: n });
       if (page.items.length === 0) return;
       if (page.totalPages !== undefined && page.totalPages > maxPages) {
-        throw new TGatePagingError(path, n, `T-Gate says the listing has ${page.totalPages} pages of ${items}, more than the ${maxPages} one listing reads (maxPages). ${raise}`);
+        throw new TGatePagingError(
+          path,
+          n,
+          `T-Gate says the listing has ${page.totalPages} pages of ${items}, more than the ${maxPages} one listing reads (maxPages). ${raise}`,
+        );
       }
       // A page equal to an earlier one means T-Gate ignored `page`: following it would never end.
       const digest = pageDigest(page.items);
       const earlier = seen.get(digest);
       if (earlier !== undefined) {
-        throw new TGatePagingError(path, n, `the answer repeats page ${earlier}: the API ignored the page parameter, so the listing stopped here`);
+        throw new TGatePagingError(
+          path,
+          n,
+          `the answer repeats page ${earlier}: the API ignored the page parameter, so the listing stopped here`,
+        );
       }
       seen.set(digest, n);
       const fresh = repeated.fresh(page.items);
@@ -195,7 +245,14 @@ export class TGateClient {
   }
 
   private unexpected(method: string, path: string, status: number, what: string): HttpError {
-    return new HttpError({ service: 'T-Gate', method, path: `${new URL(this.options.apiBaseUrl).pathname.replace(/\/$/, '')}${path}`, status, attempts: 1, detail: `an answer ${what}` });
+    return new HttpError({
+      service: 'T-Gate',
+      method,
+      path: `${new URL(this.options.apiBaseUrl).pathname.replace(/\/$/, '')}${path}`,
+      status,
+      attempts: 1,
+      detail: `an answer ${what}`,
+    });
   }
 }
 
@@ -209,7 +266,10 @@ export interface ListOptions {
 }
 
 /** The filters of a list, checked against the resource table: unknown names and wrong types are refused. */
-function checkedFilters(resource: TGateResourceName, filters: Record<string, unknown> = {}): Record<string, string | number> {
+function checkedFilters(
+  resource: TGateResourceName,
+  filters: Record<string, unknown> = {},
+): Record<string, string | number> {
   const spec = TGATE_RESOURCES[resource];
   const out: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(filters)) {
@@ -217,14 +277,22 @@ function checkedFilters(resource: TGateResourceName, filters: Record<string, unk
     const filter = spec.filters.find((f) => f.name === name);
     if (!filter) {
       const known = spec.filters.map((f) => f.name);
-      throw new InvalidInputError(name, `${spec.title} cannot be filtered by "${name}"${known.length ? `: the filters are ${known.join(', ')}` : ': they take no filters'}`);
+      throw new InvalidInputError(
+        name,
+        `${spec.title} cannot be filtered by "${name}"${known.length ? `: the filters are ${known.join(', ')}` : ': they take no filters'}`,
+      );
     }
     if (filter.type === 'integer') {
       const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidInputError(name, `${name} must be a whole number (a T-Gate id), got ${JSON.stringify(value).slice(0, 60)}`);
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+        throw new InvalidInputError(
+          name,
+          `${name} must be a whole number (a T-Gate id), got ${JSON.stringify(value).slice(0, 60)}`,
+        );
       out[name] = n;
     } else {
-      if (typeof value !== 'string' && typeof value !== 'number') throw new InvalidInputError(name, `${name} must be text, got ${JSON.stringify(value).slice(0, 60)}`);
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw new InvalidInputError(name, `${name} must be text, got ${JSON.stringify(value).slice(0, 60)}`);
       out[name] = String(value);
     }
   }

@@ -48,9 +48,19 @@ export interface ResolvedEndpoints {
 
 /** The credential's environment, with TGATE_TOKEN_URI / TGATE_API_BASE_URL overrides from the environment. */
 export function resolveEndpoints(environment: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedEndpoints {
-  const name = environment === undefined || environment === null || environment === '' ? DEFAULT_ENVIRONMENT : typeof environment === 'string' ? environment : JSON.stringify(environment);
+  const name =
+    environment === undefined || environment === null || environment === ''
+      ? DEFAULT_ENVIRONMENT
+      : typeof environment === 'string'
+        ? environment
+        : JSON.stringify(environment);
   if (!Object.prototype.hasOwnProperty.call(TGATE_ENVIRONMENTS, name)) {
-    throw new InvalidInputError('environment', `Unknown T-Gate environment "${name}" in the credential: expected one of ${Object.keys(TGATE_ENVIRONMENTS).map((k) => `"${k}"`).join(', ')}`);
+    throw new InvalidInputError(
+      'environment',
+      `Unknown T-Gate environment "${name}" in the credential: expected one of ${Object.keys(TGATE_ENVIRONMENTS)
+        .map((k) => `"${k}"`)
+        .join(', ')}`,
+    );
   }
   const row = TGATE_ENVIRONMENTS[name as TGateEnvironmentName];
   return {
@@ -68,9 +78,18 @@ function checkedUrl(name: string, value: string | undefined): string | undefined
   } catch {
     throw new ConfigurationError(name, `${name} is not a valid http(s) URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(name, `${name} is not a valid http(s) URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigurationError(name, `${name} is not a valid http(s) URL`);
   // User info would travel to whoever the URL names; a query or fragment would be glued in front of every path.
-  if (url.username || url.password) throw new ConfigurationError(name, `${name} must not contain a user name or password: give the plain URL, e.g. https://host/path`);
-  if (url.search || url.hash || /[?#]/.test(value)) throw new ConfigurationError(name, `${name} must not have a query (?...) or fragment (#...): give the plain URL, e.g. https://host/path`);
+  if (url.username || url.password)
+    throw new ConfigurationError(
+      name,
+      `${name} must not contain a user name or password: give the plain URL, e.g. https://host/path`,
+    );
+  if (url.search || url.hash || /[?#]/.test(value))
+    throw new ConfigurationError(
+      name,
+      `${name} must not have a query (?...) or fragment (#...): give the plain URL, e.g. https://host/path`,
+    );
   return value.trim().replace(/\/+$/, '');
 }

@@ -50,7 +50,10 @@ export function tgateErrorWords(data: unknown): TGateErrorWord[] {
     for (const [field, messages] of Object.entries(body.errors)) addField(field, messages);
   }
   if (typeof body.error === 'string') {
-    add(undefined, typeof body.error_description === 'string' ? `${body.error}: ${body.error_description}` : body.error);
+    add(
+      undefined,
+      typeof body.error_description === 'string' ? `${body.error}: ${body.error_description}` : body.error,
+    );
   } else if (body.error && typeof body.error === 'object') {
     add(undefined, (body.error as Record<string, unknown>).message);
   }
@@ -138,7 +141,8 @@ const FINAL_CODES = new Set(['ERESPONSETOOLARGE']);
 
 /** An HttpError from a T-Gate call, as the taxonomy: refused (4xx) or unavailable (5xx, 429, network). */
 export function tgateError(err: HttpError, hint?: string): TGateApiError {
-  const transient = err.status === undefined ? !FINAL_CODES.has(err.code ?? '') : err.status === 429 || err.status >= 500;
+  const transient =
+    err.status === undefined ? !FINAL_CODES.has(err.code ?? '') : err.status === 429 || err.status >= 500;
   if (transient) return new TGateUnavailableError(err);
   return new TGateRefusedError(err, hint ?? (err.status !== undefined ? HINTS[err.status] : undefined));
 }

@@ -7,7 +7,12 @@ import { CredentialError } from '../errors';
  * redirecting (RFC 6749 4.1.1 requires it; T-Gate's documented link omits it), and `state` against forged
  * redirects.
  */
-export function buildAuthorizeUrl(authorizeUrl: string, clientId: string, redirectUri: string, state: string = crypto.randomBytes(16).toString('hex')): { url: string; state: string } {
+export function buildAuthorizeUrl(
+  authorizeUrl: string,
+  clientId: string,
+  redirectUri: string,
+  state: string = crypto.randomBytes(16).toString('hex'),
+): { url: string; state: string } {
   const url = new URL(authorizeUrl);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', clientId);
@@ -20,9 +25,15 @@ export function buildAuthorizeUrl(authorizeUrl: string, clientId: string, redire
 export function codeFromRedirect(location: string, expectedState: string): string {
   const url = new URL(location);
   const error = url.searchParams.get('error');
-  if (error) throw new CredentialError(`T-Gate did not grant access: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`);
+  if (error)
+    throw new CredentialError(
+      `T-Gate did not grant access: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`,
+    );
   const state = url.searchParams.get('state');
-  if (state !== null && state !== expectedState) throw new CredentialError('T-Gate redirected back with a different state: the redirect was not for this request; start again');
+  if (state !== null && state !== expectedState)
+    throw new CredentialError(
+      'T-Gate redirected back with a different state: the redirect was not for this request; start again',
+    );
   const code = url.searchParams.get('code');
   if (!code) throw new CredentialError('T-Gate redirected back without an authorization code');
   return code;

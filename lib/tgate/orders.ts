@@ -41,7 +41,19 @@ export type CreateOutcome = 'created' | 'found';
 export type UpdateOutcome = 'updated' | 'unchanged';
 
 /** The fields of a create request T-Gate takes: anything else in the message is not sent. */
-const CREATE_FIELDS = ['brand_id', 'branch_id', 'menu_id', 'service_type', 'app_order_uuid', 'items', 'total_price', 'address', 'customer', 'notes', 'payment_status'] as const;
+const CREATE_FIELDS = [
+  'brand_id',
+  'branch_id',
+  'menu_id',
+  'service_type',
+  'app_order_uuid',
+  'items',
+  'total_price',
+  'address',
+  'customer',
+  'notes',
+  'payment_status',
+] as const;
 const CALCULATE_FIELDS = ['brand_id', 'branch_id', 'menu_id', 'service_type', 'items'] as const;
 
 function pick<T extends object>(source: T, fields: readonly string[]): Record<string, unknown> {
@@ -82,7 +94,11 @@ export function orderWriteError(err: unknown, what: string): unknown {
   const fix = field ? `check ${field}, then send a corrected message` : 'correct the message and send it again';
   const words = err.detail ?? 'no reason given';
   const named = field ? ` (field ${field})` : '';
-  return new TGateOrderRefusedError(`T-Gate refused to ${what}${named}: ${words}. To fix: ${fix}`, { field, status: err.status, cause: err });
+  return new TGateOrderRefusedError(`T-Gate refused to ${what}${named}: ${words}. To fix: ${fix}`, {
+    field,
+    status: err.status,
+    cause: err,
+  });
 }
 
 const TAKEN = /already (been )?taken|already exists/i;
@@ -97,8 +113,11 @@ export function isAppOrderUuidTaken(err: unknown): boolean {
   if (!(err instanceof TGateRefusedError)) return false;
   if (err.status === 409) return true;
   if (err.status !== 422) return false;
-  return err.errors.some((w) => TAKEN.test(w.message)
-    && (w.field === 'app_order_uuid' || (w.field === undefined && /app[ _]order[ _]uuid/i.test(w.message))));
+  return err.errors.some(
+    (w) =>
+      TAKEN.test(w.message) &&
+      (w.field === 'app_order_uuid' || (w.field === undefined && /app[ _]order[ _]uuid/i.test(w.message))),
+  );
 }
 
 /**
@@ -118,9 +137,16 @@ export async function findOrderByAppOrderUuid(tgate: TGateClient, uuid: string):
 }
 
 /** T-Gate's Calculate Order Total Price: the total and the per-item breakdown; nothing is created. */
-export async function calculateOrderTotal<C = Record<string, unknown>>(tgate: TGateClient, request: OrderCalculationRequest): Promise<C> {
+export async function calculateOrderTotal<C = Record<string, unknown>>(
+  tgate: TGateClient,
+  request: OrderCalculationRequest,
+): Promise<C> {
   try {
-    const res = await tgate.create<C>('orders', pick(request, CALCULATE_FIELDS), `${ORDERS.path}${ORDERS.writes.calculatePath}`);
+    const res = await tgate.create<C>(
+      'orders',
+      pick(request, CALCULATE_FIELDS),
+      `${ORDERS.path}${ORDERS.writes.calculatePath}`,
+    );
     return res.data;
   } catch (err) {
     throw orderWriteError(err, 'calculate the order total');
@@ -149,7 +175,9 @@ function describeAnswer(data: unknown): string {
     const other = JSON.stringify(uuid.slice(0, 80));
     return `order ${JSON.stringify(order.id)} with app_order_uuid ${other}`;
   }
-  const keys = Object.keys(order).slice(0, 8).map((k) => JSON.stringify(k.slice(0, 40)));
+  const keys = Object.keys(order)
+    .slice(0, 8)
+    .map((k) => JSON.stringify(k.slice(0, 40)));
   const missing = order.id === undefined ? 'an order id' : 'an app_order_uuid';
   return `a JSON object without ${missing}${keys.length ? ` (keys ${keys.join(', ')})` : ''}`;
 }
@@ -167,9 +195,13 @@ export class TGateAmbiguousCreateError extends TGateOrderRefusedError {}
  * order) is looked up the same way; nothing found, it is an error saying what came back: another order
  * is never emitted.
  */
-export async function createOrderOnce(tgate: TGateClient, input: CreateOrderInput): Promise<{ order: Order; outcome: CreateOutcome }> {
+export async function createOrderOnce(
+  tgate: TGateClient,
+  input: CreateOrderInput,
+): Promise<{ order: Order; outcome: CreateOutcome }> {
   const body = pick(input, CREATE_FIELDS);
-  if (input.calculateTotal) body.total_price = (await calculateOrderTotal<{ total_price: number }>(tgate, input)).total_price;
+  if (input.calculateTotal)
+    body.total_price = (await calculateOrderTotal<{ total_price: number }>(tgate, input)).total_price;
   const uuid = input.app_order_uuid;
   for (let posts = 1; ; posts += 1) {
     let failure: unknown;
@@ -178,7 +210,8 @@ export async function createOrderOnce(tgate: TGateClient, input: CreateOrderInpu
       if (isOwnOrder(res.data, uuid)) return { order: res.data, outcome: 'created' };
       const what = `creating order ${JSON.stringify(uuid)} with ${describeAnswer(res.data)}`;
       failure = new TGateAmbiguousCreateError(`T-Gate answered ${res.status} to ${what}, not the order it created`, {
-        field: 'app_order_uuid', status: res.status,
+        field: 'app_order_uuid',
+        status: res.status,
       });
     } catch (err) {
       failure = err;
@@ -187,26 +220,30 @@ export async function createOrderOnce(tgate: TGateClient, input: CreateOrderInpu
       const found = await lookUpAfter(tgate, uuid, failure);
       if (found) return { order: found, outcome: 'found' };
       throw new TGateAmbiguousCreateError(
-        `${failure.message}, and no order with this app_order_uuid is visible to this application. Nothing was emitted: `
-        + 'check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again',
+        `${failure.message}, and no order with this app_order_uuid is visible to this application. Nothing was emitted: ` +
+          'check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again',
         { field: 'app_order_uuid', status: failure.status },
       );
     }
     const taken = isAppOrderUuidTaken(failure);
-    if (!taken && !isAmbiguousCreateFailure(failure)) throw orderWriteError(failure, `create order ${JSON.stringify(uuid)}`);
+    if (!taken && !isAmbiguousCreateFailure(failure))
+      throw orderWriteError(failure, `create order ${JSON.stringify(uuid)}`);
     const found = await lookUpAfter(tgate, uuid, failure);
     if (found) return { order: found, outcome: 'found' };
     if (taken) {
       const refused = failure as TGateRefusedError;
       throw new TGateOrderRefusedError(
-        `T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this `
-        + 'application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only '
-        + `if it is really another order. T-Gate answered ${refused.status}${refused.detail ? `: ${refused.detail}` : ''}`,
+        `T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this ` +
+          'application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only ' +
+          `if it is really another order. T-Gate answered ${refused.status}${refused.detail ? `: ${refused.detail}` : ''}`,
         { rule: 'Unique app_order_uuid', field: 'app_order_uuid', status: refused.status, cause: failure },
       );
     }
     if (posts >= MAX_CREATE_POSTS) {
-      throw new TransientError(`Creating order ${JSON.stringify(uuid)} failed ${posts} times and T-Gate holds no order with this app_order_uuid: the message is retried later (${(failure as Error).message})`, { cause: failure });
+      throw new TransientError(
+        `Creating order ${JSON.stringify(uuid)} failed ${posts} times and T-Gate holds no order with this app_order_uuid: the message is retried later (${(failure as Error).message})`,
+        { cause: failure },
+      );
     }
   }
 }
@@ -216,7 +253,10 @@ async function lookUpAfter(tgate: TGateClient, uuid: string, failure: unknown): 
     return await findOrderByAppOrderUuid(tgate, uuid);
   } catch (err) {
     if (err instanceof TransientError) {
-      throw new TransientError(`Creating order ${JSON.stringify(uuid)} may have reached T-Gate (${(failure as Error).message}), and looking it up failed too (${err.message}): the message is retried later, and the retry finds the order if it was created`, { cause: err });
+      throw new TransientError(
+        `Creating order ${JSON.stringify(uuid)} may have reached T-Gate (${(failure as Error).message}), and looking it up failed too (${err.message}): the message is retried later, and the retry finds the order if it was created`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -241,7 +281,11 @@ const within = (list: readonly string[] | 'any', value: string): boolean => list
 export function allowedStatusTargets(order: Pick<Order, 'order_status' | 'service_type'>): PartnerOrderStatus[] {
   return PARTNER_ORDER_STATUSES.filter((target) => {
     const rule = ORDER_STATUS_TRANSITIONS[target];
-    return target !== order.order_status && within(rule.from, order.order_status) && within(rule.serviceTypes, order.service_type);
+    return (
+      target !== order.order_status &&
+      within(rule.from, order.order_status) &&
+      within(rule.serviceTypes, order.service_type)
+    );
   });
 }
 
@@ -263,7 +307,9 @@ export function planOrderUpdate(order: Order, change: OrderChange): Record<strin
     const allowed = allowedStatusTargets(order);
     if (!allowed.includes(change.order_status)) {
       const rule = ORDER_STATUS_TRANSITIONS[change.order_status];
-      const why = !within(rule.serviceTypes, order.service_type) ? ` (${change.order_status} is for ${(rule.serviceTypes as readonly string[]).join(', ')} orders only)` : '';
+      const why = !within(rule.serviceTypes, order.service_type)
+        ? ` (${change.order_status} is for ${(rule.serviceTypes as readonly string[]).join(', ')} orders only)`
+        : '';
       throw new TGateOrderRefusedError(
         `Order ${order.id} is ${order.order_status} (${order.service_type}): T-Gate does not allow order_status ${change.order_status} from there${why}; allowed: ${allowed.join(', ') || 'nothing'}. Nothing was sent`,
         { rule: 'Invalid transition', field: 'order_status' },
@@ -272,7 +318,8 @@ export function planOrderUpdate(order: Order, change: OrderChange): Record<strin
     patch.order_status = change.order_status;
     if (change.cancel_reason !== undefined) patch.cancel_reason = change.cancel_reason;
   }
-  if (change.payment_status !== undefined && change.payment_status !== order.payment_status) patch.payment_status = change.payment_status;
+  if (change.payment_status !== undefined && change.payment_status !== order.payment_status)
+    patch.payment_status = change.payment_status;
   return patch;
 }
 
@@ -280,7 +327,10 @@ export function planOrderUpdate(order: Order, change: OrderChange): Record<strin
  * Reads the order, refuses a transition T-Gate would refuse, and PATCHes only what is not yet in effect:
  * a retried update whose change already took (a retried `done`) succeeds as `unchanged` without a call.
  */
-export async function updateOrderChecked(tgate: TGateClient, change: OrderChange): Promise<{ order: Order; outcome: UpdateOutcome }> {
+export async function updateOrderChecked(
+  tgate: TGateClient,
+  change: OrderChange,
+): Promise<{ order: Order; outcome: UpdateOutcome }> {
   const order = await tgate.get<Order>('orders', change.id);
   const patch = planOrderUpdate(order, change);
   if (Object.keys(patch).length === 0) return { order, outcome: 'unchanged' };

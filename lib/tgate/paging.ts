@@ -23,7 +23,8 @@ export class TGatePagingError extends ComponentError {
 /** The page cap as given, checked; undefined means the default. */
 export function checkedMaxPages(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_PAGES;
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`maxPages (TGATE_MAX_PAGES) must be a whole number from 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`maxPages (TGATE_MAX_PAGES) must be a whole number from 1, got ${value}`);
   return value;
 }
 
@@ -35,7 +36,8 @@ export function pageDigest(items: unknown[]): string {
   const hash = crypto.createHash('sha256');
   const ids = items.map((item) => (item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined));
   const byId = ids.every((id) => typeof id === 'string' || typeof id === 'number');
-  for (let i = 0; i < items.length; i += 1) hash.update(`${byId ? `id:${String(ids[i])}` : JSON.stringify(items[i])}\n`);
+  for (let i = 0; i < items.length; i += 1)
+    hash.update(`${byId ? `id:${String(ids[i])}` : JSON.stringify(items[i])}\n`);
   return hash.digest('hex');
 }
 
@@ -53,9 +55,13 @@ export interface PagingHeaders {
  * to judge a short page by.
  */
 export function checkedPageSize(path: string, page: number, asked: number, received: number, h: PagingHeaders): number {
-  const fail = (why: string): never => { throw new TGatePagingError(path, page, why); };
+  const fail = (why: string): never => {
+    throw new TGatePagingError(path, page, why);
+  };
   if (h.currentPage !== undefined && h.currentPage !== page) {
-    fail(`asked for page ${page} but the answer says current-page ${h.currentPage}: the API ignored the page parameter`);
+    fail(
+      `asked for page ${page} but the answer says current-page ${h.currentPage}: the API ignored the page parameter`,
+    );
   }
   if (h.pageItems !== undefined && received > h.pageItems) {
     fail(`${received} records came but page-items says ${h.pageItems}: the paging headers contradict the data`);
@@ -63,7 +69,9 @@ export function checkedPageSize(path: string, page: number, asked: number, recei
   if (h.totalPages !== undefined && h.totalCount !== undefined && h.pageItems !== undefined && h.pageItems > 0) {
     const expected = Math.max(1, Math.ceil(h.totalCount / h.pageItems));
     if (h.totalPages !== expected) {
-      fail(`total-pages ${h.totalPages} contradicts total-count ${h.totalCount} at page-items ${h.pageItems} (${expected} pages): the paging headers cannot be trusted`);
+      fail(
+        `total-pages ${h.totalPages} contradicts total-count ${h.totalCount} at page-items ${h.pageItems} (${expected} pages): the paging headers cannot be trusted`,
+      );
     }
   }
   return h.pageItems !== undefined && h.pageItems >= 1 && h.pageItems <= asked ? h.pageItems : asked;

@@ -29,11 +29,14 @@ function pathPartProblem(text: string): string | undefined {
   if (text.includes('\\')) return 'it holds a backslash ("\\"), which URL parsers read as "/"';
   if (text.includes('//')) return 'it holds "//", which can name another host';
   if (text.includes('@')) return 'it holds "@", which can name user info or another host';
-  if (text.split('/').some((segment) => segment === '.' || segment === '..')) return 'it holds a "." or ".." segment, which can climb out of the API base';
+  if (text.split('/').some((segment) => segment === '.' || segment === '..'))
+    return 'it holds a "." or ".." segment, which can climb out of the API base';
   // Servlet containers (Tomcat, Jetty) and some proxies drop a segment's ";parameters": "..;/x" is "../x" there.
   if (text.split('/').some((segment) => /^\.{1,2};/.test(segment))) {
-    return 'it holds a ".;" or "..;" segment, which a Java server or proxy reads as "." or ".." '
-      + 'and can climb out of the API base';
+    return (
+      'it holds a ".;" or "..;" segment, which a Java server or proxy reads as "." or ".." ' +
+      'and can climb out of the API base'
+    );
   }
   return undefined;
 }
@@ -62,15 +65,18 @@ export function rawPathProblem(apiBaseUrl: string, path: unknown): string | unde
   let part = question < 0 ? path : path.slice(0, question);
   for (let round = 0; ; round += 1) {
     const problem = pathPartProblem(part);
-    if (problem) return `is refused: ${round === 0 ? '' : `percent-decoded ${round === 1 ? 'once' : `${round} times`}, `}${problem}`;
+    if (problem)
+      return `is refused: ${round === 0 ? '' : `percent-decoded ${round === 1 ? 'once' : `${round} times`}, `}${problem}`;
     const decoded = decodeOnce(part);
     if (decoded === undefined) return 'holds a "%" that does not start a percent-encoded character (write % as %25)';
     if (decoded === part) break;
-    if (round + 1 >= DECODE_ROUNDS) return `is refused: it is percent-encoded more than ${DECODE_ROUNDS - 1} times over`;
+    if (round + 1 >= DECODE_ROUNDS)
+      return `is refused: it is percent-encoded more than ${DECODE_ROUNDS - 1} times over`;
     part = decoded;
   }
   const query = question < 0 ? '' : path.slice(question + 1);
-  if (/%(?![0-9A-Fa-f]{2})/.test(query)) return 'holds a "%" in its query that does not start a percent-encoded character (write % as %25)';
+  if (/%(?![0-9A-Fa-f]{2})/.test(query))
+    return 'holds a "%" in its query that does not start a percent-encoded character (write % as %25)';
   return resolvedPathProblem(apiBaseUrl, path);
 }
 
@@ -83,7 +89,8 @@ export function resolvedPathProblem(apiBaseUrl: string, path: string): string | 
   const base = new URL(apiBaseUrl);
   for (const target of [joined(apiBaseUrl, path), resolvedAgainst(apiBaseUrl, path)]) {
     if (!target) return 'does not make a valid URL with the T-Gate API base';
-    if (target.origin !== base.origin || target.username !== '' || target.password !== '') return 'would leave the T-Gate API host';
+    if (target.origin !== base.origin || target.username !== '' || target.password !== '')
+      return 'would leave the T-Gate API host';
     if (!underBase(base, target)) return 'would leave the T-Gate API base path';
     if (target.hash !== '') return 'holds a fragment ("#"), which is never sent to a server';
   }
@@ -124,7 +131,11 @@ function underBase(base: URL, target: URL): boolean {
  */
 export function checkedRawPath(apiBaseUrl: string, path: unknown, field = 'path'): string {
   const problem = rawPathProblem(apiBaseUrl, path);
-  if (problem) throw new InvalidInputError(field, `The ${field} ${problem}: ${HINT}. Requests only go to the T-Gate API, so that its access token is never sent elsewhere`);
+  if (problem)
+    throw new InvalidInputError(
+      field,
+      `The ${field} ${problem}: ${HINT}. Requests only go to the T-Gate API, so that its access token is never sent elsewhere`,
+    );
   const base = new URL(apiBaseUrl);
   const target = joined(apiBaseUrl, path as string) as URL;
   return `${target.pathname.slice(basePathOf(base).length) || '/'}${target.search}`;

@@ -55,7 +55,14 @@ const byId = (what: string, field?: string): ResourceFilter => ({
 });
 
 /** A resource with a list and (unless told otherwise) a "get one", paged like every T-Gate list. */
-function resource(path: string, singularTitle: string, schema: object, filters: ResourceFilter[] = [], getOne = true, title = `${singularTitle}s`): ResourceSpec {
+function resource(
+  path: string,
+  singularTitle: string,
+  schema: object,
+  filters: ResourceFilter[] = [],
+  getOne = true,
+  title = `${singularTitle}s`,
+): ResourceSpec {
   return { path, title, singularTitle, idField: 'id', getOne, paged: true, filters, schema };
 }
 
@@ -70,7 +77,9 @@ export const TGATE_RESOURCES = {
     { name: 'item_type', type: 'string', description: 'product, modifier_group or modifier (assumed parameter)' },
   ]),
   openingHourGroups: resource('/opening_hour_groups', 'opening hour group', openingHourGroupSchema),
-  branchSpecialTimings: resource('/branch_special_timings', 'branch special timing', branchSpecialTimingSchema, [byId('branch')]),
+  branchSpecialTimings: resource('/branch_special_timings', 'branch special timing', branchSpecialTimingSchema, [
+    byId('branch'),
+  ]),
   orders: {
     ...resource('/orders', 'order', orderSchema, [
       { name: 'app_order_uuid', type: 'string', description: "The partner's own order id (assumed parameter)" },
@@ -104,11 +113,14 @@ export function isTGateResourceName(name: string): name is TGateResourceName {
 }
 
 /** The resource paths, with overrides applied: the one place a deployment's different paths go. */
-export function resourcePaths(overrides: Partial<Record<TGateResourceName, string>> = {}): Record<TGateResourceName, string> {
+export function resourcePaths(
+  overrides: Partial<Record<TGateResourceName, string>> = {},
+): Record<TGateResourceName, string> {
   const paths = {} as Record<TGateResourceName, string>;
   for (const name of TGATE_RESOURCE_NAMES) {
     const path = overrides[name] ?? TGATE_RESOURCES[name].path;
-    if (!/^\/[A-Za-z0-9_\-/]*[A-Za-z0-9_-]$/.test(path)) throw new TypeError(`resource path for ${name} must start with "/" and not end with one: ${path}`);
+    if (!/^\/[A-Za-z0-9_\-/]*[A-Za-z0-9_-]$/.test(path))
+      throw new TypeError(`resource path for ${name} must start with "/" and not end with one: ${path}`);
     paths[name] = path;
   }
   return paths;

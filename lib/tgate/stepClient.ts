@@ -1,4 +1,13 @@
-import { checkLimit, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, HttpClient, KnownSecrets, Logger, MAX_TIMEOUT_MS, RetryPolicy } from '../http';
+import {
+  checkLimit,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  HttpClient,
+  KnownSecrets,
+  Logger,
+  MAX_TIMEOUT_MS,
+  RetryPolicy,
+} from '../http';
 import { clientMisconfigured, KeyPersistence, TGATE_PROFILE, TokenSession } from '../auth';
 import { ConfigurationError, ReconnectRequiredError } from '../errors';
 import { TGateClient } from './client';
@@ -60,8 +69,11 @@ function oauthClientFromEnv(env: NodeJS.ProcessEnv = process.env): { clientId: s
   const missing = [!clientId && 'OAUTH_CLIENT_ID', !clientSecret && 'OAUTH_CLIENT_SECRET'].filter(Boolean);
   if (missing.length) {
     const verb = missing.length > 1 ? 'are' : 'is';
-    throw clientMisconfigured('T-Gate', `${missing.join(' and ')} ${verb} not set (nor TGATE_CLIENT_ID / TGATE_CLIENT_SECRET, `
-      + 'their names for local runs); the tenant needs an OAuth client for this component (tgate oauth-clients create)');
+    throw clientMisconfigured(
+      'T-Gate',
+      `${missing.join(' and ')} ${verb} not set (nor TGATE_CLIENT_ID / TGATE_CLIENT_SECRET, ` +
+        'their names for local runs); the tenant needs an OAuth client for this component (tgate oauth-clients create)',
+    );
   }
   return { clientId: clientId as string, clientSecret: clientSecret as string };
 }
@@ -81,8 +93,11 @@ function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
   try {
     return checkLimit(name, value, max, unit);
   } catch {
-    throw new ConfigurationError(name, `The component's environment variable ${name} must be a whole number `
-      + `of ${unit} from 1 to ${max}, got "${raw.slice(0, 40)}": correct it, or remove it to use the default`);
+    throw new ConfigurationError(
+      name,
+      `The component's environment variable ${name} must be a whole number ` +
+        `of ${unit} from 1 to ${max}, got "${raw.slice(0, 40)}": correct it, or remove it to use the default`,
+    );
   }
 }
 
@@ -103,14 +118,20 @@ function httpClient(logger: Logger | undefined, options: ConnectOptions, secrets
 function build(ctx: SailorContext, cfg: Cfg, persistence: KeyPersistence, options: ConnectOptions): TGateClient {
   const env = options.env ?? process.env;
   if (!cfg || typeof cfg !== 'object' || !cfg.oauth || typeof cfg.oauth !== 'object') {
-    throw new ReconnectRequiredError('The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate');
+    throw new ReconnectRequiredError(
+      'The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate',
+    );
   }
   const endpoints = resolveEndpoints(cfg.environment, env);
   const client = oauthClientFromEnv(env);
   const tokens = cfg.oauth as { access_token?: string; refresh_token?: string };
   // Every value that must never reach a message: the session adds the tokens it gets later.
-  const secrets = (options.secrets ?? new KnownSecrets())
-    .add(client.clientId, client.clientSecret, tokens.access_token, tokens.refresh_token);
+  const secrets = (options.secrets ?? new KnownSecrets()).add(
+    client.clientId,
+    client.clientSecret,
+    tokens.access_token,
+    tokens.refresh_token,
+  );
   const http = httpClient(ctx.logger, options, secrets);
   const session = new TokenSession({
     credentialId: cfg._account,
@@ -145,9 +166,12 @@ function loadFromPlatform(ctx: SailorContext, account: string | undefined): KeyP
 export function connectForStep(ctx: SailorContext, cfg: Cfg, options: ConnectOptions = {}): TGateClient {
   const account = cfg?._account;
   const persistence: KeyPersistence = {
-    save: account && typeof ctx.emit === 'function'
-      ? async (keys) => { await (ctx.emit as NonNullable<SailorContext['emit']>)('updateKeys', keys); }
-      : undefined,
+    save:
+      account && typeof ctx.emit === 'function'
+        ? async (keys) => {
+            await (ctx.emit as NonNullable<SailorContext['emit']>)('updateKeys', keys);
+          }
+        : undefined,
     whyNoSave: 'the step has no credential id (cfg._account)',
     load: loadFromPlatform(ctx, account),
   };
@@ -161,12 +185,22 @@ export function connectForStep(ctx: SailorContext, cfg: Cfg, options: ConnectOpt
  */
 export function connectForVerification(ctx: SailorContext, cfg: Cfg, options: ConnectOptions = {}): TGateClient {
   const account = cfg?._account;
-  const api = typeof ctx.getApiClient === 'function' ? () => (ctx as Required<Pick<SailorContext, 'getApiClient'>>).getApiClient() : undefined;
+  const api =
+    typeof ctx.getApiClient === 'function'
+      ? () => (ctx as Required<Pick<SailorContext, 'getApiClient'>>).getApiClient()
+      : undefined;
   const persistence: KeyPersistence = {
-    save: account && api ? async (keys) => { await api().accounts.update(account, { keys }); } : undefined,
+    save:
+      account && api
+        ? async (keys) => {
+            await api().accounts.update(account, { keys });
+          }
+        : undefined,
     // The process ends after answering: tokens it could not save would be lost with it.
     mustSave: true,
-    whyNoSave: account ? 'no platform API client in this context' : 'the credential is not saved yet, so it has no id to save new tokens under',
+    whyNoSave: account
+      ? 'no platform API client in this context'
+      : 'the credential is not saved yet, so it has no id to save new tokens under',
     load: loadFromPlatform(ctx, account),
   };
   return build(ctx, cfg, persistence, options);

@@ -26,12 +26,13 @@ const WEBHOOK_RESOURCES = {
 type WebhookResourceType = keyof typeof WEBHOOK_RESOURCES;
 export type TGateWebhookAction = 'create' | 'update' | 'destroy';
 export type TGateWebhookEventName = {
-  [T in WebhookResourceType]: `${T}.${(typeof WEBHOOK_RESOURCES)[T]['actions'][number]}`
+  [T in WebhookResourceType]: `${T}.${(typeof WEBHOOK_RESOURCES)[T]['actions'][number]}`;
 }[WebhookResourceType];
 
 /** Every event T-Gate documents: item.create, item.update, ..., order.update. */
-export const TGATE_WEBHOOK_EVENTS = Object.entries(WEBHOOK_RESOURCES)
-  .flatMap(([type, spec]) => spec.actions.map((action) => `${type}.${action}`)) as TGateWebhookEventName[];
+export const TGATE_WEBHOOK_EVENTS = Object.entries(WEBHOOK_RESOURCES).flatMap(([type, spec]) =>
+  spec.actions.map((action) => `${type}.${action}`),
+) as TGateWebhookEventName[];
 
 function isTGateWebhookEvent(name: unknown): name is TGateWebhookEventName {
   return typeof name === 'string' && (TGATE_WEBHOOK_EVENTS as string[]).includes(name);
@@ -70,8 +71,13 @@ function shown(value: unknown): string {
 }
 
 function malformed(field: string, problem: string, body?: Record<string, unknown>): WebhookDeliveryError {
-  const fields = body ? ` (the body has ${Object.keys(body).length ? `the fields ${Object.keys(body).slice(0, 12).join(', ')}` : 'no fields'})` : '';
-  return new WebhookDeliveryError(field, `Not a T-Gate webhook delivery this trigger can read: ${problem}${fields}. T-Gate sends {"id", "resource_type", "action"} or {"id", "event_type"}; the delivery is reported here rather than dropped because T-Gate does not send it again`);
+  const fields = body
+    ? ` (the body has ${Object.keys(body).length ? `the fields ${Object.keys(body).slice(0, 12).join(', ')}` : 'no fields'})`
+    : '';
+  return new WebhookDeliveryError(
+    field,
+    `Not a T-Gate webhook delivery this trigger can read: ${problem}${fields}. T-Gate sends {"id", "resource_type", "action"} or {"id", "event_type"}; the delivery is reported here rather than dropped because T-Gate does not send it again`,
+  );
 }
 
 function readId(body: Record<string, unknown>): number | string {
@@ -85,7 +91,8 @@ function readId(body: Record<string, unknown>): number | string {
 function readResourceType(value: unknown): WebhookResourceType | undefined {
   if (typeof value !== 'string') return undefined;
   const lower = value.trim().toLowerCase();
-  for (const [type, spec] of Object.entries(WEBHOOK_RESOURCES)) if (lower === type || lower === spec.resource) return type as WebhookResourceType;
+  for (const [type, spec] of Object.entries(WEBHOOK_RESOURCES))
+    if (lower === type || lower === spec.resource) return type as WebhookResourceType;
   return undefined;
 }
 
@@ -100,7 +107,11 @@ function readEvent(body: Record<string, unknown>): TGateWebhookEventName {
     if (body.resource_type === undefined && body.action === undefined) return undefined;
     const type = readResourceType(body.resource_type);
     const event = type && eventName(type, body.action);
-    if (!event) throw malformed('resource_type', `T-Gate sends no webhook for resource_type ${shown(body.resource_type)} with action ${shown(body.action)}; the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`);
+    if (!event)
+      throw malformed(
+        'resource_type',
+        `T-Gate sends no webhook for resource_type ${shown(body.resource_type)} with action ${shown(body.action)}; the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`,
+      );
     return event;
   };
   const fromEventType = (): TGateWebhookEventName | undefined => {
@@ -108,23 +119,38 @@ function readEvent(body: Record<string, unknown>): TGateWebhookEventName {
     const [type, action, ...rest] = typeof body.event_type === 'string' ? body.event_type.split('.') : [];
     const resourceType = readResourceType(type);
     const event = resourceType && rest.length === 0 ? eventName(resourceType, action) : undefined;
-    if (!event) throw malformed('event_type', `T-Gate sends no webhook with event_type ${shown(body.event_type)}; the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`);
+    if (!event)
+      throw malformed(
+        'event_type',
+        `T-Gate sends no webhook with event_type ${shown(body.event_type)}; the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`,
+      );
     return event;
   };
   const a = fromShape();
   const b = fromEventType();
-  if (a && b && a !== b) throw malformed('event_type', `its event_type ${b} contradicts its resource_type and action (${a})`);
+  if (a && b && a !== b)
+    throw malformed('event_type', `its event_type ${b} contradicts its resource_type and action (${a})`);
   const event = a ?? b;
-  if (!event) throw malformed('event_type', 'it names no event (neither event_type nor resource_type and action)', body);
+  if (!event)
+    throw malformed('event_type', 'it names no event (neither event_type nor resource_type and action)', body);
   return event;
 }
 
 /** Reads a delivery's event, or throws a {@link WebhookDeliveryError} naming what is wrong. */
 export function parseWebhookDelivery(body: unknown): TGateWebhookEvent {
   const object = bodyObject(body);
-  if (!object) throw malformed('body', `its body is ${Array.isArray(body) ? 'a list' : body === null || body === undefined ? 'empty' : `a ${typeof body}`}, not a JSON object`);
+  if (!object)
+    throw malformed(
+      'body',
+      `its body is ${Array.isArray(body) ? 'a list' : body === null || body === undefined ? 'empty' : `a ${typeof body}`}, not a JSON object`,
+    );
   const event = readEvent(object);
-  return { event, resourceType: webhookEventResource(event), action: event.split('.')[1] as TGateWebhookAction, id: readId(object) };
+  return {
+    event,
+    resourceType: webhookEventResource(event),
+    action: event.split('.')[1] as TGateWebhookAction,
+    id: readId(object),
+  };
 }
 
 /** The delivery's Meta Data: an object, or a JSON text of one; anything else is none. */
@@ -148,13 +174,21 @@ const digest = (text: string): Buffer => crypto.createHash('sha256').update(text
  */
 export function checkWebhookSecret(body: unknown, expected: string): void {
   const sent = metaData(body)?.secret;
-  const text = typeof sent === 'string' ? sent : typeof sent === 'number' && Number.isFinite(sent) ? String(sent) : undefined;
-  const howToFix = 'Set the same value as the "secret" of the webhook\'s Meta Data in T-Gate\'s Webhook Management ({"secret": "..."}) and in the step\'s Shared secret';
+  const text =
+    typeof sent === 'string' ? sent : typeof sent === 'number' && Number.isFinite(sent) ? String(sent) : undefined;
+  const howToFix =
+    'Set the same value as the "secret" of the webhook\'s Meta Data in T-Gate\'s Webhook Management ({"secret": "..."}) and in the step\'s Shared secret';
   if (text === undefined || text === '') {
-    throw new WebhookSecretError('meta_data.secret', `Webhook delivery refused: it carries no meta_data.secret, and the step's Shared secret is set. Nothing was emitted for it. ${howToFix}`);
+    throw new WebhookSecretError(
+      'meta_data.secret',
+      `Webhook delivery refused: it carries no meta_data.secret, and the step's Shared secret is set. Nothing was emitted for it. ${howToFix}`,
+    );
   }
   if (!crypto.timingSafeEqual(digest(text), digest(expected))) {
-    throw new WebhookSecretError('meta_data.secret', `Webhook delivery refused: its meta_data.secret does not match the step's Shared secret. Nothing was emitted for it. ${howToFix}`);
+    throw new WebhookSecretError(
+      'meta_data.secret',
+      `Webhook delivery refused: its meta_data.secret does not match the step's Shared secret. Nothing was emitted for it. ${howToFix}`,
+    );
   }
 }
 

@@ -32,7 +32,10 @@ function canonicalJson(value: unknown): string {
 
 /** Ids with digests, sorted by id: what the last complete look at a listing found. */
 export class CatalogState {
-  private constructor(readonly ids: Float64Array, readonly digests: Uint32Array) {}
+  private constructor(
+    readonly ids: Float64Array,
+    readonly digests: Uint32Array,
+  ) {}
 
   static empty(): CatalogState {
     return new CatalogState(new Float64Array(0), new Uint32Array(0));
@@ -44,7 +47,8 @@ export class CatalogState {
     const ids = new Float64Array(sorted.length);
     const digests = new Uint32Array(sorted.length);
     sorted.forEach(([id, digest], i) => {
-      if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`a catalog record id must be a whole number from 0, got ${id}`);
+      if (!Number.isSafeInteger(id) || id < 0)
+        throw new RangeError(`a catalog record id must be a whole number from 0, got ${id}`);
       if (i > 0 && id === sorted[i - 1][0]) throw new RangeError(`record id ${id} appears twice in the listing`);
       ids[i] = id;
       digests[i] = digest >>> 0;
@@ -64,7 +68,8 @@ export class CatalogState {
       const mid = (lo + hi) >>> 1;
       const at = this.ids[mid];
       if (at === id) return this.digests[mid];
-      if (at < id) lo = mid + 1; else hi = mid - 1;
+      if (at < id) lo = mid + 1;
+      else hi = mid - 1;
     }
     return undefined;
   }
@@ -135,10 +140,16 @@ export class CatalogState {
       bytes = zlib.inflateRawSync(Buffer.from(text, 'base64'), { maxOutputLength: maxBytes });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new RangeError(`the catalog state in the snapshot inflates to more than ${maxBytes} bytes, `
-          + 'more than a state within maxSnapshotKB can hold', { cause: err });
+        throw new RangeError(
+          `the catalog state in the snapshot inflates to more than ${maxBytes} bytes, ` +
+            'more than a state within maxSnapshotKB can hold',
+          { cause: err },
+        );
       }
-      throw new RangeError('the snapshot does not hold a catalog state written by this component: it does not inflate', { cause: err });
+      throw new RangeError(
+        'the snapshot does not hold a catalog state written by this component: it does not inflate',
+        { cause: err },
+      );
     }
     let at = 0;
     const varint = (): number => {
@@ -154,7 +165,10 @@ export class CatalogState {
       }
     };
     const version = varint();
-    if (version !== STATE_VERSION) throw new RangeError(`the catalog state in the snapshot is version ${version}, this component reads version ${STATE_VERSION}`);
+    if (version !== STATE_VERSION)
+      throw new RangeError(
+        `the catalog state in the snapshot is version ${version}, this component reads version ${STATE_VERSION}`,
+      );
     const count = varint();
     // Every record takes at least 5 bytes: a count the bytes cannot hold is refused before anything is allocated.
     if (count * 5 > bytes.length - at) {
@@ -234,7 +248,8 @@ export class ListedRecords {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       if (this.ids[mid] === id) return true;
-      if (this.ids[mid] < id) lo = mid + 1; else hi = mid - 1;
+      if (this.ids[mid] < id) lo = mid + 1;
+      else hi = mid - 1;
     }
     return false;
   }

@@ -13,7 +13,14 @@
 import { InvalidInputError } from '../errors';
 import { defineStep, Step } from '../step';
 import { readResourceType, recordSchema, resourceTypeField, resourceTypeModel } from '../step/resources';
-import { branchesModel, brandsModel, menusModel, NARROWING_FIELDS_SCHEMA, narrowedFilters, NarrowingFields } from '../step/selectModels';
+import {
+  branchesModel,
+  brandsModel,
+  menusModel,
+  NARROWING_FIELDS_SCHEMA,
+  narrowedFilters,
+  NarrowingFields,
+} from '../step/selectModels';
 import { MAX_PAGE_ITEMS, TGATE_RESOURCES, TGateRefusedError, TGateResourceName } from '../tgate';
 import type { TGatePage } from '../tgate/client';
 import { CatalogState, encodedSizeBound, ListedRecords, recordDigest } from './catalogState';
@@ -126,8 +133,11 @@ class Poll {
       await this.step.sailor.emit('snapshot', startOver);
       const { startMode } = this.step.fields;
       const then = startMode === 'emitAll' ? 'emits every record as created' : 'only starts watching';
-      throw new InvalidInputError('snapshot', `The trigger's snapshot was refused (${(err as Error).message}): `
-        + `it was set aside, and the next poll starts over as a first run (startMode ${startMode}: it ${then})`);
+      throw new InvalidInputError(
+        'snapshot',
+        `The trigger's snapshot was refused (${(err as Error).message}): ` +
+          `it was set aside, and the next poll starts over as a first run (startMode ${startMode}: it ${then})`,
+      );
     }
   }
 
@@ -136,7 +146,10 @@ class Poll {
     const pages = this.step.tgate.pages<Rec>(this.resource, { pageSize: MAX_PAGE_ITEMS, filters: this.filters });
     for await (const page of pages) {
       const records = page.items.map((record) => [record, this.idOf(record)] as const);
-      await this.checkSize(page, records.map(([, id]) => id));
+      await this.checkSize(
+        page,
+        records.map(([, id]) => id),
+      );
       for (const [record, id] of records) {
         const digest = recordDigest(record);
         if (!this.listed.add(id, digest) || !emitting) continue;
@@ -187,7 +200,8 @@ class Poll {
       const filter = TGATE_RESOURCES[this.resource].filters.find((f) => f.name === name);
       const value = record[(filter as { field?: string } | undefined)?.field ?? name];
       const values: unknown[] = Array.isArray(value) ? value : [value];
-      const wantedText = typeof wanted === 'string' || typeof wanted === 'number' ? String(wanted) : JSON.stringify(wanted);
+      const wantedText =
+        typeof wanted === 'string' || typeof wanted === 'number' ? String(wanted) : JSON.stringify(wanted);
       return values.some((v) => String(v) === wantedText);
     });
   }
@@ -196,8 +210,10 @@ class Poll {
     const { id } = record;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
       const what = TGATE_RESOURCES[this.resource].singularTitle;
-      throw new InvalidInputError('resourceType',
-        `T-Gate listed a ${what} without a whole-number id, which this trigger cannot follow`);
+      throw new InvalidInputError(
+        'resourceType',
+        `T-Gate listed a ${what} without a whole-number id, which this trigger cannot follow`,
+      );
     }
     return id;
   }
@@ -237,13 +253,18 @@ class Poll {
     while (hi.items.length >= size && hi.page < MAX_PROBED_PAGE) [lo, hi] = [hi, await at(hi.page * 2)];
     while (hi.page - lo.page > 1) {
       const mid = await at(Math.floor((lo.page + hi.page) / 2));
-      if (mid.items.length >= size) lo = mid; else hi = mid;
+      if (mid.items.length >= size) lo = mid;
+      else hi = mid;
     }
     return ending(hi.items.length ? hi : lo);
   }
 
-  private async emit(change: CatalogChange['change'], id: number, record: Rec | null,
-    digest: number | null): Promise<void> {
+  private async emit(
+    change: CatalogChange['change'],
+    id: number,
+    record: Rec | null,
+    digest: number | null,
+  ): Promise<void> {
     await this.step.emitData({ change, resourceType: this.resource, id, record } satisfies CatalogChange);
     this.applied.set(id, digest);
   }
@@ -278,10 +299,12 @@ class Poll {
 }
 
 function tooLarge(resource: TGateResourceName, records: number, bytes: number, maxKB: number): InvalidInputError {
-  return new InvalidInputError('maxSnapshotKB',
-    `Watching ${records} ${TGATE_RESOURCES[resource].title} needs a snapshot of up to ${Math.ceil(bytes / 1024)} KB, `
-    + `more than the ${maxKB} KB allowed (maxSnapshotKB): `
-    + 'narrow the listing with a brand, branch or menu, or raise maxSnapshotKB');
+  return new InvalidInputError(
+    'maxSnapshotKB',
+    `Watching ${records} ${TGATE_RESOURCES[resource].title} needs a snapshot of up to ${Math.ceil(bytes / 1024)} KB, ` +
+      `more than the ${maxKB} KB allowed (maxSnapshotKB): ` +
+      'narrow the listing with a brand, branch or menu, or raise maxSnapshotKB',
+  );
 }
 
 export async function getMetaModel(cfg: { resourceType?: unknown }): Promise<{ in: object; out: object }> {
@@ -292,10 +315,19 @@ export async function getMetaModel(cfg: { resourceType?: unknown }): Promise<{ i
       type: 'object',
       title: 'Catalog change',
       properties: {
-        change: { type: 'string', enum: ['created', 'updated', 'deleted'], title: 'Change', description: 'What happened to the object since the last poll' },
+        change: {
+          type: 'string',
+          enum: ['created', 'updated', 'deleted'],
+          title: 'Change',
+          description: 'What happened to the object since the last poll',
+        },
         resourceType: { type: 'string', title: 'Object type', description: 'The T-Gate resource type watched' },
         id: { type: 'integer', title: 'ID', description: "T-Gate's id of the object" },
-        record: { ...recordSchema(resource), type: ['object', 'null'], description: 'The object as T-Gate lists it now; null when it was deleted' },
+        record: {
+          ...recordSchema(resource),
+          type: ['object', 'null'],
+          description: 'The object as T-Gate lists it now; null when it was deleted',
+        },
       },
       required: ['change', 'resourceType', 'id', 'record'],
     },

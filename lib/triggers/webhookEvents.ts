@@ -15,8 +15,13 @@ import { defineStep, Step } from '../step';
 import { recordSchema } from '../step/resources';
 import { TGateRefusedError } from '../tgate';
 import {
-  checkWebhookSecret, deliveryWithoutSecret, parseWebhookDelivery, TGATE_WEBHOOK_EVENTS, TGateWebhookEvent,
-  TGateWebhookEventName, webhookEventResource,
+  checkWebhookSecret,
+  deliveryWithoutSecret,
+  parseWebhookDelivery,
+  TGATE_WEBHOOK_EVENTS,
+  TGateWebhookEvent,
+  TGateWebhookEventName,
+  webhookEventResource,
 } from '../tgate/webhooks';
 import eventSchema from '../schemas/webhookEvent.out.json';
 
@@ -74,13 +79,18 @@ async function receive(step: Step<Fields, unknown>): Promise<void> {
  * The record now, or deleted: a destroy is not fetched, and a 404 means the record is gone (or left the
  * granted integration scopes) since the delivery. Transient failures propagate and become a rebound.
  */
-async function fetchRecord(step: Step<Fields, unknown>, event: TGateWebhookEvent): Promise<Pick<WebhookEventMessage, 'deleted' | 'record'>> {
+async function fetchRecord(
+  step: Step<Fields, unknown>,
+  event: TGateWebhookEvent,
+): Promise<Pick<WebhookEventMessage, 'deleted' | 'record'>> {
   if (event.action === 'destroy') return { deleted: true, record: null };
   try {
     return { deleted: false, record: await step.tgate.get(event.resourceType, event.id) };
   } catch (err) {
     if (err instanceof TGateRefusedError && err.status === 404) {
-      step.sailor.logger?.info?.(`T-Gate has no ${event.resourceType} ${event.id} any more: emitting ${event.event} as deleted`);
+      step.sailor.logger?.info?.(
+        `T-Gate has no ${event.resourceType} ${event.id} any more: emitting ${event.event} as deleted`,
+      );
       return { deleted: true, record: null };
     }
     throw err;
@@ -108,11 +118,22 @@ export async function getMetaModel(cfg: { enrich?: unknown; events?: unknown }):
   };
   const required = [...base.required];
   if (cfg?.enrich === true || cfg?.enrich === 'true') {
-    const record = resources.length === 1
-      ? recordSchema(resources[0])
-      : { type: 'object', description: `The ${resources.join(', ')} record, by resourceType` };
-    properties.deleted = { type: 'boolean', title: 'Deleted', description: 'true for a destroy, or when T-Gate no longer has the object (or it left the granted integration scopes)' };
-    properties.record = { ...record, type: ['object', 'null'], title: 'Record', description: 'The object as T-Gate serves it now (fetched when the delivery is processed); null when deleted' };
+    const record =
+      resources.length === 1
+        ? recordSchema(resources[0])
+        : { type: 'object', description: `The ${resources.join(', ')} record, by resourceType` };
+    properties.deleted = {
+      type: 'boolean',
+      title: 'Deleted',
+      description:
+        'true for a destroy, or when T-Gate no longer has the object (or it left the granted integration scopes)',
+    };
+    properties.record = {
+      ...record,
+      type: ['object', 'null'],
+      title: 'Record',
+      description: 'The object as T-Gate serves it now (fetched when the delivery is processed); null when deleted',
+    };
     required.push('deleted', 'record');
   }
   return { in: { type: 'object', properties: {} }, out: { ...base, properties, required } };

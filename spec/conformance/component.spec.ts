@@ -31,7 +31,12 @@ function doorkeeperRaceServer(dk: Doorkeeper, client: DoorkeeperClient): (second
       apiBaseUrl: dk.apiBaseUrl,
       client,
       connect: () => connectViaGrantFlow(dk, client),
-      tokenRequests: async () => (await dk.tokenRequests()).map((r) => ({ at: r.at, status: r.status, refreshTokenTag: r.refresh_token_tag ?? '-' })),
+      tokenRequests: async () =>
+        (await dk.tokenRequests()).map((r) => ({
+          at: r.at,
+          status: r.status,
+          refreshTokenTag: r.refresh_token_tag ?? '-',
+        })),
       close: () => dk.setAccessTokenLifetime(7200),
     };
   };
@@ -59,40 +64,76 @@ for (const mode of ['grace', 'instant'] as RefreshMode[]) {
       console.log(`      Doorkeeper (${mode}) booted in ${dk.bootMs} ms`);
       platform = await startPlatformAccounts();
       for (const k of ENV_KEYS) saved[k] = process.env[k];
-      Object.assign(process.env, { TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: dk.tokenUrl, TGATE_API_BASE_URL: dk.apiBaseUrl });
+      Object.assign(process.env, {
+        TGATE_CLIENT_ID: client.clientId,
+        TGATE_CLIENT_SECRET: client.clientSecret,
+        TGATE_TOKEN_URI: dk.tokenUrl,
+        TGATE_API_BASE_URL: dk.apiBaseUrl,
+      });
     });
     after(async () => {
-      for (const k of ENV_KEYS) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+      for (const k of ENV_KEYS)
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
       for (const a of accounts) tokenMemory.forget(a);
       await platform?.close();
       await dk?.close();
     });
 
     /** A credential connected through the component's own grant flow, stored on the platform stand-in. */
-    async function connected(): Promise<{ cfg: { _account: string; environment: string; oauth: ConnectedTokens }; tokens: ConnectedTokens }> {
+    async function connected(): Promise<{
+      cfg: { _account: string; environment: string; oauth: ConnectedTokens };
+      tokens: ConnectedTokens;
+    }> {
       const { url, state } = buildAuthorizeUrl(dk.authorizeUrl, client.clientId, REDIRECT_URI);
       const page = await axios.get(url, { maxRedirects: 0, proxy: false, validateStatus: () => true });
       expect(page.status, 'the grant page redirects').to.equal(302);
       const code = codeFromRedirect(page.headers.location as string, state);
-      const tokens = await requestToken(http, { tokenUrl: dk.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'authorization_code', code, redirectUri: REDIRECT_URI } }) as ConnectedTokens;
+      const tokens = (await requestToken(http, {
+        tokenUrl: dk.tokenUrl,
+        profile: TGATE_PROFILE,
+        client,
+        grant: { type: 'authorization_code', code, redirectUri: REDIRECT_URI },
+      })) as ConnectedTokens;
       const account = `account-${crypto.randomBytes(4).toString('hex')}`;
       accounts.push(account);
       const cfg = { _account: account, environment: 'company-sandbox', oauth: { ...tokens } };
       platform.accounts.set(account, { keys: { environment: cfg.environment, oauth: { ...tokens } } });
       return { cfg, tokens };
     }
-    const expired = <T extends { oauth: object }>(cfg: T): T => ({ ...cfg, oauth: { ...cfg.oauth, expires_at: new Date(Date.now() - 1000).toISOString() } });
+    const expired = <T extends { oauth: object }>(cfg: T): T => ({
+      ...cfg,
+      oauth: { ...cfg.oauth, expires_at: new Date(Date.now() - 1000).toISOString() },
+    });
     const tokenRequestCount = async (): Promise<number> => (await dk.tokenRequests()).length;
 
     it('access grant flow: the authorize URL carries response_type=code, the code exchange uses raw Basic', async () => {
       const { tokens } = await connected();
-      expect(Object.keys(tokens)).to.deep.equal(['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'created_at']);
+      expect(Object.keys(tokens)).to.deep.equal([
+        'access_token',
+        'token_type',
+        'expires_in',
+        'refresh_token',
+        'scope',
+        'created_at',
+      ]);
       expect(tokens).to.include({ token_type: 'Bearer', expires_in: 7200, scope: 'public' });
       // RFC 6749 2.3.1's form-encoded Basic, which the T-Gate profile sent before: Doorkeeper refuses this secret.
       const { url, state } = buildAuthorizeUrl(dk.authorizeUrl, client.clientId, REDIRECT_URI);
-      const code = codeFromRedirect((await axios.get(url, { maxRedirects: 0, proxy: false, validateStatus: () => true })).headers.location as string, state);
-      const refused = await requestToken(http, { tokenUrl: dk.tokenUrl, profile: { ...TGATE_PROFILE, basicEncoding: 'form' }, client, grant: { type: 'authorization_code', code, redirectUri: REDIRECT_URI } })
-        .then(() => undefined, (e: unknown) => e);
+      const code = codeFromRedirect(
+        (await axios.get(url, { maxRedirects: 0, proxy: false, validateStatus: () => true })).headers
+          .location as string,
+        state,
+      );
+      const refused = await requestToken(http, {
+        tokenUrl: dk.tokenUrl,
+        profile: { ...TGATE_PROFILE, basicEncoding: 'form' },
+        client,
+        grant: { type: 'authorization_code', code, redirectUri: REDIRECT_URI },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(refused).to.be.instanceOf(OAuthClientMisconfiguredError);
       expect((refused as OAuthClientMisconfiguredError).oauthError).to.equal('invalid_client');
       expect((refused as Error).message).to.not.contain(client.clientSecret);
@@ -133,7 +174,9 @@ for (const mode of ['grace', 'instant'] as RefreshMode[]) {
     it('single flight: 20 concurrent messages with an expired token make one token request', async () => {
       const { cfg } = await connected();
       const before = await tokenRequestCount();
-      const outcomes = await Promise.all(Array.from({ length: 20 }, () => runStep(action, { body: {} }, expired(cfg), platform)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () => runStep(action, { body: {} }, expired(cfg), platform)),
+      );
       expect(stepErrors(outcomes)).to.deep.equal([]);
       expect(outcomes.map((o) => o.data.length)).to.deep.equal(Array(20).fill(SCOPES));
       expect((await tokenRequestCount()) - before).to.equal(1);
@@ -142,38 +185,83 @@ for (const mode of ['grace', 'instant'] as RefreshMode[]) {
 
     it('verifyCredentials (runService.js) refreshes an expired token and saves the new keys', async () => {
       const { cfg, tokens } = await connected();
-      const env = { TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret, TGATE_TOKEN_URI: dk.tokenUrl, TGATE_API_BASE_URL: dk.apiBaseUrl };
+      const env = {
+        TGATE_CLIENT_ID: client.clientId,
+        TGATE_CLIENT_SECRET: client.clientSecret,
+        TGATE_TOKEN_URI: dk.tokenUrl,
+        TGATE_API_BASE_URL: dk.apiBaseUrl,
+      };
       const run = await runService('verifyCredentials', expired(cfg), platform, env);
       expect(run.result).to.deep.equal({ status: 'success', data: { verified: true } });
       const stored = platform.accounts.get(cfg._account)!.keys.oauth as ConnectedTokens;
       expect(stored.refresh_token).to.not.equal(tokens.refresh_token);
-      for (const secret of [client.clientSecret, tokens.access_token, tokens.refresh_token, stored.access_token, stored.refresh_token]) {
+      for (const secret of [
+        client.clientSecret,
+        tokens.access_token,
+        tokens.refresh_token,
+        stored.access_token,
+        stored.refresh_token,
+      ]) {
         expect(`${run.stdout}\n${run.stderr}`).to.not.contain(secret);
       }
       // The saved keys are the live ones.
-      const api = await http.send({ method: 'GET', url: `${dk.apiBaseUrl}/integration_scopes`, headers: { Authorization: `Bearer ${stored.access_token}` } });
+      const api = await http.send({
+        method: 'GET',
+        url: `${dk.apiBaseUrl}/integration_scopes`,
+        headers: { Authorization: `Bearer ${stored.access_token}` },
+      });
       expect(api.status).to.equal(200);
     });
 
     it(`tells the mode from outside: refresh, then the old access token gets ${mode === 'grace' ? '200' : '401 "was revoked"'}; an expired one names why`, async () => {
       const { tokens } = await connected();
-      await requestToken(http, { tokenUrl: dk.tokenUrl, profile: TGATE_PROFILE, client, grant: { type: 'refresh_token', refreshToken: tokens.refresh_token } });
-      const old = await http.send({ method: 'GET', url: `${dk.apiBaseUrl}/integration_scopes`, headers: { Authorization: `Bearer ${tokens.access_token}` } })
-        .then((r) => r.status, (e: HttpError) => e);
+      await requestToken(http, {
+        tokenUrl: dk.tokenUrl,
+        profile: TGATE_PROFILE,
+        client,
+        grant: { type: 'refresh_token', refreshToken: tokens.refresh_token },
+      });
+      const old = await http
+        .send({
+          method: 'GET',
+          url: `${dk.apiBaseUrl}/integration_scopes`,
+          headers: { Authorization: `Bearer ${tokens.access_token}` },
+        })
+        .then(
+          (r) => r.status,
+          (e: HttpError) => e,
+        );
       if (mode === 'grace') expect(old).to.equal(200);
-      else expect((old as HttpError).message).to.equal(`T-Gate GET /partner/v1/integration_scopes answered 401: The access token was revoked`);
+      else
+        expect((old as HttpError).message).to.equal(
+          `T-Gate GET /partner/v1/integration_scopes answered 401: The access token was revoked`,
+        );
       const { tokens: other } = await connected();
       await dk.expireAccessTokens();
-      const gone = await http.send({ method: 'GET', url: `${dk.apiBaseUrl}/integration_scopes`, headers: { Authorization: `Bearer ${other.access_token}` } }).catch((e: HttpError) => e);
-      expect((gone as HttpError).message).to.equal('T-Gate GET /partner/v1/integration_scopes answered 401: The access token expired');
+      const gone = await http
+        .send({
+          method: 'GET',
+          url: `${dk.apiBaseUrl}/integration_scopes`,
+          headers: { Authorization: `Bearer ${other.access_token}` },
+        })
+        .catch((e: HttpError) => e);
+      expect((gone as HttpError).message).to.equal(
+        'T-Gate GET /partner/v1/integration_scopes answered 401: The access token expired',
+      );
     });
 
     it('4 processes on one credential, 5-second tokens, saves taking 1 to 2 s: no message fails', async () => {
       const result = await runRefreshRace({
-        containers: 4, messagesPerContainer: 6, accessTokenLifetimeSeconds: 5, minSaveDelayMs: 1000, maxSaveDelayMs: 2000,
+        containers: 4,
+        messagesPerContainer: 6,
+        accessTokenLifetimeSeconds: 5,
+        minSaveDelayMs: 1000,
+        maxSaveDelayMs: 2000,
         server: doorkeeperRaceServer(dk, client),
       });
-      console.log(`      ${mode}: messages failed ${result.failed} of ${result.messages}; token requests ${result.tokenRequests} (${result.refusedTokenRequests} refused); saves ${result.saves}; ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      console.log(
+        `      ${mode}: messages failed ${result.failed} of ${result.messages}; token requests ${result.tokenRequests} (${result.refusedTokenRequests} refused); saves ${result.saves}; ${(result.elapsedMs / 1000).toFixed(1)} s`,
+      );
       expect(result.failures, result.timeline.join('\n')).to.deep.equal([]);
       expect(result.messages).to.equal(24);
       expect(result.tokenRequests).to.be.below(24);

@@ -38,8 +38,10 @@ describe('tgate oauth-clients check and tgate doctor against a real Doorkeeper',
   });
 
   const check = (clientId: string, secret: string, json = true) =>
-    tgate(['oauth-clients', 'check', '--client-id', clientId, '--token-url', dk.tokenUrl, ...(json ? ['--json'] : [])],
-      { input: secret });
+    tgate(
+      ['oauth-clients', 'check', '--client-id', clientId, '--token-url', dk.tokenUrl, ...(json ? ['--json'] : [])],
+      { input: secret },
+    );
 
   it('check: the right pair is accepted (Doorkeeper answers 400 invalid_grant), exit 0', async () => {
     const result = await check(client.clientId, client.clientSecret);
@@ -53,13 +55,20 @@ describe('tgate oauth-clients check and tgate doctor against a real Doorkeeper',
     // Why the check sends a made-up code, not a made-up refresh token: Doorkeeper checks a refresh token
     // before the client, so that grant answers invalid_grant whatever the pair.
     const byRefresh = await requestToken(new HttpClient({ service: 'Doorkeeper' }), {
-      tokenUrl: dk.tokenUrl, profile: TGATE_PROFILE,
+      tokenUrl: dk.tokenUrl,
+      profile: TGATE_PROFILE,
       client: { clientId: client.clientId, clientSecret: 'wrong-secret-1234' },
       grant: { type: 'refresh_token', refreshToken: 'made-up-refresh-token' },
-    }).then(() => undefined, (e: { oauthError?: string }) => e.oauthError);
+    }).then(
+      () => undefined,
+      (e: { oauthError?: string }) => e.oauthError,
+    );
     expect(byRefresh).to.equal('invalid_grant');
 
-    for (const [id, secret] of [[client.clientId, 'wrong-secret-1234'], ['no-such-client', client.clientSecret]]) {
+    for (const [id, secret] of [
+      [client.clientId, 'wrong-secret-1234'],
+      ['no-such-client', client.clientSecret],
+    ]) {
       const result = await check(id, secret);
       expect(result.code, `${id}: ${result.stderr}`).to.equal(1);
       expect(JSON.parse(result.stdout)).to.include({ verdict: 'refused', status: 401, oauthError: 'invalid_client' });
@@ -81,21 +90,25 @@ describe('tgate oauth-clients check and tgate doctor against a real Doorkeeper',
 
     const result = await tgate(['doctor', '--cfg', file, '--json'], {
       env: {
-        TGATE_CLIENT_ID: client.clientId, TGATE_CLIENT_SECRET: client.clientSecret,
-        TGATE_TOKEN_URI: dk.tokenUrl, TGATE_API_BASE_URL: dk.apiBaseUrl,
+        TGATE_CLIENT_ID: client.clientId,
+        TGATE_CLIENT_SECRET: client.clientSecret,
+        TGATE_TOKEN_URI: dk.tokenUrl,
+        TGATE_API_BASE_URL: dk.apiBaseUrl,
       },
     });
     const report = JSON.parse(result.stdout) as DoctorReport;
     const rows = Object.fromEntries(report.rows.map((r) => [r.id, r]));
-    const tokenRows = ['refresh', 'rotation', 'expires_in', 'token_type', 'created_at', 'basic_encoding']
-      .map((r) => `token.${r}`);
+    const tokenRows = ['refresh', 'rotation', 'expires_in', 'token_type', 'created_at', 'basic_encoding'].map(
+      (r) => `token.${r}`,
+    );
     for (const id of tokenRows) {
       expect(rows[id].verdict, `${id}: ${rows[id].answered}`).to.equal('holds');
     }
     expect(rows['token.expires_in'].answered).to.equal('expires_in 7200');
     expect(rows['token.token_type'].answered).to.equal('token_type "Bearer"');
-    expect(rows['token.basic_encoding'].answered)
-      .to.equal('raw: accepted (400 invalid_grant), form: refused (401 invalid_client)');
+    expect(rows['token.basic_encoding'].answered).to.equal(
+      'raw: accepted (400 invalid_grant), form: refused (401 invalid_client)',
+    );
     // The conformance app serves only integration scopes: those hold, a path it does not have fails with the fix.
     const scopeRows = ['path', 'paging', 'schema'].map((r) => rows[`integrationScopes.${r}`].verdict);
     expect(scopeRows).to.deep.equal(['holds', 'holds', 'holds']);
@@ -105,8 +118,11 @@ describe('tgate oauth-clients check and tgate doctor against a real Doorkeeper',
     const after = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(after.oauth.refresh_token).to.not.equal(tokens.refresh_token);
     const secrets = [
-      client.clientSecret, tokens.access_token, tokens.refresh_token,
-      after.oauth.access_token, after.oauth.refresh_token,
+      client.clientSecret,
+      tokens.access_token,
+      tokens.refresh_token,
+      after.oauth.access_token,
+      after.oauth.refresh_token,
     ];
     for (const secret of secrets) {
       expect(result.stdout + result.stderr).not.to.contain(secret as string);

@@ -26,8 +26,16 @@ type Outcome = [step: string, status: number, error: string];
 const REDIRECT_URI = 'https://platform.example.io/callback/oauth2';
 /** A secret that RFC 6749 2.3.1 form-encoding changes, and a Doorkeeper-style one (urlsafe base64). */
 const clients = (): { app: DoorkeeperClient; other: DoorkeeperClient } => ({
-  app: { clientId: `tgate-app-${crypto.randomBytes(3).toString('hex')}`, clientSecret: `s3cr3t+/=:${crypto.randomBytes(6).toString('hex')}`, redirectUris: [REDIRECT_URI] },
-  other: { clientId: `other-app-${crypto.randomBytes(3).toString('hex')}`, clientSecret: crypto.randomBytes(32).toString('base64url'), redirectUris: [REDIRECT_URI] },
+  app: {
+    clientId: `tgate-app-${crypto.randomBytes(3).toString('hex')}`,
+    clientSecret: `s3cr3t+/=:${crypto.randomBytes(6).toString('hex')}`,
+    redirectUris: [REDIRECT_URI],
+  },
+  other: {
+    clientId: `other-app-${crypto.randomBytes(3).toString('hex')}`,
+    clientSecret: crypto.randomBytes(32).toString('base64url'),
+    redirectUris: [REDIRECT_URI],
+  },
 });
 
 async function sequence(s: Subject, app: DoorkeeperClient, other: DoorkeeperClient): Promise<Outcome[]> {
@@ -35,13 +43,18 @@ async function sequence(s: Subject, app: DoorkeeperClient, other: DoorkeeperClie
   const raw = (c: DoorkeeperClient, secret = c.clientSecret) => basicAuthHeader(c.clientId, secret, 'raw');
   const token = async (step: string, body: Record<string, string>, authorization?: string, json = false) => {
     const res = await http.post(s.tokenUrl, json ? JSON.stringify(body) : new URLSearchParams(body).toString(), {
-      headers: { 'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded', ...(authorization ? { Authorization: authorization } : {}) },
+      headers: {
+        'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+        ...(authorization ? { Authorization: authorization } : {}),
+      },
     });
     out.push([step, res.status, typeof res.data?.error === 'string' ? res.data.error : '']);
     return res.data as { access_token: string; refresh_token: string };
   };
   const api = async (step: string, accessToken: string) => {
-    const res = await http.get(`${s.apiBaseUrl}/integration_scopes`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    const res = await http.get(`${s.apiBaseUrl}/integration_scopes`, {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
     out.push([step, res.status, '']);
   };
   const authorize = async (step: string, params: Record<string, string>): Promise<string> => {
@@ -52,38 +65,79 @@ async function sequence(s: Subject, app: DoorkeeperClient, other: DoorkeeperClie
     return location?.searchParams.get('code') ?? '';
   };
 
-  await authorize('grant page without response_type: no redirect', { client_id: app.clientId, redirect_uri: REDIRECT_URI });
-  const code = await authorize('grant page', { response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, state: 'st' });
+  await authorize('grant page without response_type: no redirect', {
+    client_id: app.clientId,
+    redirect_uri: REDIRECT_URI,
+  });
+  const code = await authorize('grant page', {
+    response_type: 'code',
+    client_id: app.clientId,
+    redirect_uri: REDIRECT_URI,
+    state: 'st',
+  });
   const exchange = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI };
   await token('code, wrong secret', exchange, raw(app, 'wrong'));
   await token('code, unknown client', exchange, basicAuthHeader('nobody', app.clientSecret, 'raw'));
-  await token('code, secret form-encoded (RFC 6749 2.3.1)', exchange, basicAuthHeader(app.clientId, app.clientSecret, 'form'));
+  await token(
+    'code, secret form-encoded (RFC 6749 2.3.1)',
+    exchange,
+    basicAuthHeader(app.clientId, app.clientSecret, 'form'),
+  );
   await token('code, no client authentication', exchange);
   await token('code, no redirect_uri', { grant_type: 'authorization_code', code }, raw(app));
-  await token('code, another redirect_uri', { ...exchange, redirect_uri: 'https://platform.example.io/other' }, raw(app));
+  await token(
+    'code, another redirect_uri',
+    { ...exchange, redirect_uri: 'https://platform.example.io/other' },
+    raw(app),
+  );
   await token("code, another client's", exchange, raw(other));
   const first = await token('code', exchange, raw(app));
   await token('code reused', exchange, raw(app));
   await token('password grant', { grant_type: 'password', username: 'u', password: 'p' }, raw(app));
   await token('no grant_type', { code }, raw(app));
-  await token("refresh, another client's token", { grant_type: 'refresh_token', refresh_token: first.refresh_token }, raw(other));
+  await token(
+    "refresh, another client's token",
+    { grant_type: 'refresh_token', refresh_token: first.refresh_token },
+    raw(other),
+  );
   await token('refresh, no refresh_token', { grant_type: 'refresh_token' }, raw(app));
   await token('refresh, unknown token', { grant_type: 'refresh_token', refresh_token: 'no-such-token' }, raw(app));
   await api('API with the first access token', first.access_token);
   const second = await token('refresh', { grant_type: 'refresh_token', refresh_token: first.refresh_token }, raw(app));
   await api('API with the old access token, new one unused', first.access_token);
-  await token('refresh with the old token, new access token unused', { grant_type: 'refresh_token', refresh_token: first.refresh_token }, raw(app));
+  await token(
+    'refresh with the old token, new access token unused',
+    { grant_type: 'refresh_token', refresh_token: first.refresh_token },
+    raw(app),
+  );
   await api('API with the new access token', second.access_token);
   await api('API with the old access token, new one used', first.access_token);
-  await token('refresh with the old token, new access token used', { grant_type: 'refresh_token', refresh_token: first.refresh_token }, raw(app));
-  const late = await authorize('grant page again', { response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI });
+  await token(
+    'refresh with the old token, new access token used',
+    { grant_type: 'refresh_token', refresh_token: first.refresh_token },
+    raw(app),
+  );
+  const late = await authorize('grant page again', {
+    response_type: 'code',
+    client_id: app.clientId,
+    redirect_uri: REDIRECT_URI,
+  });
   await s.age(599);
   await api('API, 10 minutes on', second.access_token);
   await s.age(2);
-  await token('code after 10 minutes', { grant_type: 'authorization_code', code: late, redirect_uri: REDIRECT_URI }, raw(app));
+  await token(
+    'code after 10 minutes',
+    { grant_type: 'authorization_code', code: late, redirect_uri: REDIRECT_URI },
+    raw(app),
+  );
   await s.age(7200);
   await api('API with an expired access token', second.access_token);
-  const third = await token('refresh after expiry (JSON body)', { grant_type: 'refresh_token', refresh_token: second.refresh_token }, raw(app), true);
+  const third = await token(
+    'refresh after expiry (JSON body)',
+    { grant_type: 'refresh_token', refresh_token: second.refresh_token },
+    raw(app),
+    true,
+  );
   await api('API with the refreshed access token', third.access_token);
   await api('API without a token', '');
   return out;
@@ -126,17 +180,24 @@ const EXPECTED: Record<RefreshMode, Outcome[]> = {
 };
 // Grace differs only inside the window: the old pair works until the new access token is first used.
 EXPECTED.grace = EXPECTED.instant.map(([step, status, error]): Outcome =>
-  step === 'API with the old access token, new one unused' ? [step, 200, '']
-    : step === 'refresh with the old token, new access token unused' ? [step, 200, '']
-      : [step, status, error]);
+  step === 'API with the old access token, new one unused'
+    ? [step, 200, '']
+    : step === 'refresh with the old token, new access token unused'
+      ? [step, 200, '']
+      : [step, status, error],
+);
 
 for (const mode of ['instant', 'grace'] as const) {
   describe(`the sandbox and a real Doorkeeper side by side (${mode} mode)`, function () {
     this.timeout(60_000);
     const { app, other } = clients();
     let dk: Doorkeeper;
-    before(async () => { dk = await startDoorkeeper({ mode, clients: [app, other] }); });
-    after(async () => { await dk?.close(); });
+    before(async () => {
+      dk = await startDoorkeeper({ mode, clients: [app, other] });
+    });
+    after(async () => {
+      await dk?.close();
+    });
 
     it('gives the same status and OAuth error code for every step', async () => {
       const real = await sequence(dk, app, other);
@@ -145,7 +206,16 @@ for (const mode of ['instant', 'grace'] as const) {
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
       let imitation: Outcome[];
       try {
-        imitation = await sequence({ ...sandbox, age: async (seconds) => { clock.tick(seconds * 1000); } }, app, other);
+        imitation = await sequence(
+          {
+            ...sandbox,
+            age: async (seconds) => {
+              clock.tick(seconds * 1000);
+            },
+          },
+          app,
+          other,
+        );
       } finally {
         clock.restore();
         await sandbox.close();

@@ -10,10 +10,14 @@ export const mochaHooks = {
     this.timeout(120_000);
     const why = whyNoDoorkeeper();
     if (why && process.env.CI === 'true') {
-      throw new Error(`CI=true and Doorkeeper cannot run here: ${why}. Install ruby-doorkeeper ruby-rails ruby-sqlite3 puma (bash .ci/run does).`);
+      throw new Error(
+        `CI=true and Doorkeeper cannot run here: ${why}. Install ruby-doorkeeper ruby-rails ruby-sqlite3 puma (bash .ci/run does).`,
+      );
     }
     if (why) {
-      console.log(`\n  Skipping the Doorkeeper conformance specs: ${why}.\n  Install them with: apt-get install -y --no-install-recommends ruby-doorkeeper ruby-rails ruby-sqlite3 puma\n`);
+      console.log(
+        `\n  Skipping the Doorkeeper conformance specs: ${why}.\n  Install them with: apt-get install -y --no-install-recommends ruby-doorkeeper ruby-rails ruby-sqlite3 puma\n`,
+      );
       this.skip();
     }
     console.log(`\n  Conformance against ${doorkeeperVersions()}\n`);

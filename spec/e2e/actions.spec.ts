@@ -18,7 +18,6 @@ import { Received } from './helpers/rabbit';
 import { ONE_ATTEMPT, SentMessage, StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
 
-
 describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', function () {
   this.timeout(60_000);
   let sandbox: Sandbox;
@@ -29,14 +28,20 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
   const runs = (): StepRun[] => [individually, byPage, all, raw].filter(Boolean);
 
   /** What T-Gate (the sandbox) lists for a resource and filters: every visible record in id order, and the count. */
-  function listed(resource: TGateResourceName, filters: Record<string, string> = {}): { records: StoredRecord[]; totalCount: number } {
+  function listed(
+    resource: TGateResourceName,
+    filters: Record<string, string> = {},
+  ): { records: StoredRecord[]; totalCount: number } {
     return sandbox.store.list(resource, { page: 1, items: 1_000_000, filters });
   }
   const bodies = (r: StepRun, list: Received[]): unknown[] => list.map((m) => r.decrypt(m).body);
 
   /** Waits until the input's data messages stop coming (the sailor acks the input after the last one). */
   async function dataFor(r: StepRun, m: SentMessage, count: number): Promise<Received[]> {
-    await r.until(() => r.for('data', m).length >= count || r.for('error', m).length > 0 || r.for('rebound', m).length > 0, `${count} data messages for ${m.messageId}`);
+    await r.until(
+      () => r.for('data', m).length >= count || r.for('error', m).length > 0 || r.for('rebound', m).length > 0,
+      `${count} data messages for ${m.messageId}`,
+    );
     await sleep(300); // a message too many, if any, arrives meanwhile
     expect(r.errorTexts(m), 'errors').to.deep.equal([]);
     expect(r.for('rebound', m), 'rebounds').to.have.length(0);
@@ -47,10 +52,23 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
     this.timeout(60_000);
     sandbox = await startSandbox({});
     [individually, byPage, all, raw] = await Promise.all([
-      StepRun.start({ function: 'lookupObjects', fields: { resourceType: 'branches' }, sharedSandbox: sandbox, stepEnv: ONE_ATTEMPT }),
+      StepRun.start({
+        function: 'lookupObjects',
+        fields: { resourceType: 'branches' },
+        sharedSandbox: sandbox,
+        stepEnv: ONE_ATTEMPT,
+      }),
       // Text, as the platform sends a text field: "30".
-      StepRun.start({ function: 'lookupObjects', fields: { resourceType: 'items', emitBehavior: 'emitPage', pageSize: '30' }, sharedSandbox: sandbox }),
-      StepRun.start({ function: 'lookupObjects', fields: { resourceType: 'menus', emitBehavior: 'fetchAll' }, sharedSandbox: sandbox }),
+      StepRun.start({
+        function: 'lookupObjects',
+        fields: { resourceType: 'items', emitBehavior: 'emitPage', pageSize: '30' },
+        sharedSandbox: sandbox,
+      }),
+      StepRun.start({
+        function: 'lookupObjects',
+        fields: { resourceType: 'menus', emitBehavior: 'fetchAll' },
+        sharedSandbox: sandbox,
+      }),
       StepRun.start({ function: 'rawRequest', fields: { doNotThrow404: true }, sharedSandbox: sandbox }),
     ]);
   });
@@ -66,12 +84,16 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       const r = individually;
       const brand = String(listed('brands').records[0].id);
       const expected = listed('branches', { brand_id: brand });
-      expect(expected.records.length, 'the sandbox has branches of that brand (else the spec proves nothing)').to.be.greaterThan(1);
+      expect(
+        expected.records.length,
+        'the sandbox has branches of that brand (else the spec proves nothing)',
+      ).to.be.greaterThan(1);
       expect(expected.records.length, 'the filter narrows the listing').to.be.lessThan(listed('branches').totalCount);
       const m = r.publish({ brand_id: brand });
       const data = await dataFor(r, m, expected.records.length);
       expect(bodies(r, data)).to.deep.equal(expected.records);
-      for (const d of data) expect(d.headers).to.include({ parentMessageId: m.messageId, threadId: m.threadId, function: 'lookupObjects' });
+      for (const d of data)
+        expect(d.headers).to.include({ parentMessageId: m.messageId, threadId: m.threadId, function: 'lookupObjects' });
       // Every one of them was asked for with the filter, in one request.
       const asked = sandbox.requests.filter((q) => q.path === '/partner/v1/branches');
       expect(asked[asked.length - 1].query).to.match(new RegExp(`(^|&)brand_id=${brand}(&|$)`));
@@ -84,9 +106,15 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       const pages = Math.ceil(expected.records.length / pageSize);
       expect(pages, 'more than one emitted page').to.be.greaterThan(2);
       const m = r.publish({});
-      const emitted = bodies(r, await dataFor(r, m, pages)) as Array<{ results: unknown[]; page: number; totalCount: number }>;
+      const emitted = bodies(r, await dataFor(r, m, pages)) as Array<{
+        results: unknown[];
+        page: number;
+        totalCount: number;
+      }>;
       expect(emitted.map((p) => p.page)).to.deep.equal(Array.from({ length: pages }, (_, i) => i + 1));
-      expect(emitted.map((p) => p.results.length)).to.deep.equal(Array.from({ length: pages }, (_, i) => Math.min(pageSize, expected.records.length - i * pageSize)));
+      expect(emitted.map((p) => p.results.length)).to.deep.equal(
+        Array.from({ length: pages }, (_, i) => Math.min(pageSize, expected.records.length - i * pageSize)),
+      );
       expect(emitted.flatMap((p) => p.results)).to.deep.equal(expected.records);
       for (const p of emitted) expect(p.totalCount).to.equal(expected.totalCount);
     });
@@ -112,7 +140,10 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       expect(String(o.rebound[0].headers.reboundReason)).to.match(/503/);
       expect(r.decrypt(o.rebound[0]), 'the rebound carries the input').to.deep.equal(m.payload);
       const tried = sandbox.requests.filter((q) => q.path === '/partner/v1/branches');
-      expect(tried.slice(before).map((q) => q.status), 'one attempt (TGATE_RETRY_MAX_ATTEMPTS=1), answered 503').to.deep.equal([503]);
+      expect(
+        tried.slice(before).map((q) => q.status),
+        'one attempt (TGATE_RETRY_MAX_ATTEMPTS=1), answered 503',
+      ).to.deep.equal([503]);
     });
 
     it('a bad filter (brand_id "abc"): an error naming brand_id on the error queue, no request to T-Gate', async () => {
@@ -125,11 +156,18 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       const r = raw;
       const id = listed('brands').records[1].id;
       const m = r.publish({ method: 'GET', path: `/brands/${id}` });
-      const [body] = bodies(r, await dataFor(r, m, 1)) as Array<{ status: number; headers: Record<string, string>; body: unknown }>;
+      const [body] = bodies(r, await dataFor(r, m, 1)) as Array<{
+        status: number;
+        headers: Record<string, string>;
+        body: unknown;
+      }>;
       expect(body.status).to.equal(200);
       expect(body.body).to.deep.equal(sandbox.getRecord('brands', id));
       expect(body.headers['content-type']).to.match(/^application\/json/);
-      expect(Object.keys(body.headers).map((h) => h.toLowerCase()), 'no credential header echoed').to.not.include.members(['authorization', 'set-cookie']);
+      expect(
+        Object.keys(body.headers).map((h) => h.toLowerCase()),
+        'no credential header echoed',
+      ).to.not.include.members(['authorization', 'set-cookie']);
     });
 
     it('GET with a query: the page T-Gate serves for it', async () => {
@@ -140,7 +178,7 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       expect(body.body).to.deep.equal(sandbox.store.list('sections', { page: 2, items: 5 }).records);
     });
 
-    it('POST /orders/calculate with a body: the sandbox\'s own calculation', async () => {
+    it("POST /orders/calculate with a body: the sandbox's own calculation", async () => {
       const r = raw;
       const order = calculableOrder(sandbox);
       const m = r.publish({ method: 'POST', path: '/orders/calculate', body: order });
@@ -155,7 +193,9 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
       const m = r.publish({ method: 'GET', path: `/items/${missing}` });
       const [body] = bodies(r, await dataFor(r, m, 1)) as Array<{ status: number }>;
       expect(body.status).to.equal(404);
-      expect(sandbox.requests.filter((q) => q.path === `/partner/v1/items/${missing}`).map((q) => q.status)).to.deep.equal([404]);
+      expect(
+        sandbox.requests.filter((q) => q.path === `/partner/v1/items/${missing}`).map((q) => q.status),
+      ).to.deep.equal([404]);
     });
 
     it('a path that leaves the API ("../oauth/token"): an error naming path, no request', async () => {
@@ -175,7 +215,7 @@ describe('e2e: lookupObjects and rawRequest through run.js on RabbitMQ', functio
 
   // Last (mocha runs a describe's own tests before its nested describes): over every message of the file.
   describe('secrets', () => {
-    it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+    it("no client secret, API key or token in any message on any queue, nor in the containers' output", () => {
       for (const r of runs()) {
         expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
         expect(leaks(r), `secrets leaked by the ${r.opts.function} step`).to.deep.equal([]);

@@ -14,7 +14,11 @@ describe('e2e: lookupObject through run.js on RabbitMQ', function () {
   before(async function () {
     this.timeout(40_000);
     // One attempt per T-Gate request: a 503 is a transient failure at once, not after backing off.
-    run = await StepRun.start({ function: 'lookupObject', fields: { resourceType: 'branches' }, stepEnv: { TGATE_RETRY_MAX_ATTEMPTS: '1' } });
+    run = await StepRun.start({
+      function: 'lookupObject',
+      fields: { resourceType: 'branches' },
+      stepEnv: { TGATE_RETRY_MAX_ATTEMPTS: '1' },
+    });
   });
   after(async function () {
     this.timeout(20_000);
@@ -26,11 +30,19 @@ describe('e2e: lookupObject through run.js on RabbitMQ', function () {
     const r = run!;
     const m = r.publish({ id: 212 });
     const o = await r.outcome(m);
-    expect(o.error.map((e) => r.decryptError(e).error.message), 'errors').to.deep.equal([]);
+    expect(
+      o.error.map((e) => r.decryptError(e).error.message),
+      'errors',
+    ).to.deep.equal([]);
     expect(o.rebound, 'rebounds').to.have.length(0);
     expect(o.data).to.have.length(1);
     expect(r.decrypt(o.data[0]).body).to.deep.equal(r.sandbox.getRecord('branches', 212));
-    expect(o.data[0].headers).to.include({ parentMessageId: m.messageId, threadId: m.threadId, function: 'lookupObject', stepId: r.ids.stepId });
+    expect(o.data[0].headers).to.include({
+      parentMessageId: m.messageId,
+      threadId: m.threadId,
+      function: 'lookupObject',
+      stepId: r.ids.stepId,
+    });
   });
 
   it('T-Gate answering 503 every time: the input goes to the rebound queue, no data, no error', async () => {
@@ -41,7 +53,10 @@ describe('e2e: lookupObject through run.js on RabbitMQ', function () {
     const o = await r.outcome(m);
     // Let a late data or error message (if any) arrive before asserting there is none.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(r.for('error', m).map((e) => r.decryptError(e).error.message), 'errors').to.deep.equal([]);
+    expect(
+      r.for('error', m).map((e) => r.decryptError(e).error.message),
+      'errors',
+    ).to.deep.equal([]);
     expect(r.for('data', m), 'data').to.have.length(0);
     expect(o.rebound).to.have.length(1);
     const rebound = o.rebound[0];
@@ -68,10 +83,13 @@ describe('e2e: lookupObject through run.js on RabbitMQ', function () {
     expect(errorInput).to.deep.equal(m.payload);
     expect(r.sandbox.requestCount - before, 'requests to T-Gate').to.equal(0);
     // Rejected by the sailor: dead-lettered from the input queue.
-    await r.until(() => r.collector.get(r.topo.rejected).some((x) => x.headers.messageId === m.messageId), 'the input dead-lettered');
+    await r.until(
+      () => r.collector.get(r.topo.rejected).some((x) => x.headers.messageId === m.messageId),
+      'the input dead-lettered',
+    );
   });
 
-  it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+  it("no client secret, API key or token in any message on any queue, nor in the containers' output", () => {
     const r = run!;
     expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
     expect(leaks(r), 'secrets leaked').to.deep.equal([]);

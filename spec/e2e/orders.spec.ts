@@ -18,7 +18,6 @@ import { Received } from './helpers/rabbit';
 import { ONE_ATTEMPT, SentMessage, StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
 
-
 describe('e2e: calculateOrder, createOrder and updateOrder through run.js on RabbitMQ', function () {
   this.timeout(60_000);
   let sandbox: Sandbox;
@@ -30,7 +29,8 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
   let created: Order | undefined;
   const runs = (): StepRun[] => [calculate, create, update].filter(Boolean);
 
-  const stored = (uuid: string): Order[] => [...sandbox.store.records('orders')].filter((o) => o.app_order_uuid === uuid);
+  const stored = (uuid: string): Order[] =>
+    [...sandbox.store.records('orders')].filter((o) => o.app_order_uuid === uuid);
   const json = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
   /** The one data message of an input, after checking nothing else came for it. */
@@ -60,8 +60,11 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
     this.timeout(60_000);
     sandbox = await startSandbox({});
     order = calculableOrder(sandbox);
-    [calculate, create, update] = await Promise.all(['calculateOrder', 'createOrder', 'updateOrder'].map((fn) => (
-      StepRun.start({ function: fn, sharedSandbox: sandbox, stepEnv: ONE_ATTEMPT }))));
+    [calculate, create, update] = await Promise.all(
+      ['calculateOrder', 'createOrder', 'updateOrder'].map((fn) =>
+        StepRun.start({ function: fn, sharedSandbox: sandbox, stepEnv: ONE_ATTEMPT }),
+      ),
+    );
   });
   after(async function () {
     this.timeout(30_000);
@@ -79,7 +82,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
   });
 
   describe('calculateOrder', () => {
-    it('emits the sandbox\'s own calculation of the order, and creates nothing', async () => {
+    it("emits the sandbox's own calculation of the order, and creates nothing", async () => {
       const ordersBefore = sandbox.store.count('orders');
       const body = await onlyData(calculate, calculate.publish(order));
       expect(body).to.deep.equal(json(sandbox.orders.calculate(order)));
@@ -101,14 +104,19 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
   });
 
   describe('createOrder', () => {
-    it('creates the order: emitted as created, stored in the sandbox exactly once with the message\'s app_order_uuid', async () => {
+    it("creates the order: emitted as created, stored in the sandbox exactly once with the message's app_order_uuid", async () => {
       const uuid = crypto.randomUUID();
       const since = sandbox.requestCount;
       const body = await onlyData(create, create.publish(createBody(uuid)));
       const mine = stored(uuid);
       expect(mine, 'orders stored with this app_order_uuid').to.have.length(1);
       expect(body).to.deep.equal({ order: json(mine[0]), outcome: 'created' });
-      expect(mine[0]).to.include({ app_order_uuid: uuid, branch_id: order.branch_id, menu_id: order.menu_id, total_price: sandbox.orders.calculate(order).total_price });
+      expect(mine[0]).to.include({
+        app_order_uuid: uuid,
+        branch_id: order.branch_id,
+        menu_id: order.menu_id,
+        total_price: sandbox.orders.calculate(order).total_price,
+      });
       expect(orderRequestsSince(sandbox, since)).to.include({ posts: 1, lookups: 0 });
       created = mine[0];
     });
@@ -154,7 +162,9 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
 
   describe('updateOrder', () => {
     // The order createOrder created, as in a flow; stored directly when that test failed, so these do not cascade.
-    before(() => { created ??= sandbox.orders.create(createBody(crypto.randomUUID())); });
+    before(() => {
+      created ??= sandbox.orders.create(createBody(crypto.randomUUID()));
+    });
 
     it('in_route after the company marked the order ready: emitted as updated, the sandbox holds the new status', async () => {
       sandbox.updateOrderAsCompany(created!.id, { order_status: 'ready' });
@@ -168,7 +178,10 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
       const since = sandbox.requestCount;
       const body = await onlyData(update, update.publish({ id: created!.id, order_status: 'in_route' }));
       expect(body).to.deep.equal({ order: json(sandbox.getRecord('orders', created!.id)), outcome: 'unchanged' });
-      expect(orderRequestsSince(sandbox, since).all.map((q) => q.method), 'only the read').to.deep.equal(['GET']);
+      expect(
+        orderRequestsSince(sandbox, since).all.map((q) => q.method),
+        'only the read',
+      ).to.deep.equal(['GET']);
     });
 
     it('T-Gate answering 503 to the read: a rebound, no data, no error, the order as it was', async () => {
@@ -184,7 +197,7 @@ describe('e2e: calculateOrder, createOrder and updateOrder through run.js on Rab
   });
 
   describe('secrets', () => {
-    it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+    it("no client secret, API key or token in any message on any queue, nor in the containers' output", () => {
       for (const r of runs()) {
         expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
         expect(leaks(r), `secrets leaked by the ${r.opts.function} step`).to.deep.equal([]);

@@ -12,8 +12,17 @@ import type { Received } from './helpers/rabbit';
 import { SentMessage, StepRun } from './helpers/stepRun';
 import { sleep } from './helpers/wait';
 
-interface Change { change: string; resourceType: string; id: number; record: Record<string, unknown> | null }
-interface Snapshot { v: number; scope: string; state: string }
+interface Change {
+  change: string;
+  resourceType: string;
+  id: number;
+  record: Record<string, unknown> | null;
+}
+interface Snapshot {
+  v: number;
+  scope: string;
+  state: string;
+}
 
 /** After the poll's last snapshot, wait this long for anything late before asserting "nothing more". */
 const SETTLE_MS = 400;
@@ -40,9 +49,15 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
   async function poll(): Promise<{ changes: Change[]; snapshot: Snapshot; snapshots: number }> {
     const r = run!;
     const m = r.publish({});
-    await r.until(() => snapshotsFor(m).length > 0 || r.for('error', m).length > 0, `the snapshot of poll ${m.messageId}`);
+    await r.until(
+      () => snapshotsFor(m).length > 0 || r.for('error', m).length > 0,
+      `the snapshot of poll ${m.messageId}`,
+    );
     await sleep(SETTLE_MS);
-    expect(r.for('error', m).map((e) => r.decryptError(e).error.message), 'errors').to.deep.equal([]);
+    expect(
+      r.for('error', m).map((e) => r.decryptError(e).error.message),
+      'errors',
+    ).to.deep.equal([]);
     expect(r.for('rebound', m), 'rebounds').to.have.length(0);
     const snaps = snapshotsFor(m);
     const snapshot = parse(snaps[snaps.length - 1]);
@@ -50,19 +65,27 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
     return { changes: r.for('data', m).map((d) => r.decrypt(d).body as Change), snapshot, snapshots: snaps.length };
   }
 
-  const visibleBranches = (): number[] => run!.sandbox.store.allIds('branches').filter((id) => run!.sandbox.store.getVisible('branches', id)).sort((a, b) => a - b);
+  const visibleBranches = (): number[] =>
+    run!.sandbox.store
+      .allIds('branches')
+      .filter((id) => run!.sandbox.store.getVisible('branches', id))
+      .sort((a, b) => a - b);
 
   it('first poll: every branch in scope as created, and a snapshot on the snapshot queue', async () => {
     const { changes, snapshot } = await poll();
     const expected = visibleBranches();
     expect(expected.length).to.be.above(1);
     expect(changes.map((c) => c.id).sort((a, b) => a - b)).to.deep.equal(expected);
-    expect(changes.every((c) => c.change === 'created' && c.resourceType === 'branches' && (c.record as { id?: number }).id === c.id)).to.equal(true);
+    expect(
+      changes.every(
+        (c) => c.change === 'created' && c.resourceType === 'branches' && (c.record as { id?: number }).id === c.id,
+      ),
+    ).to.equal(true);
     expect(snapshot).to.include({ v: 1 });
     expect(snapshot.state).to.be.a('string').and.not.equal('');
   });
 
-  it('second poll in the same container (the sailor\'s in-memory snapshot): nothing, after no change', async () => {
+  it("second poll in the same container (the sailor's in-memory snapshot): nothing, after no change", async () => {
     const { changes, snapshots } = await poll();
     expect(changes).to.deep.equal([]);
     expect(snapshots).to.equal(1);
@@ -76,7 +99,7 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
     expect(changes[0].record).to.include({ id, name_en: 'Renamed during the e2e run' });
   });
 
-  it('a new container reads the snapshot from the platform\'s step data: nothing, then exactly the changed record', async () => {
+  it("a new container reads the snapshot from the platform's step data: nothing, then exactly the changed record", async () => {
     const r = run!;
     await r.sailors[0].kill();
     // The platform stores the snapshot the step published and gives it to the next container in the step data.
@@ -93,7 +116,7 @@ describe('e2e: pollCatalog through run.js on RabbitMQ, with its snapshot', funct
     expect(changes.map((c) => [c.change, c.id])).to.deep.equal([['updated', id]]);
   });
 
-  it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+  it("no client secret, API key or token in any message on any queue, nor in the containers' output", () => {
     const r = run!;
     expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
     expect(leaks(r), 'secrets leaked').to.deep.equal([]);

@@ -34,7 +34,12 @@ describe('e2e: runService.js (verifyCredentials, a select model, dynamic metadat
     TGATE_TOKEN_URI: sandbox.tokenUrl,
     TGATE_API_BASE_URL: sandbox.apiBaseUrl,
   });
-  async function service(method: 'verifyCredentials' | 'getMetaModel' | 'selectModel', client: SandboxClient, fields: Record<string, unknown> = {}, target: { function?: string; model?: string } = {}): Promise<ServiceRun> {
+  async function service(
+    method: 'verifyCredentials' | 'getMetaModel' | 'selectModel',
+    client: SandboxClient,
+    fields: Record<string, unknown> = {},
+    target: { function?: string; model?: string } = {},
+  ): Promise<ServiceRun> {
     const run = await runService(method, { ...cfgs.get(client), ...fields }, platform, env(client), undefined, target);
     runs.push(run);
     expect(run.code, `runService.js exit code\n${run.stderr}`).to.equal(0);
@@ -47,7 +52,10 @@ describe('e2e: runService.js (verifyCredentials, a select model, dynamic metadat
     this.timeout(30_000);
     sandbox = await startSandbox({ clients });
     platform = await startFakePlatformApi({
-      username: 'task-user@example.com', apiKey, flowId: 'flow-ui', stepId: 'step_1',
+      username: 'task-user@example.com',
+      apiKey,
+      flowId: 'flow-ui',
+      stepId: 'step_1',
       step: { config: {}, snapshot: {}, is_passthrough: false, variables: {} },
     });
     for (const client of clients) {
@@ -76,29 +84,51 @@ describe('e2e: runService.js (verifyCredentials, a select model, dynamic metadat
     const run = await service('verifyCredentials', revoked);
     expect(run.result!.status).to.equal('success');
     expect(run.result!.data.verified).to.equal(false);
-    expect(run.result!.data.reason).to.be.a('string').and.match(/reconnect/i);
+    expect(run.result!.data.reason)
+      .to.be.a('string')
+      .and.match(/reconnect/i);
     const oauth = cfgs.get(revoked)!.oauth as Record<string, string>;
     const answer = JSON.stringify(run.result);
-    for (const secret of [revoked.clientSecret, oauth.access_token, oauth.refresh_token]) expect(answer).to.not.include(secret);
-    expect(platform.calls.filter((c) => c.method === 'PUT'), 'nothing saved').to.have.length(0);
+    for (const secret of [revoked.clientSecret, oauth.access_token, oauth.refresh_token])
+      expect(answer).to.not.include(secret);
+    expect(
+      platform.calls.filter((c) => c.method === 'PUT'),
+      'nothing saved',
+    ).to.have.length(0);
   });
 
   it('select model "branches" of lookupObjects, narrowed by the chosen brand: the granted branches of that brand, labelled from the records', async () => {
     const brandId = sandbox.store.list('brands', { page: 1, items: 1 }).records[0].id;
-    const scopes = sandbox.store.list('integrationScopes', { page: 1, items: 1_000_000 }).records as unknown as Array<{ brand_id: number; branch_id: number }>;
+    const scopes = sandbox.store.list('integrationScopes', { page: 1, items: 1_000_000 }).records as unknown as Array<{
+      brand_id: number;
+      branch_id: number;
+    }>;
     const granted = new Set(scopes.filter((s) => s.brand_id === brandId).map((s) => s.branch_id));
-    const branches = sandbox.store.list('branches', { page: 1, items: 1_000_000, filters: { brand_id: String(brandId) } }).records as unknown as Array<{ id: number; name_en: string | null; name_ar: string | null }>;
-    const expected = Object.fromEntries(branches.filter((b) => granted.has(b.id)).map((b) => [String(b.id), b.name_en && b.name_ar ? `${b.name_en} (${b.name_ar})` : (b.name_en ?? b.name_ar)]));
+    const branches = sandbox.store.list('branches', {
+      page: 1,
+      items: 1_000_000,
+      filters: { brand_id: String(brandId) },
+    }).records as unknown as Array<{ id: number; name_en: string | null; name_ar: string | null }>;
+    const expected = Object.fromEntries(
+      branches
+        .filter((b) => granted.has(b.id))
+        .map((b) => [String(b.id), b.name_en && b.name_ar ? `${b.name_en} (${b.name_ar})` : (b.name_en ?? b.name_ar)]),
+    );
     expect(Object.keys(expected).length, 'granted branches of the brand').to.be.greaterThan(0);
     const allGranted = new Set(scopes.map((s) => s.branch_id));
     expect(Object.keys(expected).length, 'the brand narrows the choice').to.be.lessThan(allGranted.size);
 
     // The platform sends the step's fields so far with the credential; a select's key arrives as text.
-    const run = await service('selectModel', good, { resourceType: 'menus', brand_id: String(brandId) }, { function: 'lookupObjects', model: 'branches' });
+    const run = await service(
+      'selectModel',
+      good,
+      { resourceType: 'menus', brand_id: String(brandId) },
+      { function: 'lookupObjects', model: 'branches' },
+    );
     expect(run.result).to.deep.equal({ status: 'success', data: expected });
   });
 
-  it('dynamic metadata (getMetaModel) of lookupObjects: in = the type\'s filters, out = one record or a page, by the step\'s fields', async () => {
+  it("dynamic metadata (getMetaModel) of lookupObjects: in = the type's filters, out = one record or a page, by the step's fields", async () => {
     const items = TGATE_RESOURCES.items;
     const one = await service('getMetaModel', good, { resourceType: 'items' }, { function: 'lookupObjects' });
     expect(one.result!.status, JSON.stringify(one.result)).to.equal('success');
@@ -106,10 +136,18 @@ describe('e2e: runService.js (verifyCredentials, a select model, dynamic metadat
     expect(Object.keys(oneData.in.properties)).to.deep.equal(items.filters.map((f) => f.name));
     expect(oneData.out, 'emitIndividually: the item record').to.deep.equal(JSON.parse(JSON.stringify(items.schema)));
 
-    const paged = await service('getMetaModel', good, { resourceType: 'items', emitBehavior: 'emitPage' }, { function: 'lookupObjects' });
-    const out = (paged.result!.data as { out: { properties: Record<string, { items?: unknown }>; required: string[] } }).out;
+    const paged = await service(
+      'getMetaModel',
+      good,
+      { resourceType: 'items', emitBehavior: 'emitPage' },
+      { function: 'lookupObjects' },
+    );
+    const out = (paged.result!.data as { out: { properties: Record<string, { items?: unknown }>; required: string[] } })
+      .out;
     expect(Object.keys(out.properties).sort()).to.deep.equal(['page', 'results', 'totalCount']);
-    expect(out.properties.results.items, 'emitPage: results are item records').to.deep.equal(JSON.parse(JSON.stringify(items.schema)));
+    expect(out.properties.results.items, 'emitPage: results are item records').to.deep.equal(
+      JSON.parse(JSON.stringify(items.schema)),
+    );
 
     const none = await service('getMetaModel', good, {}, { function: 'lookupObjects' });
     expect(none.result!.status).to.equal('error');

@@ -22,7 +22,15 @@ import { defaultIntegrationScopes, Sandbox, SandboxClient, startSandbox } from '
 import { basicAuthHeader, ConnectedTokens, connectViaGrantFlow } from '../helpers/sandboxConnect';
 import { FakePlatformApi, PlatformCall, startFakePlatformApi } from './helpers/fakePlatformApi';
 import {
-  Collector, connectOrFail, declareTopology, DEFAULT_AMQP_URI, deleteTopology, Received, sailorEncryptor, SailorEncryptor, Topology,
+  Collector,
+  connectOrFail,
+  declareTopology,
+  DEFAULT_AMQP_URI,
+  deleteTopology,
+  Received,
+  sailorEncryptor,
+  SailorEncryptor,
+  Topology,
 } from './helpers/rabbit';
 import { SailorProcess } from './helpers/sailorProcess';
 import { sleepUntil, waitFor } from './helpers/wait';
@@ -40,7 +48,13 @@ const FUNCTION = 'listIntegrationScopes';
 interface InputMessage {
   messageId: string;
   threadId: string;
-  payload: { id: string; body: Record<string, unknown>; headers: Record<string, unknown>; attachments: Record<string, unknown>; metadata: Record<string, unknown> };
+  payload: {
+    id: string;
+    body: Record<string, unknown>;
+    headers: Record<string, unknown>;
+    attachments: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+  };
 }
 
 interface SailorError {
@@ -112,13 +126,17 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     return input;
   }
 
-  const dataFor = (m: InputMessage): Received[] => collector!.get(topo!.queues.data).filter((r) => r.headers.parentMessageId === m.messageId);
-  const errorsFor = (m: InputMessage): Received[] => collector!.get(topo!.queues.error).filter((r) => r.headers.parentMessageId === m.messageId);
+  const dataFor = (m: InputMessage): Received[] =>
+    collector!.get(topo!.queues.data).filter((r) => r.headers.parentMessageId === m.messageId);
+  const errorsFor = (m: InputMessage): Received[] =>
+    collector!.get(topo!.queues.error).filter((r) => r.headers.parentMessageId === m.messageId);
   const rejected = (): Received[] => collector!.get(topo!.rejected);
   const refreshRequests = () => sandbox!.tokenRequests.filter((r) => r.grantType === 'refresh_token');
   const puts = (): PlatformCall[] => api!.calls.filter((c) => c.method === 'PUT');
-  const accountGets = (): PlatformCall[] => api!.calls.filter((c) => c.method === 'GET' && c.path.startsWith('/v1/accounts/'));
-  const stepGets = (): PlatformCall[] => api!.calls.filter((c) => c.method === 'GET' && c.path.startsWith('/v1/tasks/'));
+  const accountGets = (): PlatformCall[] =>
+    api!.calls.filter((c) => c.method === 'GET' && c.path.startsWith('/v1/accounts/'));
+  const stepGets = (): PlatformCall[] =>
+    api!.calls.filter((c) => c.method === 'GET' && c.path.startsWith('/v1/tasks/'));
   const scopeCalls = () => sandbox!.requests.filter((r) => r.path === '/partner/v1/integration_scopes');
   const acks = () => sailor!.logs.filter((l) => l.msg === 'Message ack').length;
   const rejects = () => sailor!.logs.filter((l) => l.msg === 'Message reject').length;
@@ -142,7 +160,8 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     });
   }
 
-  const decrypt = (r: Received): Record<string, unknown> => enc.decryptMessageContent(r.content, 'base64') as Record<string, unknown>;
+  const decrypt = (r: Received): Record<string, unknown> =>
+    enc.decryptMessageContent(r.content, 'base64') as Record<string, unknown>;
 
   async function inputQueue(): Promise<{ messageCount: number; consumerCount: number }> {
     const q = await ch.checkQueue(topo!.input);
@@ -172,7 +191,10 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
   function checkDataMessages(m: InputMessage, received: Received[]): void {
     expect(received, `data messages for ${m.messageId}`).to.have.length(SCOPES.length);
     const payloads = received.map(decrypt);
-    expect(payloads.map((p) => p.body), 'data bodies are the integration scopes, in order').to.deep.equal(SCOPES);
+    expect(
+      payloads.map((p) => p.body),
+      'data bodies are the integration scopes, in order',
+    ).to.deep.equal(SCOPES);
     const messageIds = new Set<unknown>();
     received.forEach((r, i) => {
       expect(r.routingKey).to.equal(topo!.routingKeys.data);
@@ -206,8 +228,15 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     for (const q of [...Object.values(topo.queues), topo.rejected]) await collector.consume(q);
     enc = sailorEncryptor(cryptoPassword, cryptoIv);
 
-    for (const f of ['component.json', 'dist/lib/actions/listIntegrationScopes.js', 'node_modules/elasticio-sailor-nodejs/run.js']) {
-      expect(fs.existsSync(path.join(COMPONENT_ROOT, f)), `${f} in the component root ${COMPONENT_ROOT} (build first)`).to.equal(true);
+    for (const f of [
+      'component.json',
+      'dist/lib/actions/listIntegrationScopes.js',
+      'node_modules/elasticio-sailor-nodejs/run.js',
+    ]) {
+      expect(
+        fs.existsSync(path.join(COMPONENT_ROOT, f)),
+        `${f} in the component root ${COMPONENT_ROOT} (build first)`,
+      ).to.equal(true);
     }
 
     sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds: ACCESS_TOKEN_LIFETIME_S });
@@ -271,8 +300,13 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     const steps: Array<[string, () => unknown]> = [
       ['stop the sailor child', () => sailor?.kill()],
       // E2E_SAILOR_LOG=<file>: keep the container's output for a look (it holds no secrets: test 3 checks).
-      ['write E2E_SAILOR_LOG', () => process.env.E2E_SAILOR_LOG && sailor
-        && fs.writeFileSync(process.env.E2E_SAILOR_LOG, `${sailor.stdout}\n--- stderr ---\n${sailor.stderr}`)],
+      [
+        'write E2E_SAILOR_LOG',
+        () =>
+          process.env.E2E_SAILOR_LOG &&
+          sailor &&
+          fs.writeFileSync(process.env.E2E_SAILOR_LOG, `${sailor.stdout}\n--- stderr ---\n${sailor.stderr}`),
+      ],
       ['stop consuming', () => collector?.stop()],
       ['delete the queues and exchange', () => (topo && conn ? deleteTopology(ch, topo) : undefined)],
       ['close the AMQP connection', () => conn?.close()],
@@ -298,7 +332,9 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     // Make the server agree the original access token has expired, and check that it does.
     await sleepUntil(tokensReceivedAt + EXPIRY_MARGIN_MS);
     const probe = await axios.get(`${sandbox!.apiBaseUrl}/integration_scopes`, {
-      headers: { Authorization: `Bearer ${tokens.access_token}` }, proxy: false, validateStatus: () => true,
+      headers: { Authorization: `Bearer ${tokens.access_token}` },
+      proxy: false,
+      validateStatus: () => true,
     });
     expect(probe.status, 'the sandbox rejects the original (expired) access token').to.equal(401);
     const tokenRequestsBefore = sandbox!.tokenRequests.length;
@@ -315,21 +351,30 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     const [refresh] = newTokenRequests;
     expect(refresh.status).to.equal(200);
     expect(refresh.contentType).to.match(/^application\/x-www-form-urlencoded/);
-    expect(refresh.authorization, 'Basic client authentication').to.equal(basicAuthHeader(client.clientId, client.clientSecret));
+    expect(refresh.authorization, 'Basic client authentication').to.equal(
+      basicAuthHeader(client.clientId, client.clientSecret),
+    );
     expect(Object.fromEntries(new URLSearchParams(refresh.rawBody))).to.deep.equal({
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token,
     });
 
     // The refresh happened before the API call: one GET, answered 200 (no 401 and retry).
-    expect(scopeCalls().slice(scopeCallsBefore).map((r) => r.status), 'integration_scopes calls for message 1').to.deep.equal([200]);
+    expect(
+      scopeCalls()
+        .slice(scopeCallsBefore)
+        .map((r) => r.status),
+      'integration_scopes calls for message 1',
+    ).to.deep.equal([200]);
 
     // Exactly one PUT /v1/accounts/{id}: the whole keys object, with the rotated tokens.
     expect(puts(), 'PUT /v1/accounts calls').to.have.length(1);
     const [put] = puts();
     expect(put.path).to.equal(`/v1/accounts/${ids.account}`);
     expect(put.status).to.equal(200);
-    expect(put.authorization, 'the sailor authenticates with the task user API key').to.equal(`Basic ${Buffer.from(`${apiUser}:${apiKey}`).toString('base64')}`);
+    expect(put.authorization, 'the sailor authenticates with the task user API key').to.equal(
+      `Basic ${Buffer.from(`${apiUser}:${apiKey}`).toString('base64')}`,
+    );
     const body = put.body as { keys: { environment: string; oauth: Record<string, unknown> } };
     expect(Object.keys(body)).to.deep.equal(['keys']);
     expect(Object.keys(body.keys).sort()).to.deep.equal(['environment', 'oauth']);
@@ -339,7 +384,10 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     expect(oauth.access_token, 'a new access token').to.be.a('string').and.not.equal(tokens.access_token);
     expect(oauth.expires_in).to.equal(ACCESS_TOKEN_LIFETIME_S);
     // Our absolute expiry: from when the refresh was sent (just before the sandbox got it) plus expires_in.
-    expect(Date.parse(String(oauth.expires_at)) - refresh.at, 'expires_at - refresh arrival (ms)').to.be.within(ACCESS_TOKEN_LIFETIME_S * 1000 - 1000, ACCESS_TOKEN_LIFETIME_S * 1000);
+    expect(Date.parse(String(oauth.expires_at)) - refresh.at, 'expires_at - refresh arrival (ms)').to.be.within(
+      ACCESS_TOKEN_LIFETIME_S * 1000 - 1000,
+      ACCESS_TOKEN_LIFETIME_S * 1000,
+    );
     expect(api!.accounts.get(ids.account)?.keys, 'the fake API stored the new keys').to.deep.equal(body.keys);
 
     // Acked: no error, nothing dead-lettered, input queue empty.
@@ -368,11 +416,16 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     const refreshes = refreshRequests();
     expect(refreshes.length - refreshesBefore, 'refreshes for messages 2 and 3').to.equal(2);
     expect(refreshes, 'all refreshes so far').to.have.length(3);
-    const saved = puts().map((p) => (p.body as { keys: { oauth: { refresh_token: string } } }).keys.oauth.refresh_token);
+    const saved = puts().map(
+      (p) => (p.body as { keys: { oauth: { refresh_token: string } } }).keys.oauth.refresh_token,
+    );
     expect(saved, 'one PUT /v1/accounts per message').to.have.length(3);
     expect(new Set(saved).size, 'every PUT carries a new refresh token').to.equal(3);
     const used = refreshes.map((r) => new URLSearchParams(r.rawBody).get('refresh_token'));
-    expect(used, 'refresh token sent by each refresh = the connected one, then each previously saved one').to.deep.equal([tokens.refresh_token, saved[0], saved[1]]);
+    expect(
+      used,
+      'refresh token sent by each refresh = the connected one, then each previously saved one',
+    ).to.deep.equal([tokens.refresh_token, saved[0], saved[1]]);
     for (const r of refreshes) {
       expect(r.status).to.equal(200);
       expect(r.authorization).to.equal(basicAuthHeader(client.clientId, client.clientSecret));
@@ -384,9 +437,17 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     // Memory, not a re-read, for the tokens: the step data was fetched once (same container); the stored
     // credential is read once before each refresh (another container may have refreshed first), never more.
     expect(stepGets(), 'GET /v1/tasks/:flow/steps/:step').to.have.length(1);
-    expect(accountGets(), 'GET /v1/accounts/:id: one look before each refresh, no recovery path').to.have.length(refreshes.length);
-    expect(sandbox!.tokenRequests.filter((r) => r.error), 'token requests the sandbox refused').to.have.length(0);
-    expect(scopeCalls().map((r) => r.status), 'the spec\'s probe (401), then one 200 per message').to.deep.equal([401, 200, 200, 200]);
+    expect(accountGets(), 'GET /v1/accounts/:id: one look before each refresh, no recovery path').to.have.length(
+      refreshes.length,
+    );
+    expect(
+      sandbox!.tokenRequests.filter((r) => r.error),
+      'token requests the sandbox refused',
+    ).to.have.length(0);
+    expect(
+      scopeCalls().map((r) => r.status),
+      "the spec's probe (401), then one 200 per message",
+    ).to.deep.equal([401, 200, 200, 200]);
 
     expect(collector!.get(topo!.queues.error), 'error queue').to.have.length(0);
     expect(rejected(), 'rejected input messages').to.have.length(0);
@@ -399,18 +460,26 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     sandbox!.revokeAll(client.clientId);
     const tokenRequestsBefore = sandbox!.tokenRequests.length;
     const putsBefore = puts().length;
-    const lastSavedRefresh = (puts()[putsBefore - 1].body as { keys: { oauth: { refresh_token: string } } }).keys.oauth.refresh_token;
+    const lastSavedRefresh = (puts()[putsBefore - 1].body as { keys: { oauth: { refresh_token: string } } }).keys.oauth
+      .refresh_token;
 
     const m4 = publish(4);
     const errorCount = await waitForEnd(m4);
     expect(errorCount, 'errors counted for message 4').to.equal(1);
     const [errMsg] = await waitFor(() => errorsFor(m4).length > 0 && errorsFor(m4), {
-      timeoutMs: 5000, what: `an error message for ${m4.messageId}`, context,
+      timeoutMs: 5000,
+      what: `an error message for ${m4.messageId}`,
+      context,
     });
     expect(errorsFor(m4), 'exactly one error message').to.have.length(1);
     expect(collector!.get(topo!.queues.error), 'error queue (only message 4)').to.have.length(1);
     expect(errMsg.routingKey).to.equal(topo!.routingKeys.error);
-    expect(errMsg.headers).to.include({ parentMessageId: m4.messageId, threadId: m4.threadId, stepId: ids.stepId, function: FUNCTION });
+    expect(errMsg.headers).to.include({
+      parentMessageId: m4.messageId,
+      threadId: m4.threadId,
+      stepId: ids.stepId,
+      function: FUNCTION,
+    });
 
     // The payload: JSON {error, errorInput}, each base64 of the encrypted content (whatever protocolVersion).
     const raw = errMsg.content.toString('utf8');
@@ -420,7 +489,9 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     expect(error.name).to.equal('ReconnectRequiredError');
     expect(error.message).to.match(/^T-Gate credential must be reconnected: /);
     expect(error.message).to.include('invalid_grant');
-    expect(enc.decryptMessageContent(envelope.errorInput, 'base64'), 'errorInput = the input message').to.deep.equal(m4.payload);
+    expect(enc.decryptMessageContent(envelope.errorInput, 'base64'), 'errorInput = the input message').to.deep.equal(
+      m4.payload,
+    );
 
     // One refresh attempt with the newest refresh token, refused; nothing saved; no data.
     const attempts = sandbox!.tokenRequests.slice(tokenRequestsBefore);
@@ -431,7 +502,11 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     expect(dataFor(m4), 'data messages for message 4').to.have.length(0);
 
     // Rejected without requeue: dead-lettered by the broker, not left on the input queue.
-    const dead = await waitFor(() => rejected().length > 0 && rejected(), { timeoutMs: 5000, what: 'message 4 on the dead-letter queue', context });
+    const dead = await waitFor(() => rejected().length > 0 && rejected(), {
+      timeoutMs: 5000,
+      what: 'message 4 on the dead-letter queue',
+      context,
+    });
     expect(dead, 'rejected input messages').to.have.length(1);
     expect(dead[0].headers.messageId).to.equal(m4.messageId);
     const death = (dead[0].headers['x-death'] as Array<{ reason: string; queue: string }>)[0];
@@ -460,9 +535,14 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
 
     const m5 = publish(5);
     await waitFor(() => sandbox!.tokenRequests.length > tokenRequestsBefore, {
-      timeoutMs: MESSAGE_TIMEOUT_MS, what: 'message 5 to reach the (delayed) token endpoint', context,
+      timeoutMs: MESSAGE_TIMEOUT_MS,
+      what: 'message 5 to reach the (delayed) token endpoint',
+      context,
     });
-    expect(sailor!.logs.some((l) => l.msg === 'processMessage emit end' && l.messageId === m5.messageId), 'message 5 still in flight').to.equal(false);
+    expect(
+      sailor!.logs.some((l) => l.msg === 'processMessage emit end' && l.messageId === m5.messageId),
+      'message 5 still in flight',
+    ).to.equal(false);
     const termAt = Date.now();
     sailor!.signal('SIGTERM');
     // Published after SIGTERM: the sailor must not take it any more.
@@ -478,15 +558,27 @@ describe('e2e: the real sailor runs listIntegrationScopes on RabbitMQ (sandbox T
     expect(Date.parse(String(endLine!.time)), 'message 5 ended after SIGTERM').to.be.at.least(termAt - 1);
     checkDataMessages(m5, await waitForData(m5, SCOPES.length));
     const refresh5 = sandbox!.tokenRequests.slice(tokenRequestsBefore);
-    expect(refresh5.map((r) => new URLSearchParams(r.rawBody).get('refresh_token')), 'refreshed with the reconnected refresh token').to.deep.equal([reconnected.refresh_token]);
-    expect((puts()[puts().length - 1].body as { keys: { oauth: { refresh_token: string } } }).keys.oauth.refresh_token).to.not.equal(reconnected.refresh_token);
+    expect(
+      refresh5.map((r) => new URLSearchParams(r.rawBody).get('refresh_token')),
+      'refreshed with the reconnected refresh token',
+    ).to.deep.equal([reconnected.refresh_token]);
+    expect(
+      (puts()[puts().length - 1].body as { keys: { oauth: { refresh_token: string } } }).keys.oauth.refresh_token,
+    ).to.not.equal(reconnected.refresh_token);
 
     // The sailor's shutdown sequence, in order.
-    const order = ['Received SIGTERM', 'Disconnecting...', 'Successfully disconnected'].map((msg) => sailor!.logs.findIndex((l) => l.msg === msg));
-    expect(order.every((i) => i >= 0), `shutdown log lines ${JSON.stringify(order)}\n${context()}`).to.equal(true);
+    const order = ['Received SIGTERM', 'Disconnecting...', 'Successfully disconnected'].map((msg) =>
+      sailor!.logs.findIndex((l) => l.msg === msg),
+    );
+    expect(
+      order.every((i) => i >= 0),
+      `shutdown log lines ${JSON.stringify(order)}\n${context()}`,
+    ).to.equal(true);
     expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
     const endIndex = sailor!.logs.indexOf(endLine!);
-    expect(endIndex, 'message 5 ended between SIGTERM and the disconnect').to.be.greaterThan(order[0]).and.lessThan(order[1]);
+    expect(endIndex, 'message 5 ended between SIGTERM and the disconnect')
+      .to.be.greaterThan(order[0])
+      .and.lessThan(order[1]);
 
     // Message 6 was never consumed: it is still on the input queue, and nobody consumes it.
     expect(dataFor(m6)).to.have.length(0);

@@ -60,22 +60,29 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
 
   /** Waits for a result for each input; fails at once, with the first error, when the error queue gets one. */
   async function resultsFor(sent: SentMessage[], what: string): Promise<Map<string, Received[]>> {
-    return run!.until(() => {
-      const [first] = run!.received('error');
-      if (first) {
-        const { error } = run!.decryptError(first);
-        throw new Error(`${run!.received('error').length} error(s) while waiting for ${what}; the first: ${error.name}: ${error.message}`);
-      }
-      const d = byParent('data');
-      return sent.every((m) => d.has(m.messageId)) && d;
-    }, what, RESULT_TIMEOUT_MS);
+    return run!.until(
+      () => {
+        const [first] = run!.received('error');
+        if (first) {
+          const { error } = run!.decryptError(first);
+          throw new Error(
+            `${run!.received('error').length} error(s) while waiting for ${what}; the first: ${error.name}: ${error.message}`,
+          );
+        }
+        const d = byParent('data');
+        return sent.every((m) => d.has(m.messageId)) && d;
+      },
+      what,
+      RESULT_TIMEOUT_MS,
+    );
   }
 
   /** Publishes n messages in batches, paced over time, so the run spans several token lifetimes. */
   async function publishPaced(n: number, onBatch?: (sent: number) => Promise<void> | void): Promise<SentMessage[]> {
     const out: SentMessage[] = [];
     while (out.length < n) {
-      for (let i = 0; i < BATCH && out.length < n; i += 1) out.push(run!.publish({ id: ids[(run!.sent.length) % ids.length] }));
+      for (let i = 0; i < BATCH && out.length < n; i += 1)
+        out.push(run!.publish({ id: ids[run!.sent.length % ids.length] }));
       await onBatch?.(out.length);
       if (out.length < n) await sleep(SEND_EVERY_MS);
     }
@@ -84,13 +91,21 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
 
   const tokenRequestsSince = (i: number) => run!.sandbox.tokenRequests.slice(i);
 
-  function figures(label: string, sent: SentMessage[], tokenIndex: number, putIndex: number, startedAt: number): { refreshes: number; refused: number } {
+  function figures(
+    label: string,
+    sent: SentMessage[],
+    tokenIndex: number,
+    putIndex: number,
+    startedAt: number,
+  ): { refreshes: number; refused: number } {
     const r = run!;
     const tokens = tokenRequestsSince(tokenIndex);
     const refreshes = tokens.filter((t) => t.grantType === 'refresh_token');
     const refused = refreshes.filter((t) => t.status !== 200);
     const puts = r.platform.calls.slice(putIndex).filter((c) => c.method === 'PUT');
-    const gets = r.platform.calls.slice(putIndex).filter((c) => c.method === 'GET' && c.path.startsWith('/v1/accounts/'));
+    const gets = r.platform.calls
+      .slice(putIndex)
+      .filter((c) => c.method === 'GET' && c.path.startsWith('/v1/accounts/'));
     const sentIds = new Set(sent.map((m) => m.messageId));
     const perContainer = new Map<string, number>();
     for (const d of r.received('data')) {
@@ -99,9 +114,11 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
       perContainer.set(c, (perContainer.get(c) ?? 0) + 1);
     }
     const seconds = (Date.now() - startedAt) / 1000;
-    console.log(`      [${label}] ${sent.length} messages in ${seconds.toFixed(1)} s (${(sent.length / seconds).toFixed(0)} msg/s); `
-      + `token requests: ${tokens.length} (refresh ${refreshes.length}, refused invalid_grant ${refused.length}); `
-      + `PUT /v1/accounts ${puts.length}, GET /v1/accounts ${gets.length}; results per container: ${[...perContainer.values()].join('/')}`);
+    console.log(
+      `      [${label}] ${sent.length} messages in ${seconds.toFixed(1)} s (${(sent.length / seconds).toFixed(0)} msg/s); ` +
+        `token requests: ${tokens.length} (refresh ${refreshes.length}, refused invalid_grant ${refused.length}); ` +
+        `PUT /v1/accounts ${puts.length}, GET /v1/accounts ${gets.length}; results per container: ${[...perContainer.values()].join('/')}`,
+    );
     return { refreshes: refreshes.length, refused: refused.length };
   }
 
@@ -116,7 +133,10 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     await sleep(500); // anything late (a duplicate, an error) would show now
 
     const errors = r.received('error').map((e) => r.decryptError(e).error);
-    expect(errors.map((e) => `${e.name}: ${e.message}`), 'errors (a reconnect error would be here)').to.deep.equal([]);
+    expect(
+      errors.map((e) => `${e.name}: ${e.message}`),
+      'errors (a reconnect error would be here)',
+    ).to.deep.equal([]);
     expect(r.received('rebound'), 'rebounds').to.have.length(0);
     expect(r.collector.get(r.topo.rejected), 'rejected inputs').to.have.length(0);
     expect(r.received('data'), 'data messages: exactly one per input').to.have.length(300);
@@ -130,7 +150,9 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     const windows = Math.ceil((Date.now() - startedAt) / 1000 / ACCESS_TOKEN_LIFETIME_S) + 1;
     // Losing a race costs a container one refused refresh (invalid_grant) before it takes the winner's
     // stored tokens, so allow two per container per window; a storm (a refresh per message) is ~300.
-    expect(refreshes, 'refresh requests (a storm would be many per window)').to.be.at.least(1).and.at.most(2 * CONTAINERS * windows);
+    expect(refreshes, 'refresh requests (a storm would be many per window)')
+      .to.be.at.least(1)
+      .and.at.most(2 * CONTAINERS * windows);
     expect(await r.inputQueue()).to.deep.equal({ messageCount: 0, consumerCount: CONTAINERS });
   });
 
@@ -160,12 +182,17 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
     await sleep(500);
 
     const errors = r.received('error').map((e) => r.decryptError(e).error);
-    expect(errors.map((e) => `${e.name}: ${e.message}`), 'errors').to.deep.equal([]);
+    expect(
+      errors.map((e) => `${e.name}: ${e.message}`),
+      'errors',
+    ).to.deep.equal([]);
     expect(r.received('rebound'), 'rebounds').to.have.length(0);
     expect(r.collector.get(r.topo.rejected), 'rejected inputs').to.have.length(0);
     const duplicates = sent.filter((m) => data.get(m.messageId)!.length > 1);
-    console.log(`      [kill 1 of 3] duplicate results after the kill: ${duplicates.length} (at most 1: the killed container's one unacked message)`);
-    expect(duplicates.length, 'duplicates (prefetch 1: only the killed container\'s unacked message)').to.be.at.most(1);
+    console.log(
+      `      [kill 1 of 3] duplicate results after the kill: ${duplicates.length} (at most 1: the killed container's one unacked message)`,
+    );
+    expect(duplicates.length, "duplicates (prefetch 1: only the killed container's unacked message)").to.be.at.most(1);
     for (const m of duplicates) {
       const results = data.get(m.messageId)!;
       expect(results, `results of ${m.messageId}`).to.have.length(2);
@@ -173,7 +200,9 @@ describe('e2e: three run.js containers, one credential, short-lived tokens, slow
       expect(results[1].headers.containerId, 'the second from a survivor').to.not.equal(victimId);
     }
     // The survivors consumed the rest, the killed container nothing after its death.
-    const afterKill = r.received('data').filter((d) => d.receivedAt > killedAt + 1000 && d.headers.containerId === victimId);
+    const afterKill = r
+      .received('data')
+      .filter((d) => d.receivedAt > killedAt + 1000 && d.headers.containerId === victimId);
     expect(afterKill, 'results from the killed container after its death').to.have.length(0);
     expect(await r.inputQueue()).to.deep.equal({ messageCount: 0, consumerCount: CONTAINERS - 1 });
   });

@@ -37,7 +37,11 @@ describe('e2e: updateKeys through run.js: the platform stores the merged keys', 
       stepEnv: { TGATE_TOKEN_URI: proxy.url },
       // The credential as the platform stores it, its absolute expiry already past.
       // `added_later`: a key this component version does not declare (a newer version's field), to be kept.
-      credential: (keys) => ({ ...keys, added_later: 'kept', oauth: { ...keys.oauth, expires_at: new Date(Date.now() - 60_000).toISOString() } }),
+      credential: (keys) => ({
+        ...keys,
+        added_later: 'kept',
+        oauth: { ...keys.oauth, expires_at: new Date(Date.now() - 60_000).toISOString() },
+      }),
     });
     storedBefore = JSON.parse(JSON.stringify(run.platform.accounts.get(run.ids.account)!.keys));
   });
@@ -52,20 +56,36 @@ describe('e2e: updateKeys through run.js: the platform stores the merged keys', 
     const original = storedBefore.oauth as Record<string, string>;
     // Make the sandbox agree the token has expired, and check that it does.
     await sleepUntil(startedAt + LIFETIME_S * 1000 + 300);
-    const probe = await axios.get(`${sandbox.apiBaseUrl}/brands`, { headers: { Authorization: `Bearer ${original.access_token}` }, proxy: false, validateStatus: () => true });
+    const probe = await axios.get(`${sandbox.apiBaseUrl}/brands`, {
+      headers: { Authorization: `Bearer ${original.access_token}` },
+      proxy: false,
+      validateStatus: () => true,
+    });
     expect(probe.status, 'the sandbox refuses the original access token').to.equal(401);
 
     const brand = sandbox.store.list('brands', { page: 1, items: 1 }).records[0];
     const m = run.publish({ id: brand.id });
     const o = await run.outcome(m);
     await sleep(300);
-    expect(run.for('error', m).map((e) => run.decryptError(e).error.message), 'errors').to.deep.equal([]);
-    expect(o.data.map((d) => run.decrypt(d).body), 'the record, fetched with the new token').to.deep.equal([sandbox.getRecord('brands', brand.id)]);
+    expect(
+      run.for('error', m).map((e) => run.decryptError(e).error.message),
+      'errors',
+    ).to.deep.equal([]);
+    expect(
+      o.data.map((d) => run.decrypt(d).body),
+      'the record, fetched with the new token',
+    ).to.deep.equal([sandbox.getRecord('brands', brand.id)]);
 
     // One refresh, with the stored refresh token; what the sandbox issued is recorded.
-    expect(proxy.exchanges.map((x) => [x.method, x.status]), 'token requests').to.deep.equal([['POST', 200]]);
+    expect(
+      proxy.exchanges.map((x) => [x.method, x.status]),
+      'token requests',
+    ).to.deep.equal([['POST', 200]]);
     const [exchange] = proxy.exchanges;
-    expect(Object.fromEntries(new URLSearchParams(exchange.requestBody))).to.deep.equal({ grant_type: 'refresh_token', refresh_token: original.refresh_token });
+    expect(Object.fromEntries(new URLSearchParams(exchange.requestBody))).to.deep.equal({
+      grant_type: 'refresh_token',
+      refresh_token: original.refresh_token,
+    });
     const issued = JSON.parse(exchange.responseBody) as Record<string, unknown>;
     expect(issued.refresh_token, 'a rotated refresh token').to.be.a('string').and.not.equal(original.refresh_token);
     expect(issued.access_token).to.be.a('string').and.not.equal(original.access_token);
@@ -77,22 +97,32 @@ describe('e2e: updateKeys through run.js: the platform stores the merged keys', 
     expect(Object.keys(body)).to.deep.equal(['keys']);
     const { expires_at: expiresAt, ...oauth } = body.keys.oauth;
     const { expires_at: _old, ...originalRest } = original;
-    expect({ ...body.keys, oauth }, 'keys = stored keys, oauth = old oauth merged with the issued tokens').to.deep.equal({
+    expect(
+      { ...body.keys, oauth },
+      'keys = stored keys, oauth = old oauth merged with the issued tokens',
+    ).to.deep.equal({
       ...storedBefore,
       oauth: { ...originalRest, ...issued },
     });
     expect(Object.keys(body.keys).sort(), 'no key lost, none added').to.deep.equal(Object.keys(storedBefore).sort());
     // Our absolute expiry: from when the refresh was sent, plus expires_in.
     const lifetimeMs = Number(issued.expires_in) * 1000;
-    expect(Date.parse(String(expiresAt)) - puts[0].at, 'expires_at - the PUT (ms)').to.be.within(lifetimeMs - 2000, lifetimeMs);
+    expect(Date.parse(String(expiresAt)) - puts[0].at, 'expires_at - the PUT (ms)').to.be.within(
+      lifetimeMs - 2000,
+      lifetimeMs,
+    );
 
     // The platform stand-in stored exactly that, and the sandbox honours the saved access token.
     expect(run.platform.accounts.get(run.ids.account)!.keys).to.deep.equal(body.keys);
-    const check = await axios.get(`${sandbox.apiBaseUrl}/brands`, { headers: { Authorization: `Bearer ${String(oauth.access_token)}` }, proxy: false, validateStatus: () => true });
+    const check = await axios.get(`${sandbox.apiBaseUrl}/brands`, {
+      headers: { Authorization: `Bearer ${String(oauth.access_token)}` },
+      proxy: false,
+      validateStatus: () => true,
+    });
     expect(check.status, 'the saved access token is the live one').to.equal(200);
   });
 
-  it('no client secret, API key or token (old or issued) in any message on any queue, nor in the container\'s output', () => {
+  it("no client secret, API key or token (old or issued) in any message on any queue, nor in the container's output", () => {
     const issued = proxy.exchanges.map((x) => JSON.parse(x.responseBody) as Record<string, string>);
     const tokens = issued.flatMap((t) => [t.access_token, t.refresh_token]).filter(Boolean);
     expect(tokens, 'tokens issued').to.have.length(2);

@@ -31,7 +31,11 @@ describe('e2e: webhookEvents through run.js on RabbitMQ (a real sandbox delivery
 
   it('a branch.update delivery: one data message with the normalised event and the fetched record; the secret nowhere', async () => {
     const r = run!;
-    r.sandbox.configureWebhook({ url: receiver!.url, events: ['branch.update'], metaData: { secret: SECRET, partner: 'acme' } });
+    r.sandbox.configureWebhook({
+      url: receiver!.url,
+      events: ['branch.update'],
+      metaData: { secret: SECRET, partner: 'acme' },
+    });
     // A critical field of a branch (a name change fires nothing, as on T-Gate).
     const closed = !r.sandbox.getRecord('branches', 212)!.is_force_closed;
     r.sandbox.updateRecord('branches', 212, { is_force_closed: closed });
@@ -39,35 +43,54 @@ describe('e2e: webhookEvents through run.js on RabbitMQ (a real sandbox delivery
     expect(r.sandbox.webhooks.stats.failed, 'deliveries failed').to.equal(0);
     expect(receiver!.got).to.have.length(1);
     const [delivery] = receiver!.got;
-    expect(delivery.body).to.deep.equal({ id: 212, resource_type: 'branch', action: 'update', meta_data: { secret: SECRET, partner: 'acme' } });
+    expect(delivery.body).to.deep.equal({
+      id: 212,
+      resource_type: 'branch',
+      action: 'update',
+      meta_data: { secret: SECRET, partner: 'acme' },
+    });
 
     const m = r.publish(delivery.body, delivery.headers);
     const o = await r.outcome(m);
     await sleep(300);
-    expect(r.for('error', m).map((e) => r.decryptError(e).error.message), 'errors').to.deep.equal([]);
+    expect(
+      r.for('error', m).map((e) => r.decryptError(e).error.message),
+      'errors',
+    ).to.deep.equal([]);
     expect(r.for('rebound', m), 'rebounds').to.have.length(0);
     expect(o.data).to.have.length(1);
     const event = r.decrypt(o.data[0]).body as Record<string, unknown>;
     expect(event).to.deep.include({
-      event: 'branch.update', resourceType: 'branches', action: 'update', id: 212, deleted: false,
+      event: 'branch.update',
+      resourceType: 'branches',
+      action: 'update',
+      id: 212,
+      deleted: false,
       delivery: { id: 212, resource_type: 'branch', action: 'update', meta_data: { partner: 'acme' } },
     });
     expect(event.record).to.include({ id: 212, is_force_closed: closed });
     expect(new Date(String(event.receivedAt)).getTime(), 'receivedAt').to.be.closeTo(Date.now(), 60_000);
     expect(JSON.stringify(event)).to.not.include(SECRET);
-    expect(r.sailors[0].stdout + r.sailors[0].stderr, 'the shared secret in the container output').to.not.include(SECRET);
+    expect(r.sailors[0].stdout + r.sailors[0].stderr, 'the shared secret in the container output').to.not.include(
+      SECRET,
+    );
   });
 
   it('a delivery with the wrong secret: an error, no data', async () => {
     const r = run!;
-    const m = r.publish({ id: 212, resource_type: 'branch', action: 'update', meta_data: { secret: 'not-the-secret' } });
+    const m = r.publish({
+      id: 212,
+      resource_type: 'branch',
+      action: 'update',
+      meta_data: { secret: 'not-the-secret' },
+    });
     const o = await r.outcome(m);
     expect(o.data, 'data').to.have.length(0);
     expect(o.error).to.have.length(1);
     expect(r.decryptError(o.error[0]).error.message).to.match(/secret/i);
   });
 
-  it('no client secret, API key or token in any message on any queue, nor in the containers\' output', () => {
+  it("no client secret, API key or token in any message on any queue, nor in the containers' output", () => {
     const r = run!;
     expect(receivedCount(r), 'messages looked at').to.be.greaterThan(0);
     expect(leaks(r, [SECRET]), 'secrets leaked').to.deep.equal([]);

@@ -54,7 +54,8 @@ export interface RaceResult {
 }
 
 /** A token shown as a short one-way tag (the first 6 hex of its sha256). */
-export const tag = (token: unknown): string => (typeof token === 'string' ? crypto.createHash('sha256').update(token).digest('hex').slice(0, 6) : '-');
+export const tag = (token: unknown): string =>
+  typeof token === 'string' ? crypto.createHash('sha256').update(token).digest('hex').slice(0, 6) : '-';
 
 interface WorkerJob {
   platform: { url: string; username: string; apiKey: string };
@@ -66,7 +67,11 @@ interface WorkerJob {
   startAt: number;
 }
 
-interface WorkerLine { ok: boolean; error?: string; records: number }
+interface WorkerLine {
+  ok: boolean;
+  error?: string;
+  records: number;
+}
 
 /** The embedded sandbox as the race's T-Gate. */
 export async function sandboxRaceServer(accessTokenLifetimeSeconds: number): Promise<RaceServer> {
@@ -81,7 +86,12 @@ export async function sandboxRaceServer(accessTokenLifetimeSeconds: number): Pro
     apiBaseUrl: sandbox.apiBaseUrl,
     client,
     connect: () => connectViaGrantFlow(sandbox, client),
-    tokenRequests: async () => sandbox.tokenRequests.map((r) => ({ at: r.at, status: r.status, refreshTokenTag: tag(new URLSearchParams(r.rawBody).get('refresh_token') ?? undefined) })),
+    tokenRequests: async () =>
+      sandbox.tokenRequests.map((r) => ({
+        at: r.at,
+        status: r.status,
+        refreshTokenTag: tag(new URLSearchParams(r.rawBody).get('refresh_token') ?? undefined),
+      })),
     close: () => sandbox.close(),
   };
 }
@@ -126,10 +136,15 @@ export async function runRefreshRace(options: RaceOptions): Promise<RaceResult> 
       elapsedMs: Date.now() - started,
       timeline: [
         ...requests.map((r) => ({ at: r.at, line: `token ${r.status} refresh_token=${r.refreshTokenTag}` })),
-        ...platform.calls.filter((c) => c.method === 'PUT').map((c) => ({
-          at: c.at, line: `save ${c.status} refresh_token=${tag((c.body as { keys?: { oauth?: { refresh_token?: string } } })?.keys?.oauth?.refresh_token)}`,
-        })),
-      ].sort((a, b) => a.at - b.at).map((e) => `${e.at - started} ms ${e.line}`),
+        ...platform.calls
+          .filter((c) => c.method === 'PUT')
+          .map((c) => ({
+            at: c.at,
+            line: `save ${c.status} refresh_token=${tag((c.body as { keys?: { oauth?: { refresh_token?: string } } })?.keys?.oauth?.refresh_token)}`,
+          })),
+      ]
+        .sort((a, b) => a.at - b.at)
+        .map((e) => `${e.at - started} ms ${e.line}`),
     };
   } finally {
     await server.close();
@@ -144,14 +159,27 @@ function runWorker(job: WorkerJob): Promise<WorkerLine[]> {
   });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
-      const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as WorkerLine);
+      const lines = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as WorkerLine);
       if (lines.length !== job.messages) {
-        lines.push(...Array.from({ length: job.messages - lines.length }, () => ({ ok: false, records: 0, error: `worker exited ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}` })));
+        lines.push(
+          ...Array.from({ length: job.messages - lines.length }, () => ({
+            ok: false,
+            records: 0,
+            error: `worker exited ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}`,
+          })),
+        );
       }
       resolve(lines);
     });
@@ -166,7 +194,11 @@ async function workerMain(job: WorkerJob): Promise<void> {
     const body = outcome.data[0]?.body as { count?: number } | undefined;
     const line: WorkerLine = outcome.errors.length
       ? { ok: false, records: 0, error: outcome.errors[0].message }
-      : { ok: outcome.data.length === 1, records: body?.count ?? 0, ...(outcome.data.length === 1 ? {} : { error: 'no data' }) };
+      : {
+          ok: outcome.data.length === 1,
+          records: body?.count ?? 0,
+          ...(outcome.data.length === 1 ? {} : { error: 'no data' }),
+        };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     await new Promise((r) => setTimeout(r, job.gapMs));
   }
@@ -175,6 +207,9 @@ async function workerMain(job: WorkerJob): Promise<void> {
 if (require.main === module && process.env.TGATE_RACE_JOB) {
   workerMain(JSON.parse(process.env.TGATE_RACE_JOB) as WorkerJob).then(
     () => process.exit(0),
-    (e: Error) => { process.stderr.write(`${e.message}\n`); process.exit(1); },
+    (e: Error) => {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    },
   );
 }

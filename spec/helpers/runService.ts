@@ -18,11 +18,22 @@ export function runService(
 }
 
 /** getMetaModel of a trigger or action, with the step's fields in cfg, as the platform asks for it. */
-export function runGetMetaModel(fn: string, cfg: Record<string, unknown>, platform: Platform, env: Record<string, string | undefined>): Promise<ServiceRun> {
+export function runGetMetaModel(
+  fn: string,
+  cfg: Record<string, unknown>,
+  platform: Platform,
+  env: Record<string, string | undefined>,
+): Promise<ServiceRun> {
   return runService('getMetaModel', cfg, platform, env, undefined, { function: fn });
 }
 
 /** A select model of a trigger or action (the field's `model` function), with the step's fields so far in cfg. */
-export function runSelectModel(fn: string, model: string, cfg: Record<string, unknown>, platform: Platform, env: Record<string, string | undefined>): Promise<ServiceRun> {
+export function runSelectModel(
+  fn: string,
+  model: string,
+  cfg: Record<string, unknown>,
+  platform: Platform,
+  env: Record<string, string | undefined>,
+): Promise<ServiceRun> {
   return runService('selectModel', cfg, platform, env, undefined, { function: fn, model });
 }

@@ -32,9 +32,18 @@ export async function authorizeViaGrantPage(
   opts: { state?: string; redirectUri?: string } = {},
 ): Promise<{ code: string; state: string | null; location: string }> {
   const redirectUri = opts.redirectUri ?? client.redirectUris[0];
-  const params: Record<string, string> = { response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri };
+  const params: Record<string, string> = {
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: redirectUri,
+  };
   if (opts.state !== undefined) params.state = opts.state;
-  const res = await axios.get(sandbox.authorizeUrl, { params, maxRedirects: 0, proxy: false, validateStatus: () => true });
+  const res = await axios.get(sandbox.authorizeUrl, {
+    params,
+    maxRedirects: 0,
+    proxy: false,
+    validateStatus: () => true,
+  });
   if (res.status !== 302 || typeof res.headers.location !== 'string') {
     throw new Error(`grant page answered ${res.status} ${JSON.stringify(res.data)} instead of a redirect`);
   }
@@ -45,7 +54,11 @@ export async function authorizeViaGrantPage(
   return { code, state: url.searchParams.get('state'), location };
 }
 
-export async function connectViaGrantFlow(sandbox: GrantServer, client: SandboxClient, opts: { state?: string } = {}): Promise<ConnectedTokens> {
+export async function connectViaGrantFlow(
+  sandbox: GrantServer,
+  client: SandboxClient,
+  opts: { state?: string } = {},
+): Promise<ConnectedTokens> {
   const redirectUri = client.redirectUris[0];
   const { code, state } = await authorizeViaGrantPage(sandbox, client, { state: opts.state, redirectUri });
   if (opts.state !== undefined && state !== opts.state) {
@@ -53,7 +66,10 @@ export async function connectViaGrantFlow(sandbox: GrantServer, client: SandboxC
   }
   const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri }).toString();
   const res = await axios.post(sandbox.tokenUrl, body, {
-    headers: { Authorization: basicAuthHeader(client.clientId, client.clientSecret), 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: {
+      Authorization: basicAuthHeader(client.clientId, client.clientSecret),
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
     proxy: false,
     validateStatus: () => true,
   });

@@ -30,7 +30,12 @@ export async function startScriptedApi(reply: (req: SeenRequest, n: number) => R
   const requests: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const seen: SeenRequest = { method: req.method ?? '', path: url.pathname, query: url.searchParams, authorization: req.headers.authorization };
+    const seen: SeenRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      authorization: req.headers.authorization,
+    };
     requests.push(seen);
     const { status = 200, headers = {}, body, text } = reply(seen, requests.length);
     if (text !== undefined) {
@@ -46,7 +51,11 @@ export async function startScriptedApi(reply: (req: SeenRequest, n: number) => R
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

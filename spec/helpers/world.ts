@@ -27,7 +27,14 @@ export interface World {
   close(): Promise<void>;
 }
 
-const ENV_KEYS = ['OAUTH_CLIENT_ID', 'OAUTH_CLIENT_SECRET', 'TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_TOKEN_URI', 'TGATE_API_BASE_URL'];
+const ENV_KEYS = [
+  'OAUTH_CLIENT_ID',
+  'OAUTH_CLIENT_SECRET',
+  'TGATE_CLIENT_ID',
+  'TGATE_CLIENT_SECRET',
+  'TGATE_TOKEN_URI',
+  'TGATE_API_BASE_URL',
+];
 
 export interface WorldOptions {
   fakeDate?: boolean;
@@ -61,7 +68,12 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
   const connectRequests = sandbox.tokenRequests.length;
 
   return {
-    sandbox, platform, client, tokens, cfg, clock,
+    sandbox,
+    platform,
+    client,
+    tokens,
+    cfg,
+    clock,
     secrets: () => {
       const values = new Set<string>([client.clientSecret, platform.apiKey, tokens.access_token, tokens.refresh_token]);
       for (const call of platform.calls) {
@@ -76,7 +88,9 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     close: async () => {
       clock?.restore();
       tokenMemory.forget(account);
-      for (const k of ENV_KEYS) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+      for (const k of ENV_KEYS)
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
       await sandbox.close();
       await platform.close();
     },
@@ -84,7 +98,10 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
 }
 
 /** The environment the platform gives a runService.js child for this world: the tenant OAuth client and the sandbox's URLs. */
-export function serviceEnv(w: World, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function serviceEnv(
+  w: World,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     OAUTH_CLIENT_ID: w.client.clientId,
     OAUTH_CLIENT_SECRET: w.client.clientSecret,
@@ -108,12 +125,19 @@ export function outcomeTexts(outcomes: StepOutcome[]): string[] {
  * Runs a step that must refuse its input: one InvalidInputError naming `field` (with exactly `message`
  * when given), nothing emitted, no rebound, and no request to the sandbox (token endpoint included).
  */
-export async function expectInputRefused(world: World, run: () => Promise<StepOutcome>, field: string, message?: string): Promise<void> {
+export async function expectInputRefused(
+  world: World,
+  run: () => Promise<StepOutcome>,
+  field: string,
+  message?: string,
+): Promise<void> {
   const before = world.sandbox.requestCount;
   const outcome = await run();
   expect(outcome.data, 'messages emitted').to.deep.equal([]);
   expect(outcome.rebounds, 'rebounds').to.deep.equal([]);
-  expect(outcome.errors.map((e) => [e.name, (e as { field?: string }).field])).to.deep.equal([['InvalidInputError', field]]);
+  expect(outcome.errors.map((e) => [e.name, (e as { field?: string }).field])).to.deep.equal([
+    ['InvalidInputError', field],
+  ]);
   if (message !== undefined) expect(outcome.errors[0].message).to.equal(message);
   expect(world.sandbox.requestCount - before, 'requests made').to.equal(0);
 }

@@ -12,7 +12,10 @@ import { CatalogStore, StoreError } from '../store';
 export type ListPageHook = (request: { resource: TGateResourceName; page: number; items: number }) => void;
 
 function listAnswer(
-  store: CatalogStore, resource: TGateResourceName, params: URLSearchParams, hook?: { before?: ListPageHook },
+  store: CatalogStore,
+  resource: TGateResourceName,
+  params: URLSearchParams,
+  hook?: { before?: ListPageHook },
 ): Answer {
   const page = pageParams(params);
   if (!page.ok) return message(400, page.message);
@@ -27,7 +30,10 @@ function listAnswer(
 }
 
 export function catalogRoutes(
-  store: CatalogStore, prefix: string, paths: Record<TGateResourceName, string>, hook?: { before?: ListPageHook },
+  store: CatalogStore,
+  prefix: string,
+  paths: Record<TGateResourceName, string>,
+  hook?: { before?: ListPageHook },
 ): Route[] {
   const routes: Route[] = [];
   for (const resource of TGATE_RESOURCE_NAMES) {
@@ -43,7 +49,9 @@ export function catalogRoutes(
       handle: ({ params }) => {
         // Out of scope reads exactly like absent: T-Gate does not tell the partner what it may not see.
         const record = store.getVisible(resource, Number(params.id));
-        return record ? { status: 200, headers: {}, body: record } : message(404, `Not found: ${spec.singularTitle} ${params.id}`);
+        return record
+          ? { status: 200, headers: {}, body: record }
+          : message(404, `Not found: ${spec.singularTitle} ${params.id}`);
       },
     });
   }

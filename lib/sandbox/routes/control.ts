@@ -34,8 +34,11 @@ function isLoopbackHostHeader(host: string | undefined): boolean {
 /** The answer refusing a control request addressed to another host, or undefined when it may go on. */
 export function controlHostRefusal(req: IncomingMessage): Answer | undefined {
   if (isLoopbackHostHeader(req.headers.host)) return undefined;
-  return message(403, `The ${CONTROL_PREFIX} control routes answer only requests addressed to this machine `
-    + '(Host 127.0.0.1, localhost or [::1], with the port): this request was addressed to another host');
+  return message(
+    403,
+    `The ${CONTROL_PREFIX} control routes answer only requests addressed to this machine ` +
+      '(Host 127.0.0.1, localhost or [::1], with the port): this request was addressed to another host',
+  );
 }
 
 const SECRET_KEY = /secret|token|password|passwd|api[_-]?key|authorization|signature/i;
@@ -57,7 +60,8 @@ type Parsed = { ok: true; value: unknown } | { ok: false; answer: Answer };
 
 /** The body as JSON, or the answer refusing it (415 when not application/json, 400 when not JSON). */
 export function jsonBody(req: IncomingMessage, rawBody: string): Parsed {
-  if (mediaType(req.headers['content-type']) !== 'application/json') return { ok: false, answer: message(415, 'Send the body as application/json') };
+  if (mediaType(req.headers['content-type']) !== 'application/json')
+    return { ok: false, answer: message(415, 'Send the body as application/json') };
   try {
     return { ok: true, value: JSON.parse(rawBody) };
   } catch {
@@ -102,7 +106,9 @@ function faultRoute(faults: FaultList): Route {
         case 'POST':
           return addFaults(faults, ctx);
         default:
-          return message(405, `Method not allowed: ${ctx.method} ${FAULTS_CONTROL_PATH}`, { allow: 'GET, POST, DELETE' });
+          return message(405, `Method not allowed: ${ctx.method} ${FAULTS_CONTROL_PATH}`, {
+            allow: 'GET, POST, DELETE',
+          });
       }
     },
   };
@@ -111,12 +117,14 @@ function faultRoute(faults: FaultList): Route {
 /** Runs a store operation on a named resource and turns refusals into answers. */
 function onResource(ctx: RouteContext, act: (resource: TGateResourceName, body: unknown) => Answer): Answer {
   const resource = ctx.params.resource;
-  if (!isTGateResourceName(resource)) return message(404, `Unknown resource ${resource} (known: ${TGATE_RESOURCE_NAMES.join(', ')})`);
+  if (!isTGateResourceName(resource))
+    return message(404, `Unknown resource ${resource} (known: ${TGATE_RESOURCE_NAMES.join(', ')})`);
   let body: unknown;
   if (ctx.method === 'POST' || ctx.method === 'PATCH') {
     const parsed = jsonBody(ctx.req, ctx.rawBody);
     if (!parsed.ok) return parsed.answer;
-    if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) return message(400, 'Send one record as a JSON object');
+    if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value))
+      return message(400, 'Send one record as a JSON object');
     body = parsed.value;
   }
   try {
@@ -127,7 +135,11 @@ function onResource(ctx: RouteContext, act: (resource: TGateResourceName, body: 
   }
 }
 
-export function controlRoutes(faults: FaultList, store: CatalogStore, seed: (options: SeedOptions) => SeedSummary): Route[] {
+export function controlRoutes(
+  faults: FaultList,
+  store: CatalogStore,
+  seed: (options: SeedOptions) => SeedSummary,
+): Route[] {
   const records = `${CONTROL_PREFIX}/records/:resource`;
   return [
     faultRoute(faults),
@@ -148,29 +160,43 @@ export function controlRoutes(faults: FaultList, store: CatalogStore, seed: (opt
     {
       method: 'POST',
       path: records,
-      handle: (ctx) => onResource(ctx, (resource, body) => ({ status: 201, headers: {}, body: store.create(resource, body as object) })),
+      handle: (ctx) =>
+        onResource(ctx, (resource, body) => ({
+          status: 201,
+          headers: {},
+          body: store.create(resource, body as object),
+        })),
     },
     {
       method: 'GET',
       path: `${records}/:id`,
-      handle: (ctx) => onResource(ctx, (resource) => {
-        const id = Number(ctx.params.id);
-        const record = store.peek(resource, id);
-        return record ? { status: 200, headers: {}, body: { record, meta: store.meta(resource, id) } } : message(404, `No ${resource} record ${id}`);
-      }),
+      handle: (ctx) =>
+        onResource(ctx, (resource) => {
+          const id = Number(ctx.params.id);
+          const record = store.peek(resource, id);
+          return record
+            ? { status: 200, headers: {}, body: { record, meta: store.meta(resource, id) } }
+            : message(404, `No ${resource} record ${id}`);
+        }),
     },
     {
       method: 'PATCH',
       path: `${records}/:id`,
-      handle: (ctx) => onResource(ctx, (resource, body) => ({ status: 200, headers: {}, body: store.update(resource, Number(ctx.params.id), body as object) })),
+      handle: (ctx) =>
+        onResource(ctx, (resource, body) => ({
+          status: 200,
+          headers: {},
+          body: store.update(resource, Number(ctx.params.id), body as object),
+        })),
     },
     {
       method: 'DELETE',
       path: `${records}/:id`,
-      handle: (ctx) => onResource(ctx, (resource) => {
-        store.delete(resource, Number(ctx.params.id));
-        return { status: 204, headers: {} };
-      }),
+      handle: (ctx) =>
+        onResource(ctx, (resource) => {
+          store.delete(resource, Number(ctx.params.id));
+          return { status: 204, headers: {} };
+        }),
     },
     {
       method: 'GET',
@@ -178,7 +204,11 @@ export function controlRoutes(faults: FaultList, store: CatalogStore, seed: (opt
       handle({ url }) {
         const since = url.searchParams.get('since') ?? '0';
         if (!/^\d{1,15}$/.test(since)) return message(400, 'Invalid parameter `since`: must be an integer >= 0');
-        return { status: 200, headers: {}, body: { changeCount: store.changeCount, changes: store.changesSince(Number(since)) } };
+        return {
+          status: 200,
+          headers: {},
+          body: { changeCount: store.changeCount, changes: store.changesSince(Number(since)) },
+        };
       },
     },
   ];

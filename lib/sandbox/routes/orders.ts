@@ -31,15 +31,34 @@ function withOrderBody(ctx: RouteContext, status: number, act: (body: unknown) =
 
 export function orderRoutes(desk: OrderDesk, ordersPath: string, calculatePath: string): Route[] {
   return [
-    { method: 'POST', path: `${ordersPath}${calculatePath}`, auth: 'bearer', handle: (ctx) => withOrderBody(ctx, 200, (body) => desk.calculate(body)) },
-    { method: 'POST', path: ordersPath, auth: 'bearer', handle: (ctx) => withOrderBody(ctx, 201, (body) => desk.create(body)) },
-    { method: 'PATCH', path: `${ordersPath}/:id`, auth: 'bearer', handle: (ctx) => withOrderBody(ctx, 200, (body) => desk.updateAsPartner(Number(ctx.params.id), body)) },
+    {
+      method: 'POST',
+      path: `${ordersPath}${calculatePath}`,
+      auth: 'bearer',
+      handle: (ctx) => withOrderBody(ctx, 200, (body) => desk.calculate(body)),
+    },
+    {
+      method: 'POST',
+      path: ordersPath,
+      auth: 'bearer',
+      handle: (ctx) => withOrderBody(ctx, 201, (body) => desk.create(body)),
+    },
+    {
+      method: 'PATCH',
+      path: `${ordersPath}/:id`,
+      auth: 'bearer',
+      handle: (ctx) => withOrderBody(ctx, 200, (body) => desk.updateAsPartner(Number(ctx.params.id), body)),
+    },
   ];
 }
 
 export function orderControlRoutes(desk: OrderDesk, clock: SandboxClock): Route[] {
   const clockPath = `${CONTROL_PREFIX}/clock`;
-  const clockAnswer = (): Answer => ({ status: 200, headers: {}, body: { now: clock.now().toISOString(), fixed: clock.fixedAt !== null } });
+  const clockAnswer = (): Answer => ({
+    status: 200,
+    headers: {},
+    body: { now: clock.now().toISOString(), fixed: clock.fixedAt !== null },
+  });
   return [
     {
       method: 'PATCH',

@@ -57,9 +57,22 @@ export function webhookControlRoutes(webhooks: WebhookSender): Route[] {
       },
     },
     { method: 'GET', path: base, handle: () => ({ status: 200, headers: {}, body: shown(summary()) }) },
-    { method: 'POST', path: base, handle: (ctx) => configuring(ctx, 201, (body) => webhooks.configure(body as WebhookConfig)) },
+    {
+      method: 'POST',
+      path: base,
+      handle: (ctx) => configuring(ctx, 201, (body) => webhooks.configure(body as WebhookConfig)),
+    },
     { method: 'DELETE', path: base, handle: () => configuring(undefined, 200, () => (webhooks.clear(), summary())) },
-    { method: 'PATCH', path: `${base}/:id`, handle: (ctx) => configuring(ctx, 200, (body) => webhooks.update(Number(ctx.params.id), body as Partial<WebhookConfig>)) },
-    { method: 'DELETE', path: `${base}/:id`, handle: (ctx) => configuring(undefined, 204, () => webhooks.remove(Number(ctx.params.id))) },
+    {
+      method: 'PATCH',
+      path: `${base}/:id`,
+      handle: (ctx) =>
+        configuring(ctx, 200, (body) => webhooks.update(Number(ctx.params.id), body as Partial<WebhookConfig>)),
+    },
+    {
+      method: 'DELETE',
+      path: `${base}/:id`,
+      handle: (ctx) => configuring(undefined, 204, () => webhooks.remove(Number(ctx.params.id))),
+    },
   ];
 }

@@ -62,24 +62,45 @@ export function whyNoDoorkeeper(): string | undefined {
 
 /** `ruby -e` a version line: what the conformance run was checked against. */
 export function doorkeeperVersions(): string {
-  const r = spawnSync('ruby', ['-e', `${REQUIRED}; puts "Doorkeeper #{Doorkeeper::VERSION::STRING}, Rails #{Rails.version}, Ruby #{RUBY_VERSION}, Puma #{Puma::Const::PUMA_VERSION}"`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ruby',
+    [
+      '-e',
+      `${REQUIRED}; puts "Doorkeeper #{Doorkeeper::VERSION::STRING}, Rails #{Rails.version}, Ruby #{RUBY_VERSION}, Puma #{Puma::Const::PUMA_VERSION}"`,
+    ],
+    { encoding: 'utf8' },
+  );
   return r.stdout.trim();
 }
 
-export async function startDoorkeeper(opts: { mode: RefreshMode; clients: DoorkeeperClient[]; accessTokenLifetimeSeconds?: number }): Promise<Doorkeeper> {
+export async function startDoorkeeper(opts: {
+  mode: RefreshMode;
+  clients: DoorkeeperClient[];
+  accessTokenLifetimeSeconds?: number;
+}): Promise<Doorkeeper> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-doorkeeper-'));
   const started = Date.now();
-  const child = spawn('puma', ['-b', 'tcp://127.0.0.1:0', '-t', '4:4', '-e', 'production', path.join(APP_DIR, 'config.ru')], {
-    cwd: APP_DIR,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DK_DB: path.join(dir, 'doorkeeper.sqlite3'),
-      DK_MODE: opts.mode,
-      DK_CLIENTS: JSON.stringify(opts.clients.map((c) => ({ uid: c.clientId, secret: c.clientSecret, redirect_uri: c.redirectUris.join('\n') }))),
+  const child = spawn(
+    'puma',
+    ['-b', 'tcp://127.0.0.1:0', '-t', '4:4', '-e', 'production', path.join(APP_DIR, 'config.ru')],
+    {
+      cwd: APP_DIR,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DK_DB: path.join(dir, 'doorkeeper.sqlite3'),
+        DK_MODE: opts.mode,
+        DK_CLIENTS: JSON.stringify(
+          opts.clients.map((c) => ({
+            uid: c.clientId,
+            secret: c.clientSecret,
+            redirect_uri: c.redirectUris.join('\n'),
+          })),
+        ),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const cleanup = (): void => fs.rmSync(dir, { recursive: true, force: true });
   let port: number;
   try {
@@ -99,14 +120,28 @@ export async function startDoorkeeper(opts: { mode: RefreshMode; clients: Doorke
     apiBaseUrl: `${url}/partner/v1`,
     bootMs: Date.now() - started,
     tokenRequests: async () => (await control.get<DoorkeeperTokenRequest[]>('/token_requests')).data,
-    setAccessTokenLifetime: async (seconds) => { await control.post('/settings', { access_token_lifetime: seconds }); },
-    expireAccessTokens: async () => { await control.post('/expire_access_tokens'); },
-    age: async (seconds) => { await control.post('/age', { seconds }); },
-    close: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) { cleanup(); resolve(); return; }
-      child.once('exit', () => { cleanup(); resolve(); });
-      child.kill('SIGTERM');
-    }),
+    setAccessTokenLifetime: async (seconds) => {
+      await control.post('/settings', { access_token_lifetime: seconds });
+    },
+    expireAccessTokens: async () => {
+      await control.post('/expire_access_tokens');
+    },
+    age: async (seconds) => {
+      await control.post('/age', { seconds });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          cleanup();
+          resolve();
+          return;
+        }
+        child.once('exit', () => {
+          cleanup();
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
   };
   if (opts.accessTokenLifetimeSeconds !== undefined) await dk.setAccessTokenLifetime(opts.accessTokenLifetimeSeconds);
   return dk;
@@ -116,12 +151,21 @@ export async function startDoorkeeper(opts: { mode: RefreshMode; clients: Doorke
 function listeningPort(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`Doorkeeper did not start within 60 s:\n${out.slice(-2000)}`)), 60_000);
-    const fail = (err: Error): void => { clearTimeout(timer); reject(err); };
+    const timer = setTimeout(
+      () => fail(new Error(`Doorkeeper did not start within 60 s:\n${out.slice(-2000)}`)),
+      60_000,
+    );
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      reject(err);
+    };
     const read = (chunk: Buffer): void => {
       out += chunk.toString();
       const m = /Listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     };
     child.stdout?.on('data', read);
     child.stderr?.on('data', read);

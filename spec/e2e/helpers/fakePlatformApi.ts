@@ -21,6 +21,10 @@ export interface FakePlatformOptions {
 }
 
 export async function startFakePlatformApi(opts: FakePlatformOptions): Promise<FakePlatformApi> {
-  const platform = await startLocalPlatform({ username: opts.username, apiKey: opts.apiKey, step: { flowId: opts.flowId, stepId: opts.stepId, data: opts.step } });
+  const platform = await startLocalPlatform({
+    username: opts.username,
+    apiKey: opts.apiKey,
+    step: { flowId: opts.flowId, stepId: opts.stepId, data: opts.step },
+  });
   return Object.assign(platform, { flowId: opts.flowId, stepId: opts.stepId });
 }

@@ -51,7 +51,8 @@ export function runSecrets(run: StepRun, extra: string[] = []): string[] {
   };
   oauthValues(run.cfg.oauth);
   for (const account of run.platform.accounts.values()) oauthValues(account.keys.oauth);
-  for (const call of run.platform.calls) oauthValues((call.body as { keys?: { oauth?: unknown } } | undefined)?.keys?.oauth);
+  for (const call of run.platform.calls)
+    oauthValues((call.body as { keys?: { oauth?: unknown } } | undefined)?.keys?.oauth);
   return [...values].filter((s) => s.length >= 8);
 }
 

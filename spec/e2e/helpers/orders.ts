@@ -11,14 +11,30 @@ export function calculableOrder(sandbox: Sandbox): Record<string, unknown> {
   const now = sandbox.now();
   for (const branch of store.list('branches', { page: 1, items: 1_000_000 }).records as Branch[]) {
     if (branch.is_force_closed) continue;
-    for (const menu of store.list('menus', { page: 1, items: 1_000_000, filters: { branch_id: String(branch.id) } }).records as Menu[]) {
+    for (const menu of store.list('menus', { page: 1, items: 1_000_000, filters: { branch_id: String(branch.id) } })
+      .records as Menu[]) {
       if (!menu.is_active || menu.inactive_in_branches.includes(branch.id)) continue;
-      const sections = new Set([...store.records('sections')].filter((s) => s.menu_id === menu.id && !s.is_force_closed && !s.force_closed_in_branches.includes(branch.id)).map((s) => s.id));
-      const product = [...store.records('items')].find((i) => i.item_type === 'product' && i.children_ids.length === 0 && i.is_active
-        && !i.inactive_in_branches.includes(branch.id) && i.section_id !== null && sections.has(i.section_id) && i.price !== null);
+      const sections = new Set(
+        [...store.records('sections')]
+          .filter((s) => s.menu_id === menu.id && !s.is_force_closed && !s.force_closed_in_branches.includes(branch.id))
+          .map((s) => s.id),
+      );
+      const product = [...store.records('items')].find(
+        (i) =>
+          i.item_type === 'product' &&
+          i.children_ids.length === 0 &&
+          i.is_active &&
+          !i.inactive_in_branches.includes(branch.id) &&
+          i.section_id !== null &&
+          sections.has(i.section_id) &&
+          i.price !== null,
+      );
       if (!product) continue;
       const order = {
-        brand_id: branch.brand_ids[0], branch_id: branch.id, menu_id: menu.id, service_type: 'delivery',
+        brand_id: branch.brand_ids[0],
+        branch_id: branch.id,
+        menu_id: menu.id,
+        service_type: 'delivery',
         items: [{ item_id: product.id, quantity: 2, children: [] }],
       };
       try {

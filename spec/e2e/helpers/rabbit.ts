@@ -31,9 +31,9 @@ export async function connectOrFail(uri: string, timeoutMs = 5000): Promise<Chan
     return await withTimeout(amqplib.connect(uri, { timeout: timeoutMs }), timeoutMs + 500, 'AMQP connect');
   } catch (err) {
     throw new Error(
-      `RabbitMQ is not reachable at ${redactUri(uri)} (${err instanceof Error ? err.message : String(err)}). `
-      + 'The end-to-end suite runs the real sailor against a real broker and needs one (CI provides RabbitMQ on 127.0.0.1:5672); '
-      + 'start RabbitMQ or point E2E_AMQP_URI at one. This is a failure, not a skip.',
+      `RabbitMQ is not reachable at ${redactUri(uri)} (${err instanceof Error ? err.message : String(err)}). ` +
+        'The end-to-end suite runs the real sailor against a real broker and needs one (CI provides RabbitMQ on 127.0.0.1:5672); ' +
+        'start RabbitMQ or point E2E_AMQP_URI at one. This is a failure, not a skip.',
       { cause: err },
     );
   }
@@ -60,13 +60,21 @@ export async function declareTopology(ch: Channel, suffix: string): Promise<Topo
     rejected: `${base}:rejected`,
     queues: { data: `${base}:data`, error: `${base}:error`, rebound: `${base}:rebound`, snapshot: `${base}:snapshot` },
     routingKeys: {
-      data: `${base}.data`, error: `${base}.error`, rebound: `${base}.rebound`, snapshot: `${base}.snapshot`, rejected: `${base}.rejected`,
+      data: `${base}.data`,
+      error: `${base}.error`,
+      rebound: `${base}.rebound`,
+      snapshot: `${base}.snapshot`,
+      rejected: `${base}.rejected`,
     },
   };
   await ch.assertExchange(t.exchange, 'direct', { durable: false, autoDelete: false });
   await ch.assertQueue(t.input, {
     durable: false,
-    arguments: { 'x-expires': QUEUE_TTL_MS, 'x-dead-letter-exchange': t.exchange, 'x-dead-letter-routing-key': t.routingKeys.rejected },
+    arguments: {
+      'x-expires': QUEUE_TTL_MS,
+      'x-dead-letter-exchange': t.exchange,
+      'x-dead-letter-routing-key': t.routingKeys.rejected,
+    },
   });
   await ch.assertQueue(t.rejected, { durable: false, arguments: { 'x-expires': QUEUE_TTL_MS } });
   await ch.bindQueue(t.rejected, t.exchange, t.routingKeys.rejected);
@@ -114,7 +122,7 @@ export class Collector {
       this.byQueue.get(queue)!.push({
         queue,
         content: msg.content,
-        headers: (msg.properties.headers ?? {}),
+        headers: msg.properties.headers ?? {},
         properties: msg.properties,
         routingKey: msg.fields.routingKey,
         receivedAt: Date.now(),

@@ -29,20 +29,31 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     req.on('end', () => {
       const requestBody = Buffer.concat(chunks);
       const headers = { ...req.headers, host: origin.host };
-      const upstream = http.request({ host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers }, (answer) => {
-        const body: Buffer[] = [];
-        answer.on('data', (c: Buffer) => body.push(c));
-        answer.on('end', () => {
-          const responseBody = Buffer.concat(body);
-          exchanges.push({ method: req.method ?? '', path: req.url ?? '', requestBody: requestBody.toString('utf8'), status: answer.statusCode ?? 0, responseBody: responseBody.toString('utf8') });
-          const out = { ...answer.headers };
-          delete out['transfer-encoding'];
-          out['content-length'] = String(responseBody.length);
-          res.writeHead(answer.statusCode ?? 502, out);
-          res.end(responseBody);
-        });
+      const upstream = http.request(
+        { host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (c: Buffer) => body.push(c));
+          answer.on('end', () => {
+            const responseBody = Buffer.concat(body);
+            exchanges.push({
+              method: req.method ?? '',
+              path: req.url ?? '',
+              requestBody: requestBody.toString('utf8'),
+              status: answer.statusCode ?? 0,
+              responseBody: responseBody.toString('utf8'),
+            });
+            const out = { ...answer.headers };
+            delete out['transfer-encoding'];
+            out['content-length'] = String(responseBody.length);
+            res.writeHead(answer.statusCode ?? 502, out);
+            res.end(responseBody);
+          });
+        },
+      );
+      upstream.on('error', () => {
+        res.destroy();
       });
-      upstream.on('error', () => { res.destroy(); });
       upstream.end(requestBody);
     });
   });
@@ -51,6 +62,10 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   return {
     url: `http://127.0.0.1:${port}${origin.pathname}`,
     exchanges,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

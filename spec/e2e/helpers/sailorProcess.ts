@@ -46,7 +46,9 @@ export class SailorProcess {
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
-    this.child.stderr!.on('data', (chunk: string) => { this.stderr += chunk; });
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
     this.child.on('message', (m: unknown) => {
       const event = (m as { event?: unknown } | null)?.event;
       if (typeof event === 'string') {
@@ -92,27 +94,42 @@ export class SailorProcess {
 
   /** The last lines of stderr and of the sailor's log (condensed), for failure messages. */
   tail(n = 15): string {
-    const stderr = this.stderr.split('\n').filter((l) => l.trim()).slice(-n).join('\n');
+    const stderr = this.stderr
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-n)
+      .join('\n');
     const logs = this.logs.slice(-n).map(condense).join('\n');
-    const state = this.exit ? `exited (code ${this.exit.code}, signal ${this.exit.signal})` : `running (pid ${this.pid})`;
+    const state = this.exit
+      ? `exited (code ${this.exit.code}, signal ${this.exit.signal})`
+      : `running (pid ${this.pid})`;
     return `sailor child ${state}\n--- last stderr lines ---\n${stderr || '(empty)'}\n--- last log lines (stdout) ---\n${logs || '(empty)'}`;
   }
 
   async waitForIpc(event: string, timeoutMs: number): Promise<void> {
-    await waitFor(() => {
-      if (this.ipcEvents.includes(event)) return true;
-      if (this.exit) throw new Error(`the sailor exited before sending "${event}" (code ${this.exit.code}, signal ${this.exit.signal})\n${this.tail()}`);
-      return false;
-    }, { timeoutMs, what: `the sailor's IPC event "${event}"`, context: () => this.tail() });
+    await waitFor(
+      () => {
+        if (this.ipcEvents.includes(event)) return true;
+        if (this.exit)
+          throw new Error(
+            `the sailor exited before sending "${event}" (code ${this.exit.code}, signal ${this.exit.signal})\n${this.tail()}`,
+          );
+        return false;
+      },
+      { timeoutMs, what: `the sailor's IPC event "${event}"`, context: () => this.tail() },
+    );
   }
 
   async waitForLog(predicate: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
-    return waitFor(() => {
-      const found = this.logs.find(predicate);
-      if (found) return found;
-      if (this.exit) throw new Error(`the sailor exited while waiting for ${what}\n${this.tail()}`);
-      return undefined;
-    }, { timeoutMs, what, context: () => this.tail() });
+    return waitFor(
+      () => {
+        const found = this.logs.find(predicate);
+        if (found) return found;
+        if (this.exit) throw new Error(`the sailor exited while waiting for ${what}\n${this.tail()}`);
+        return undefined;
+      },
+      { timeoutMs, what, context: () => this.tail() },
+    );
   }
 
   signal(sig: NodeJS.Signals): void {
@@ -146,5 +163,7 @@ function condense(l: LogLine): string {
     l.messageId && l.messageId !== 'unknown' ? `[${l.messageId}]` : '',
     l.errorCount !== undefined ? `errorCount=${l.errorCount}` : '',
     err?.message ? `err: ${err.message}` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
 }

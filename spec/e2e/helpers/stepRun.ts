@@ -12,7 +12,15 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { Sandbox, SandboxClient, SandboxOptions, startSandbox } from '../../../lib/sandbox';
 import { FakePlatformApi, startFakePlatformApi, StepData } from './fakePlatformApi';
 import {
-  Collector, connectOrFail, declareTopology, DEFAULT_AMQP_URI, deleteTopology, Received, sailorEncryptor, SailorEncryptor, Topology,
+  Collector,
+  connectOrFail,
+  declareTopology,
+  DEFAULT_AMQP_URI,
+  deleteTopology,
+  Received,
+  sailorEncryptor,
+  SailorEncryptor,
+  Topology,
 } from './rabbit';
 import { SailorProcess } from './sailorProcess';
 import { waitFor } from './wait';
@@ -53,10 +61,20 @@ export interface StepRunOptions {
 export interface SentMessage {
   messageId: string;
   threadId: string;
-  payload: { id: string; body: unknown; headers: Record<string, unknown>; attachments: Record<string, unknown>; metadata: Record<string, unknown> };
+  payload: {
+    id: string;
+    body: unknown;
+    headers: Record<string, unknown>;
+    attachments: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+  };
 }
 
-export interface SailorErrorPayload { name: string; message: string; stack: string }
+export interface SailorErrorPayload {
+  name: string;
+  message: string;
+  stack: string;
+}
 
 export class StepRun {
   readonly suffix = crypto.randomBytes(4).toString('hex');
@@ -118,7 +136,10 @@ export class StepRun {
       this.sandbox = await startSandbox({ ...this.opts.sandbox, clients: [this.client] });
     }
     const tokens = await this.sandbox.issueTokens(this.client.clientId);
-    const issued = { environment: 'company-sandbox', oauth: { ...tokens, expires_at: new Date(Date.now() + tokens.expires_in * 1000).toISOString() } };
+    const issued = {
+      environment: 'company-sandbox',
+      oauth: { ...tokens, expires_at: new Date(Date.now() + tokens.expires_in * 1000).toISOString() },
+    };
     const keys = this.opts.credential ? this.opts.credential(issued) : issued;
     this.cfg = { ...this.opts.fields, _account: this.ids.account, ...keys };
     this.stepData = { config: this.cfg, snapshot: this.opts.snapshot ?? {}, is_passthrough: false, variables: {} };
@@ -221,15 +242,24 @@ export class StepRun {
   }
 
   /** Waits for the first of data, error or rebound for an input. */
-  async outcome(m: SentMessage, timeoutMs = 15_000): Promise<{ data: Received[]; error: Received[]; rebound: Received[] }> {
-    return this.until(() => {
-      const o = { data: this.for('data', m), error: this.for('error', m), rebound: this.for('rebound', m) };
-      return o.data.length + o.error.length + o.rebound.length > 0 && o;
-    }, `an outcome for ${m.messageId}`, timeoutMs);
+  async outcome(
+    m: SentMessage,
+    timeoutMs = 15_000,
+  ): Promise<{ data: Received[]; error: Received[]; rebound: Received[] }> {
+    return this.until(
+      () => {
+        const o = { data: this.for('data', m), error: this.for('error', m), rebound: this.for('rebound', m) };
+        return o.data.length + o.error.length + o.rebound.length > 0 && o;
+      },
+      `an outcome for ${m.messageId}`,
+      timeoutMs,
+    );
   }
 
   context(): string {
-    const counts = Object.keys(this.topo?.queues ?? {}).map((k) => `${k}=${this.received(k as keyof Topology['queues']).length}`).join(' ');
+    const counts = Object.keys(this.topo?.queues ?? {})
+      .map((k) => `${k}=${this.received(k as keyof Topology['queues']).length}`)
+      .join(' ');
     return `queues: ${counts}\n${this.sailors.map((s, i) => `--- container ${i + 1} ---\n${s.tail(8)}`).join('\n')}`;
   }
 

@@ -6,9 +6,15 @@ describe('lib/auth keys', () => {
 
   it('refreshes a missing, expired or nearly expired token, not a fresh one', () => {
     expect(needsRefresh({}, now)).to.equal(true);
-    expect(needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now - 1).toISOString() }, now)).to.equal(true);
-    expect(needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now + 60_000).toISOString() }, now)).to.equal(true);
-    expect(needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now + 3600_000).toISOString() }, now)).to.equal(false);
+    expect(
+      needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now - 1).toISOString() }, now),
+    ).to.equal(true);
+    expect(
+      needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now + 60_000).toISOString() }, now),
+    ).to.equal(true);
+    expect(
+      needsRefresh({ access_token: 'a', expires_in: 7200, expires_at: new Date(now + 3600_000).toISOString() }, now),
+    ).to.equal(false);
   });
 
   it('treats unknown expiry as valid (a 401 will tell)', () => {
@@ -35,8 +41,18 @@ describe('lib/auth keys', () => {
   });
 
   it('merges rotation-safely: keeps the old refresh token when none comes back, and counts from the send time', () => {
-    const merged = mergeTokenResponse({ access_token: 'old', refresh_token: 'r1', scope: 'x' }, { access_token: 'new', expires_in: 7200 }, now);
-    expect(merged).to.deep.equal({ access_token: 'new', refresh_token: 'r1', scope: 'x', expires_in: 7200, expires_at: new Date(now + 7200_000).toISOString() });
+    const merged = mergeTokenResponse(
+      { access_token: 'old', refresh_token: 'r1', scope: 'x' },
+      { access_token: 'new', expires_in: 7200 },
+      now,
+    );
+    expect(merged).to.deep.equal({
+      access_token: 'new',
+      refresh_token: 'r1',
+      scope: 'x',
+      expires_in: 7200,
+      expires_at: new Date(now + 7200_000).toISOString(),
+    });
     const rotated = mergeTokenResponse(merged, { access_token: 'newer', refresh_token: 'r2', expires_in: 7200 }, now);
     expect(rotated.refresh_token).to.equal('r2');
   });

@@ -10,7 +10,13 @@ describe('several containers, one credential, a slow platform save', function ()
   this.timeout(90_000);
 
   it('4 processes whose refreshes collide, with saves taking 1 to 2 s: no message fails', async () => {
-    const result = await runRefreshRace({ containers: 4, messagesPerContainer: 6, accessTokenLifetimeSeconds: 5, minSaveDelayMs: 1000, maxSaveDelayMs: 2000 });
+    const result = await runRefreshRace({
+      containers: 4,
+      messagesPerContainer: 6,
+      accessTokenLifetimeSeconds: 5,
+      minSaveDelayMs: 1000,
+      maxSaveDelayMs: 2000,
+    });
     expect(result.failures, result.timeline.join('\n')).to.deep.equal([]);
     expect(result.messages).to.equal(24);
     expect(result.failed).to.equal(0);

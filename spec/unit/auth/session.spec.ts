@@ -20,7 +20,11 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
   const account = 'acc-session-spec';
 
   beforeEach(async () => {
-    client = { clientId: 'session spec', clientSecret: crypto.randomBytes(12).toString('hex'), redirectUris: ['https://platform.example.io/cb'] };
+    client = {
+      clientId: 'session spec',
+      clientSecret: crypto.randomBytes(12).toString('hex'),
+      redirectUris: ['https://platform.example.io/cb'],
+    };
     sandbox = await startSandbox({ clients: [client] });
     platform = await startLocalPlatform();
     tokens = await connectViaGrantFlow(sandbox, client);
@@ -31,10 +35,15 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     await platform.close();
   });
 
-  const auth = (): Record<string, string> => ({ Authorization: `Basic ${Buffer.from(`${platform.username}:${platform.apiKey}`).toString('base64')}` });
+  const auth = (): Record<string, string> => ({
+    Authorization: `Basic ${Buffer.from(`${platform.username}:${platform.apiKey}`).toString('base64')}`,
+  });
   const persistence = (): KeyPersistence => ({
-    save: async (keys) => { await axios.put(`${platform.url}/v1/accounts/${account}`, { keys }, { headers: auth(), proxy: false }); },
-    load: async () => (await axios.get(`${platform.url}/v1/accounts/${account}`, { headers: auth(), proxy: false })).data.keys,
+    save: async (keys) => {
+      await axios.put(`${platform.url}/v1/accounts/${account}`, { keys }, { headers: auth(), proxy: false });
+    },
+    load: async () =>
+      (await axios.get(`${platform.url}/v1/accounts/${account}`, { headers: auth(), proxy: false })).data.keys,
   });
   function container(sleeps: number[] = [], realSleep = true, extra: Partial<KeyPersistence> = {}): TokenSession {
     return new TokenSession({
@@ -46,19 +55,28 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
       http: new HttpClient({ service: 'T-Gate' }),
       persistence: { ...persistence(), ...extra },
       memory: new TokenMemory(),
-      sleep: async (ms) => { sleeps.push(ms); if (realSleep) await new Promise((r) => setTimeout(r, ms)); },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (realSleep) await new Promise((r) => setTimeout(r, ms));
+      },
     });
   }
 
-  it('the container that loses the refresh waits for the winner\'s slow save and uses its tokens', async () => {
+  it("the container that loses the refresh waits for the winner's slow save and uses its tokens", async () => {
     platform.delayUpdates(1500);
     const before = sandbox.tokenRequests.length;
     const waits: number[] = [];
     const [a, b] = [container(), container(waits)];
-    const [tokenA, tokenB] = await Promise.all([a.accessToken(), new Promise((r) => setTimeout(r, 50)).then(() => b.accessToken())]);
+    const [tokenA, tokenB] = await Promise.all([
+      a.accessToken(),
+      new Promise((r) => setTimeout(r, 50)).then(() => b.accessToken()),
+    ]);
 
     expect(tokenB).to.equal(tokenA);
-    expect(sandbox.tokenRequests.slice(before).map((r) => `${r.status} ${r.error ?? ''}`.trim())).to.deep.equal(['200', '400 invalid_grant']);
+    expect(sandbox.tokenRequests.slice(before).map((r) => `${r.status} ${r.error ?? ''}`.trim())).to.deep.equal([
+      '200',
+      '400 invalid_grant',
+    ]);
     expect(waits.length, 'B re-read the stored credential more than once while the save was pending').to.be.at.least(2);
     expect(b.currentKeys().refresh_token).to.equal(a.currentKeys().refresh_token);
   });
@@ -68,10 +86,14 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     const waits: number[] = [];
     const a = container();
     await a.accessToken();
-    const err = await container(waits, false).accessToken().catch((e) => e);
+    const err = await container(waits, false)
+      .accessToken()
+      .catch((e) => e);
 
     expect(err).to.be.instanceOf(ReconnectRequiredError);
-    expect(err.message).to.match(/^T-Gate credential must be reconnected: the refresh token was rejected \(invalid_grant/);
+    expect(err.message).to.match(
+      /^T-Gate credential must be reconnected: the refresh token was rejected \(invalid_grant/,
+    );
     expect(waits.reduce((s, w) => s + w, 0)).to.equal(6000);
     expect(waits[0]).to.equal(200);
   });
@@ -92,11 +114,13 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     await a.accessToken();
     const saved = platform.accounts.get(account)!.keys;
     expect(saved.added_later).to.equal('kept');
-    expect((saved.oauth as { refresh_token: string }).refresh_token).to.equal(a.currentKeys().refresh_token).and.not.equal(tokens.refresh_token);
+    expect((saved.oauth as { refresh_token: string }).refresh_token)
+      .to.equal(a.currentKeys().refresh_token)
+      .and.not.equal(tokens.refresh_token);
   });
 
-  const refreshTokensSent = (since: number): string[] => sandbox.tokenRequests.slice(since)
-    .map((r) => new URLSearchParams(r.rawBody).get('refresh_token') ?? '');
+  const refreshTokensSent = (since: number): string[] =>
+    sandbox.tokenRequests.slice(since).map((r) => new URLSearchParams(r.rawBody).get('refresh_token') ?? '');
   const puts = (): number => platform.calls.filter((c) => c.method === 'PUT').length;
 
   it('single flight: 20 concurrent callers with an expired token make one token request, get one token', async () => {
@@ -154,8 +178,10 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
     expect(waits.length, 'the second call waited for newer tokens again').to.equal(waitedFirst);
     expect(first).to.be.instanceOf(ReconnectRequiredError);
     expect(second).to.be.instanceOf(ReconnectRequiredError);
-    expect(second.message).to.equal('T-Gate credential must be reconnected: the refresh token was already rejected '
-      + '(invalid_grant). Open the credential and authenticate again.');
+    expect(second.message).to.equal(
+      'T-Gate credential must be reconnected: the refresh token was already rejected ' +
+        '(invalid_grant). Open the credential and authenticate again.',
+    );
   });
 
   it('retries a failing save itself: 3 attempts, 0.5 s then 1 s apart, counted at the platform', async () => {
@@ -171,7 +197,9 @@ describe('lib/auth TokenSession: two containers, one credential', function () {
 
   it('a save that must land (verifyCredentials) and fails 3 times ends with the reconnect error', async () => {
     platform.failNextUpdates(3);
-    const err = await container([], false, { mustSave: true }).accessToken().catch((e) => e);
+    const err = await container([], false, { mustSave: true })
+      .accessToken()
+      .catch((e) => e);
     expect(err).to.be.instanceOf(ReconnectRequiredError);
     expect(err.message).to.match(/^T-Gate credential must be reconnected: T-Gate issued new tokens, /);
     expect(err.message).to.contain('but saving them to the credential failed 3 times (');

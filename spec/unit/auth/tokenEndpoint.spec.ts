@@ -19,12 +19,16 @@ describe('lib/auth requestToken: never repeated once it may have reached the tok
     sandbox = await startSandbox({ clients: [client] });
     sleeps.length = 0;
   });
-  afterEach(async () => { await sandbox.close(); });
+  afterEach(async () => {
+    await sandbox.close();
+  });
 
   async function refreshOnce(): Promise<unknown> {
     const { refresh_token: refreshToken } = await sandbox.issueTokens(client.clientId);
     // A client that would retry an idempotent request 5 times; time is not waited for.
-    const sleep = async (ms: number): Promise<void> => { sleeps.push(ms); };
+    const sleep = async (ms: number): Promise<void> => {
+      sleeps.push(ms);
+    };
     const http = new HttpClient({ service: 'T-Gate', policy: { maxAttempts: 5 }, sleep });
     const grant = { type: 'refresh_token' as const, refreshToken };
     const { tokenUrl } = sandbox;

@@ -56,7 +56,12 @@ describe('lib/auth TokenMemory', () => {
     const memory = new TokenMemory();
     let runs = 0;
     let finish: (keys: OAuthKeys) => void = () => undefined;
-    const work = (): Promise<OAuthKeys> => { runs += 1; return new Promise((resolve) => { finish = resolve; }); };
+    const work = (): Promise<OAuthKeys> => {
+      runs += 1;
+      return new Promise((resolve) => {
+        finish = resolve;
+      });
+    };
 
     const callers = Array.from({ length: 10 }, () => memory.singleFlight(id, work));
     const other = memory.singleFlight('another-credential', async () => pair(7));
@@ -66,7 +71,10 @@ describe('lib/auth TokenMemory', () => {
     expect(await other).to.deep.equal(pair(7));
     expect(runs).to.equal(1);
     // Once settled, the next caller starts a new run.
-    await memory.singleFlight(id, async () => { runs += 1; return pair(3); });
+    await memory.singleFlight(id, async () => {
+      runs += 1;
+      return pair(3);
+    });
     expect(runs).to.equal(2);
   });
 });

@@ -15,13 +15,37 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
 
   before(async () => {
     port = await freePort();
-    sandbox = await startSandbox({ port: 0, clients: [{ clientId: 'connect-app', clientSecret: secret, redirectUris: [`http://127.0.0.1:${port}/callback`] }] });
+    sandbox = await startSandbox({
+      port: 0,
+      clients: [{ clientId: 'connect-app', clientSecret: secret, redirectUris: [`http://127.0.0.1:${port}/callback`] }],
+    });
   });
-  after(async () => { await sandbox.close(); });
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-connect-')); });
-  afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+  after(async () => {
+    await sandbox.close();
+  });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-connect-'));
+  });
+  afterEach(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
-  const args = (out: string): string[] => ['--environment', 'company-sandbox', '--client-id', 'connect-app', '--port', String(port), '--out', out, '--authorize-url', sandbox.authorizeUrl, '--token-url', sandbox.tokenUrl, '--api-base-url', sandbox.apiBaseUrl];
+  const args = (out: string): string[] => [
+    '--environment',
+    'company-sandbox',
+    '--client-id',
+    'connect-app',
+    '--port',
+    String(port),
+    '--out',
+    out,
+    '--authorize-url',
+    sandbox.authorizeUrl,
+    '--token-url',
+    sandbox.tokenUrl,
+    '--api-base-url',
+    sandbox.apiBaseUrl,
+  ];
 
   it('prints the grant page URL, refuses a redirect with another state, exchanges the code and writes the keys (0600)', async () => {
     const out = path.join(tmp, 'cfg.json');
@@ -51,13 +75,25 @@ describe('cli: tgate connect (subprocess against the embedded sandbox)', functio
     expect(fs.statSync(out).mode & 0o777).to.equal(0o600);
     const keys = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(Object.keys(keys)).to.deep.equal(['environment', 'oauth', 'tgateClient']);
-    expect(keys.tgateClient).to.include({ clientId: 'connect-app', apiBaseUrl: sandbox.apiBaseUrl, tokenUrl: sandbox.tokenUrl });
+    expect(keys.tgateClient).to.include({
+      clientId: 'connect-app',
+      apiBaseUrl: sandbox.apiBaseUrl,
+      tokenUrl: sandbox.tokenUrl,
+    });
     expect(keys.environment).to.equal('company-sandbox');
     expect(keys.oauth.access_token).to.be.a('string');
-    for (const s of [secret, keys.oauth.access_token, keys.oauth.refresh_token]) expect(result.stdout + result.stderr).not.to.contain(s);
+    for (const s of [secret, keys.oauth.access_token, keys.oauth.refresh_token])
+      expect(result.stdout + result.stderr).not.to.contain(s);
 
     // The keys are a working credential.
-    const verify = await tgate(['verify', '--cfg', out], { env: { TGATE_CLIENT_ID: 'connect-app', TGATE_CLIENT_SECRET: secret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl } });
+    const verify = await tgate(['verify', '--cfg', out], {
+      env: {
+        TGATE_CLIENT_ID: 'connect-app',
+        TGATE_CLIENT_SECRET: secret,
+        TGATE_TOKEN_URI: sandbox.tokenUrl,
+        TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+      },
+    });
     expect(verify.code, verify.stderr).to.equal(0);
     expect(verify.stdout).to.equal('verified\n');
   });

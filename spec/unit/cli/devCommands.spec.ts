@@ -26,11 +26,22 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
 
   before(async () => {
     sandbox = await startSandbox({ port: 0, clients: [CLIENT] });
-    env = { TGATE_CLIENT_ID: CLIENT.clientId, TGATE_CLIENT_SECRET: CLIENT.clientSecret, TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl };
+    env = {
+      TGATE_CLIENT_ID: CLIENT.clientId,
+      TGATE_CLIENT_SECRET: CLIENT.clientSecret,
+      TGATE_TOKEN_URI: sandbox.tokenUrl,
+      TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+    };
   });
-  after(async () => { await sandbox.close(); });
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-dev-')); });
-  afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+  after(async () => {
+    await sandbox.close();
+  });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-dev-'));
+  });
+  afterEach(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   /** The access grant flow on the sandbox (it approves at once): fresh tokens for one cfg. */
   async function grant(): Promise<OAuthKeys> {
@@ -38,7 +49,12 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
     const { url, state } = buildAuthorizeUrl(sandbox.authorizeUrl, CLIENT.clientId, CLIENT.redirectUris[0]);
     const approval = await http.send({ method: 'GET', url });
     const code = codeFromRedirect(String(approval.headers.location), state);
-    const tokens = await requestToken(http, { tokenUrl: sandbox.tokenUrl, profile: TGATE_PROFILE, client: CLIENT, grant: { type: 'authorization_code', code, redirectUri: CLIENT.redirectUris[0] } });
+    const tokens = await requestToken(http, {
+      tokenUrl: sandbox.tokenUrl,
+      profile: TGATE_PROFILE,
+      client: CLIENT,
+      grant: { type: 'authorization_code', code, redirectUri: CLIENT.redirectUris[0] },
+    });
     issued.push(String(tokens.access_token), String(tokens.refresh_token));
     return tokens;
   }
@@ -60,15 +76,25 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
 
   describe('tgate run', () => {
     it('runs an action in the sailor TaskExec and prints each emitted message readably, or as JSON lines with --json', async () => {
-      const cfg = writeJson('cfg.json', { environment: 'company-sandbox', oauth: await grant(), emitBehavior: 'emitIndividually' });
-      const [readable, json] = await Promise.all([run(['run', 'listIntegrationScopes', '--cfg', cfg]), run(['run', 'listIntegrationScopes', '--cfg', cfg, '--json'])]);
+      const cfg = writeJson('cfg.json', {
+        environment: 'company-sandbox',
+        oauth: await grant(),
+        emitBehavior: 'emitIndividually',
+      });
+      const [readable, json] = await Promise.all([
+        run(['run', 'listIntegrationScopes', '--cfg', cfg]),
+        run(['run', 'listIntegrationScopes', '--cfg', cfg, '--json']),
+      ]);
       expect(readable.code, readable.stderr).to.equal(0);
       const dataLines = readable.stdout.split('\n').filter((l) => /^data \d+: /.test(l));
       expect(dataLines).to.have.length(45);
       expect(readable.stdout).to.contain('listIntegrationScopes: 45 data message(s), 0 error(s)\n');
       expect(readable.stdout, 'sailor log lines leaked into stdout').not.to.match(/^\{"name":"sailor"/m);
       expect(json.code, json.stderr).to.equal(0);
-      const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; body?: { id?: unknown } });
+      const events = json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; body?: { id?: unknown } });
       expect(events).to.have.length(45);
       expect(events.every((e) => e.event === 'data' && e.body?.id !== undefined)).to.equal(true);
       expect(dataLines[0]).to.equal(`data 1: ${JSON.stringify(events[0].body)}`);
@@ -76,11 +102,21 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
 
     it('writes refreshed keys back into the cfg file (other fields kept, mode 0600) without printing them', async () => {
       const tokens = await grant();
-      const cfg = writeJson('cfg.json', { environment: 'company-sandbox', oauth: { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() }, emitBehavior: 'emitIndividually', note: 'kept' });
+      const cfg = writeJson('cfg.json', {
+        environment: 'company-sandbox',
+        oauth: { ...tokens, expires_at: new Date(Date.now() - 1000).toISOString() },
+        emitBehavior: 'emitIndividually',
+        note: 'kept',
+      });
       fs.chmodSync(cfg, 0o644);
       const result = await run(['run', 'listIntegrationScopes', '--cfg', cfg]);
       expect(result.code, result.stderr).to.equal(0);
-      expect(result.stdout).to.match(new RegExp(`^updateKeys: new keys saved 1 time\\(s\\); environment, oauth written to ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      expect(result.stdout).to.match(
+        new RegExp(
+          `^updateKeys: new keys saved 1 time\\(s\\); environment, oauth written to ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+          'm',
+        ),
+      );
       const after = JSON.parse(fs.readFileSync(cfg, 'utf8'));
       expect(after.note).to.equal('kept');
       expect(after.emitBehavior).to.equal('emitIndividually');
@@ -94,7 +130,11 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
     });
 
     it('exits 1 and prints the error when the function emitted one', async () => {
-      const cfg = writeJson('cfg.json', { environment: 'company-sandbox', oauth: await grant(), resourceType: 'no-such-type' });
+      const cfg = writeJson('cfg.json', {
+        environment: 'company-sandbox',
+        oauth: await grant(),
+        resourceType: 'no-such-type',
+      });
       const msg = writeJson('msg.json', { id: 'x' });
       const result = await run(['run', 'lookupObject', '--cfg', cfg, '--msg', msg]);
       expect(result.code).to.equal(1);
@@ -103,7 +143,11 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
     });
 
     it('prints a rebound (T-Gate failing beyond the retries) and exits 0, as documented', async () => {
-      const cfg = writeJson('cfg.json', { environment: 'company-sandbox', oauth: await grant(), emitBehavior: 'emitIndividually' });
+      const cfg = writeJson('cfg.json', {
+        environment: 'company-sandbox',
+        oauth: await grant(),
+        emitBehavior: 'emitIndividually',
+      });
       sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 503, times: Infinity });
       try {
         const [readable, json] = await Promise.all([
@@ -111,17 +155,28 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
           run(['run', 'listIntegrationScopes', '--cfg', cfg, '--json'], { TGATE_RETRY_MAX_ATTEMPTS: '1' }),
         ]);
         expect(readable.code, readable.stdout + readable.stderr).to.equal(0);
-        expect(readable.stdout).to.match(/^rebound: .+ \(on the platform the message would be delivered again later\)$/m);
+        expect(readable.stdout).to.match(
+          /^rebound: .+ \(on the platform the message would be delivered again later\)$/m,
+        );
         expect(readable.stdout).to.contain('listIntegrationScopes: 0 data message(s), 0 error(s), 1 rebound(s)');
         expect(json.code).to.equal(0);
-        expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l).event)).to.deep.equal(['rebound']);
+        expect(
+          json.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l).event),
+        ).to.deep.equal(['rebound']);
       } finally {
         sandbox.clearFaults();
       }
     });
 
     it('keeps the last snapshot in the --snapshot file and reads it on the next run', async () => {
-      const cfg = writeJson('cfg.json', { environment: 'company-sandbox', oauth: await grant(), resourceType: 'brands' });
+      const cfg = writeJson('cfg.json', {
+        environment: 'company-sandbox',
+        oauth: await grant(),
+        resourceType: 'brands',
+      });
       const snapshot = path.join(tmp, 'snapshot.json');
       const first = await run(['run', 'pollCatalog', '--cfg', cfg, '--snapshot', snapshot]);
       expect(first.code, first.stdout + first.stderr).to.equal(0);
@@ -131,7 +186,11 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
       const second = await run(['run', 'pollCatalog', '--cfg', cfg, '--snapshot', snapshot, '--json']);
       expect(second.code, second.stderr).to.equal(0);
       const firstData = first.stdout.split('\n').filter((l) => l.startsWith('data ')).length;
-      const secondData = second.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'data').length;
+      const secondData = second.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.event === 'data').length;
       expect(firstData).to.be.greaterThan(0);
       expect(secondData, 'the second poll started from the kept snapshot').to.be.lessThan(firstData);
     });
@@ -144,7 +203,9 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
         run(['run', 'listIntegrationScopes', '--cfg', bad]),
       ]);
       expect(unknown.code).to.equal(2);
-      expect(unknown.stderr).to.contain('component.json has no trigger or action "noSuchAction"; it has: pollCatalog, webhookEvents, listIntegrationScopes');
+      expect(unknown.stderr).to.contain(
+        'component.json has no trigger or action "noSuchAction"; it has: pollCatalog, webhookEvents, listIntegrationScopes',
+      );
       expect(missing.code).to.equal(2);
       expect(missing.stderr).to.contain(`cannot read the cfg file ${path.join(tmp, 'absent.json')}: ENOENT`);
       expect(notObject.code).to.equal(2);
@@ -155,8 +216,19 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
   describe('tgate verify and tgate select', () => {
     it('verify prints "verified" and exits 0; a revoked credential prints why and exits 1', async () => {
       const good = writeJson('good.json', { environment: 'company-sandbox', oauth: await grant() });
-      const bad = writeJson('bad.json', { environment: 'company-sandbox', oauth: { access_token: 'not-a-token-0001', refresh_token: 'not-a-token-0002', token_type: 'Bearer', expires_in: 7200 } });
-      const [ok, refused] = await Promise.all([run(['verify', '--cfg', good]), run(['verify', '--cfg', bad, '--json'])]);
+      const bad = writeJson('bad.json', {
+        environment: 'company-sandbox',
+        oauth: {
+          access_token: 'not-a-token-0001',
+          refresh_token: 'not-a-token-0002',
+          token_type: 'Bearer',
+          expires_in: 7200,
+        },
+      });
+      const [ok, refused] = await Promise.all([
+        run(['verify', '--cfg', good]),
+        run(['verify', '--cfg', bad, '--json']),
+      ]);
       expect(ok.code, ok.stderr).to.equal(0);
       expect(ok.stdout).to.equal('verified\n');
       expect(refused.code, refused.stderr).to.equal(1);
@@ -178,7 +250,11 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
       expect(table.code, table.stderr).to.equal(0);
       const lines = table.stdout.trimEnd().split('\n');
       expect(lines).to.have.length(Object.keys(options).length);
-      expect(lines[0]).to.match(new RegExp(`^${Object.keys(options)[0]}\\s+${Object.values(options)[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      expect(lines[0]).to.match(
+        new RegExp(
+          `^${Object.keys(options)[0]}\\s+${Object.values(options)[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+        ),
+      );
       expect(unknown.code).to.equal(2);
       expect(unknown.stderr).to.contain('no field in component.json uses the select model "noSuchModel"');
     });
@@ -188,7 +264,11 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
     it('prints the package version, and help for the program and each command with exit 0', async () => {
       const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
       const [v, help, helpRun, runHelp, top] = await Promise.all([
-        run(['--version']), run(['help', 'select']), run(['help', 'run']), run(['run', '--help']), run(['help']),
+        run(['--version']),
+        run(['help', 'select']),
+        run(['help', 'run']),
+        run(['run', '--help']),
+        run(['help']),
       ]);
       expect(v.code).to.equal(0);
       expect(v.stdout).to.equal(`${version}\n`);
@@ -196,13 +276,28 @@ describe('cli: tgate run / verify / select (subprocess against the embedded sand
       expect(help.stdout).to.contain('Usage: tgate select [options] <model>').and.contain('Example:');
       expect(helpRun.stdout).to.equal(runHelp.stdout);
       expect(runHelp.stdout).to.contain('tgate run lookupObjects --msg msg.json --json');
-      const subcommandHelp = await Promise.all([['start'], ['sandbox'], ['connect'], ['verify'], ['oauth-clients'], ['oauth-clients', 'list'], ['oauth-clients', 'get'],
-        ['oauth-clients', 'create'], ['oauth-clients', 'update'], ['oauth-clients', 'delete']].map((c) => run([...c, '--help'])));
+      const subcommandHelp = await Promise.all(
+        [
+          ['start'],
+          ['sandbox'],
+          ['connect'],
+          ['verify'],
+          ['oauth-clients'],
+          ['oauth-clients', 'list'],
+          ['oauth-clients', 'get'],
+          ['oauth-clients', 'create'],
+          ['oauth-clients', 'update'],
+          ['oauth-clients', 'delete'],
+        ].map((c) => run([...c, '--help'])),
+      );
       for (const h of subcommandHelp) {
         expect(h.code).to.equal(0);
-        expect(h.stdout, h.stdout.split('\n')[0]).to.match(/\nExample:\n {2}(printf %s "\$SECRET" \| )?(TGATE_CLIENT_ID=my-app )?(npx )?tgate /);
+        expect(h.stdout, h.stdout.split('\n')[0]).to.match(
+          /\nExample:\n {2}(printf %s "\$SECRET" \| )?(TGATE_CLIENT_ID=my-app )?(npx )?tgate /,
+        );
       }
-      for (const name of ['run', 'verify', 'select', 'connect', 'help']) expect(top.stdout).to.match(new RegExp(`^  ${name} `, 'm'));
+      for (const name of ['run', 'verify', 'select', 'connect', 'help'])
+        expect(top.stdout).to.match(new RegExp(`^  ${name} `, 'm'));
     });
   });
 });

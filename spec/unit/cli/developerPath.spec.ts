@@ -27,9 +27,14 @@ describe('cli: the developer path, as printed (tgate sandbox, then connect, then
   let cwd: string;
   let sandbox: Live | undefined;
 
-  beforeEach(() => { cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-devpath-')); });
+  beforeEach(() => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-devpath-'));
+  });
   afterEach(async () => {
-    if (sandbox && sandbox.child.exitCode === null) { sandbox.child.kill('SIGINT'); await sandbox.exited; }
+    if (sandbox && sandbox.child.exitCode === null) {
+      sandbox.child.kill('SIGINT');
+      await sandbox.exited;
+    }
     fs.rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -99,7 +104,9 @@ describe('cli: the developer path, as printed (tgate sandbox, then connect, then
   });
 
   it('refuses a token URL on this machine without its API base (the tokens would go to a public host)', async () => {
-    const result = await tgate(['connect', '--client-id', 'app', '--token-url', 'http://127.0.0.1:9/oauth/token'], { input: 'secret-value' });
+    const result = await tgate(['connect', '--client-id', 'app', '--token-url', 'http://127.0.0.1:9/oauth/token'], {
+      input: 'secret-value',
+    });
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('is on this machine: give its API base too (--api-base-url');
   });
@@ -111,7 +118,9 @@ describe('cli: every command refuses a secret given as an argument, with one exp
     it(`tgate ${args[0]} --client-secret VALUE: exit 2, saying why, never echoing the value`, async () => {
       const result = await tgate([...args, '--client-secret', 'hunter2-value']);
       expect(result.code).to.equal(2);
-      expect(result.stderr).to.contain('--client-secret is refused: a secret given as an argument ends up in shell history and the process list');
+      expect(result.stderr).to.contain(
+        '--client-secret is refused: a secret given as an argument ends up in shell history and the process list',
+      );
       expect(result.stdout + result.stderr).not.to.contain('hunter2-value');
     });
   }
@@ -119,14 +128,17 @@ describe('cli: every command refuses a secret given as an argument, with one exp
 
 describe('cli: commands named the way users reach for them', function () {
   this.timeout(30_000);
-  it('oauth-clients patch is update (the platform\'s verb)', async () => {
-    const [patch, update] = await Promise.all([tgate(['oauth-clients', 'patch', '--help']), tgate(['oauth-clients', 'update', '--help'])]);
+  it("oauth-clients patch is update (the platform's verb)", async () => {
+    const [patch, update] = await Promise.all([
+      tgate(['oauth-clients', 'patch', '--help']),
+      tgate(['oauth-clients', 'update', '--help']),
+    ]);
     expect(patch.code).to.equal(0);
     expect(patch.stdout).to.equal(update.stdout);
     expect(patch.stdout).to.contain('Usage: tgate oauth-clients update|patch');
   });
 
-  it('tgate help oauth-clients create shows create\'s own help', async () => {
+  it("tgate help oauth-clients create shows create's own help", async () => {
     const result = await tgate(['help', 'oauth-clients', 'create']);
     expect(result.code).to.equal(0);
     expect(result.stdout).to.contain('Usage: tgate oauth-clients create');

@@ -29,8 +29,12 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
     const order = { ...deliveryOrder(ORDER_UUID), order_status: 'pending', payment_status: 'pending_payment' };
     sandbox.createRecord('orders', order as never);
   });
-  after(async () => { await sandbox.close(); });
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-doctor-')); });
+  after(async () => {
+    await sandbox.close();
+  });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-doctor-'));
+  });
   afterEach(() => {
     sandbox.clearFaults();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -50,13 +54,16 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
     const file = await cfgFile();
     const cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     return runDoctor({
-      cfgFile: file, cfg, client: { clientId: CLIENT.clientId, clientSecret: secret },
+      cfgFile: file,
+      cfg,
+      client: { clientId: CLIENT.clientId, clientSecret: secret },
       endpoints: { environment: 'company-sandbox', tokenUrl: sandbox.tokenUrl, apiBaseUrl: sandbox.apiBaseUrl },
     });
   }
 
   const urls = (): Record<string, string> => ({
-    TGATE_TOKEN_URI: sandbox.tokenUrl, TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+    TGATE_TOKEN_URI: sandbox.tokenUrl,
+    TGATE_API_BASE_URL: sandbox.apiBaseUrl,
   });
   const row = (report: DoctorReport, id: string): DoctorRow => {
     const found = report.rows.find((r) => r.id === id);
@@ -104,8 +111,11 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
     expect(doc).to.include({ ok: true, environment: 'company-sandbox', tokensWritten: true });
     expect(doc).to.include({ tokenUrl: sandbox.tokenUrl, apiBaseUrl: sandbox.apiBaseUrl });
     expect(doc.counts).to.deep.equal({ holds: doc.rows.length - 1, fails: 0, notChecked: 1 });
-    expect(row(doc, 'token.expires_in'))
-      .to.deep.include({ verdict: 'holds', answered: 'expires_in 7200', documentedBy: 'reference/getaccesstoken-1' });
+    expect(row(doc, 'token.expires_in')).to.deep.include({
+      verdict: 'holds',
+      answered: 'expires_in 7200',
+      documentedBy: 'reference/getaccesstoken-1',
+    });
     expect(json.stdout).not.to.contain(CLIENT.clientSecret);
 
     const empty = path.join(tmp, 'empty.json');
@@ -142,8 +152,9 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
       const report = await doctor();
       expect(failing(report)).to.deep.equal(['brands.paging']);
       expect(row(report, 'brands.paging').answered).to.equal(
-        'current-page 1, page-items 100, total-count -, total-pages -: '
-        + 'missing or not a number: total-count, total-pages');
+        'current-page 1, page-items 100, total-count -, total-pages -: ' +
+          'missing or not a number: total-count, total-pages',
+      );
     });
 
     it('the largest page size not honoured: items ignores items=100 and answers its default 20', async () => {
@@ -158,28 +169,36 @@ describe('cli: tgate doctor (against the embedded sandbox)', function () {
       sandbox.injectFault({ path: '/partner/v1/menus', status: 200, headers, body: [], times: Infinity });
       const report = await doctor();
       expect(row(report, 'menus.paging')).to.deep.include({ verdict: 'fails' });
-      expect(row(report, 'menus.paging').answered)
-        .to.match(/total-pages 3 contradicts total-count 9 .*; total-count 9 but 0 record\(s\) on page 1, not 9/);
+      expect(row(report, 'menus.paging').answered).to.match(
+        /total-pages 3 contradicts total-count 9 .*; total-count 9 but 0 record\(s\) on page 1, not 9/,
+      );
     });
 
     it('the app_order_uuid filter ignored: the unknown uuid answers every order', async () => {
       sandbox.injectFault({ path: '/partner/v1/orders', ignoreQuery: ['app_order_uuid'], times: Infinity });
       const report = await doctor();
       expect(failing(report)).to.deep.equal(['orders.app_order_uuid']);
-      expect(row(report, 'orders.app_order_uuid').answered)
-        .to.equal('1 order(s) came for a uuid no order has: the filter was ignored');
+      expect(row(report, 'orders.app_order_uuid').answered).to.equal(
+        '1 order(s) came for a uuid no order has: the filter was ignored',
+      );
       expect(row(report, 'orders.app_order_uuid').fix).to.match(/lib\/tgate\/resources\.ts/);
       const writes = sandbox.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/partner'));
       expect(writes, 'nothing written').to.deep.equal([]);
     });
 
     it('records of another shape: the fields missing or of another type are listed', async () => {
-      sandbox.injectFault({ path: '/partner/v1/brands', status: 200, body: [{ id: 'b-1', name_ar: 5 }], times: Infinity,
-        headers: { 'current-page': '1', 'page-items': '100', 'total-count': '1', 'total-pages': '1' } });
+      sandbox.injectFault({
+        path: '/partner/v1/brands',
+        status: 200,
+        body: [{ id: 'b-1', name_ar: 5 }],
+        times: Infinity,
+        headers: { 'current-page': '1', 'page-items': '100', 'total-count': '1', 'total-pages': '1' },
+      });
       const report = await doctor();
       expect(failing(report)).to.deep.equal(['brands.schema']);
       expect(row(report, 'brands.schema').answered).to.equal(
-        'Invalid brand record: name_en is required; id must be an integer; name_ar must be a string or null');
+        'Invalid brand record: name_en is required; id must be an integer; name_ar must be a string or null',
+      );
     });
 
     it('a refused refresh (wrong secret): token rows fail or go unchecked, the API uses the stored token', async () => {

@@ -7,7 +7,9 @@ import { freePort, RunOptions, RunResult, tgate } from './tgateRunner';
 
 /** A secret where raw and form Basic encoding differ: T-Gate (Doorkeeper) reads it raw. */
 const CLIENT = {
-  clientId: 'check-app', clientSecret: 'check+secret/=7f3a9c1d', redirectUris: ['http://127.0.0.1:8765/callback'],
+  clientId: 'check-app',
+  clientSecret: 'check+secret/=7f3a9c1d',
+  redirectUris: ['http://127.0.0.1:8765/callback'],
 };
 const WRONG_SECRET = 'not-the-secret-5e4d3c2b';
 const USER = 'ops@example.com';
@@ -46,8 +48,9 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
   }
 
   it('accepts the right pair (invalid_grant to a code that cannot exist), secret on stdin: exit 0', async () => {
-    const result = await check(['--client-id', CLIENT.clientId, '--token-url', sandbox.tokenUrl],
-      { input: `${CLIENT.clientSecret}\n` });
+    const result = await check(['--client-id', CLIENT.clientId, '--token-url', sandbox.tokenUrl], {
+      input: `${CLIENT.clientSecret}\n`,
+    });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/^accepted: .*authenticated client check-app: it answered 400 invalid_grant/);
     const sent = sandbox.tokenRequests[sandbox.tokenRequests.length - 1];
@@ -57,14 +60,16 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
   });
 
   it('refuses a wrong secret and an unknown client id (invalid_client): exit 1; env secret, --json', async () => {
-    const wrong = await check(['--client-id', CLIENT.clientId, '--token-url', sandbox.tokenUrl, '--json'],
-      { env: { TGATE_CLIENT_SECRET: WRONG_SECRET } });
+    const wrong = await check(['--client-id', CLIENT.clientId, '--token-url', sandbox.tokenUrl, '--json'], {
+      env: { TGATE_CLIENT_SECRET: WRONG_SECRET },
+    });
     expect(wrong.code).to.equal(1);
     const doc = JSON.parse(wrong.stdout);
     expect(doc).to.include({ verdict: 'refused', clientId: CLIENT.clientId, tokenUrl: sandbox.tokenUrl });
     expect(doc).to.include({ status: 401, oauthError: 'invalid_client', answered: '401 invalid_client' });
-    const unknown = await check(['--token-url', sandbox.tokenUrl],
-      { env: { TGATE_CLIENT_ID: 'no-such-app', TGATE_CLIENT_SECRET: CLIENT.clientSecret } });
+    const unknown = await check(['--token-url', sandbox.tokenUrl], {
+      env: { TGATE_CLIENT_ID: 'no-such-app', TGATE_CLIENT_SECRET: CLIENT.clientSecret },
+    });
     expect(unknown.code).to.equal(1);
     expect(unknown.stdout).to.match(/^refused: .* does not accept client no-such-app with this secret: it answered /);
   });
@@ -72,17 +77,22 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
   it('reports anything else as it came: exit 1 (unreachable, an HTML page, a 5xx)', async () => {
     const env = { TGATE_CLIENT_SECRET: CLIENT.clientSecret };
     const port = await freePort();
-    const down = await check(['--client-id', CLIENT.clientId, '--token-url', `http://127.0.0.1:${port}/oauth/token`],
-      { env });
+    const down = await check(['--client-id', CLIENT.clientId, '--token-url', `http://127.0.0.1:${port}/oauth/token`], {
+      env,
+    });
     expect(down.code).to.equal(1);
     expect(down.stdout).to.match(/^unknown: could not tell .*check-app: no answer \(ECONNREFUSED\)/);
     const page = await check(['--client-id', CLIENT.clientId, '--token-url', htmlUrl, '--json'], { env });
     expect(page.code).to.equal(1);
-    expect(JSON.parse(page.stdout))
-      .to.include({ verdict: 'unknown', status: 404, answered: '404 with an HTML page, not an OAuth error' });
+    expect(JSON.parse(page.stdout)).to.include({
+      verdict: 'unknown',
+      status: 404,
+      answered: '404 with an HTML page, not an OAuth error',
+    });
     sandbox.injectFault({ path: '/oauth/token', status: 502 });
-    const failing = await check(['--client-id', CLIENT.clientId],
-      { env: { ...env, TGATE_TOKEN_URI: sandbox.tokenUrl } });
+    const failing = await check(['--client-id', CLIENT.clientId], {
+      env: { ...env, TGATE_TOKEN_URI: sandbox.tokenUrl },
+    });
     expect(failing.code).to.equal(1);
     expect(failing.stdout).to.match(/^unknown: .*answered 502/);
   });
@@ -100,8 +110,9 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
       expect(result.code, args.join(' ')).to.equal(2);
       expect(result.stderr, args.join(' ')).to.match(pattern);
     }
-    const spaced = await check(['--client-id', 'a', '--token-url', sandbox.tokenUrl],
-      { env: { TGATE_CLIENT_SECRET: 'two words' } });
+    const spaced = await check(['--client-id', 'a', '--token-url', sandbox.tokenUrl], {
+      env: { TGATE_CLIENT_SECRET: 'two words' },
+    });
     expect(spaced.code).to.equal(2);
     expect(spaced.stderr).to.match(/TGATE_CLIENT_SECRET contains whitespace/);
   });
@@ -110,7 +121,10 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
     let api: LocalPlatform;
     let existing: string;
     const env = (): Record<string, string> => ({
-      ELASTICIO_API_URI: api.url, ELASTICIO_API_USERNAME: USER, ELASTICIO_API_KEY: API_KEY, ELASTICIO_TENANT_ID: TENANT,
+      ELASTICIO_API_URI: api.url,
+      ELASTICIO_API_USERNAME: USER,
+      ELASTICIO_API_KEY: API_KEY,
+      ELASTICIO_TENANT_ID: TENANT,
       TGATE_TOKEN_URI: sandbox.tokenUrl,
     });
     const writes = (): string[] => api.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
@@ -120,11 +134,21 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
       api.addUser(USER, API_KEY).addTenant(TENANT, ['cmp-a', 'cmp-b']);
       existing = api.addClient(TENANT, { ...CLIENT, componentId: 'cmp-b' });
     });
-    afterEach(async () => { await api.close(); });
+    afterEach(async () => {
+      await api.close();
+    });
 
     it('create --check stores a pair T-Gate accepts and refuses, storing nothing, one it refuses', async () => {
-      const create = ['oauth-clients', 'create', '--component', 'cmp-a', '--client-id', CLIENT.clientId,
-        '--client-secret-stdin', '--check'];
+      const create = [
+        'oauth-clients',
+        'create',
+        '--component',
+        'cmp-a',
+        '--client-id',
+        CLIENT.clientId,
+        '--client-secret-stdin',
+        '--check',
+      ];
       const refused = await tgate(create, { env: env(), input: WRONG_SECRET });
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.match(/nothing stored: refused: .* does not accept client check-app with this secret/);
@@ -134,7 +158,9 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
       expect(created.stderr).to.match(/checked: accepted: /);
       expect(writes()).to.deep.equal([`POST /v2/tenants/${TENANT}/oauth-clients`]);
       for (const r of [refused, created]) {
-        expect(r.stdout + r.stderr).not.to.contain(CLIENT.clientSecret).and.not.to.contain(WRONG_SECRET);
+        expect(r.stdout + r.stderr)
+          .not.to.contain(CLIENT.clientSecret)
+          .and.not.to.contain(WRONG_SECRET);
       }
     });
 
@@ -146,13 +172,17 @@ describe('cli: tgate oauth-clients check (subprocess against the embedded sandbo
       expect(writes()).to.deep.equal([]);
       const port = await freePort();
       const elsewhere = ['--token-url', `http://127.0.0.1:${port}/oauth/token`];
-      const unreachable = await tgate([...update, '--client-secret-stdin', '--check', ...elsewhere],
-        { env: env(), input: CLIENT.clientSecret });
+      const unreachable = await tgate([...update, '--client-secret-stdin', '--check', ...elsewhere], {
+        env: env(),
+        input: CLIENT.clientSecret,
+      });
       expect(unreachable.code).to.equal(1);
       expect(unreachable.stderr).to.match(/nothing stored: unknown: .*; run without --check to store it anyway/);
       expect(writes()).to.deep.equal([]);
-      const same = await tgate([...update, '--client-secret-stdin', '--check'],
-        { env: env(), input: CLIENT.clientSecret });
+      const same = await tgate([...update, '--client-secret-stdin', '--check'], {
+        env: env(),
+        input: CLIENT.clientSecret,
+      });
       expect(same.code, same.stderr).to.equal(0);
       expect(writes()).to.have.length(1);
       const stray = await tgate([...update, '--client-id', 'x', '--environment', 'company'], { env: env() });

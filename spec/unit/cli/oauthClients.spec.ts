@@ -10,7 +10,9 @@ import { bash, RunOptions, RunResult, tgate } from './tgateRunner';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(why)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -37,25 +39,32 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     const result = await tgate(['oauth-clients', ...args], {
       input: options.input,
       env: {
-        ELASTICIO_API_URI: api.url, ELASTICIO_API_USERNAME: USER, ELASTICIO_API_KEY: API_KEY, ELASTICIO_TENANT_ID: TENANT,
+        ELASTICIO_API_URI: api.url,
+        ELASTICIO_API_USERNAME: USER,
+        ELASTICIO_API_KEY: API_KEY,
+        ELASTICIO_TENANT_ID: TENANT,
         ...options.env,
       },
     });
     const all = result.stdout + result.stderr;
     expect(all, 'the API key leaked').to.not.contain(API_KEY);
     expect(all, 'the Authorization header leaked').to.not.contain(BASIC_TOKEN);
-    expect(result.stderr, 'a client secret leaked to stderr').to.satisfy((s: string) => ALL_SECRETS.every((x) => !s.includes(x)));
+    expect(result.stderr, 'a client secret leaked to stderr').to.satisfy((s: string) =>
+      ALL_SECRETS.every((x) => !s.includes(x)),
+    );
     if (!options.reveal) {
       for (const secret of ALL_SECRETS) expect(result.stdout, `client secret ${secret} leaked`).to.not.contain(secret);
     }
     return result;
   }
 
-  const calls = (): string[] => api.requests.map((r) => `${r.method} ${r.path}${r.rawQuery ? `?${decodeURIComponent(r.rawQuery)}` : ''}`);
+  const calls = (): string[] =>
+    api.requests.map((r) => `${r.method} ${r.path}${r.rawQuery ? `?${decodeURIComponent(r.rawQuery)}` : ''}`);
 
   beforeEach(async () => {
     api = await startLocalPlatform();
-    api.addUser(USER, API_KEY)
+    api
+      .addUser(USER, API_KEY)
       .addUser('viewer@example.com', 'viewer-key-0001', ['tenants.oauth_clients.get'])
       .addTenant(TENANT, ['cmp-a', 'cmp-b']);
     idA = api.addClient(TENANT, { clientId: 'client-a', clientSecret: SECRET_A, componentId: 'cmp-a' });
@@ -79,20 +88,33 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       const lines = table.stdout.trimEnd().split('\n');
       expect(lines[0]).to.match(/^ID\s+COMPONENT\s+CLIENT_ID\s+CLIENT_SECRET$/);
       expect(lines[1]).to.match(new RegExp(`^${idA}\\s+cmp-a\\s+client-a\\s+••••••••3412$`));
-      expect(lines[2]).to.match(new RegExp(`^${idGone}\\s+\\(none: component removed or hidden\\)\\s+client-gone\\s+••••••••$`));
+      expect(lines[2]).to.match(
+        new RegExp(`^${idGone}\\s+\\(none: component removed or hidden\\)\\s+client-gone\\s+••••••••$`),
+      );
       expect(lines).to.have.length(3);
 
       expect(json.code).to.equal(0);
       const doc = JSON.parse(json.stdout);
       expect(doc.data).to.have.length(2);
       expect(doc.data[0]).to.deep.equal({
-        id: idA, type: 'oauth-client', attributes: { client_id: 'client-a', client_secret: '••••••••3412' },
-        relationships: { component: { data: { id: 'cmp-a', type: 'component' }, links: { self: '/v2/components/cmp-a' } } },
+        id: idA,
+        type: 'oauth-client',
+        attributes: { client_id: 'client-a', client_secret: '••••••••3412' },
+        relationships: {
+          component: { data: { id: 'cmp-a', type: 'component' }, links: { self: '/v2/components/cmp-a' } },
+        },
       });
-      expect(doc.data[1]).to.deep.equal({ id: idGone, type: 'oauth-client', attributes: { client_id: 'client-gone', client_secret: '••••••••' } });
+      expect(doc.data[1]).to.deep.equal({
+        id: idGone,
+        type: 'oauth-client',
+        attributes: { client_id: 'client-gone', client_secret: '••••••••' },
+      });
 
       expect(revealed.code).to.equal(0);
-      expect(JSON.parse(revealed.stdout).data.map((d: any) => d.attributes.client_secret)).to.deep.equal([SECRET_A, SECRET_GONE]);
+      expect(JSON.parse(revealed.stdout).data.map((d: any) => d.attributes.client_secret)).to.deep.equal([
+        SECRET_A,
+        SECRET_GONE,
+      ]);
 
       expect(calls()).to.deep.equal(Array(3).fill(`GET /v2/tenants/${TENANT}/oauth-clients`));
       for (const r of api.requests) expect(r.headers.authorization).to.equal(`Basic ${BASIC_TOKEN}`);
@@ -153,7 +175,9 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
 
   describe('create', () => {
     it('reads the secret from stdin (one trailing newline dropped) and POSTs the documented body', async () => {
-      const r = await run(['create', '--client-id', 'client-b', '--component', 'cmp-b', '--client-secret-stdin'], { input: `${NEW_SECRET}\n` });
+      const r = await run(['create', '--client-id', 'client-b', '--component', 'cmp-b', '--client-secret-stdin'], {
+        input: `${NEW_SECRET}\n`,
+      });
       expect(r.code, r.stderr).to.equal(0);
       expect(calls()).to.deep.equal([`POST /v2/tenants/${TENANT}/oauth-clients`]);
       expect(api.requests[0].headers['content-type']).to.match(/^application\/json/);
@@ -171,7 +195,16 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     it('reads the secret from --client-secret-file, keeping all but one trailing newline', async () => {
       const file = path.join(tmp, 'secret');
       fs.writeFileSync(file, `${FILE_SECRET}\r\n`, { mode: 0o600 });
-      const r = await run(['create', '--client-id', 'client-b', '--component', 'cmp-b', '--client-secret-file', file, '--json']);
+      const r = await run([
+        'create',
+        '--client-id',
+        'client-b',
+        '--component',
+        'cmp-b',
+        '--client-secret-file',
+        file,
+        '--json',
+      ]);
       expect(r.code, r.stderr).to.equal(0);
       expect((api.requests[0].body as any).data.attributes.client_secret).to.equal(FILE_SECRET);
       expect(JSON.parse(r.stdout).data.attributes.client_secret).to.equal('••••••••7777');
@@ -184,8 +217,11 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
         run(['list', '--api-key', API_KEY]),
       ]);
       for (const r of results) expect(r.code).to.equal(2);
-      expect(results[0].stderr).to.contain('--client-secret is refused').and.contain('shell history')
-        .and.contain('--client-secret-stdin').and.contain('--client-secret-file');
+      expect(results[0].stderr)
+        .to.contain('--client-secret is refused')
+        .and.contain('shell history')
+        .and.contain('--client-secret-stdin')
+        .and.contain('--client-secret-file');
       expect(results[1].stderr).to.contain('--client-secret is refused');
       expect(results[2].stderr).to.contain('--api-key is refused').and.contain('ELASTICIO_API_KEY');
       expect(api.requests).to.have.length(0);
@@ -195,17 +231,41 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       this.timeout(90_000); // a dozen tgate processes at once: on a loaded two-core machine that takes a while
       const cases: Array<[string[], RunOptions, RegExp]> = [
         [['create', '--component', 'cmp-b', '--client-secret-stdin'], { input: 'x\n' }, /create needs --client-id ID/],
-        [['create', '--client-id', 'b', '--component', 'cmp-b'], {}, /create needs --client-secret-stdin or --client-secret-file PATH/],
-        [['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-stdin'], { input: '\n' }, /the client secret from stdin is empty/],
-        [['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-file', path.join(tmp, 'nope')], {}, /cannot read --client-secret-file .*nope: ENOENT/],
-        [['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-stdin', '--client-secret-file', '-'], { input: 'x' }, /not both/],
+        [
+          ['create', '--client-id', 'b', '--component', 'cmp-b'],
+          {},
+          /create needs --client-secret-stdin or --client-secret-file PATH/,
+        ],
+        [
+          ['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-stdin'],
+          { input: '\n' },
+          /the client secret from stdin is empty/,
+        ],
+        [
+          ['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-file', path.join(tmp, 'nope')],
+          {},
+          /cannot read --client-secret-file .*nope: ENOENT/,
+        ],
+        [
+          ['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-stdin', '--client-secret-file', '-'],
+          { input: 'x' },
+          /not both/,
+        ],
         [['list'], { env: { ELASTICIO_TENANT_ID: '' } }, /no tenant: pass --tenant ID or set ELASTICIO_TENANT_ID/],
-        [['list'], { env: { ELASTICIO_API_USERNAME: '', ELASTICIO_API_KEY: '' } }, /no credentials: set ELASTICIO_API_USERNAME .* and ELASTICIO_API_KEY/],
+        [
+          ['list'],
+          { env: { ELASTICIO_API_USERNAME: '', ELASTICIO_API_KEY: '' } },
+          /no credentials: set ELASTICIO_API_USERNAME .* and ELASTICIO_API_KEY/,
+        ],
         [['list'], { env: { ELASTICIO_API_KEY: '' } }, /ELASTICIO_API_KEY is not set while ELASTICIO_API_USERNAME is/],
         [['list', '--api-url', 'not a url'], {}, /--api-url: not a valid URL/],
         [['list', '--api-url', 'http://api.elastic.io'], {}, /refusing to send the API key over plain http/],
         [['update', idA], {}, /nothing to change/],
-        [['update', idGone, '--client-id', 'renamed'], {}, new RegExp(`OAuth client ${idGone} has no component .*pass --component ID`)],
+        [
+          ['update', idGone, '--client-id', 'renamed'],
+          {},
+          new RegExp(`OAuth client ${idGone} has no component .*pass --component ID`),
+        ],
       ];
       const results = await Promise.all(cases.map(([args, options]) => run(args, options)));
       results.forEach((r, i) => {
@@ -221,10 +281,14 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     it('409: says a client for the component already exists; an invisible component is named (exit 1)', async () => {
       const [dup, hidden] = await Promise.all([
         run(['create', '--client-id', 'again', '--component', 'cmp-a', '--client-secret-stdin'], { input: NEW_SECRET }),
-        run(['create', '--client-id', 'again', '--component', 'cmp-secret-sauce', '--client-secret-stdin'], { input: NEW_SECRET }),
+        run(['create', '--client-id', 'again', '--component', 'cmp-secret-sauce', '--client-secret-stdin'], {
+          input: NEW_SECRET,
+        }),
       ]);
       expect(dup.code).to.equal(1);
-      expect(dup.stderr).to.contain(`tgate: a client for component cmp-a already exists in tenant ${TENANT} (use \`tgate oauth-clients update\``);
+      expect(dup.stderr).to.contain(
+        `tgate: a client for component cmp-a already exists in tenant ${TENANT} (use \`tgate oauth-clients update\``,
+      );
       expect(dup.stderr).to.contain('answered 409 to POST');
       expect(hidden.code).to.equal(1);
       expect(hidden.stderr).to.contain(`component cmp-secret-sauce not found or not visible in tenant ${TENANT}`);
@@ -247,7 +311,9 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       const results = await Promise.all(cases.map(([input]) => run([...create, '--client-secret-stdin'], { input })));
       results.forEach((r, i) => {
         expect(r.code, `${JSON.stringify(cases[i][0])}: ${r.stderr}`).to.equal(2);
-        expect(r.stderr).to.match(cases[i][1]).and.match(/^tgate: /);
+        expect(r.stderr)
+          .to.match(cases[i][1])
+          .and.match(/^tgate: /);
         expect(r.stderr).to.not.contain('part-one').and.not.contain('part-two');
       });
       expect(api.requests).to.have.length(0);
@@ -262,14 +328,17 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       fs.writeFileSync(file, 'part-one\npart-two\n', { mode: 0o600 });
       const r = await run([...create, '--client-secret-file', file]);
       expect(r.code).to.equal(2);
-      expect(r.stderr).to.contain(`the client secret from --client-secret-file ${file} spans more than one line`).and.not.contain('part-one');
+      expect(r.stderr)
+        .to.contain(`the client secret from --client-secret-file ${file} spans more than one line`)
+        .and.not.contain('part-one');
       expect(api.requests).to.have.length(0);
     });
 
     it('--client-secret-file reads a FIFO to its end, without a mode warning, and refuses a line break in it', async () => {
       const fifo = path.join(tmp, 'secret.fifo');
       execFileSync('mkfifo', ['-m', '600', fifo]);
-      const feed = (text: string): Promise<void> => withTimeout(fs.promises.writeFile(fifo, text), 10000, 'nobody read the FIFO');
+      const feed = (text: string): Promise<void> =>
+        withTimeout(fs.promises.writeFile(fifo, text), 10000, 'nobody read the FIFO');
       // Written in two pieces, so a reader that stops at the first chunk would send half a secret.
       const [ok] = await Promise.all([
         run([...create, '--client-secret-file', fifo]),
@@ -293,13 +362,20 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     });
 
     it('--client-secret-file <(printf %s "$SECRET") through bash process substitution', async () => {
-      const command = `"${process.execPath}" bin/tgate.js oauth-clients create --client-id client-b --component cmp-b `
-        + '--client-secret-file <(printf %s "$PIPED_SECRET") --json';
+      const command =
+        `"${process.execPath}" bin/tgate.js oauth-clients create --client-id client-b --component cmp-b ` +
+        '--client-secret-file <(printf %s "$PIPED_SECRET") --json';
       const r = await bash(command, {
-        ELASTICIO_API_URI: api.url, ELASTICIO_API_USERNAME: USER, ELASTICIO_API_KEY: API_KEY, ELASTICIO_TENANT_ID: TENANT, PIPED_SECRET: NEW_SECRET,
+        ELASTICIO_API_URI: api.url,
+        ELASTICIO_API_USERNAME: USER,
+        ELASTICIO_API_KEY: API_KEY,
+        ELASTICIO_TENANT_ID: TENANT,
+        PIPED_SECRET: NEW_SECRET,
       });
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.match(/created OAuth client \S+ for component cmp-b/).and.not.contain(NEW_SECRET);
+      expect(r.stderr)
+        .to.match(/created OAuth client \S+ for component cmp-b/)
+        .and.not.contain(NEW_SECRET);
       expect(sentSecret()).to.equal(NEW_SECRET);
       expect(JSON.parse(r.stdout).data.attributes.client_secret).to.equal('••••••••4242');
     });
@@ -309,7 +385,10 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     it('GETs, merges and PATCHes the whole documented body', async () => {
       const r = await run(['update', idA, '--client-secret-stdin'], { input: `${NEW_SECRET}\n` });
       expect(r.code, r.stderr).to.equal(0);
-      expect(calls()).to.deep.equal([`GET /v2/tenants/${TENANT}/oauth-clients/${idA}`, `PATCH /v2/tenants/${TENANT}/oauth-clients/${idA}`]);
+      expect(calls()).to.deep.equal([
+        `GET /v2/tenants/${TENANT}/oauth-clients/${idA}`,
+        `PATCH /v2/tenants/${TENANT}/oauth-clients/${idA}`,
+      ]);
       expect(api.requests[1].body).to.deep.equal({
         data: {
           type: 'oauth-client',
@@ -331,11 +410,20 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   describe('ids that would leave their path', () => {
     it('delete .., delete ., get ../x and --tenant .. exit 2 naming the id, with no request', async () => {
       const cases: Array<[string[], RegExp]> = [
-        [['delete', '..', '--yes'], /^tgate: the OAuth client object id is "\.\.", which is not an id but a step in a path\n$/],
-        [['delete', '.', '--yes'], /^tgate: the OAuth client object id is "\.", which is not an id but a step in a path\n$/],
+        [
+          ['delete', '..', '--yes'],
+          /^tgate: the OAuth client object id is "\.\.", which is not an id but a step in a path\n$/,
+        ],
+        [
+          ['delete', '.', '--yes'],
+          /^tgate: the OAuth client object id is "\.", which is not an id but a step in a path\n$/,
+        ],
         [['get', '../x'], /^tgate: the OAuth client object id "\.\.\/x" is not a plain id: only letters, digits/],
         [['update', 'a%2Fb', '--client-id', 'x'], /^tgate: the OAuth client object id "a%2Fb" is not a plain id/],
-        [['list', '--tenant', '..'], /^tgate: --tenant: the tenant id is "\.\.", which is not an id but a step in a path\n$/],
+        [
+          ['list', '--tenant', '..'],
+          /^tgate: --tenant: the tenant id is "\.\.", which is not an id but a step in a path\n$/,
+        ],
         [['delete', idA, '--yes', '--tenant', '..'], /^tgate: --tenant: the tenant id is "\.\."/],
         [['list', '--component', '../cmp-a'], /^tgate: the component id "\.\.\/cmp-a" is not a plain id/],
       ];
@@ -374,7 +462,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       expect(api.clients(TENANT)).to.deep.equal([]);
     });
 
-    it('a refusal because a flow uses the client is shown as exactly that, with the server\'s detail', async () => {
+    it("a refusal because a flow uses the client is shown as exactly that, with the server's detail", async () => {
       api.useInFlow(TENANT, idA, 'Orders to ERP');
       const r = await run(['delete', idA, '--yes']);
       expect(r.code).to.equal(1);
@@ -388,21 +476,30 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     it('401 and 403 explain the likely cause', async () => {
       const [wrongKey, viewer] = await Promise.all([
         run(['list'], { env: { ELASTICIO_API_KEY: 'KEY-wrong-5555-6666' } }),
-        run(['delete', idA, '--yes'], { env: { ELASTICIO_API_USERNAME: 'viewer@example.com', ELASTICIO_API_KEY: 'viewer-key-0001' } }),
+        run(['delete', idA, '--yes'], {
+          env: { ELASTICIO_API_USERNAME: 'viewer@example.com', ELASTICIO_API_KEY: 'viewer-key-0001' },
+        }),
       ]);
       expect(wrongKey.code).to.equal(1);
-      expect(wrongKey.stderr).to.contain('did not accept the credentials from the environment').and.contain('ELASTICIO_API_KEY')
+      expect(wrongKey.stderr)
+        .to.contain('did not accept the credentials from the environment')
+        .and.contain('ELASTICIO_API_KEY')
         .and.not.contain('KEY-wrong-5555-6666');
       expect(viewer.code).to.equal(1);
-      expect(viewer.stderr).to.contain('permission denied (403)').and.contain('tenants.oauth_clients.delete')
-        .and.contain('service accounts').and.not.contain('viewer-key-0001');
+      expect(viewer.stderr)
+        .to.contain('permission denied (403)')
+        .and.contain('tenants.oauth_clients.delete')
+        .and.contain('service accounts')
+        .and.not.contain('viewer-key-0001');
     });
 
     it('a 2xx that is not JSON says the API URL is probably wrong, naming it', async () => {
       api.inject({ status: 200, contentType: 'text/html', body: '<!doctype html><title>T-Gate</title>' });
       const r = await run(['list']);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.contain(`${api.url} answered 200 with an HTML page`).and.contain('this does not look like the platform API')
+      expect(r.stderr)
+        .to.contain(`${api.url} answered 200 with an HTML page`)
+        .and.contain('this does not look like the platform API')
         .and.contain(`check the API URL: ${api.url} came from ELASTICIO_API_URI`);
     });
 
@@ -420,8 +517,10 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
         ]);
         for (const r of [fromEnv, fromOption]) {
           expect(r.code).to.equal(1);
-          expect(r.stderr).to.contain(`tgate: ${webUrl} answered 404 with an HTML page`)
-            .and.contain('this does not look like the platform API').and.not.contain('not found in tenant')
+          expect(r.stderr)
+            .to.contain(`tgate: ${webUrl} answered 404 with an HTML page`)
+            .and.contain('this does not look like the platform API')
+            .and.not.contain('not found in tenant')
             .and.not.match(/tenant \S+ not found/);
           expect(r.stdout).to.equal('');
         }
@@ -442,7 +541,9 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
 
       api.clearRequests();
       api.inject({ status: 500 });
-      const failed = await run(['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-stdin'], { input: NEW_SECRET });
+      const failed = await run(['create', '--client-id', 'b', '--component', 'cmp-b', '--client-secret-stdin'], {
+        input: NEW_SECRET,
+      });
       expect(failed.code).to.equal(1);
       expect(failed.stderr).to.contain('the platform API failed (500)');
       expect(calls()).to.have.length(1); // a create is not repeated after a 500
@@ -452,17 +553,26 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   describe('profile file', () => {
     it('refuses a profile others may read, uses a private one, and lets the environment win', async () => {
       const profile = path.join(tmp, 'tgate.env');
-      fs.writeFileSync(profile, [
-        '# T-Gate staging',
-        `ELASTICIO_API_URI=${api.url}`,
-        `export ELASTICIO_API_USERNAME="${USER}"`,
-        `ELASTICIO_API_KEY='${API_KEY}'`,
-        'ELASTICIO_TENANT_ID=other-tenant',
-        '',
-      ].join('\n'), { mode: 0o644 });
+      fs.writeFileSync(
+        profile,
+        [
+          '# T-Gate staging',
+          `ELASTICIO_API_URI=${api.url}`,
+          `export ELASTICIO_API_USERNAME="${USER}"`,
+          `ELASTICIO_API_KEY='${API_KEY}'`,
+          'ELASTICIO_TENANT_ID=other-tenant',
+          '',
+        ].join('\n'),
+        { mode: 0o644 },
+      );
       fs.chmodSync(profile, 0o644);
       api.addTenant('other-tenant', ['cmp-a']);
-      const bare = { ELASTICIO_API_URI: undefined, ELASTICIO_API_USERNAME: '', ELASTICIO_API_KEY: '', ELASTICIO_TENANT_ID: '' };
+      const bare = {
+        ELASTICIO_API_URI: undefined,
+        ELASTICIO_API_USERNAME: '',
+        ELASTICIO_API_KEY: '',
+        ELASTICIO_TENANT_ID: '',
+      };
 
       const open = await run(['list', '--profile', profile], { env: bare });
       expect(open.code).to.equal(2);
@@ -476,7 +586,10 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
       ]);
       expect(fromProfile.code, fromProfile.stderr).to.equal(0);
       expect(envWins.code, envWins.stderr).to.equal(0);
-      expect(calls().sort()).to.deep.equal(['GET /v2/tenants/other-tenant/oauth-clients', `GET /v2/tenants/${TENANT}/oauth-clients`]);
+      expect(calls().sort()).to.deep.equal([
+        'GET /v2/tenants/other-tenant/oauth-clients',
+        `GET /v2/tenants/${TENANT}/oauth-clients`,
+      ]);
       for (const r of api.requests) expect(r.headers.authorization).to.equal(`Basic ${BASIC_TOKEN}`);
     });
   });
@@ -484,11 +597,16 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
   it('--help documents the subcommands, where credentials come from and the exit codes', async () => {
     const [group, create] = await Promise.all([run(['--help']), run(['create', '--help'])]);
     expect(group.code).to.equal(0);
-    for (const name of ['list', 'get', 'create', 'update', 'delete']) expect(group.stdout).to.match(new RegExp(`\\n\\s+${name}\\b`));
+    for (const name of ['list', 'get', 'create', 'update', 'delete'])
+      expect(group.stdout).to.match(new RegExp(`\\n\\s+${name}\\b`));
     expect(group.stdout).to.contain('ELASTICIO_API_USERNAME').and.contain('chmod 600').and.contain('Exit codes:');
     expect(create.code).to.equal(0);
-    expect(create.stdout).to.contain('--client-secret-stdin').and.contain('--client-secret-file').and.contain('--reveal-secrets')
-      .and.contain('Exit codes:').and.contain('2    usage error');
+    expect(create.stdout)
+      .to.contain('--client-secret-stdin')
+      .and.contain('--client-secret-file')
+      .and.contain('--reveal-secrets')
+      .and.contain('Exit codes:')
+      .and.contain('2    usage error');
     expect(create.stdout).to.not.match(/--client-secret \[value\]|--api-key/);
   });
 });

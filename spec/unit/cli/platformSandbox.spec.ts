@@ -27,15 +27,27 @@ function cleanEnv(): Record<string, string> {
 
 /** `tgate platform-sandbox ...args` in `cwd`, resolved once it has printed its settings (or has exited). */
 async function startSandbox(args: string[], cwd: string): Promise<Sandbox> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), 'platform-sandbox', ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tgate.js'), 'platform-sandbox', ...args], {
+    cwd,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`platform-sandbox printed no settings: ${out}${err}`)), 10000);
-    const done = (): void => { clearTimeout(timer); resolve(); };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; if (out.includes('\nServes ')) done(); });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('\nServes ')) done();
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
     void exited.then(done);
   });
   return { child, stdout: () => out, stderr: () => err, exited };
@@ -46,7 +58,9 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
   let tmp: string;
   let sandbox: Sandbox | undefined;
 
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-platform-sandbox-')); });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-platform-sandbox-'));
+  });
   afterEach(async () => {
     if (sandbox && sandbox.child.exitCode === null) {
       sandbox.child.kill('SIGKILL');
@@ -62,17 +76,28 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
     fs.writeFileSync(profile, 'stale\n', { mode: 0o644 });
     sandbox = await startSandbox(['--port', '0'], tmp);
     const printed = sandbox.stdout();
-    expect(printed, sandbox.stderr()).to.match(/^Platform API sandbox listening on http:\/\/127\.0\.0\.1:\d+ \(Ctrl-C to stop\)/);
+    expect(printed, sandbox.stderr()).to.match(
+      /^Platform API sandbox listening on http:\/\/127\.0\.0\.1:\d+ \(Ctrl-C to stop\)/,
+    );
 
     expect(fs.statSync(profile).mode & 0o777, 'the profile is private even when it existed before').to.equal(0o600);
     const settings = readProfile(profile);
     const apiUrl = /API URL\s+(\S+)/.exec(printed)![1];
-    expect(settings).to.deep.include({ ELASTICIO_API_URI: apiUrl, ELASTICIO_API_USERNAME: 'sandbox-admin@tgate.invalid', ELASTICIO_TENANT_ID: TENANT });
+    expect(settings).to.deep.include({
+      ELASTICIO_API_URI: apiUrl,
+      ELASTICIO_API_USERNAME: 'sandbox-admin@tgate.invalid',
+      ELASTICIO_TENANT_ID: TENANT,
+    });
     const apiKey = settings.ELASTICIO_API_KEY!;
     expect(apiKey).to.have.length.above(20);
-    expect(printed).to.contain(`tenant id     ${TENANT}`).and.contain(`component id  ${FREE_COMPONENT}`)
-      .and.contain(`export TGATE_PROFILE=${profile}`).and.contain(`--profile ${profile}`)
-      .and.contain(`tgate oauth-clients create --profile ${profile} --component ${FREE_COMPONENT} --client-id my-app --client-secret-stdin`)
+    expect(printed)
+      .to.contain(`tenant id     ${TENANT}`)
+      .and.contain(`component id  ${FREE_COMPONENT}`)
+      .and.contain(`export TGATE_PROFILE=${profile}`)
+      .and.contain(`--profile ${profile}`)
+      .and.contain(
+        `tgate oauth-clients create --profile ${profile} --component ${FREE_COMPONENT} --client-id my-app --client-secret-stdin`,
+      )
       .and.contain(`OAuth client ${IN_USE_CLIENT}`);
 
     const results: RunResult[] = [];
@@ -82,10 +107,16 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
       return r;
     };
 
-    const created = await oauth(['create', '--component', FREE_COMPONENT, '--client-id', 'my-app', '--client-secret-stdin', '--json'], `${SECRET}\n`);
+    const created = await oauth(
+      ['create', '--component', FREE_COMPONENT, '--client-id', 'my-app', '--client-secret-stdin', '--json'],
+      `${SECRET}\n`,
+    );
     expect(created.code, created.stderr).to.equal(0);
     const id = JSON.parse(created.stdout).data.id as string;
-    expect(JSON.parse(created.stdout).data.attributes).to.deep.equal({ client_id: 'my-app', client_secret: '••••••••0042' });
+    expect(JSON.parse(created.stdout).data.attributes).to.deep.equal({
+      client_id: 'my-app',
+      client_secret: '••••••••0042',
+    });
 
     const got = await oauth(['get', id, '--json', '--reveal-secrets']);
     expect(got.code, got.stderr).to.equal(0);
@@ -103,8 +134,10 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
 
     const refused = await oauth(['delete', IN_USE_CLIENT, '--yes']);
     expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.contain('tgate: refused: the OAuth client is still used by at least one flow in the tenant')
-      .and.contain('answered 409 to DELETE').and.contain('OAuth client is used in flow "Orders to ERP (sandbox)" and can not be deleted');
+    expect(refused.stderr)
+      .to.contain('tgate: refused: the OAuth client is still used by at least one flow in the tenant')
+      .and.contain('answered 409 to DELETE')
+      .and.contain('OAuth client is used in flow "Orders to ERP (sandbox)" and can not be deleted');
 
     const deleted = await oauth(['delete', id, '--yes']);
     expect(deleted.code, deleted.stderr).to.equal(0);
@@ -112,14 +145,23 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
     expect(after.code).to.equal(1);
     expect(after.stderr).to.contain(`OAuth client ${id} not found in tenant ${TENANT}`);
 
-    const wrongKey = await tgate(['oauth-clients', 'list'], { env: { ELASTICIO_API_URI: apiUrl, ELASTICIO_TENANT_ID: TENANT, ELASTICIO_API_USERNAME: 'sandbox-admin@tgate.invalid', ELASTICIO_API_KEY: 'not-the-key-0000' } });
+    const wrongKey = await tgate(['oauth-clients', 'list'], {
+      env: {
+        ELASTICIO_API_URI: apiUrl,
+        ELASTICIO_TENANT_ID: TENANT,
+        ELASTICIO_API_USERNAME: 'sandbox-admin@tgate.invalid',
+        ELASTICIO_API_KEY: 'not-the-key-0000',
+      },
+    });
     expect(wrongKey.code).to.equal(1);
     expect(wrongKey.stderr).to.contain('did not accept the credentials');
 
     // The v1 accounts calls the sailor makes, with the same Basic credentials.
     const basic = `Basic ${Buffer.from(`sandbox-admin@tgate.invalid:${apiKey}`).toString('base64')}`;
     const put = await fetch(`${apiUrl}/v1/accounts/sandbox-account`, {
-      method: 'PUT', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ keys: { environment: 'company-sandbox' } }),
+      method: 'PUT',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: { environment: 'company-sandbox' } }),
     });
     expect(put.status).to.equal(200);
     const account = await fetch(`${apiUrl}/v1/accounts/sandbox-account`, { headers: { authorization: basic } });
@@ -131,7 +173,9 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
     expect(await sandbox.exited, 'Ctrl-C stops it, as every command: exit 130').to.equal(130);
     expect(sandbox.stderr()).to.match(/tgate: cancelled\n$/);
 
-    const everything = [printed, sandbox.stdout(), sandbox.stderr(), ...results.map((r) => r.stdout + r.stderr)].join('\n');
+    const everything = [printed, sandbox.stdout(), sandbox.stderr(), ...results.map((r) => r.stdout + r.stderr)].join(
+      '\n',
+    );
     expect(everything, 'the API key was printed').to.not.contain(apiKey);
     expect(everything, 'a client secret was printed').to.not.contain(SECRET);
   });
@@ -143,7 +187,9 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
     try {
       sandbox = await startSandbox(['--port', String(port)], tmp);
       expect(await sandbox.exited).to.equal(2);
-      expect(sandbox.stderr()).to.equal(`tgate: port ${port} is in use (127.0.0.1:${port}): pick another with --port, or --port 0 for any free port\n`);
+      expect(sandbox.stderr()).to.equal(
+        `tgate: port ${port} is in use (127.0.0.1:${port}): pick another with --port, or --port 0 for any free port\n`,
+      );
       expect(sandbox.stdout()).to.equal('');
     } finally {
       await new Promise((resolve) => taken.close(resolve));
@@ -152,7 +198,9 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
 
     const open = await startSandbox(['--host', '0.0.0.0', '--port', '0'], tmp);
     expect(await open.exited).to.equal(2);
-    expect(open.stderr()).to.match(/^tgate: --host 0\.0\.0\.0 is not a loopback address: the sandbox only listens on 127\.0\.0\.1, localhost, ::1\n$/);
+    expect(open.stderr()).to.match(
+      /^tgate: --host 0\.0\.0\.0 is not a loopback address: the sandbox only listens on 127\.0\.0\.1, localhost, ::1\n$/,
+    );
 
     const badPort = await startSandbox(['--port', '70000'], tmp);
     expect(await badPort.exited).to.equal(2);
@@ -162,8 +210,14 @@ describe('cli: tgate platform-sandbox (subprocess), then tgate oauth-clients aga
   it('--help documents what it serves, the in-use client and where the API key goes', async () => {
     const help = await tgate(['platform-sandbox', '--help']);
     expect(help.code).to.equal(0);
-    expect(help.stdout).to.contain('--port').and.contain('--host').and.contain('--profile-file')
-      .and.contain(IN_USE_CLIENT).and.contain('refused (409 here').and.contain('/v1/accounts/{id}').and.contain('mode 600')
+    expect(help.stdout)
+      .to.contain('--port')
+      .and.contain('--host')
+      .and.contain('--profile-file')
+      .and.contain(IN_USE_CLIENT)
+      .and.contain('refused (409 here')
+      .and.contain('/v1/accounts/{id}')
+      .and.contain('mode 600')
       .and.contain('Example:\n  tgate platform-sandbox --port 8090');
   });
 });

@@ -9,7 +9,11 @@ const API_KEY = 'platform-api-key-SAILORRUN-0123456789';
 const BASIC = Buffer.from(`${USER}:${API_KEY}`).toString('base64');
 
 /** A step that only asks to save new keys, as a token refresh does. */
-const savesKeys = { process: async function (this: { emit(e: string, v: unknown): Promise<void> }) { await this.emit('updateKeys', { oauth: { access_token: 'new' } }); } };
+const savesKeys = {
+  process: async function (this: { emit(e: string, v: unknown): Promise<void> }) {
+    await this.emit('updateKeys', { oauth: { access_token: 'new' } });
+  },
+};
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -23,7 +27,9 @@ async function closedPort(): Promise<number> {
 describe('cli: runFunctionLocally (the sailor TaskExec runner)', function () {
   this.timeout(20_000);
   let platform: LocalPlatform;
-  afterEach(async () => { await platform?.close(); });
+  afterEach(async () => {
+    await platform?.close();
+  });
 
   it('reports a failed updateKeys with status and reason, never the API key or its Basic encoding', async () => {
     platform = await startLocalPlatform({ username: USER, apiKey: API_KEY });
@@ -36,9 +42,13 @@ describe('cli: runFunctionLocally (the sailor TaskExec runner)', function () {
       runFunctionLocally(savesKeys, { body: {} }, { _account: 'acc-1' }, unreachable),
     ]);
 
-    expect(failed.errors.map((e) => e.message)).to.deep.equal(['Saving the new keys failed: the platform API PUT /v1/accounts/acc-1 answered 500: {"error":"storage unavailable"}']);
+    expect(failed.errors.map((e) => e.message)).to.deep.equal([
+      'Saving the new keys failed: the platform API PUT /v1/accounts/acc-1 answered 500: {"error":"storage unavailable"}',
+    ]);
     expect(offline.errors.map((e) => e.message)).to.have.length(1);
-    expect(offline.errors[0].message).to.match(/^Saving the new keys failed: the platform API PUT \/v1\/accounts\/acc-1 failed \(ECONNREFUSED\): /);
+    expect(offline.errors[0].message).to.match(
+      /^Saving the new keys failed: the platform API PUT \/v1\/accounts\/acc-1 failed \(ECONNREFUSED\): /,
+    );
     for (const err of [...failed.errors, ...offline.errors]) {
       expect(err).to.be.instanceOf(Error);
       for (const text of [JSON.stringify(err), err.message, String(err.stack)]) {

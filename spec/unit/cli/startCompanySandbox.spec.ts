@@ -20,17 +20,39 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
 
   before(async () => {
     port = await freePort();
-    tgateElsewhere = await startSandbox({ port: 0, clients: [{ clientId: 'partner-app', clientSecret: secret, redirectUris: [`http://127.0.0.1:${port}/callback`] }] });
+    tgateElsewhere = await startSandbox({
+      port: 0,
+      clients: [{ clientId: 'partner-app', clientSecret: secret, redirectUris: [`http://127.0.0.1:${port}/callback`] }],
+    });
   });
-  after(async () => { await tgateElsewhere.close(); });
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-start-')); });
-  afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+  after(async () => {
+    await tgateElsewhere.close();
+  });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgate-start-'));
+  });
+  afterEach(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   const args = (credential: string): string[] => [
-    '--environment', 'company-sandbox', '--client-id', 'partner-app', '--redirect-port', String(port), '--credential', credential,
-    '--authorize-url', tgateElsewhere.authorizeUrl, '--token-url', tgateElsewhere.tokenUrl, '--api-base-url', tgateElsewhere.apiBaseUrl,
+    '--environment',
+    'company-sandbox',
+    '--client-id',
+    'partner-app',
+    '--redirect-port',
+    String(port),
+    '--credential',
+    credential,
+    '--authorize-url',
+    tgateElsewhere.authorizeUrl,
+    '--token-url',
+    tgateElsewhere.tokenUrl,
+    '--api-base-url',
+    tgateElsewhere.apiBaseUrl,
   ];
-  const stepLine = (stdout: string, n: number): string => stdout.split('\n').find((l) => l.startsWith(`${n}. `)) ?? `(no line for step ${n})`;
+  const stepLine = (stdout: string, n: number): string =>
+    stdout.split('\n').find((l) => l.startsWith(`${n}. `)) ?? `(no line for step ${n})`;
 
   it('asks for access in a browser, runs every step it can against that T-Gate, cancels its test order, keeps the credential, and exits 0', async () => {
     const credential = path.join(tmp, 'company-sandbox.json');
@@ -47,13 +69,25 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
 
     const run = await live.result;
     expect(run.code, run.stdout + run.stderr).to.equal(0);
-    expect(run.stdout).to.contain(`Running against T-Gate's company sandbox (API ${tgateElsewhere.apiBaseUrl}) with OAuth app partner-app`);
-    expect(stepLine(run.stdout, 1)).to.match(/^1\. connect the app to the company \(OAuth sign-in\): the company approved the app on T-Gate's sign-in page; .* kept in .*company-sandbox\.json \[1 token request\]$/);
-    expect(stepLine(run.stdout, 2)).to.match(/^2\. check the credential, as the platform does when one is saved: the credential works \[\d+ token requests?\]$/);
+    expect(run.stdout).to.contain(
+      `Running against T-Gate's company sandbox (API ${tgateElsewhere.apiBaseUrl}) with OAuth app partner-app`,
+    );
+    expect(stepLine(run.stdout, 1)).to.match(
+      /^1\. connect the app to the company \(OAuth sign-in\): the company approved the app on T-Gate's sign-in page; .* kept in .*company-sandbox\.json \[1 token request\]$/,
+    );
+    expect(stepLine(run.stdout, 2)).to.match(
+      /^2\. check the credential, as the platform does when one is saved: the credential works \[\d+ token requests?\]$/,
+    );
     expect(stepLine(run.stdout, 5)).to.match(/^5\. price and place an order: .*; order \d+ created \(status pending\)/);
-    expect(stepLine(run.stdout, 6)).to.match(/^6\. move the order along: the component's Update Order action cancelled test order \d+ \(now cancelled\)/);
-    expect(stepLine(run.stdout, 7)).to.match(/^7\. receive T-Gate's notice of the change \(webhook\): skipped: T-Gate sends webhooks to the URL in the app's marketplace listing/);
-    expect(stepLine(run.stdout, 8)).to.match(/^8\. watch the catalog for changes \(two polls\): the first poll only noted the catalog as it is; the second reported 0 changes/);
+    expect(stepLine(run.stdout, 6)).to.match(
+      /^6\. move the order along: the component's Update Order action cancelled test order \d+ \(now cancelled\)/,
+    );
+    expect(stepLine(run.stdout, 7)).to.match(
+      /^7\. receive T-Gate's notice of the change \(webhook\): skipped: T-Gate sends webhooks to the URL in the app's marketplace listing/,
+    );
+    expect(stepLine(run.stdout, 8)).to.match(
+      /^8\. watch the catalog for changes \(two polls\): the first poll only noted the catalog as it is; the second reported 0 changes/,
+    );
 
     // One test order, made through T-Gate's API and cancelled.
     const orders = [...tgateElsewhere.store.records('orders')];
@@ -70,13 +104,16 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
     expect(fs.statSync(credential).mode & 0o777).to.equal(0o600);
     const kept = JSON.parse(fs.readFileSync(credential, 'utf8'));
     expect(kept.environment).to.equal('company-sandbox');
-    for (const s of [secret, kept.oauth.access_token, kept.oauth.refresh_token]) expect(run.stdout + run.stderr).not.to.contain(s);
+    for (const s of [secret, kept.oauth.access_token, kept.oauth.refresh_token])
+      expect(run.stdout + run.stderr).not.to.contain(s);
 
     // A second run reuses the kept credential: no browser, and it still works (the kept refresh token is the live one).
     const again = await tgate(['start', ...args(credential)], { input: secret });
     expect(again.code, again.stdout + again.stderr).to.equal(0);
     expect(again.stdout).not.to.match(/Open this URL/);
-    expect(stepLine(again.stdout, 1)).to.match(/^1\. connect the app to the company \(OAuth sign-in\): used the credential kept in .*company-sandbox\.json/);
+    expect(stepLine(again.stdout, 1)).to.match(
+      /^1\. connect the app to the company \(OAuth sign-in\): used the credential kept in .*company-sandbox\.json/,
+    );
     expect(again.stdout).to.match(/^Done in [\d.]+ s: every step succeeded/m);
   });
 
@@ -84,7 +121,14 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
     const credential = path.join(tmp, 'expired.json');
     const issued = await tgateElsewhere.issueTokens('partner-app');
     // An access token past its expiry: the first function to use it refreshes, which rotates the refresh token.
-    fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { ...issued, expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });
+    fs.writeFileSync(
+      credential,
+      JSON.stringify({
+        environment: 'company-sandbox',
+        oauth: { ...issued, expires_at: new Date(Date.now() - 60_000).toISOString() },
+      }),
+      { mode: 0o600 },
+    );
     const tokensBefore = tgateElsewhere.tokenRequests.length;
     const first = await tgate(['start', ...args(credential)], { input: secret });
     expect(first.code, first.stdout + first.stderr).to.equal(0);
@@ -95,10 +139,13 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
 
     const second = await tgate(['start', ...args(credential)], { input: secret });
     expect(second.code, second.stdout + second.stderr).to.equal(0);
-    expect(tgateElsewhere.tokenRequests.length - tokensBefore, 'no refresh in the second run: its token is fresh').to.equal(1);
+    expect(
+      tgateElsewhere.tokenRequests.length - tokensBefore,
+      'no refresh in the second run: its token is fresh',
+    ).to.equal(1);
   });
 
-  it('counts each token request once, also a refresh by a function running in the command\'s own process', async () => {
+  it("counts each token request once, also a refresh by a function running in the command's own process", async () => {
     const credential = path.join(tmp, 'rejected.json');
     const oauth = await tgateElsewhere.issueTokens('partner-app');
     fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth }), { mode: 0o600 });
@@ -114,10 +161,23 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
 
   it('exits 1 naming the failed step when the kept credential no longer works', async () => {
     const credential = path.join(tmp, 'stale.json');
-    fs.writeFileSync(credential, JSON.stringify({ environment: 'company-sandbox', oauth: { access_token: 'revoked-access', refresh_token: 'revoked-refresh', expires_at: new Date(Date.now() - 60_000).toISOString() } }), { mode: 0o600 });
+    fs.writeFileSync(
+      credential,
+      JSON.stringify({
+        environment: 'company-sandbox',
+        oauth: {
+          access_token: 'revoked-access',
+          refresh_token: 'revoked-refresh',
+          expires_at: new Date(Date.now() - 60_000).toISOString(),
+        },
+      }),
+      { mode: 0o600 },
+    );
     const run = await tgate(['start', ...args(credential)], { input: secret });
     expect(run.code, run.stdout + run.stderr).to.equal(1);
-    expect(stepLine(run.stdout, 2)).to.match(/^2\. check the credential, as the platform does when one is saved: FAILED: /);
+    expect(stepLine(run.stdout, 2)).to.match(
+      /^2\. check the credential, as the platform does when one is saved: FAILED: /,
+    );
     expect(run.stderr).to.contain('the step "check the credential');
     expect(run.stdout + run.stderr).not.to.contain(secret);
   });
@@ -125,12 +185,35 @@ describe('cli: tgate start --environment company-sandbox (a T-Gate reached only 
   it('refuses what does not fit as a usage error (exit 2), before any request', async () => {
     const tokensBefore = tgateElsewhere.tokenRequests.length;
     const cases: Array<[string[], string, RegExp]> = [
-      [['--environment', 'company'], secret, /runs only on the embedded sandbox or T-Gate's company sandbox .*not on production/],
+      [
+        ['--environment', 'company'],
+        secret,
+        /runs only on the embedded sandbox or T-Gate's company sandbox .*not on production/,
+      ],
       [['--client-id', 'partner-app'], secret, /--client-id is for --environment company-sandbox/],
       [['--environment', 'company-sandbox'], secret, /no client id: give --client-id or set TGATE_CLIENT_ID/],
-      [[...args(path.join(tmp, 'c.json')), '--keep-serving'], secret, /--port and --keep-serving are for the embedded sandbox/],
-      [args(path.join(tmp, 'c.json')), `${secret} extra`, /the client secret from stdin contains whitespace or a line break/],
-      [['--environment', 'company-sandbox', '--client-id', 'partner-app', '--api-base-url', 'https://user:pw@example.com/partner/v1'], secret, /the API base URL must not hold a user, a query or a fragment/],
+      [
+        [...args(path.join(tmp, 'c.json')), '--keep-serving'],
+        secret,
+        /--port and --keep-serving are for the embedded sandbox/,
+      ],
+      [
+        args(path.join(tmp, 'c.json')),
+        `${secret} extra`,
+        /the client secret from stdin contains whitespace or a line break/,
+      ],
+      [
+        [
+          '--environment',
+          'company-sandbox',
+          '--client-id',
+          'partner-app',
+          '--api-base-url',
+          'https://user:pw@example.com/partner/v1',
+        ],
+        secret,
+        /the API base URL must not hold a user, a query or a fragment/,
+      ],
     ];
     for (const [extra, input, message] of cases) {
       const run = await tgate(['start', ...extra], { input });

@@ -11,10 +11,27 @@ const pkg: any = JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, 'package.j
 
 // The view classes the platform's tooling knows (docs view-classes.md plus elasticio-cli validate.js).
 const VIEW_CLASSES = new Set([
-  'TextFieldView', 'TextAreaView', 'CheckBoxView', 'SelectView', 'MultiSelectView', 'PasswordFieldView', 'OAuthFieldView',
-  'TextFieldWithNoteView', 'CodeFieldView', 'TextAreaWithNoteView', 'SelectTreeView', 'SelectPropertyView',
-  'WebHookPayloadView', 'OutMetadataView', 'InMetadataExtensionView', 'CSVReadView', 'CSVWriteView', 'JSONataView',
-  'RESTAPIView', 'HTTPAuthView', 'WebhookAuthView',
+  'TextFieldView',
+  'TextAreaView',
+  'CheckBoxView',
+  'SelectView',
+  'MultiSelectView',
+  'PasswordFieldView',
+  'OAuthFieldView',
+  'TextFieldWithNoteView',
+  'CodeFieldView',
+  'TextAreaWithNoteView',
+  'SelectTreeView',
+  'SelectPropertyView',
+  'WebHookPayloadView',
+  'OutMetadataView',
+  'InMetadataExtensionView',
+  'CSVReadView',
+  'CSVWriteView',
+  'JSONataView',
+  'RESTAPIView',
+  'HTTPAuthView',
+  'WebhookAuthView',
 ]);
 const FUNCTION_ID = /^[A-Za-z][A-Za-z0-9_]*$/;
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
@@ -30,7 +47,10 @@ function checkFields(fields: Record<string, any>, where: string, exported: Recor
     if (field.viewClass === 'SelectView' || field.viewClass === 'MultiSelectView') {
       if (typeof field.model === 'string') {
         expect(exported, `${where}.${name}: a string select model needs a main module`).to.not.equal(undefined);
-        expect(typeof exported?.[field.model], `${where}.${name}: select model ${field.model} is not an exported function`).to.equal('function');
+        expect(
+          typeof exported?.[field.model],
+          `${where}.${name}: select model ${field.model} is not an exported function`,
+        ).to.equal('function');
       } else {
         expect(field.model, `${where}.${name}: select model`).to.be.an('object');
         expect(Object.keys(field.model).length, `${where}.${name}: empty select model`).to.be.greaterThan(0);
@@ -77,7 +97,8 @@ describe('component.json, validated as the platform tooling does', () => {
         for (const side of ['in', 'out']) {
           const ref = def.metadata[side];
           if (ref === undefined) continue;
-          const schema = typeof ref === 'string' ? JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, ref), 'utf8')) : ref;
+          const schema =
+            typeof ref === 'string' ? JSON.parse(fs.readFileSync(path.join(COMPONENT_ROOT, ref), 'utf8')) : ref;
           expect(() => new Ajv({ strict: false }).compile(forAjv(schema)), `${side} schema compiles`).not.to.throw();
         }
       });
@@ -117,7 +138,10 @@ describe('component.json, validated as the platform tooling does', () => {
       const placeholders = JSON.stringify(oauth2).match(/{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}/g) ?? [];
       for (const p of placeholders) {
         const name = p.replace(/[{}\s]/g, '');
-        expect(name in (component.envVars ?? {}) || name in creds.fields, `${p} refers to an env var or credential field`).to.equal(true);
+        expect(
+          name in (component.envVars ?? {}) || name in creds.fields,
+          `${p} refers to an env var or credential field`,
+        ).to.equal(true);
       }
     });
 
@@ -129,7 +153,8 @@ describe('component.json, validated as the platform tooling does', () => {
       expect(component.envVars).not.to.have.property('TGATE_CLIENT_SECRET');
       expect(component.envVars.TGATE_API_BASE_URL.required).to.equal(false);
       expect(component.envVars.TGATE_TOKEN_URI.required).to.equal(false);
-      for (const [name, v] of Object.entries<any>(component.envVars)) expect(v.description, name).to.be.a('string').and.not.equal('');
+      for (const [name, v] of Object.entries<any>(component.envVars))
+        expect(v.description, name).to.be.a('string').and.not.equal('');
     });
   });
 

@@ -25,7 +25,13 @@ function readmeAnchors(): Set<string> {
   for (const line of readme.split('\n')) {
     const heading = /^#{1,6}\s+(.*)$/.exec(line);
     if (!heading) continue;
-    anchors.add(heading[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+    anchors.add(
+      heading[1]
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-'),
+    );
   }
   return anchors;
 }
@@ -59,13 +65,16 @@ function requiredMismatches(schema: any, name: string): string[] {
     const listed: string[] = Array.isArray(node.required) ? node.required : [];
     for (const [prop, def] of Object.entries<any>(node.properties)) {
       const flagged = def && def.required === true;
-      if (flagged !== listed.includes(prop)) problems.push(`${at}/properties/${prop}: required ${flagged ? 'flag without array entry' : 'array entry without "required": true'}`);
+      if (flagged !== listed.includes(prop))
+        problems.push(
+          `${at}/properties/${prop}: required ${flagged ? 'flag without array entry' : 'array entry without "required": true'}`,
+        );
     }
   }
   return problems;
 }
 
-describe('component.json: the platform\'s UI conventions', () => {
+describe("component.json: the platform's UI conventions", () => {
   it('has help (a description and a link to a README section) on the component and on every function', () => {
     expectHelp(component.help, 'component');
     for (const [id, , def] of functions) expectHelp(def.help, id);
@@ -123,24 +132,29 @@ describe('component.json: the platform\'s UI conventions', () => {
       files += 1;
     }
     expect(files).to.equal(4);
-    for (const resource of TGATE_RESOURCE_NAMES) expect(requiredMismatches(idInSchema(resource), resource)).to.deep.equal([]);
+    for (const resource of TGATE_RESOURCE_NAMES)
+      expect(requiredMismatches(idInSchema(resource), resource)).to.deep.equal([]);
   });
 
-  it('passes elasticio-cli validate\'s checks with no error and no warning', () => {
+  it("passes elasticio-cli validate's checks with no error and no warning", () => {
     const problems: string[] = [];
-    const check = (ok: unknown, text: string): void => { if (!ok) problems.push(text); };
+    const check = (ok: unknown, text: string): void => {
+      if (!ok) problems.push(text);
+    };
     check(component.title, 'component has no title');
     check(component.description, 'component has no description');
     check(component.credentials?.fields, 'credentials need fields');
     for (const [name, f] of Object.entries<any>(component.credentials.fields)) {
       check(f.label, `credential field ${name} has no label`);
       check(f.viewClass, `credential field ${name} has no view class`);
-      if (f.viewClass === 'SelectView') check(typeof f.model === 'object', `credential field ${name} needs an object model`);
+      if (f.viewClass === 'SelectView')
+        check(typeof f.model === 'object', `credential field ${name} needs an object model`);
     }
     check(component.actions, 'no actions');
     check(component.triggers, 'no triggers');
     const triggerIds = Object.keys(component.triggers);
-    for (const id of Object.keys(component.actions)) check(!triggerIds.includes(id), `${id} is both a trigger and an action`);
+    for (const id of Object.keys(component.actions))
+      check(!triggerIds.includes(id), `${id} is both a trigger and an action`);
     for (const [id, kind, def] of functions) {
       check(/^[A-Za-z]+[\w_]*$/.test(id), `${id}: invalid name`);
       check(def.title, `${kind} ${id} has no title`);
@@ -151,13 +165,18 @@ describe('component.json: the platform\'s UI conventions', () => {
         const fn = mod[hook] as ((...a: unknown[]) => unknown) | undefined;
         if (hook === 'process') check(fn, `${kind} ${id} has no process function`);
         if (fn) check(fn.constructor.name === 'AsyncFunction', `${kind} ${id}: ${hook} should be an async function`);
-        if (hook === 'startup' || hook === 'shutdown') check(!fn || kind === 'trigger', `${id}: ${hook} only runs for triggers`);
+        if (hook === 'startup' || hook === 'shutdown')
+          check(!fn || kind === 'trigger', `${id}: ${hook} only runs for triggers`);
       }
-      if (def.dynamicMetadata) check(typeof mod.getMetaModel === 'function', `${id}: dynamic metadata without getMetaModel`);
+      if (def.dynamicMetadata)
+        check(typeof mod.getMetaModel === 'function', `${id}: dynamic metadata without getMetaModel`);
       for (const [name, f] of Object.entries<any>(def.fields ?? {})) {
         check(f.viewClass, `${id}.${name} has no viewClass`);
         if (f.viewClass === 'SelectView') {
-          check(typeof f.model === 'object' || (typeof f.model === 'string' && mod[f.model]), `${id}.${name}: select model`);
+          check(
+            typeof f.model === 'object' || (typeof f.model === 'string' && mod[f.model]),
+            `${id}.${name}: select model`,
+          );
         }
       }
       if (def.metadata) {
@@ -165,7 +184,8 @@ describe('component.json: the platform\'s UI conventions', () => {
         check(def.metadata.out, `${kind} ${id} is missing OUT metadata`);
         for (const side of ['in', 'out']) {
           const ref = def.metadata[side];
-          if (typeof ref === 'string') check(fs.existsSync(path.join(COMPONENT_ROOT, ref)), `${id}: ${ref} does not exist`);
+          if (typeof ref === 'string')
+            check(fs.existsSync(path.join(COMPONENT_ROOT, ref)), `${id}: ${ref} does not exist`);
         }
       }
     }

@@ -7,13 +7,17 @@ const action = loadFunction('listIntegrationScopes');
 describe('action listIntegrationScopes', function () {
   this.timeout(20_000);
   let world: World;
-  afterEach(async () => { await world?.close(); });
+  afterEach(async () => {
+    await world?.close();
+  });
 
   it('emits one message per integration scope by default, in T-Gate order', async () => {
     world = await createWorld();
     const outcome = await runStep(action, { body: {} }, world.cfg, world.platform);
     expect(outcome.errors).to.deep.equal([]);
-    const bodies = outcome.data.map((d) => d.body as { id: number; brand_id: number; branch_id: number; menu_id: number });
+    const bodies = outcome.data.map(
+      (d) => d.body as { id: number; brand_id: number; branch_id: number; menu_id: number },
+    );
     expect(bodies.map((b) => b.id)).to.deep.equal(Array.from({ length: 45 }, (_, i) => i + 1));
     expect(Object.keys(bodies[0]).sort()).to.deep.equal(['branch_id', 'brand_id', 'id', 'menu_id']);
   });
@@ -32,19 +36,30 @@ describe('action listIntegrationScopes', function () {
     world = await createWorld();
     const apiBefore = world.apiRequests();
     const outcome = await runStep(action, { body: {} }, { ...world.cfg, emitBehavior: 'emitSome' }, world.platform);
-    expect(outcome.errors.map((e) => e.message)).to.deep.equal(['Invalid step configuration: emitBehavior must be one of "emitIndividually", "emitAll"']);
+    expect(outcome.errors.map((e) => e.message)).to.deep.equal([
+      'Invalid step configuration: emitBehavior must be one of "emitIndividually", "emitAll"',
+    ]);
     expect(world.apiRequests()).to.equal(apiBefore);
   });
 
   it('says what is missing when the credential has no tokens', async () => {
     world = await createWorld();
-    const outcome = await runStep(action, { body: {} }, { _account: world.cfg._account, environment: 'company-sandbox' }, world.platform);
-    expect(outcome.errors.map((e) => e.message)).to.deep.equal(['The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate']);
+    const outcome = await runStep(
+      action,
+      { body: {} },
+      { _account: world.cfg._account, environment: 'company-sandbox' },
+      world.platform,
+    );
+    expect(outcome.errors.map((e) => e.message)).to.deep.equal([
+      'The T-Gate credential has no OAuth tokens (field "oauth"): open the credential and authenticate with T-Gate',
+    ]);
   });
 
   it('names the allowed values for an unknown environment', async () => {
     world = await createWorld();
     const outcome = await runStep(action, { body: {} }, { ...world.cfg, environment: 'staging' }, world.platform);
-    expect(outcome.errors.map((e) => e.message)).to.deep.equal(['Unknown T-Gate environment "staging" in the credential: expected one of "company", "company-sandbox"']);
+    expect(outcome.errors.map((e) => e.message)).to.deep.equal([
+      'Unknown T-Gate environment "staging" in the credential: expected one of "company", "company-sandbox"',
+    ]);
   });
 });

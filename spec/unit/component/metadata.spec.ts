@@ -12,8 +12,12 @@ type Schema = Record<string, unknown> & { properties?: Record<string, Record<str
 describe('dynamic metadata and select models through runService.js', function () {
   this.timeout(120_000);
   let world: World;
-  before(async () => { world = await createWorld(); });
-  after(async () => { await world?.close(); });
+  before(async () => {
+    world = await createWorld();
+  });
+  after(async () => {
+    await world?.close();
+  });
 
   const noLeaks = (run: ServiceRun): void => {
     expect(leakedSecrets(world, [run.stdout, run.stderr, JSON.stringify(run.result)])).to.deep.equal([]);
@@ -36,7 +40,9 @@ describe('dynamic metadata and select models through runService.js', function ()
       it(`${resource}: in holds the type's filters, out its record schema`, async () => {
         const meta = await metaModel('lookupObjects', { resourceType: resource });
         checkDescribed(meta);
-        expect(Object.keys(meta.in.properties ?? {})).to.deep.equal(TGATE_RESOURCES[resource].filters.map((f) => f.name));
+        expect(Object.keys(meta.in.properties ?? {})).to.deep.equal(
+          TGATE_RESOURCES[resource].filters.map((f) => f.name),
+        );
         expect(meta.in.additionalProperties).to.equal(false);
         expect(meta.out).to.deep.equal(TGATE_RESOURCES[resource].schema);
       });
@@ -56,7 +62,9 @@ describe('dynamic metadata and select models through runService.js', function ()
       const run = await runGetMetaModel('lookupObjects', { ...world.cfg }, world.platform, serviceEnv(world));
       expect(run.result).to.deep.equal({
         status: 'error',
-        data: { message: `Choose the object type in the step (resourceType): no resource type is chosen; the types are ${TGATE_RESOURCE_NAMES.join(', ')}` },
+        data: {
+          message: `Choose the object type in the step (resourceType): no resource type is chosen; the types are ${TGATE_RESOURCE_NAMES.join(', ')}`,
+        },
       });
     });
   });
@@ -78,9 +86,16 @@ describe('dynamic metadata and select models through runService.js', function ()
     });
 
     it('refuses integration scopes, which T-Gate cannot fetch one by one, naming resourceType', async () => {
-      const run = await runGetMetaModel('lookupObject', { ...world.cfg, resourceType: 'integrationScopes' }, world.platform, serviceEnv(world));
+      const run = await runGetMetaModel(
+        'lookupObject',
+        { ...world.cfg, resourceType: 'integrationScopes' },
+        world.platform,
+        serviceEnv(world),
+      );
       expect(run.result?.status).to.equal('error');
-      expect(run.result?.data.message).to.match(/^Choose the object type in the step \(resourceType\): "integrationScopes" is not one of them; the types are brands, /);
+      expect(run.result?.data.message).to.match(
+        /^Choose the object type in the step \(resourceType\): "integrationScopes" is not one of them; the types are brands, /,
+      );
     });
   });
 
@@ -97,7 +112,13 @@ describe('dynamic metadata and select models through runService.js', function ()
 
   describe('select models', () => {
     async function selectModel(model: string, fields: Record<string, unknown> = {}): Promise<Record<string, string>> {
-      const run = await runSelectModel('lookupObjects', model, { ...world.cfg, ...fields }, world.platform, serviceEnv(world));
+      const run = await runSelectModel(
+        'lookupObjects',
+        model,
+        { ...world.cfg, ...fields },
+        world.platform,
+        serviceEnv(world),
+      );
       expect(run.result?.status, JSON.stringify(run.result)).to.equal('success');
       noLeaks(run);
       return run.result!.data as Record<string, string>;
@@ -150,12 +171,24 @@ describe('dynamic metadata and select models through runService.js', function ()
     });
 
     it('answers an error naming the field when a chosen brand is not an id', async () => {
-      const run = await runSelectModel('lookupObjects', 'branches', { ...world.cfg, brand_id: 'Shawarma' }, world.platform, serviceEnv(world));
-      expect(run.result).to.deep.equal({ status: 'error', data: { message: 'Invalid step configuration: brand_id must be an integer' } });
+      const run = await runSelectModel(
+        'lookupObjects',
+        'branches',
+        { ...world.cfg, brand_id: 'Shawarma' },
+        world.platform,
+        serviceEnv(world),
+      );
+      expect(run.result).to.deep.equal({
+        status: 'error',
+        data: { message: 'Invalid step configuration: brand_id must be an integer' },
+      });
     });
 
     it('saves refreshed tokens through the platform API: runService.js ends right after answering', async () => {
-      const expired = { ...world.cfg, oauth: { ...world.cfg.oauth, expires_at: new Date(Date.now() - 60_000).toISOString() } };
+      const expired = {
+        ...world.cfg,
+        oauth: { ...world.cfg.oauth, expires_at: new Date(Date.now() - 60_000).toISOString() },
+      };
       const putsBefore = world.platform.calls.filter((c) => c.method === 'PUT').length;
       const run = await runSelectModel('lookupObjects', 'brands', expired, world.platform, serviceEnv(world));
       expect(run.result?.status).to.equal('success');

@@ -32,14 +32,46 @@ const KINDS: Record<string, FaultKind> = {
   // 10% 5xx: half before the order is stored, half after.
   '5xx before storing': { count: 50, faults: [{ ...post, status: 500 }], posts: 2, lookups: 1, outcome: 'created' },
   '5xx after storing': { count: 30, faults: [{ ...stored, status: 502 }], posts: 1, lookups: 1, outcome: 'found' },
-  '503 after storing (lib/http retries it: "taken")': { count: 10, faults: [{ ...stored, status: 503 }], posts: 2, lookups: 1, outcome: 'found' },
+  '503 after storing (lib/http retries it: "taken")': {
+    count: 10,
+    faults: [{ ...stored, status: 503 }],
+    posts: 2,
+    lookups: 1,
+    outcome: 'found',
+  },
   '5xx after storing, then the lookup fails (rebound)': {
-    count: 10, faults: [{ ...stored, status: 500 }, { method: 'GET', path: ORDERS_PATH, status: 500, times: 2 }], posts: 2, lookups: 3, outcome: 'found', deliveries: 2,
+    count: 10,
+    faults: [
+      { ...stored, status: 500 },
+      { method: 'GET', path: ORDERS_PATH, status: 500, times: 2 },
+    ],
+    posts: 2,
+    lookups: 3,
+    outcome: 'found',
+    deliveries: 2,
   },
   // 5% timeouts after storing: the answer comes long after the client gave up.
-  'timeout after storing': { count: 50, faults: [{ ...stored, delayMs: 5 * TIMEOUT_MS }], posts: 1, lookups: 1, outcome: 'found' },
-  'connection dropped after storing': { count: 20, faults: [{ ...stored, drop: true }], posts: 1, lookups: 1, outcome: 'found' },
-  'connection dropped before storing': { count: 10, faults: [{ ...post, drop: true }], posts: 2, lookups: 1, outcome: 'created' },
+  'timeout after storing': {
+    count: 50,
+    faults: [{ ...stored, delayMs: 5 * TIMEOUT_MS }],
+    posts: 1,
+    lookups: 1,
+    outcome: 'found',
+  },
+  'connection dropped after storing': {
+    count: 20,
+    faults: [{ ...stored, drop: true }],
+    posts: 1,
+    lookups: 1,
+    outcome: 'found',
+  },
+  'connection dropped before storing': {
+    count: 10,
+    faults: [{ ...post, drop: true }],
+    posts: 2,
+    lookups: 1,
+    outcome: 'created',
+  },
 };
 
 /** A deterministic shuffle (mulberry32), so a failure names the same message every run. */
@@ -63,16 +95,23 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
   this.timeout(180_000);
   let world: World;
   const saved: Record<string, string | undefined> = {};
-  const run = (body: Record<string, unknown>): Promise<StepOutcome> => runStep(createOrder, { id: `msg-${String(body.app_order_uuid)}`, body }, world.cfg, world.platform);
-  const emitted = (outcome: StepOutcome) => outcome.data.map((d) => d.body as { order: { id: number; app_order_uuid: string }; outcome: string });
+  const run = (body: Record<string, unknown>): Promise<StepOutcome> =>
+    runStep(createOrder, { id: `msg-${String(body.app_order_uuid)}`, body }, world.cfg, world.platform);
+  const emitted = (outcome: StepOutcome) =>
+    outcome.data.map((d) => d.body as { order: { id: number; app_order_uuid: string }; outcome: string });
 
   before(async () => {
-    for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+    for (const [k, v] of Object.entries(ENV)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
     world = await createWorld();
   });
   after(async () => {
     await world?.close();
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
   beforeEach(() => {
     world.sandbox.seedCatalog();
@@ -82,10 +121,13 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
 
   it('1,000 messages with 5xx answers, timeouts and dropped connections: 1,000 orders, each emitted once, with the fewest requests', async () => {
     const { sandbox } = world;
-    const plan = shuffled([
-      ...Object.entries(KINDS).flatMap(([kind, spec]) => Array.from({ length: spec.count }, () => kind)),
-      ...Array.from({ length: 1000 - Object.values(KINDS).reduce((n, k) => n + k.count, 0) }, () => 'no fault'),
-    ], 20261201);
+    const plan = shuffled(
+      [
+        ...Object.entries(KINDS).flatMap(([kind, spec]) => Array.from({ length: spec.count }, () => kind)),
+        ...Array.from({ length: 1000 - Object.values(KINDS).reduce((n, k) => n + k.count, 0) }, () => 'no fault'),
+      ],
+      20261201,
+    );
     expect(plan).to.have.length(1000);
     const emittedIds = new Map<string, number>();
     const wrong: string[] = [];
@@ -100,7 +142,8 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
       const since = sandbox.requestCount;
       const outcomes: StepOutcome[] = [];
       // A rebound is the platform delivering the same message again: run it again, as the platform would.
-      do outcomes.push(await run(deliveryOrder(uuid))); while (outcomes[outcomes.length - 1].rebounds.length > 0 && outcomes.length < 3);
+      do outcomes.push(await run(deliveryOrder(uuid)));
+      while (outcomes[outcomes.length - 1].rebounds.length > 0 && outcomes.length < 3);
       const requests = orderRequestsSince(sandbox, since);
       said.push(...outcomes.flatMap((o) => [...o.rebounds, ...o.errors.map((e) => e.message)]));
       totals.posts += requests.posts;
@@ -110,22 +153,40 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
       const pending = (await axios.get(`${sandbox.url}/__sandbox/faults`, { proxy: false })).data.faults.length;
       const got = {
         pending,
-        deliveries: outcomes.length, errors: outcomes.flatMap((o) => o.errors.map((e) => e.message)), emitted: bodies.length,
-        uuid: bodies[0]?.order.app_order_uuid, outcome: bodies[0]?.outcome, posts: requests.posts, lookups: requests.lookups,
+        deliveries: outcomes.length,
+        errors: outcomes.flatMap((o) => o.errors.map((e) => e.message)),
+        emitted: bodies.length,
+        uuid: bodies[0]?.order.app_order_uuid,
+        outcome: bodies[0]?.outcome,
+        posts: requests.posts,
+        lookups: requests.lookups,
       };
-      const want = { pending: 0, deliveries: expected.deliveries ?? 1, errors: [], emitted: 1, uuid, outcome: expected.outcome, posts: expected.posts, lookups: expected.lookups };
-      if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`${uuid} (${kind}): got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+      const want = {
+        pending: 0,
+        deliveries: expected.deliveries ?? 1,
+        errors: [],
+        emitted: 1,
+        uuid,
+        outcome: expected.outcome,
+        posts: expected.posts,
+        lookups: expected.lookups,
+      };
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        wrong.push(`${uuid} (${kind}): got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
       if (bodies[0]) emittedIds.set(uuid, bodies[0].order.id);
     }
 
     expect(wrong.slice(0, 5), `${wrong.length} message(s) went wrong`).to.deep.equal([]);
-    expect(said.length, 'the rebounds said why').to.equal(KINDS['5xx after storing, then the lookup fails (rebound)'].count);
+    expect(said.length, 'the rebounds said why').to.equal(
+      KINDS['5xx after storing, then the lookup fails (rebound)'].count,
+    );
     expect(leakedSecrets(world, said)).to.deep.equal([]);
     const orders = [...sandbox.store.records('orders')];
     expect(orders).to.have.length(1000);
     const uuids = new Set(orders.map((o) => o.app_order_uuid));
     expect(uuids.size, 'no app_order_uuid twice').to.equal(1000);
-    for (const order of orders) expect(emittedIds.get(order.app_order_uuid), `the order emitted for ${order.app_order_uuid}`).to.equal(order.id);
+    for (const order of orders)
+      expect(emittedIds.get(order.app_order_uuid), `the order emitted for ${order.app_order_uuid}`).to.equal(order.id);
     expect(new Set(emittedIds.values()).size, 'no order emitted for two messages').to.equal(1000);
     // One POST per order, plus a second only where the first provably did not create it (or lib/http retried a 503).
     expect(totals).to.deep.equal({
@@ -144,7 +205,10 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
     expect(second[0].order).to.deep.equal(first[0].order);
     expect([...sandbox.store.records('orders')].map((o) => o.app_order_uuid)).to.deep.equal(['delivered-twice']);
     const requests = orderRequestsSince(sandbox, since);
-    expect({ posts: requests.posts, lookups: requests.lookups }, 'the second POST is refused as taken, then one lookup').to.deep.equal({ posts: 2, lookups: 1 });
+    expect(
+      { posts: requests.posts, lookups: requests.lookups },
+      'the second POST is refused as taken, then one lookup',
+    ).to.deep.equal({ posts: 2, lookups: 1 });
   });
 
   it('two ambiguous failures with nothing found: a rebound saying so; the redelivered message creates the order', async () => {
@@ -155,8 +219,14 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
     expect(first.data).to.deep.equal([]);
     expect(first.errors).to.deep.equal([]);
     expect(first.rebounds).to.have.length(1);
-    expect(first.rebounds[0]).to.contain('failed 2 times').and.contain('no order with this app_order_uuid').and.contain('retried later');
-    expect({ posts: orderRequestsSince(sandbox, since).posts, lookups: orderRequestsSince(sandbox, since).lookups }).to.deep.equal({ posts: 2, lookups: 2 });
+    expect(first.rebounds[0])
+      .to.contain('failed 2 times')
+      .and.contain('no order with this app_order_uuid')
+      .and.contain('retried later');
+    expect({
+      posts: orderRequestsSince(sandbox, since).posts,
+      lookups: orderRequestsSince(sandbox, since).lookups,
+    }).to.deep.equal({ posts: 2, lookups: 2 });
     expect(sandbox.store.count('orders')).to.equal(0);
     const again = await run(deliveryOrder('twice-failed'));
     expect(emitted(again).map((b) => b.outcome)).to.deep.equal(['created']);
@@ -180,11 +250,21 @@ describe('action createOrder: exactly once per app_order_uuid', function () {
     for (const scope of [...sandbox.store.records('integrationScopes')]) {
       if (scope.brand_id === 101 && scope.branch_id === 202) sandbox.deleteRecord('integrationScopes', scope.id);
     }
-    const outcome = await run(deliveryOrder('hidden', { brand_id: 102, branch_id: 206, menu_id: 304, items: [{ item_id: 1205, quantity: 1, children: [] }], total_price: 17 }));
+    const outcome = await run(
+      deliveryOrder('hidden', {
+        brand_id: 102,
+        branch_id: 206,
+        menu_id: 304,
+        items: [{ item_id: 1205, quantity: 1, children: [] }],
+        total_price: 17,
+      }),
+    );
     expect(outcome.data).to.deep.equal([]);
     expect(outcome.rebounds).to.deep.equal([]);
     expect(outcome.errors.map((e) => e.message)).to.have.length(1);
-    expect(outcome.errors[0].message).to.contain('has already been taken, but no order with it is visible to this application');
+    expect(outcome.errors[0].message).to.contain(
+      'has already been taken, but no order with it is visible to this application',
+    );
     expect(sandbox.store.count('orders')).to.equal(1);
   });
 

@@ -16,7 +16,8 @@ function undescribed(node: any, at: string, out: string[] = []): string[] {
     if (!child.title || !child.description) out.push(`${at}/properties/${key}`);
     undescribed(child, `${at}/properties/${key}`, out);
   }
-  for (const [key, child] of Object.entries<any>(node.definitions ?? {})) undescribed(child, `${at}/definitions/${key}`, out);
+  for (const [key, child] of Object.entries<any>(node.definitions ?? {}))
+    undescribed(child, `${at}/definitions/${key}`, out);
   if (node.items) undescribed(node.items, `${at}/items`, out);
   return out;
 }
@@ -39,7 +40,9 @@ describe('order actions: metadata', () => {
 
   it('the order emitted by createOrder and updateOrder is described by the order record schema itself', () => {
     for (const id of ['createOrder', 'updateOrder']) {
-      expect(read(component.actions[id].metadata.out).properties.order, id).to.deep.equal(TGATE_RESOURCES.orders.schema);
+      expect(read(component.actions[id].metadata.out).properties.order, id).to.deep.equal(
+        TGATE_RESOURCES.orders.schema,
+      );
     }
   });
 
@@ -47,6 +50,7 @@ describe('order actions: metadata', () => {
     const calculate = read(component.actions.calculateOrder.metadata.in);
     const create = read(component.actions.createOrder.metadata.in);
     expect(create.definitions).to.deep.equal(calculate.definitions);
-    for (const [name, schema] of Object.entries(calculate.properties)) expect(create.properties[name], name).to.deep.equal(schema);
+    for (const [name, schema] of Object.entries(calculate.properties))
+      expect(create.properties[name], name).to.deep.equal(schema);
   });
 });

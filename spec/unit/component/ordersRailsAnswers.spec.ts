@@ -50,7 +50,7 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
     world.sandbox.setClock(TUESDAY_NOON_RIYADH);
   });
 
-  describe('a 2xx that is not the message\'s order is ambiguous: looked up, never taken for the order', () => {
+  describe("a 2xx that is not the message's order is ambiguous: looked up, never taken for the order", () => {
     const notTheOrder: Array<[string, Record<string, unknown>]> = [
       ['{"status":"ok"}', { status: 201, body: { status: 'ok' } }],
       ['an empty body (204)', { status: 204 }],
@@ -73,14 +73,16 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
       const since = world.sandbox.requestCount;
       const error = onlyError(await run(createOrder, deliveryOrder('ambiguous-lost')));
       expect(error.name).to.equal('TGateAmbiguousCreateError');
-      expect(error.message).to.equal('T-Gate answered 201 to creating order "ambiguous-lost" with a JSON object without an '
-        + 'order id (keys "status"), not the order it created, and no order with this app_order_uuid is visible to this '
-        + 'application. Nothing was emitted: check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again');
+      expect(error.message).to.equal(
+        'T-Gate answered 201 to creating order "ambiguous-lost" with a JSON object without an ' +
+          'order id (keys "status"), not the order it created, and no order with this app_order_uuid is visible to this ' +
+          'application. Nothing was emitted: check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again',
+      );
       expect(requests(since)).to.deep.equal({ posts: 1, lookups: 1 });
       expect(world.sandbox.store.count('orders')).to.equal(0);
     });
 
-    it('another order in the answer, this one stored: this message\'s order is emitted, never the other', async () => {
+    it("another order in the answer, this one stored: this message's order is emitted, never the other", async () => {
       const other = world.sandbox.orders.create(deliveryOrder('someone-else'));
       world.sandbox.injectFault({ ...stored, status: 201, body: other });
       const outcome = await run(createOrder, deliveryOrder('mine'));
@@ -93,7 +95,9 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
       world.sandbox.injectFault({ ...post, status: 201, body: other });
       const error = onlyError(await run(createOrder, deliveryOrder('mine')));
       expect(error.name).to.equal('TGateAmbiguousCreateError');
-      expect(error.message).to.contain(`with order ${other.id} with app_order_uuid "someone-else", not the order it created`);
+      expect(error.message).to.contain(
+        `with order ${other.id} with app_order_uuid "someone-else", not the order it created`,
+      );
       expect(world.sandbox.store.count('orders')).to.equal(1);
     });
 
@@ -123,13 +127,17 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
       };
       const html = '<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>';
 
-      for (const [what, answer] of [['an HTML page', { text: html }], ['an empty 200', {}]] as Array<[string, Reply]>) {
+      for (const [what, answer] of [
+        ['an HTML page', { text: html }],
+        ['an empty 200', {}],
+      ] as Array<[string, Reply]>) {
         it(`${what}, the order stored: emitted as found after one lookup`, async () => {
           const orders = scripted(answer, true);
           const outcome = await run(createOrder, deliveryOrder('scripted'));
           expect(emitted(outcome)).to.deep.equal([{ order: orders[0], outcome: 'found' }]);
           expect(api.requests.slice(-2).map((r) => `${r.method} ${r.path}?${r.query.toString()}`)).to.deep.equal([
-            'POST /partner/v1/orders?', 'GET /partner/v1/orders?app_order_uuid=scripted&page=1&items=2',
+            'POST /partner/v1/orders?',
+            'GET /partner/v1/orders?app_order_uuid=scripted&page=1&items=2',
           ]);
         });
       }
@@ -138,16 +146,26 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
         scripted({ text: html }, false);
         const error = onlyError(await run(createOrder, deliveryOrder('scripted')));
         expect(error.name).to.equal('TGateAmbiguousCreateError');
-        expect(error.message).to.match(/^T-Gate answered 200 to creating order "scripted" with an HTML page, not the order/);
+        expect(error.message).to.match(
+          /^T-Gate answered 200 to creating order "scripted" with an HTML page, not the order/,
+        );
       });
     });
   });
 
   describe('"already taken" in each shape a Rails app answers: the order is looked up and emitted as found', () => {
     const taken: Array<[string, number, unknown]> = [
-      ['422 {"app_order_uuid": ["has already been taken"]} (Rails\' default errors JSON)', 422, { app_order_uuid: ['has already been taken'] }],
+      [
+        '422 {"app_order_uuid": ["has already been taken"]} (Rails\' default errors JSON)',
+        422,
+        { app_order_uuid: ['has already been taken'] },
+      ],
       ['422 {"errors": {"app_order_uuid": [...]}}', 422, { errors: { app_order_uuid: ['has already been taken'] } }],
-      ['422 {"errors": ["App order uuid has already been taken"]} (full messages)', 422, { errors: ['App order uuid has already been taken'] }],
+      [
+        '422 {"errors": ["App order uuid has already been taken"]} (full messages)',
+        422,
+        { errors: ['App order uuid has already been taken'] },
+      ],
       ['409 {"error": "Conflict"}', 409, { error: 'Conflict' }],
       ['409 {"status": 409, "error": "Conflict"} (Rails\' exception page)', 409, { status: 409, error: 'Conflict' }],
     ];
@@ -163,7 +181,7 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
       });
     }
 
-    it('the sandbox\'s own answer to a second create is Rails\' shape, and is read as taken', async () => {
+    it("the sandbox's own answer to a second create is Rails' shape, and is read as taken", async () => {
       const first = emitted(await run(createOrder, deliveryOrder('twice')));
       const second = emitted(await run(createOrder, deliveryOrder('twice')));
       expect(second).to.deep.equal([{ order: first[0].order, outcome: 'found' }]);
@@ -171,11 +189,12 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
       expect(refused.status).to.equal(422);
     });
 
-    it('a 409 whose order this application cannot see: an error with T-Gate\'s words, not a second POST', async () => {
+    it("a 409 whose order this application cannot see: an error with T-Gate's words, not a second POST", async () => {
       world.sandbox.injectFault({ ...post, status: 409, body: { error: 'Order already exists' } });
       const since = world.sandbox.requestCount;
       const error = onlyError(await run(createOrder, deliveryOrder('conflict-unseen')));
-      expect(error.message).to.contain('has already been taken, but no order with it is visible to this application')
+      expect(error.message)
+        .to.contain('has already been taken, but no order with it is visible to this application')
         .and.contain('T-Gate answered 409: Order already exists');
       expect(requests(since)).to.deep.equal({ posts: 1, lookups: 1 });
     });
@@ -184,14 +203,21 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
   describe('T-Gate\'s own words from every Rails error shape reach the error, never only "Unprocessable Entity"', () => {
     const words = 'total_price does not match the calculated total 24.0';
     const shapes: Array<[string, unknown, string]> = [
-      ['{field: [msgs]} (Rails\' default)', { total_price: ['does not match the calculated total 24.0'] }, words],
+      ["{field: [msgs]} (Rails' default)", { total_price: ['does not match the calculated total 24.0'] }, words],
       ['{errors: {field: [msgs]}}', { errors: { total_price: ['does not match the calculated total 24.0'] } }, words],
-      ['{errors: [msgs]}', { errors: ['Total price does not match the calculated total 24.0'] }, 'Total price does not match the calculated total 24.0'],
+      [
+        '{errors: [msgs]}',
+        { errors: ['Total price does not match the calculated total 24.0'] },
+        'Total price does not match the calculated total 24.0',
+      ],
       ['{error: msg}', { error: words }, words],
       ['{message: msg}', { message: words }, words],
       ['{base: [msg]} (about the whole order: no field)', { base: ['Branch is closed now'] }, 'Branch is closed now'],
-      ['{field: [two msgs], other: [msg]}', { total_price: ['is not a number', 'must be >= 0'], items: ['can\'t be blank'] },
-        'total_price is not a number; total_price must be >= 0; items can\'t be blank'],
+      [
+        '{field: [two msgs], other: [msg]}',
+        { total_price: ['is not a number', 'must be >= 0'], items: ["can't be blank"] },
+        "total_price is not a number; total_price must be >= 0; items can't be blank",
+      ],
     ];
     for (const [what, body, said] of shapes) {
       it(`createOrder, ${what}`, async () => {
@@ -203,25 +229,50 @@ describe('action createOrder and the other T-Gate calls: answers the way a Rails
     }
 
     it('calculateOrder, {field: [msgs]}', async () => {
-      world.sandbox.injectFault({ method: 'POST', path: `${ORDERS_PATH}/calculate`, status: 422, body: { menu_id: ['is inactive'] } });
+      world.sandbox.injectFault({
+        method: 'POST',
+        path: `${ORDERS_PATH}/calculate`,
+        status: 422,
+        body: { menu_id: ['is inactive'] },
+      });
       const error = onlyError(await run(calculateOrder, deliveryOrder('x', { app_order_uuid: undefined })));
-      expect(error.message).to.equal('T-Gate refused to calculate the order total (field menu_id): menu_id is inactive. '
-        + 'To fix: check menu_id, then send a corrected message');
+      expect(error.message).to.equal(
+        'T-Gate refused to calculate the order total (field menu_id): menu_id is inactive. ' +
+          'To fix: check menu_id, then send a corrected message',
+      );
     });
 
     it('updateOrder, {field: [msgs]} on the PATCH', async () => {
       const order = world.sandbox.orders.create(deliveryOrder('to-cancel'));
-      world.sandbox.injectFault({ method: 'PATCH', path: `${ORDERS_PATH}/${order.id}`, status: 422, body: { cancel_reason: ['is too long (maximum is 255 characters)'] } });
+      world.sandbox.injectFault({
+        method: 'PATCH',
+        path: `${ORDERS_PATH}/${order.id}`,
+        status: 422,
+        body: { cancel_reason: ['is too long (maximum is 255 characters)'] },
+      });
       const error = onlyError(await run(updateOrder, { id: order.id, order_status: 'cancelled', cancel_reason: 'x' }));
-      expect(error.message).to.contain(`T-Gate refused to update order ${order.id} (field cancel_reason): `
-        + 'cancel_reason is too long (maximum is 255 characters)');
+      expect(error.message).to.contain(
+        `T-Gate refused to update order ${order.id} (field cancel_reason): ` +
+          'cancel_reason is too long (maximum is 255 characters)',
+      );
     });
 
-    it('lookupObject, a 403 {field: [msgs]} on a GET: T-Gate\'s words in the message', async () => {
-      world.sandbox.injectFault({ method: 'GET', path: '/partner/v1/branches/202', status: 403, body: { branch_id: ['is outside your integration scopes'] } });
-      const outcome = await runStep(lookupObject, { id: 'm-1', body: { id: 202 } }, { ...world.cfg, resourceType: 'branches' }, world.platform);
+    it("lookupObject, a 403 {field: [msgs]} on a GET: T-Gate's words in the message", async () => {
+      world.sandbox.injectFault({
+        method: 'GET',
+        path: '/partner/v1/branches/202',
+        status: 403,
+        body: { branch_id: ['is outside your integration scopes'] },
+      });
+      const outcome = await runStep(
+        lookupObject,
+        { id: 'm-1', body: { id: 202 } },
+        { ...world.cfg, resourceType: 'branches' },
+        world.platform,
+      );
       const error = onlyError(outcome);
-      expect(error.message).to.contain('GET /partner/v1/branches/202 answered 403: branch_id is outside your integration scopes')
+      expect(error.message)
+        .to.contain('GET /partner/v1/branches/202 answered 403: branch_id is outside your integration scopes')
         .and.not.contain('Forbidden');
     });
   });

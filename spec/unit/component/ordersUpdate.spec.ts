@@ -10,18 +10,26 @@ import Ajv from 'ajv';
 
 const updateOrder = loadFunction('updateOrder');
 
-describe('action updateOrder: T-Gate\'s transitions, refused before any call, and updates already in effect', function () {
+describe("action updateOrder: T-Gate's transitions, refused before any call, and updates already in effect", function () {
   this.timeout(60_000);
   let world: World;
-  const run = (body: Record<string, unknown>): Promise<StepOutcome> => runStep(updateOrder, { id: 'u-1', body }, world.cfg, world.platform);
+  const run = (body: Record<string, unknown>): Promise<StepOutcome> =>
+    runStep(updateOrder, { id: 'u-1', body }, world.cfg, world.platform);
   const result = (outcome: StepOutcome) => outcome.data[0]?.body as { order: Order; outcome: string } | undefined;
   /** The partner API requests the sandbox served since `since`, as "METHOD path". */
-  const callsSince = (since: number): string[] => orderRequestsSince(world.sandbox, since).all
-    .filter((r) => r.path.startsWith(ORDERS_PATH)).map((r) => `${r.method} ${r.path}`);
-  const newOrder = (uuid: string, changes: Record<string, unknown> = {}): Order => world.sandbox.orders.create(deliveryOrder(uuid, changes));
+  const callsSince = (since: number): string[] =>
+    orderRequestsSince(world.sandbox, since)
+      .all.filter((r) => r.path.startsWith(ORDERS_PATH))
+      .map((r) => `${r.method} ${r.path}`);
+  const newOrder = (uuid: string, changes: Record<string, unknown> = {}): Order =>
+    world.sandbox.orders.create(deliveryOrder(uuid, changes));
 
-  before(async () => { world = await createWorld(); });
-  after(async () => { await world?.close(); });
+  before(async () => {
+    world = await createWorld();
+  });
+  after(async () => {
+    await world?.close();
+  });
   beforeEach(() => {
     world.sandbox.seedCatalog();
     world.sandbox.setClock(TUESDAY_NOON_RIYADH);
@@ -36,7 +44,9 @@ describe('action updateOrder: T-Gate\'s transitions, refused before any call, an
       expect(outcome.errors.map((e) => e.message)).to.deep.equal([]);
       expect(result(outcome)).to.deep.include({ outcome: 'updated' });
       expect(result(outcome)!.order.order_status).to.equal(target);
-      expect(new Ajv({ strict: false }).validate(updateOut, result(outcome)), 'conforms to the out schema').to.equal(true);
+      expect(new Ajv({ strict: false }).validate(updateOut, result(outcome)), 'conforms to the out schema').to.equal(
+        true,
+      );
       expect(callsSince(since)).to.deep.equal([`GET ${ORDERS_PATH}/${order.id}`, `PATCH ${ORDERS_PATH}/${order.id}`]);
     }
   });
@@ -70,8 +80,15 @@ describe('action updateOrder: T-Gate\'s transitions, refused before any call, an
 
   it('cancels with a reason; a retried cancel is unchanged', async () => {
     const order = newOrder('cancel');
-    const outcome = await run({ id: order.id, order_status: 'cancelled', cancel_reason: 'Customer changed their mind' });
-    expect(result(outcome)!.order).to.deep.include({ order_status: 'cancelled', cancel_reason: 'Customer changed their mind' });
+    const outcome = await run({
+      id: order.id,
+      order_status: 'cancelled',
+      cancel_reason: 'Customer changed their mind',
+    });
+    expect(result(outcome)!.order).to.deep.include({
+      order_status: 'cancelled',
+      cancel_reason: 'Customer changed their mind',
+    });
     const again = await run({ id: order.id, order_status: 'cancelled', cancel_reason: 'Customer changed their mind' });
     expect(result(again)!.outcome).to.equal('unchanged');
   });
@@ -90,7 +107,8 @@ describe('action updateOrder: T-Gate\'s transitions, refused before any call, an
     /** Every status the company can put an order in, for delivery and pickup, against every partner target. */
     const cases: Array<{ status: string; service: string; target: string }> = [];
     for (const service of ['delivery', 'pickup']) {
-      for (const status of ORDER_STATUSES) for (const target of PARTNER_ORDER_STATUSES) cases.push({ status, service, target });
+      for (const status of ORDER_STATUSES)
+        for (const target of PARTNER_ORDER_STATUSES) cases.push({ status, service, target });
     }
 
     it('agrees with T-Gate (the sandbox) on every status, service type and target', async () => {
@@ -102,27 +120,45 @@ describe('action updateOrder: T-Gate\'s transitions, refused before any call, an
         if (status !== 'pending') world.sandbox.store.update('orders', order.id, { order_status: status });
         const current = world.sandbox.getRecord('orders', order.id)!;
         const since = world.sandbox.requestCount;
-        const outcome = await run({ id: order.id, order_status: target, ...(target === 'cancelled' ? { cancel_reason: 'test' } : {}) });
+        const outcome = await run({
+          id: order.id,
+          order_status: target,
+          ...(target === 'cancelled' ? { cancel_reason: 'test' } : {}),
+        });
         const calls = callsSince(since);
         const allowed = allowedStatusTargets(current);
         const what = `${service} order ${status} -> ${target}`;
         if (status === target) {
-          if (result(outcome)?.outcome !== 'unchanged' || calls.length !== 1) disagreements.push(`${what}: expected unchanged with only the GET, got ${JSON.stringify({ errors: outcome.errors.map((e) => e.message), calls })}`);
+          if (result(outcome)?.outcome !== 'unchanged' || calls.length !== 1)
+            disagreements.push(
+              `${what}: expected unchanged with only the GET, got ${JSON.stringify({ errors: outcome.errors.map((e) => e.message), calls })}`,
+            );
           continue;
         }
         // What T-Gate itself answers, asked directly (on a copy of the order in the same state).
         const probe = newOrder(`p-${n}`, service === 'pickup' ? { service_type: 'pickup', address: undefined } : {});
         world.sandbox.store.update('orders', probe.id, { order_status: status });
         let tgateAllows = true;
-        try { world.sandbox.orders.updateAsPartner(probe.id, { order_status: target, cancel_reason: 'test' }); } catch { tgateAllows = false; }
+        try {
+          world.sandbox.orders.updateAsPartner(probe.id, { order_status: target, cancel_reason: 'test' });
+        } catch {
+          tgateAllows = false;
+        }
         if (tgateAllows) {
-          if (result(outcome)?.outcome !== 'updated') disagreements.push(`${what}: T-Gate allows it, the action said ${outcome.errors.map((e) => e.message).join('; ')}`);
+          if (result(outcome)?.outcome !== 'updated')
+            disagreements.push(
+              `${what}: T-Gate allows it, the action said ${outcome.errors.map((e) => e.message).join('; ')}`,
+            );
           continue;
         }
         const message = outcome.errors[0]?.message ?? '';
-        const names = message.includes(`Order ${order.id} is ${status} (${service})`) && message.includes(`allowed: ${allowed.join(', ') || 'nothing'}`);
+        const names =
+          message.includes(`Order ${order.id} is ${status} (${service})`) &&
+          message.includes(`allowed: ${allowed.join(', ') || 'nothing'}`);
         if (outcome.data.length !== 0 || !names || calls.some((c) => c.startsWith('PATCH'))) {
-          disagreements.push(`${what}: expected a refusal naming the status and the allowed targets with no PATCH, got ${JSON.stringify({ message, calls })}`);
+          disagreements.push(
+            `${what}: expected a refusal naming the status and the allowed targets with no PATCH, got ${JSON.stringify({ message, calls })}`,
+          );
         }
       }
       expect(disagreements).to.deep.equal([]);
@@ -143,7 +179,11 @@ describe('action updateOrder: T-Gate\'s transitions, refused before any call, an
       ['no id', { order_status: 'done' }, 'id is required'],
       ['an id that is text', { id: 'abc', order_status: 'done' }, 'id must be an integer'],
       ['nothing to change', { id: 1 }, 'order_status is required; payment_status is required'],
-      ['a status the partner cannot set', { id: 1, order_status: 'ready' }, 'order_status must be one of "in_route", "done", "cancelled"'],
+      [
+        'a status the partner cannot set',
+        { id: 1, order_status: 'ready' },
+        'order_status must be one of "in_route", "done", "cancelled"',
+      ],
       ['a cancel without a reason', { id: 1, order_status: 'cancelled' }, 'cancel_reason is required'],
       ['an unknown payment status', { id: 1, payment_status: 'refunded' }, 'payment_status must be one of'],
     ];
@@ -152,12 +192,14 @@ describe('action updateOrder: T-Gate\'s transitions, refused before any call, an
         const since = world.sandbox.requestCount;
         const outcome = await run(body);
         expect(outcome.errors).to.have.length(1);
-        expect(outcome.errors[0].message).to.match(/^Invalid message body: /).and.contain(words);
+        expect(outcome.errors[0].message)
+          .to.match(/^Invalid message body: /)
+          .and.contain(words);
         expect(world.sandbox.requestCount - since).to.equal(0);
       });
     }
 
-    it('an unknown order is T-Gate\'s 404, named', async () => {
+    it("an unknown order is T-Gate's 404, named", async () => {
       const outcome = await run({ id: 999, payment_status: 'paid' });
       expect(outcome.errors.map((e) => e.message)[0]).to.contain('GET /partner/v1/orders/999 answered 404');
     });

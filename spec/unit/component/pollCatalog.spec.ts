@@ -12,15 +12,22 @@ const trigger = loadFunction('pollCatalog');
 describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function () {
   this.timeout(60_000);
   let world: World;
-  afterEach(async () => { await world?.close(); });
+  afterEach(async () => {
+    await world?.close();
+  });
 
-  async function poll(fields: Record<string, unknown>, snapshot: Record<string, unknown> = {}): Promise<StepOutcome & { snapshot: Record<string, unknown>; changes: CatalogChange[] }> {
+  async function poll(
+    fields: Record<string, unknown>,
+    snapshot: Record<string, unknown> = {},
+  ): Promise<StepOutcome & { snapshot: Record<string, unknown>; changes: CatalogChange[] }> {
     const outcome = await runStep(trigger, { body: {} }, { ...world.cfg, ...fields }, world.platform, { snapshot });
     const changes = outcome.data.map((d) => d.body as CatalogChange);
     return { ...outcome, changes, snapshot: outcome.snapshots[outcome.snapshots.length - 1] ?? snapshot };
   }
   const listed = async (resource: string): Promise<number> => {
-    const res = await fetch(`${world.sandbox.apiBaseUrl}/${resource}?items=1`, { headers: { Authorization: `Bearer ${world.tokens.access_token}` } });
+    const res = await fetch(`${world.sandbox.apiBaseUrl}/${resource}?items=1`, {
+      headers: { Authorization: `Bearer ${world.tokens.access_token}` },
+    });
     return Number(res.headers.get('total-count'));
   };
   const apiCalls = (): number => world.sandbox.requests.filter((r) => r.path.startsWith('/partner/v1/items')).length;
@@ -34,7 +41,9 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     expect(first.errors).to.deep.equal([]);
     expect(first.changes).to.have.length(total);
     expect(new Set(first.changes.map((c) => c.id)).size).to.equal(total);
-    expect(first.changes.every((c) => c.change === 'created' && c.resourceType === 'items' && c.record?.id === c.id)).to.equal(true);
+    expect(
+      first.changes.every((c) => c.change === 'created' && c.resourceType === 'items' && c.record?.id === c.id),
+    ).to.equal(true);
 
     const before = apiCalls();
     const second = await poll({ resourceType: 'items' }, first.snapshot);
@@ -43,7 +52,9 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     expect(apiCalls() - before, 'one request per page of 100').to.equal(Math.ceil(total / 100));
     const state = String((second.snapshot as { state: string }).state);
     expect(state.length / total, 'snapshot bytes per record').to.be.below(10);
-    expect(leakedSecrets(world, [...first.logLines, ...second.logLines, JSON.stringify(second.snapshot)])).to.deep.equal([]);
+    expect(
+      leakedSecrets(world, [...first.logLines, ...second.logLines, JSON.stringify(second.snapshot)]),
+    ).to.deep.equal([]);
   });
 
   it('after edits, additions and deletions emits exactly those', async () => {
@@ -60,7 +71,9 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     const next = await poll({ resourceType: 'items' }, first.snapshot);
     expect(next.errors).to.deep.equal([]);
     const seen = next.changes.map((ch) => `${ch.change} ${ch.id}`).sort();
-    expect(seen).to.deep.equal([`created ${added.id}`, `deleted ${b}`, `updated ${a}`, `updated ${lastPageItem}`].sort());
+    expect(seen).to.deep.equal(
+      [`created ${added.id}`, `deleted ${b}`, `updated ${a}`, `updated ${lastPageItem}`].sort(),
+    );
     expect(next.changes.find((ch) => ch.id === a)!.record!.name_en).to.equal('Renamed by the company');
     expect(next.changes.find((ch) => ch.id === b)!.record).to.equal(null);
     expect(c).to.not.equal(undefined);
@@ -89,7 +102,12 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     world.sandbox.updateRecord('items', early, { name_en: 'Changed early' });
     world.sandbox.updateRecord('items', late, { name_en: 'Changed late' });
     // Every page after the first fails for good: the poll stops after emitting page 1's change.
-    world.sandbox.injectFault({ path: '/partner/v1/items', query: /(^|&)page=([2-9]|\d\d+)(&|$)/, status: 500, times: Infinity });
+    world.sandbox.injectFault({
+      path: '/partner/v1/items',
+      query: /(^|&)page=([2-9]|\d\d+)(&|$)/,
+      status: 500,
+      times: Infinity,
+    });
     const broken = await poll({ resourceType: 'items' }, first.snapshot);
     expect(broken.changes.map((ch) => ch.id)).to.deep.equal([early]);
     expect(broken.errors.length + broken.rebounds.length).to.equal(1);
@@ -106,7 +124,9 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     const out = await poll({ resourceType: 'items', maxSnapshotKB: 1 });
     expect(out.changes).to.deep.equal([]);
     expect(out.errors.map((e) => e.message)).to.have.length(1);
-    expect(out.errors[0].message).to.match(/^Watching \d+ items needs a snapshot of up to \d+ KB, more than the 1 KB allowed \(maxSnapshotKB\): narrow the listing/);
+    expect(out.errors[0].message).to.match(
+      /^Watching \d+ items needs a snapshot of up to \d+ KB, more than the 1 KB allowed \(maxSnapshotKB\): narrow the listing/,
+    );
   });
 
   it('narrows to a branch, and refuses a narrowing the type cannot use', async () => {
@@ -114,9 +134,13 @@ describe('Get New, Updated and Deleted Catalog Objects (pollCatalog)', function 
     const menus = await poll({ resourceType: 'menus', branch_id: '201' }); // a select's key arrives as text
     expect(menus.errors).to.deep.equal([]);
     expect(menus.changes.length).to.be.above(0);
-    expect(menus.changes.every((ch) => ((ch.record as { branch_ids: number[] }).branch_ids).includes(201))).to.equal(true);
+    expect(menus.changes.every((ch) => (ch.record as { branch_ids: number[] }).branch_ids.includes(201))).to.equal(
+      true,
+    );
     const bad = await poll({ resourceType: 'brands', menu_id: 301 });
-    expect(bad.errors.map((e) => e.message)).to.deep.equal(['The step\'s Menu (menu_id) cannot narrow brands: it narrows only sections. Clear Menu in the step, or choose one of those object types']);
+    expect(bad.errors.map((e) => e.message)).to.deep.equal([
+      "The step's Menu (menu_id) cannot narrow brands: it narrows only sections. Clear Menu in the step, or choose one of those object types",
+    ]);
     expect(bad.changes).to.deep.equal([]);
   });
 });

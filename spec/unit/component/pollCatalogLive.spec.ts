@@ -18,7 +18,9 @@ type Item = TGateRecords['items'];
 describe('pollCatalog on a catalog that changes while it is read', function () {
   this.timeout(60_000);
   let world: World;
-  afterEach(async () => { await world?.close(); });
+  afterEach(async () => {
+    await world?.close();
+  });
 
   type Poll = StepOutcome & { snapshot: Record<string, unknown>; changes: CatalogChange[]; seen: string[] };
   async function poll(fields: Record<string, unknown>, snapshot: Record<string, unknown> = {}): Promise<Poll> {
@@ -54,8 +56,10 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
     }
   };
   const tooLarge = (listed: number, kb: number): RegExp =>
-    new RegExp(`^Watching ${listed} items needs a snapshot of up to \\d+ KB, `
-      + `more than the ${kb} KB allowed \\(maxSnapshotKB\\)`);
+    new RegExp(
+      `^Watching ${listed} items needs a snapshot of up to \\d+ KB, ` +
+        `more than the ${kb} KB allowed \\(maxSnapshotKB\\)`,
+    );
 
   it('a deletion on page 1 while page 2 is read: exactly that deletion, then nothing', async () => {
     world = await createWorld();
@@ -119,7 +123,9 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
     const fits = await poll({ maxSnapshotKB: 6 });
     expect(fits.errors).to.deep.equal([]);
     expect(fits.changes).to.have.length(listed);
-    expect(String(fits.snapshot.state).length).to.be.above(3 * 1024).and.below(6 * 1024);
+    expect(String(fits.snapshot.state).length)
+      .to.be.above(3 * 1024)
+      .and.below(6 * 1024);
   });
 
   it('sparse ids without total-count: the end is probed, too large a listing refused before any emit', async () => {
@@ -159,8 +165,10 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
   for (const [what, forged] of [
     ['an inflate bomb', zlib.deflateRawSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 }).toString('base64')],
     ['garbage', 'this is no catalog state !!'],
-    ['a state claiming a billion records',
-      zlib.deflateRawSync(Buffer.from([1, 0x80, 0x94, 0xeb, 0xdc, 3, 1, 0, 0, 0, 0])).toString('base64')],
+    [
+      'a state claiming a billion records',
+      zlib.deflateRawSync(Buffer.from([1, 0x80, 0x94, 0xeb, 0xdc, 3, 1, 0, 0, 0, 0])).toString('base64'),
+    ],
   ] as const) {
     it(`a forged snapshot (${what}) is refused once, and the trigger starts over as a first run`, async () => {
       world = await createWorld();
@@ -168,9 +176,13 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
       const refused = await poll({ startMode: 'emitAll' }, { v: 1, scope, state: forged });
       expect(refused.changes).to.deep.equal([]);
       expect(errorFields(refused)).to.deep.equal([['InvalidInputError', 'snapshot']]);
-      expect(refused.errors[0].message).to.match(new RegExp("^The trigger's snapshot was refused \\(.+\\): "
-        + 'it was set aside, and the next poll starts over as a first run '
-        + '\\(startMode emitAll: it emits every record as created\\)$'));
+      expect(refused.errors[0].message).to.match(
+        new RegExp(
+          "^The trigger's snapshot was refused \\(.+\\): " +
+            'it was set aside, and the next poll starts over as a first run ' +
+            '\\(startMode emitAll: it emits every record as created\\)$',
+        ),
+      );
       const { message } = refused.errors[0];
       if (what === 'an inflate bomb') expect(message).to.contain('inflates to more than 3145728 bytes');
       const next = await poll({ startMode: 'emitAll' }, refused.snapshot);
@@ -209,13 +221,18 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
       expect(n).to.equal(824);
       const bytes = snapshotBytes(first.snapshots);
       expect(bytes.length, 'snapshots saved').to.be.within(3, 8);
-      expect(bytes.reduce((a, b) => a + b, 0), 'all snapshot bytes').to.be.at.most(4 * bytes[bytes.length - 1]);
+      expect(
+        bytes.reduce((a, b) => a + b, 0),
+        'all snapshot bytes',
+      ).to.be.at.most(4 * bytes[bytes.length - 1]);
       // A container killed just before the final save: the platform keeps the last progress snapshot.
       const kept = first.snapshots[first.snapshots.length - 2] ?? {};
       const again = await poll({}, kept);
       expect(again.errors).to.deep.equal([]);
       const repeated = again.changes.length;
-      expect(repeated, 'changes repeated').to.be.above(0).and.at.most(Math.max(100, (n - repeated) / 2));
+      expect(repeated, 'changes repeated')
+        .to.be.above(0)
+        .and.at.most(Math.max(100, (n - repeated) / 2));
       expect(again.seen).to.deep.equal(first.seen.slice(n - repeated));
     });
   });

@@ -66,8 +66,9 @@ describe('component.json and lib/schemas: one source per list of values', () => 
   it('every fixed select in component.json holds the values the step validates with, in the same order', () => {
     const selects = [
       ...fixedSelects(component.credentials?.fields, 'credentials'),
-      ...Object.entries<any>({ ...component.triggers, ...component.actions })
-        .flatMap(([id, def]) => fixedSelects(def.fields, id)),
+      ...Object.entries<any>({ ...component.triggers, ...component.actions }).flatMap(([id, def]) =>
+        fixedSelects(def.fields, id),
+      ),
     ];
     expect(selects.length).to.be.greaterThan(0);
     for (const [key, values] of selects) {

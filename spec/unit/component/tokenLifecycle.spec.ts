@@ -17,7 +17,9 @@ function refreshBodies(world: World, since: number): string[] {
 describe('token lifecycle through the sailor TaskExec against the sandbox', function () {
   this.timeout(30_000);
   let world: World;
-  afterEach(async () => { await world?.close(); });
+  afterEach(async () => {
+    await world?.close();
+  });
 
   it('sends the exact Basic header and form body when it refreshes, and saves the whole keys object', async () => {
     world = await createWorld({ fakeDate: true });
@@ -32,13 +34,20 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     expect(requests).to.have.length(1);
     expect(requests[0].authorization).to.equal(basicAuthHeader(world.client.clientId, world.client.clientSecret));
     // Raw "id:secret", as Doorkeeper reads it (the secret holds '/', '+' and '=').
-    expect(Buffer.from(requests[0].authorization!.slice(6), 'base64').toString()).to.equal(`${world.client.clientId}:${world.client.clientSecret}`);
+    expect(Buffer.from(requests[0].authorization!.slice(6), 'base64').toString()).to.equal(
+      `${world.client.clientId}:${world.client.clientSecret}`,
+    );
     expect(requests[0].contentType).to.equal('application/x-www-form-urlencoded');
-    expect(requests[0].rawBody).to.equal(`grant_type=refresh_token&refresh_token=${encodeURIComponent(world.tokens.refresh_token)}`);
+    expect(requests[0].rawBody).to.equal(
+      `grant_type=refresh_token&refresh_token=${encodeURIComponent(world.tokens.refresh_token)}`,
+    );
     expect(requests[0].status).to.equal(200);
 
     expect(outcome.updateKeys).to.have.length(1);
-    const saved = world.platform.accounts.get(world.cfg._account)!.keys as { environment: string; oauth: Record<string, unknown> };
+    const saved = world.platform.accounts.get(world.cfg._account)!.keys as {
+      environment: string;
+      oauth: Record<string, unknown>;
+    };
     expect(Object.keys(saved).sort()).to.deep.equal(['environment', 'oauth']);
     expect(saved.environment).to.equal('company-sandbox');
     expect(saved.oauth.refresh_token).to.be.a('string').and.not.equal(world.tokens.refresh_token);
@@ -61,7 +70,9 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     const before = world.sandbox.tokenRequests.length;
     world.clock!.tick(TWO_HOURS_MS + 1000);
 
-    const outcomes = await Promise.all(Array.from({ length: 100 }, () => runStep(action, { body: {} }, world.cfg, world.platform)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, () => runStep(action, { body: {} }, world.cfg, world.platform)),
+    );
 
     expect(world.sandbox.tokenRequests.length - before).to.equal(1);
     expect(outcomes.flatMap((o) => o.errors.map((e) => e.message))).to.deep.equal([]);
@@ -92,7 +103,9 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
       `grant_type=refresh_token&refresh_token=${encodeURIComponent(saved[1])}`,
     ]);
     expect(new Set(saved).size).to.equal(3);
-    expect((world.platform.accounts.get(world.cfg._account)!.keys.oauth as { refresh_token: string }).refresh_token).to.equal(saved[2]);
+    expect(
+      (world.platform.accounts.get(world.cfg._account)!.keys.oauth as { refresh_token: string }).refresh_token,
+    ).to.equal(saved[2]);
     expect(leakedSecrets(world, texts(outcomes))).to.deep.equal([]);
   });
 
@@ -102,7 +115,9 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     world.sandbox.revokeAll(world.client.clientId); // the company uninstalled the application
     world.clock!.tick(TWO_HOURS_MS + 1000);
 
-    const concurrent = await Promise.all(Array.from({ length: 10 }, () => runStep(action, { body: {} }, world.cfg, world.platform)));
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, () => runStep(action, { body: {} }, world.cfg, world.platform)),
+    );
     const later: StepOutcome[] = [];
     for (let i = 0; i < 5; i += 1) later.push(await runStep(action, { body: {} }, world.cfg, world.platform));
 
@@ -123,7 +138,14 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     const before = world.sandbox.tokenRequests.length;
     const apiBefore = world.apiRequests();
     // The stored expiry says the token is good, but T-Gate no longer knows it.
-    const cfg = { ...world.cfg, oauth: { ...world.cfg.oauth, access_token: 'token-t-gate-forgot', expires_at: new Date(Date.now() + 3600_000).toISOString() } };
+    const cfg = {
+      ...world.cfg,
+      oauth: {
+        ...world.cfg.oauth,
+        access_token: 'token-t-gate-forgot',
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      },
+    };
 
     const outcome = await runStep(action, { body: {} }, cfg, world.platform);
 
@@ -142,15 +164,24 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     world = await createWorld();
     const before = world.sandbox.tokenRequests.length;
     const { _account: _unused, ...unsaved } = world.cfg;
-    const cfg = { ...unsaved, oauth: { ...world.cfg.oauth, access_token: 'token-t-gate-forgot', expires_at: new Date(Date.now() + 3600_000).toISOString() } };
+    const cfg = {
+      ...unsaved,
+      oauth: {
+        ...world.cfg.oauth,
+        access_token: 'token-t-gate-forgot',
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      },
+    };
 
     const outcome = await runStep(action, { body: {} }, cfg, world.platform);
 
     expect(outcome.errors).to.have.length(1);
     expect(outcome.errors[0]).to.be.instanceOf(ReconnectRequiredError);
-    expect(outcome.errors[0].message).to.equal('T-Gate credential must be reconnected: T-Gate rejected the access token (401) before its stored expiry '
-      + 'and a refreshed token could not be saved (the step has no credential id (cfg._account)), so the refresh was not attempted, '
-      + 'to keep the stored refresh token valid. Open the credential and authenticate again.');
+    expect(outcome.errors[0].message).to.equal(
+      'T-Gate credential must be reconnected: T-Gate rejected the access token (401) before its stored expiry ' +
+        'and a refreshed token could not be saved (the step has no credential id (cfg._account)), so the refresh was not attempted, ' +
+        'to keep the stored refresh token valid. Open the credential and authenticate again.',
+    );
     expect(world.sandbox.tokenRequests.length - before).to.equal(0);
     expect(leakedSecrets(world, texts([outcome]))).to.deep.equal([]);
   });
@@ -158,7 +189,12 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
   it('a second 401 after the refresh is final, with a message saying to reconnect', async () => {
     world = await createWorld();
     const before = world.sandbox.tokenRequests.length;
-    world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 401, body: { message: 'Invalid or expired access token' }, times: 2 });
+    world.sandbox.injectFault({
+      path: '/partner/v1/integration_scopes',
+      status: 401,
+      body: { message: 'Invalid or expired access token' },
+      times: 2,
+    });
 
     const outcome = await runStep(action, { body: {} }, world.cfg, world.platform);
 
@@ -185,7 +221,9 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     expect(containerA.data).to.have.length(SCOPES);
     // A re-reads the stored credential before refreshing and uses B's (still valid) tokens: no token request.
     expect(world.sandbox.tokenRequests.slice(before)).to.deep.equal([]);
-    expect(world.platform.calls.slice(callsBefore).map((c) => `${c.method} ${c.path}`)).to.deep.equal([`GET /v1/accounts/${world.cfg._account}`]);
+    expect(world.platform.calls.slice(callsBefore).map((c) => `${c.method} ${c.path}`)).to.deep.equal([
+      `GET /v1/accounts/${world.cfg._account}`,
+    ]);
     expect(tokenMemory.current(world.cfg._account)?.refresh_token).to.equal(savedByB.refresh_token);
     expect(leakedSecrets(world, texts([containerA, containerB]))).to.deep.equal([]);
   });
@@ -208,7 +246,7 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
     ]);
   });
 
-  it('a save that fails once is tried again by the sailor\'s platform API client, and the message succeeds', async () => {
+  it("a save that fails once is tried again by the sailor's platform API client, and the message succeeds", async () => {
     world = await createWorld({ fakeDate: true });
     world.clock!.tick(TWO_HOURS_MS + 1000);
     world.platform.failNextUpdates(1);
@@ -227,11 +265,18 @@ describe('token lifecycle through the sailor TaskExec against the sandbox', func
 describe('T-Gate client retries against the sandbox', function () {
   this.timeout(30_000);
   let world: World;
-  afterEach(async () => { await world?.close(); });
+  afterEach(async () => {
+    await world?.close();
+  });
 
   function client(delays: number[], onSleep?: () => void) {
     const ctx = { emit: async () => true, logger: { info: () => undefined, warn: () => undefined } };
-    return connectForStep(ctx, world.cfg, { sleep: async (ms) => { delays.push(ms); onSleep?.(); } });
+    return connectForStep(ctx, world.cfg, {
+      sleep: async (ms) => {
+        delays.push(ms);
+        onSleep?.();
+      },
+    });
   }
 
   it('honours Retry-After (seconds) on 429', async () => {
@@ -247,7 +292,11 @@ describe('T-Gate client retries against the sandbox', function () {
   it('honours Retry-After (HTTP date) on 429', async () => {
     world = await createWorld();
     const at = new Date(Math.ceil((Date.now() + 20_000) / 1000) * 1000);
-    world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 429, headers: { 'Retry-After': at.toUTCString() } });
+    world.sandbox.injectFault({
+      path: '/partner/v1/integration_scopes',
+      status: 429,
+      headers: { 'Retry-After': at.toUTCString() },
+    });
     const delays: number[] = [];
     await client(delays).page('integrationScopes', { page: 1, pageSize: 5 });
     expect(delays).to.have.length(1);
@@ -257,10 +306,19 @@ describe('T-Gate client retries against the sandbox', function () {
   it('stops retrying 5xx at the bound and names status, method and path', async () => {
     world = await createWorld();
     const apiBefore = world.apiRequests();
-    world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 503, body: { message: 'maintenance' }, times: Infinity });
+    world.sandbox.injectFault({
+      path: '/partner/v1/integration_scopes',
+      status: 503,
+      body: { message: 'maintenance' },
+      times: Infinity,
+    });
     const delays: number[] = [];
-    const err = await client(delays).page('integrationScopes', { page: 1, pageSize: 5 }).catch((e) => e);
-    expect(err.message).to.equal('T-Gate GET /partner/v1/integration_scopes answered 503: maintenance after 5 attempts (retry limit reached)');
+    const err = await client(delays)
+      .page('integrationScopes', { page: 1, pageSize: 5 })
+      .catch((e) => e);
+    expect(err.message).to.equal(
+      'T-Gate GET /partner/v1/integration_scopes answered 503: maintenance after 5 attempts (retry limit reached)',
+    );
     expect(world.apiRequests() - apiBefore).to.equal(5);
     expect(delays).to.have.length(4);
     for (let i = 1; i < delays.length; i += 1) expect(delays[i]).to.be.greaterThan(delays[i - 1] * 0.9);
@@ -281,7 +339,10 @@ describe('T-Gate client retries against the sandbox', function () {
     const apiBefore = world.apiRequests();
     world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 503 });
     const delays: number[] = [];
-    const page = await client(delays, () => world.clock!.tick(TWO_HOURS_MS)).page('integrationScopes', { page: 1, pageSize: 5 });
+    const page = await client(delays, () => world.clock!.tick(TWO_HOURS_MS)).page('integrationScopes', {
+      page: 1,
+      pageSize: 5,
+    });
     expect(page.items).to.have.length(5);
     expect(world.sandbox.tokenRequests.length - before).to.equal(1);
     // 503, then straight to 200 with the new token: no 401 round trip.
@@ -290,11 +351,19 @@ describe('T-Gate client retries against the sandbox', function () {
 
   it('maps T-Gate 4xx errors to messages with status, method, path and T-Gate message (no query)', async () => {
     world = await createWorld();
-    world.sandbox.injectFault({ path: '/partner/v1/integration_scopes', status: 403, body: { message: 'Forbidden, Unauthorized action' } });
-    const err = await client([]).page('integrationScopes', { page: 3, pageSize: 10 }).catch((e) => e);
+    world.sandbox.injectFault({
+      path: '/partner/v1/integration_scopes',
+      status: 403,
+      body: { message: 'Forbidden, Unauthorized action' },
+    });
+    const err = await client([])
+      .page('integrationScopes', { page: 3, pageSize: 10 })
+      .catch((e) => e);
     expect(err.name).to.equal('TGateRefusedError');
     expect(err.status).to.equal(403);
-    expect(err.message).to.equal('T-Gate GET /partner/v1/integration_scopes answered 403: Forbidden, Unauthorized action. T-Gate refused the action: check that the company granted this application the integration scopes it needs');
+    expect(err.message).to.equal(
+      'T-Gate GET /partner/v1/integration_scopes answered 403: Forbidden, Unauthorized action. T-Gate refused the action: check that the company granted this application the integration scopes it needs',
+    );
   });
 
   it('pages through a list one page at a time using the pagination headers', async () => {
@@ -303,7 +372,11 @@ describe('T-Gate client retries against the sandbox', function () {
     for await (const page of client([]).pages<{ id: number }>('integrationScopes', { pageSize: 20 })) {
       seen.push([page.page, page.items.length, page.totalPages ?? -1, page.totalCount ?? -1]);
     }
-    expect(seen).to.deep.equal([[1, 20, 3, 45], [2, 20, 3, 45], [3, 5, 3, 45]]);
+    expect(seen).to.deep.equal([
+      [1, 20, 3, 45],
+      [2, 20, 3, 45],
+      [3, 5, 3, 45],
+    ]);
     const ids: number[] = [];
     for await (const scope of client([]).all<{ id: number }>('integrationScopes', { pageSize: 7 })) ids.push(scope.id);
     expect(ids).to.have.length(45);

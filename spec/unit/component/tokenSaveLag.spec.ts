@@ -9,7 +9,8 @@ const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The refresh tokens sent to the sandbox's token endpoint since `since`, in order. */
 function refreshTokensSent(world: World, since: number): string[] {
-  return world.sandbox.tokenRequests.slice(since)
+  return world.sandbox.tokenRequests
+    .slice(since)
     .filter((r) => r.grantType === 'refresh_token')
     .map((r) => new URLSearchParams(r.rawBody).get('refresh_token') ?? '');
 }
@@ -33,7 +34,9 @@ function documentedShape(world: World): void {
 describe('tokens this process rotated away from are never used again (a lagging or lost save)', function () {
   this.timeout(40_000);
   let world: World;
-  afterEach(async () => { await world?.close(); });
+  afterEach(async () => {
+    await world?.close();
+  });
 
   /** Three messages, each after the previous access token expired (1 s tokens, real time). */
   async function threeMessagesAcrossExpiries(): Promise<StepOutcome[]> {
@@ -45,7 +48,10 @@ describe('tokens this process rotated away from are never used again (a lagging 
     return outcomes;
   }
 
-  for (const [title, lagMs] of [['lands 2.5 s late', 2500], ['never lands', Infinity]] as const) {
+  for (const [title, lagMs] of [
+    ['lands 2.5 s late', 2500],
+    ['never lands', Infinity],
+  ] as const) {
     it(`a save that ${title}: three messages with the start-up cfg succeed, no refresh token sent twice`, async () => {
       world = await createWorld({ accessTokenLifetimeSeconds: 1 });
       documentedShape(world);
@@ -91,8 +97,9 @@ describe('tokens this process rotated away from are never used again (a lagging 
     expect(new Set(sent).size, 'a refresh token sent twice').to.equal(3);
     expect(world.sandbox.tokenRequests.slice(before).map((r) => r.status)).to.deep.equal([200, 200, 200]);
     // What other containers see: the credential as it was stored, never a newer pair.
-    expect((world.platform.accounts.get(world.cfg._account)!.keys.oauth as { refresh_token: string }).refresh_token)
-      .to.equal(world.tokens.refresh_token);
+    expect(
+      (world.platform.accounts.get(world.cfg._account)!.keys.oauth as { refresh_token: string }).refresh_token,
+    ).to.equal(world.tokens.refresh_token);
     expect(leakedSecrets(world, outcomeTexts(outcomes))).to.deep.equal([]);
   });
 });

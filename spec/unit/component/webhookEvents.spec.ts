@@ -9,22 +9,43 @@ import eventSchema from '../../../lib/schemas/webhookEvent.out.json';
 const component = requireComponentFile('component.json') as any;
 
 const trigger = loadFunction('webhookEvents') as ReturnType<typeof loadFunction> & {
-  getMetaModel(cfg: Record<string, unknown>): Promise<{ out: { properties: Record<string, { enum?: unknown[]; title?: string; properties?: object }>; required: string[] } }>;
+  getMetaModel(
+    cfg: Record<string, unknown>,
+  ): Promise<{
+    out: { properties: Record<string, { enum?: unknown[]; title?: string; properties?: object }>; required: string[] };
+  }>;
 };
 
 const SECRET = `shared+secret/${crypto.randomBytes(6).toString('hex')}`;
 const WRONG = `wrong+secret/${crypto.randomBytes(6).toString('hex')}`;
 const NOW = '2026-12-01T09:00:00.000Z';
 
-
 const PRODUCT = {
-  section_id: 401, item_type: 'product' as const, children_ids: [], description_en: null, description_ar: null, image_url: null,
-  price: 18.5, is_active: true, inactive_in_branches: [], min: null, max: null, max_num_of_same_item: null, name_en: 'Webhook Wrap', name_ar: null,
+  section_id: 401,
+  item_type: 'product' as const,
+  children_ids: [],
+  description_en: null,
+  description_ar: null,
+  image_url: null,
+  price: 18.5,
+  is_active: true,
+  inactive_in_branches: [],
+  min: null,
+  max: null,
+  max_num_of_same_item: null,
+  name_en: 'Webhook Wrap',
+  name_ar: null,
 };
 
 interface Emitted {
-  event: string; resourceType: string; action: string; id: number | string; receivedAt: string;
-  delivery: Record<string, unknown>; deleted?: boolean; record?: Record<string, unknown> | null;
+  event: string;
+  resourceType: string;
+  action: string;
+  id: number | string;
+  receivedAt: string;
+  delivery: Record<string, unknown>;
+  deleted?: boolean;
+  record?: Record<string, unknown> | null;
 }
 
 describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
@@ -42,12 +63,17 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
 
   afterEach(async () => {
     // No secret in any log line, error, rebound or emitted message of the test.
-    const texts = outcomes.splice(0).flatMap((o) => [
-      ...o.logLines, ...o.rebounds, ...o.data.map((d) => JSON.stringify(d)),
-      ...o.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`),
-    ]);
+    const texts = outcomes
+      .splice(0)
+      .flatMap((o) => [
+        ...o.logLines,
+        ...o.rebounds,
+        ...o.data.map((d) => JSON.stringify(d)),
+        ...o.errors.map((e) => `${e.message}\n${e.stack}\n${JSON.stringify(e)}`),
+      ]);
     const leaked = [...leakedSecrets(world, texts), ...[SECRET, WRONG].filter((s) => texts.join('\n').includes(s))];
-    if (savedAttempts === undefined) delete process.env.TGATE_RETRY_MAX_ATTEMPTS; else process.env.TGATE_RETRY_MAX_ATTEMPTS = savedAttempts;
+    if (savedAttempts === undefined) delete process.env.TGATE_RETRY_MAX_ATTEMPTS;
+    else process.env.TGATE_RETRY_MAX_ATTEMPTS = savedAttempts;
     await receiver.close();
     await world.close();
     expect(leaked, 'secrets in the outcome').to.deep.equal([]);
@@ -64,7 +90,13 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
 
   /** Runs one delivery through the trigger as the platform does: the request's body and headers in a message. */
   async function receive(delivery: Delivery, fields: Record<string, unknown> = {}): Promise<StepOutcome> {
-    const msg = { id: crypto.randomUUID(), body: delivery.body, headers: delivery.headers, attachments: {}, metadata: {} };
+    const msg = {
+      id: crypto.randomUUID(),
+      body: delivery.body,
+      headers: delivery.headers,
+      attachments: {},
+      metadata: {},
+    };
     const outcome = await runStep(trigger, msg, { ...world.cfg, ...fields }, world.platform);
     outcomes.push(outcome);
     return outcome;
@@ -74,10 +106,18 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
 
   it('receives a real {id, resource_type, action} delivery with the secret, and fetches the updated item', async () => {
     const item = world.sandbox.createRecord('items', PRODUCT);
-    const [update] = await deliveries({ events: ['item.update'], metaData: { secret: SECRET, partner: 'acme' } }, () => {
-      world.sandbox.updateRecord('items', item.id, { price: 21 });
+    const [update] = await deliveries(
+      { events: ['item.update'], metaData: { secret: SECRET, partner: 'acme' } },
+      () => {
+        world.sandbox.updateRecord('items', item.id, { price: 21 });
+      },
+    );
+    expect(update.body).to.deep.equal({
+      id: item.id,
+      resource_type: 'item',
+      action: 'update',
+      meta_data: { secret: SECRET, partner: 'acme' },
     });
-    expect(update.body).to.deep.equal({ id: item.id, resource_type: 'item', action: 'update', meta_data: { secret: SECRET, partner: 'acme' } });
 
     const outcome = await receive(update, { sharedSecret: SECRET, enrich: true });
     expect(outcome.errors).to.deep.equal([]);
@@ -85,7 +125,12 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
     const [event] = emitted(outcome);
     expect(emitted(outcome)).to.have.length(1);
     expect(event).to.deep.include({
-      event: 'item.update', resourceType: 'items', action: 'update', id: item.id, receivedAt: NOW, deleted: false,
+      event: 'item.update',
+      resourceType: 'items',
+      action: 'update',
+      id: item.id,
+      receivedAt: NOW,
+      deleted: false,
       delivery: { id: item.id, resource_type: 'item', action: 'update', meta_data: { partner: 'acme' } },
     });
     expect(event.record).to.include({ id: item.id, price: 21, name_en: 'Webhook Wrap' });
@@ -93,35 +138,63 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
 
   it('receives a real {id, event_type} order.update after a status change, with the order fetched', async () => {
     const order = world.sandbox.createRecord('orders', {
-      app_order_uuid: 'webhook-spec-1', brand_id: 101, branch_id: 202, menu_id: 301, service_type: 'pickup', order_status: 'pending',
-      payment_status: 'paid', total_price: 22, items: [], created_at: NOW, updated_at: NOW,
+      app_order_uuid: 'webhook-spec-1',
+      brand_id: 101,
+      branch_id: 202,
+      menu_id: 301,
+      service_type: 'pickup',
+      order_status: 'pending',
+      payment_status: 'paid',
+      total_price: 22,
+      items: [],
+      created_at: NOW,
+      updated_at: NOW,
     });
-    const [update] = await deliveries({ bodyShape: 'event_type', events: ['order.update'], metaData: { secret: SECRET } }, () => {
-      world.sandbox.updateOrderAsCompany(order.id, { order_status: 'ready' });
-    });
+    const [update] = await deliveries(
+      { bodyShape: 'event_type', events: ['order.update'], metaData: { secret: SECRET } },
+      () => {
+        world.sandbox.updateOrderAsCompany(order.id, { order_status: 'ready' });
+      },
+    );
     expect(update.body).to.deep.equal({ id: order.id, event_type: 'order.update', meta_data: { secret: SECRET } });
 
     const outcome = await receive(update, { sharedSecret: SECRET, enrich: 'true' });
     expect(outcome.errors).to.deep.equal([]);
     expect(emitted(outcome)).to.have.length(1);
     const [event] = emitted(outcome);
-    expect(event).to.deep.include({ event: 'order.update', resourceType: 'orders', action: 'update', id: order.id, deleted: false, delivery: { id: order.id, event_type: 'order.update', meta_data: {} } });
+    expect(event).to.deep.include({
+      event: 'order.update',
+      resourceType: 'orders',
+      action: 'update',
+      id: order.id,
+      deleted: false,
+      delivery: { id: order.id, event_type: 'order.update', meta_data: {} },
+    });
     expect(event.record).to.include({ id: order.id, order_status: 'ready' });
   });
 
   it('emits a destroy as deleted without fetching, and an update whose record is gone (404) as deleted', async () => {
     const item = world.sandbox.createRecord('items', PRODUCT);
-    const [update, destroy] = await deliveries({ events: ['item.update', 'item.destroy'], metaData: { secret: SECRET } }, () => {
-      world.sandbox.updateRecord('items', item.id, { is_active: false });
-      world.sandbox.deleteRecord('items', item.id);
-    });
+    const [update, destroy] = await deliveries(
+      { events: ['item.update', 'item.destroy'], metaData: { secret: SECRET } },
+      () => {
+        world.sandbox.updateRecord('items', item.id, { is_active: false });
+        world.sandbox.deleteRecord('items', item.id);
+      },
+    );
     expect(destroy.body).to.include({ action: 'destroy' });
 
     const apiBefore = world.apiRequests();
     const gone = await receive(destroy, { sharedSecret: SECRET, enrich: true });
     expect(gone.errors).to.deep.equal([]);
     expect(emitted(gone)).to.have.length(1);
-    expect(emitted(gone)[0]).to.deep.include({ event: 'item.destroy', action: 'destroy', id: item.id, deleted: true, record: null });
+    expect(emitted(gone)[0]).to.deep.include({
+      event: 'item.destroy',
+      action: 'destroy',
+      id: item.id,
+      deleted: true,
+      record: null,
+    });
     expect(world.apiRequests(), 'a destroy is not fetched').to.equal(apiBefore);
 
     const late = await receive(update, { sharedSecret: SECRET, enrich: true });
@@ -150,13 +223,17 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
     expect(refusedWrong.data).to.deep.equal([]);
     expect(refusedWrong.rebounds).to.deep.equal([]);
     expect(refusedWrong.errors.map((e) => e.message)).to.have.length(1);
-    expect(refusedWrong.errors[0].message).to.match(/^Webhook delivery refused: its meta_data\.secret does not match the step's Shared secret\. Nothing was emitted/);
+    expect(refusedWrong.errors[0].message).to.match(
+      /^Webhook delivery refused: its meta_data\.secret does not match the step's Shared secret\. Nothing was emitted/,
+    );
 
     for (const delivery of [missing, bare]) {
       const refused = await receive(delivery, { sharedSecret: SECRET, enrich: true });
       expect(refused.data).to.deep.equal([]);
       expect(refused.errors).to.have.length(1);
-      expect(refused.errors[0].message).to.match(/^Webhook delivery refused: it carries no meta_data\.secret, and the step's Shared secret is set/);
+      expect(refused.errors[0].message).to.match(
+        /^Webhook delivery refused: it carries no meta_data\.secret, and the step's Shared secret is set/,
+      );
     }
     expect(world.apiRequests(), 'nothing fetched for a refused delivery').to.equal(apiBefore);
 
@@ -182,7 +259,9 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
     world.sandbox.clearFaults();
     const retried = await receive(update, { sharedSecret: SECRET, enrich: true });
     expect(retried.rebounds).to.deep.equal([]);
-    expect(emitted(retried).map((e) => [e.event, e.record?.id, e.record?.is_force_closed])).to.deep.equal([['branch.update', 203, true]]);
+    expect(emitted(retried).map((e) => [e.event, e.record?.id, e.record?.is_force_closed])).to.deep.equal([
+      ['branch.update', 203, true],
+    ]);
   });
 
   it('passes on only the chosen events: others emit nothing and are no error', async () => {
@@ -201,35 +280,61 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
 
     const passed = await receive(got[1], fields);
     expect(passed.errors).to.deep.equal([]);
-    expect(emitted(passed).map((e) => [e.event, e.resourceType, e.id])).to.deep.equal([['section.update', 'sections', 401]]);
+    expect(emitted(passed).map((e) => [e.event, e.resourceType, e.id])).to.deep.equal([
+      ['section.update', 'sections', 401],
+    ]);
     expect(emitted(passed)[0]).to.not.have.property('record');
   });
 
   it('accepts deliveries without a secret when the step has none, passing on the Meta Data without its secret', async () => {
-    const [update] = await deliveries({ events: ['section.update'], bodyShape: 'event_type', metaData: { secret: SECRET, store: 7 } }, () => {
-      world.sandbox.updateRecord('sections', 401, { force_closed_in_branches: [203] });
-    });
+    const [update] = await deliveries(
+      { events: ['section.update'], bodyShape: 'event_type', metaData: { secret: SECRET, store: 7 } },
+      () => {
+        world.sandbox.updateRecord('sections', 401, { force_closed_in_branches: [203] });
+      },
+    );
     const outcome = await receive(update);
     expect(outcome.errors).to.deep.equal([]);
     expect(emitted(outcome)[0]).to.deep.equal({
-      event: 'section.update', resourceType: 'sections', action: 'update', id: 401, receivedAt: NOW,
+      event: 'section.update',
+      resourceType: 'sections',
+      action: 'update',
+      id: 401,
+      receivedAt: NOW,
       delivery: { id: 401, event_type: 'section.update', meta_data: { store: 7 } },
     });
   });
 
   it('reports a body it cannot read as an error naming what is wrong, never dropping it silently', async () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{ id: 5, event_type: 'brand.update', meta_data: { secret: SECRET } }, /T-Gate sends no webhook with event_type "brand\.update"/],
-      [{ id: 5, resource_type: 'item', action: 'archive', meta_data: { secret: SECRET } }, /no webhook for resource_type "item" with action "archive"/],
-      [{ event_type: 'item.update', meta_data: { secret: SECRET } }, /it has no id \(the body has the fields event_type, meta_data\)/],
+      [
+        { id: 5, event_type: 'brand.update', meta_data: { secret: SECRET } },
+        /T-Gate sends no webhook with event_type "brand\.update"/,
+      ],
+      [
+        { id: 5, resource_type: 'item', action: 'archive', meta_data: { secret: SECRET } },
+        /no webhook for resource_type "item" with action "archive"/,
+      ],
+      [
+        { event_type: 'item.update', meta_data: { secret: SECRET } },
+        /it has no id \(the body has the fields event_type, meta_data\)/,
+      ],
       [{ id: 5, meta_data: { secret: SECRET } }, /it names no event/],
-      [{ id: 5, event_type: 'item.update', resource_type: 'section', action: 'update', meta_data: { secret: SECRET } }, /event_type item\.update contradicts its resource_type and action \(section\.update\)/],
+      [
+        { id: 5, event_type: 'item.update', resource_type: 'section', action: 'update', meta_data: { secret: SECRET } },
+        /event_type item\.update contradicts its resource_type and action \(section\.update\)/,
+      ],
     ];
     for (const [body, pattern] of cases) {
       const outcome = await receive({ body: body as Record<string, unknown>, headers: {} }, { sharedSecret: SECRET });
       expect(outcome.data, JSON.stringify(body)).to.deep.equal([]);
-      expect(outcome.errors.map((e) => e.message), JSON.stringify(body)).to.have.length(1);
-      expect(outcome.errors[0].message).to.match(/^Not a T-Gate webhook delivery this trigger can read: /).and.match(pattern);
+      expect(
+        outcome.errors.map((e) => e.message),
+        JSON.stringify(body),
+      ).to.have.length(1);
+      expect(outcome.errors[0].message)
+        .to.match(/^Not a T-Gate webhook delivery this trigger can read: /)
+        .and.match(pattern);
     }
     // Without a secret configured a non-object body is reported as such.
     const list = await receive({ body: [1, 2] as unknown as Record<string, unknown>, headers: {} });
@@ -242,16 +347,26 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
     const apiBefore = world.apiRequests();
     const delivery = (body: unknown) => ({ body: body as Record<string, unknown>, headers: {} });
 
-    const unauthenticated = await receive(delivery({ id: 5, event_type: 'item.update', deep }), { sharedSecret: SECRET, enrich: true });
+    const unauthenticated = await receive(delivery({ id: 5, event_type: 'item.update', deep }), {
+      sharedSecret: SECRET,
+      enrich: true,
+    });
     expect(unauthenticated.data).to.deep.equal([]);
     expect(unauthenticated.errors.map((e) => e.message)).to.have.length(1);
     expect(unauthenticated.errors[0].message).to.match(/^Webhook delivery refused: it carries no meta_data\.secret/);
 
-    const wrong = await receive(delivery({ id: 5, event_type: 'item.update', deep, meta_data: { secret: WRONG } }), { sharedSecret: SECRET });
-    expect(wrong.errors.map((e) => e.message)[0]).to.match(/^Webhook delivery refused: its meta_data\.secret does not match/);
+    const wrong = await receive(delivery({ id: 5, event_type: 'item.update', deep, meta_data: { secret: WRONG } }), {
+      sharedSecret: SECRET,
+    });
+    expect(wrong.errors.map((e) => e.message)[0]).to.match(
+      /^Webhook delivery refused: its meta_data\.secret does not match/,
+    );
 
     for (const fields of [{ sharedSecret: SECRET, enrich: true }, {}]) {
-      const tooDeep = await receive(delivery({ id: 5, event_type: 'item.update', deep, meta_data: { secret: SECRET } }), fields);
+      const tooDeep = await receive(
+        delivery({ id: 5, event_type: 'item.update', deep, meta_data: { secret: SECRET } }),
+        fields,
+      );
       expect(tooDeep.data).to.deep.equal([]);
       expect(tooDeep.rebounds).to.deep.equal([]);
       expect(tooDeep.errors.map((e) => e.message)).to.deep.equal([
@@ -261,9 +376,13 @@ describe('trigger webhookEvents (Receive T-Gate Webhooks)', function () {
 
     // Meta Data sent as a JSON text is parsed after the body's check: it is held to the same depth.
     const deepText = `{"secret": ${JSON.stringify(SECRET)}, "x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-    const deepMeta = await receive(delivery({ id: 5, event_type: 'item.update', meta_data: deepText }), { sharedSecret: SECRET });
+    const deepMeta = await receive(delivery({ id: 5, event_type: 'item.update', meta_data: deepText }), {
+      sharedSecret: SECRET,
+    });
     expect(deepMeta.data).to.deep.equal([]);
-    expect(deepMeta.errors.map((e) => e.message)[0]).to.match(/^Not a T-Gate webhook delivery this trigger can read: its meta_data is nested more than 100 levels deep/);
+    expect(deepMeta.errors.map((e) => e.message)[0]).to.match(
+      /^Not a T-Gate webhook delivery this trigger can read: its meta_data is nested more than 100 levels deep/,
+    );
     expect(world.apiRequests(), 'nothing fetched').to.equal(apiBefore);
   });
 

@@ -30,7 +30,14 @@ function anchors(text: string): Set<string> {
   const found = new Set<string>();
   for (const [, line] of proseLines(text)) {
     const heading = /^#{1,6}\s+(.*)$/.exec(line);
-    if (heading) found.add(heading[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+    if (heading)
+      found.add(
+        heading[1]
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+          .replace(/\s/g, '-'),
+      );
   }
   return found;
 }
@@ -75,7 +82,11 @@ function tgateInvocations(text: string): Array<{ line: number; words: string[] }
     const line = pending;
     pending = '';
     for (const m of line.matchAll(/\bnpx tgate\b([^|;&<>]*)/g)) {
-      const words = m[1].replace(/\s#.*$/, '').trim().split(/\s+/).filter(Boolean);
+      const words = m[1]
+        .replace(/\s#.*$/, '')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
       out.push({ line: pendingLine, words });
     }
   });
@@ -87,8 +98,11 @@ const helpCache = new Map<string, string>();
 function help(command: string[]): string {
   const key = command.join(' ');
   if (!helpCache.has(key)) {
-    const output = execFileSync(process.execPath, [path.join(COMPONENT_ROOT, 'bin/tgate.js'), ...command, '--help'],
-      { cwd: COMPONENT_ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const output = execFileSync(process.execPath, [path.join(COMPONENT_ROOT, 'bin/tgate.js'), ...command, '--help'], {
+      cwd: COMPONENT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     helpCache.set(key, output);
   }
   return helpCache.get(key)!;
@@ -134,7 +148,8 @@ function badInvocation(words: string[]): string | null {
       return null;
     }
     if (known.size === 0) break; // a leaf command: the rest are its arguments
-    if (!known.has(rest[0])) return `${[...command, rest[0]].join(' ')}: no such command (known: ${[...known].join(', ')})`;
+    if (!known.has(rest[0]))
+      return `${[...command, rest[0]].join(' ')}: no such command (known: ${[...known].join(', ')})`;
     command.push(rest[0]);
     rest = rest.slice(1);
   }
@@ -142,7 +157,8 @@ function badInvocation(words: string[]): string | null {
   const listed = options(help(command));
   for (const word of rest) {
     const option = /^(--?[A-Za-z][\w-]*)/.exec(word)?.[1];
-    if (option && !listed.has(option)) return `tgate ${command.join(' ')}: ${option} is not among the options its --help lists`;
+    if (option && !listed.has(option))
+      return `tgate ${command.join(' ')}: ${option} is not among the options its --help lists`;
   }
   return null;
 }
@@ -171,20 +187,32 @@ describe('README.md', () => {
     const start = prose.findIndex(([, l]) => /^##\s+(Contents|Table of contents)\s*$/i.test(l));
     expect(start, 'a "## Contents" heading').to.be.at.least(0);
     const end = prose.findIndex(([, l], i) => i > start && /^#{1,2}\s/.test(l));
-    const toc = prose.slice(start + 1, end === -1 ? undefined : end).map(([, l]) => l).join('\n');
+    const toc = prose
+      .slice(start + 1, end === -1 ? undefined : end)
+      .map(([, l]) => l)
+      .join('\n');
     const targets = [...toc.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
     expect(targets, 'links in the table of contents').to.have.length.above(0);
     const headings = anchors(readme);
-    expect(targets.filter((t) => !headings.has(t)), 'table-of-contents links without a heading').to.deep.equal([]);
-    const sections = prose.filter(([, l]) => /^##\s/.test(l) && !/^##\s+(Contents|Table of contents)\s*$/i.test(l))
+    expect(
+      targets.filter((t) => !headings.has(t)),
+      'table-of-contents links without a heading',
+    ).to.deep.equal([]);
+    const sections = prose
+      .filter(([, l]) => /^##\s/.test(l) && !/^##\s+(Contents|Table of contents)\s*$/i.test(l))
       .map(([, l]) => [...anchors(l)][0]);
-    expect(sections.filter((s) => !targets.includes(s)), 'sections missing from the table of contents')
-      .to.deep.equal([]);
+    expect(
+      sections.filter((s) => !targets.includes(s)),
+      'sections missing from the table of contents',
+    ).to.deep.equal([]);
   });
 
   it('links only to headings and files that exist (docs/ included, with their anchors)', () => {
     const found = links(readme);
-    expect(found.filter((l) => l.target.startsWith('docs/')), 'links to docs/').to.have.length.above(0);
+    expect(
+      found.filter((l) => l.target.startsWith('docs/')),
+      'links to docs/',
+    ).to.have.length.above(0);
     const broken = found.map((l) => [l.line, brokenLink('README.md', l.target)] as const).filter(([, why]) => why);
     expect(broken.map(([line, why]) => `line ${line}: ${why}`)).to.deep.equal([]);
   });
@@ -225,14 +253,23 @@ describe('the README checks themselves', () => {
   });
 
   it('find shell-block `npx tgate` lines, joined across backslashes, and skip other blocks', () => {
-    const text = ['```bash', 'printf %s "$S" | npx tgate oauth-clients create \\', '  --check # a comment', '```',
-      '```json', 'npx tgate nothing', '```', '`npx tgate prose`'].join('\n');
+    const text = [
+      '```bash',
+      'printf %s "$S" | npx tgate oauth-clients create \\',
+      '  --check # a comment',
+      '```',
+      '```json',
+      'npx tgate nothing',
+      '```',
+      '`npx tgate prose`',
+    ].join('\n');
     expect(tgateInvocations(text)).to.deep.equal([{ line: 2, words: ['oauth-clients', 'create', '--check'] }]);
   });
 
   it('resolve anchors as GitHub does and report a missing file or heading', () => {
-    expect(anchors('## Setting up the tenant\'s OAuth client\n```\n# not a heading\n```')).to.deep.equal(
-      new Set(['setting-up-the-tenants-oauth-client']));
+    expect(anchors("## Setting up the tenant's OAuth client\n```\n# not a heading\n```")).to.deep.equal(
+      new Set(['setting-up-the-tenants-oauth-client']),
+    );
     expect(brokenLink('README.md', 'docs/NOPE.md')).to.match(/no file docs\/NOPE.md/);
     expect(brokenLink('README.md', 'docs/CLI.md#nope')).to.match(/has no heading #nope/);
     expect(brokenLink('docs/CLI.md', '../README.md#reference')).to.equal(null);

@@ -15,12 +15,30 @@ describe('lib/http: an id as one URL path segment (plainIdProblem)', () => {
   });
 
   it('refuses ".", ".." and any run of dots as a step in a path, naming it', () => {
-    for (const id of ['.', '..', '...']) expect(plainIdProblem(id)).to.equal(`is "${id}", which is not an id but a step in a path`);
+    for (const id of ['.', '..', '...'])
+      expect(plainIdProblem(id)).to.equal(`is "${id}", which is not an id but a step in a path`);
   });
 
   it('refuses anything else that could change the path, at either end or in the middle, and 201 characters', () => {
-    for (const id of ['a/b', '/a', 'a/', 'a\\b', '%2e%2e', 'a?b', 'a#b', 'a b', ' a', 'a\n', '\na', 'é', 'a:b', 'x'.repeat(201)]) {
-      expect(plainIdProblem(id), JSON.stringify(id)).to.be.a('string').and.contain(' is not a plain id: only letters, digits');
+    for (const id of [
+      'a/b',
+      '/a',
+      'a/',
+      'a\\b',
+      '%2e%2e',
+      'a?b',
+      'a#b',
+      'a b',
+      ' a',
+      'a\n',
+      '\na',
+      'é',
+      'a:b',
+      'x'.repeat(201),
+    ]) {
+      expect(plainIdProblem(id), JSON.stringify(id))
+        .to.be.a('string')
+        .and.contain(' is not a plain id: only letters, digits');
     }
   });
 

@@ -5,9 +5,10 @@ import { LocalPlatform, startLocalPlatform } from '../../../lib/platformSandbox/
 describe('platformSandbox: the local platform stand-in enforces the documented oauth-clients rules', () => {
   let api: LocalPlatform;
   const auth = `Basic ${Buffer.from('ops@example.com:key-1').toString('base64')}`;
-  const body = (attributes: Record<string, string>, type = 'oauth-client') => JSON.stringify({
-    data: { type, attributes, relationships: { component: { data: { id: 'cmp-a', type: 'component' } } } },
-  });
+  const body = (attributes: Record<string, string>, type = 'oauth-client') =>
+    JSON.stringify({
+      data: { type, attributes, relationships: { component: { data: { id: 'cmp-a', type: 'component' } } } },
+    });
 
   beforeEach(async () => {
     api = await startLocalPlatform();
@@ -22,7 +23,11 @@ describe('platformSandbox: the local platform stand-in enforces the documented o
     const partial = await fetch(url, { method: 'PATCH', headers, body: body({ client_id: 'b' }) });
     expect(partial.status).to.equal(400);
     expect(((await partial.json()) as any).errors[0].source.pointer).to.equal('/data/attributes/client_secret');
-    const wrongType = await fetch(url, { method: 'PATCH', headers, body: body({ client_id: 'b', client_secret: 'x' }, 'flow') });
+    const wrongType = await fetch(url, {
+      method: 'PATCH',
+      headers,
+      body: body({ client_id: 'b', client_secret: 'x' }, 'flow'),
+    });
     expect(wrongType.status).to.equal(409);
     const anonymous = await fetch(url);
     expect(anonymous.status).to.equal(401);

@@ -20,8 +20,11 @@ const VISIBLE: Record<TGateResourceName, { total: number; inScope?: number; outO
 describe('sandbox: partner API catalog', () => {
   let sandbox: Sandbox;
   let token: string;
-  const get = (path: string, params: Record<string, string | number> = {}, headers = bearer(token)): Promise<AxiosResponse> =>
-    http.get(`${sandbox.apiBaseUrl}${path}`, { ...headers, params });
+  const get = (
+    path: string,
+    params: Record<string, string | number> = {},
+    headers = bearer(token),
+  ): Promise<AxiosResponse> => http.get(`${sandbox.apiBaseUrl}${path}`, { ...headers, params });
 
   before(async () => {
     sandbox = await startSandbox({ clients: [CLIENT] });
@@ -43,7 +46,10 @@ describe('sandbox: partner API catalog', () => {
       const listed = ids(res.data);
       expect(listed).to.deep.equal([...listed].sort((a, b) => a - b));
       expect(pageHeaders(res)).to.deep.equal({
-        'current-page': '1', 'page-items': '100', 'total-count': String(expected.total), 'total-pages': String(Math.max(1, Math.ceil(expected.total / 100))),
+        'current-page': '1',
+        'page-items': '100',
+        'total-count': String(expected.total),
+        'total-pages': String(Math.max(1, Math.ceil(expected.total / 100))),
       });
       if (expected.outOfScope !== undefined) expect(listed).to.not.include(expected.outOfScope);
     });
@@ -62,7 +68,9 @@ describe('sandbox: partner API catalog', () => {
         expect(found.data).to.deep.equal(sandbox.getRecord(name, expected.inScope!));
         const hidden = await get(`${path}/${expected.outOfScope}`);
         expect(hidden.status).to.equal(404);
-        expect(hidden.data).to.deep.equal({ message: `Not found: ${TGATE_RESOURCES[name].singularTitle} ${expected.outOfScope}` });
+        expect(hidden.data).to.deep.equal({
+          message: `Not found: ${TGATE_RESOURCES[name].singularTitle} ${expected.outOfScope}`,
+        });
         expect(sandbox.getRecord(name, expected.outOfScope!), 'the record exists in the store').to.not.equal(undefined);
         expect((await get(`${path}/999999`)).status).to.equal(404);
       });
@@ -80,14 +88,24 @@ describe('sandbox: partner API catalog', () => {
     it('defaults to 20 a page', async () => {
       const res = await get('/items');
       expect(res.data).to.have.length(20);
-      expect(pageHeaders(res)).to.deep.equal({ 'current-page': '1', 'page-items': '20', 'total-count': '198', 'total-pages': '10' });
+      expect(pageHeaders(res)).to.deep.equal({
+        'current-page': '1',
+        'page-items': '20',
+        'total-count': '198',
+        'total-pages': '10',
+      });
     });
 
     it('pages through every item once, the last page short, a page past the end empty', async () => {
       const pages: number[][] = [];
       for (let page = 1; page <= 4; page++) {
         const res = await get('/items', { page, items: 50 });
-        expect(pageHeaders(res)).to.deep.equal({ 'current-page': String(page), 'page-items': '50', 'total-count': '198', 'total-pages': '4' });
+        expect(pageHeaders(res)).to.deep.equal({
+          'current-page': String(page),
+          'page-items': '50',
+          'total-count': '198',
+          'total-pages': '4',
+        });
         pages.push(ids(res.data));
       }
       expect(pages.map((p) => p.length)).to.deep.equal([50, 50, 50, 48]);
@@ -97,11 +115,18 @@ describe('sandbox: partner API catalog', () => {
       const past = await get('/items', { page: 5, items: 50 });
       expect(past.status).to.equal(200);
       expect(past.data).to.deep.equal([]);
-      expect(pageHeaders(past)).to.deep.equal({ 'current-page': '5', 'page-items': '50', 'total-count': '198', 'total-pages': '4' });
+      expect(pageHeaders(past)).to.deep.equal({
+        'current-page': '5',
+        'page-items': '50',
+        'total-count': '198',
+        'total-pages': '4',
+      });
     });
 
     it('refuses items above 100 and bad pages on every list', async () => {
-      expect((await get('/branches', { items: 101 })).data).to.deep.equal({ message: 'Invalid parameter `items`: must be an integer from 1 to 100' });
+      expect((await get('/branches', { items: 101 })).data).to.deep.equal({
+        message: 'Invalid parameter `items`: must be an integer from 1 to 100',
+      });
       expect((await get('/orders', { page: 0 })).status).to.equal(400);
     });
   });
@@ -133,10 +158,20 @@ describe('sandbox: partner API catalog', () => {
       const res = await get('/items', { item_type: 'modifier_group', items: 20, page: 2 });
       expect(res.data).to.have.length(16);
       expect(res.data.every((i: { item_type: string }) => i.item_type === 'modifier_group')).to.equal(true);
-      expect(pageHeaders(res)).to.deep.equal({ 'current-page': '2', 'page-items': '20', 'total-count': '36', 'total-pages': '2' });
+      expect(pageHeaders(res)).to.deep.equal({
+        'current-page': '2',
+        'page-items': '20',
+        'total-count': '36',
+        'total-pages': '2',
+      });
     });
 
-    for (const [path, param, value] of [['/branches', 'brand_id', 'abc'], ['/items', 'section_id', '4.5'], ['/orders', 'branch_id', '-1'], ['/menus', 'branch_id', '']]) {
+    for (const [path, param, value] of [
+      ['/branches', 'brand_id', 'abc'],
+      ['/items', 'section_id', '4.5'],
+      ['/orders', 'branch_id', '-1'],
+      ['/menus', 'branch_id', ''],
+    ]) {
       it(`answers 400 naming the parameter for ${path}?${param}=${JSON.stringify(value)}`, async () => {
         const res = await get(path, { [param]: value });
         expect(res.status).to.equal(400);
@@ -164,7 +199,11 @@ describe('sandbox: partner API catalog', () => {
 
     it('matches catalog lists by RegExp and drops connections', async () => {
       sandbox.injectFault({ path: /^\/partner\/v1\/(branches|menus)$/, status: 500, times: 2 });
-      expect([(await get('/menus')).status, (await get('/branches')).status, (await get('/menus')).status]).to.deep.equal([500, 500, 200]);
+      expect([
+        (await get('/menus')).status,
+        (await get('/branches')).status,
+        (await get('/menus')).status,
+      ]).to.deep.equal([500, 500, 200]);
       sandbox.injectFault({ path: '/partner/v1/sections', drop: true });
       const dropped = await get('/sections').catch((err: unknown) => err);
       expect(dropped).to.be.instanceOf(Error);
@@ -182,7 +221,9 @@ describe('sandbox: partner API catalog', () => {
     const other = await startSandbox({ clients: [CLIENT], resourcePaths: { brands: '/company/brands' } });
     try {
       const otherToken = (await other.issueTokens(CLIENT.clientId)).access_token;
-      expect(ids((await http.get(`${other.apiBaseUrl}/company/brands`, bearer(otherToken))).data)).to.deep.equal([101, 102, 103]);
+      expect(ids((await http.get(`${other.apiBaseUrl}/company/brands`, bearer(otherToken))).data)).to.deep.equal([
+        101, 102, 103,
+      ]);
       expect((await http.get(`${other.apiBaseUrl}/brands`, bearer(otherToken))).status).to.equal(404);
       expect(other.resourcePaths.brands).to.equal('/company/brands');
     } finally {

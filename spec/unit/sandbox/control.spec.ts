@@ -6,9 +6,20 @@ import { StoreError } from '../../../lib/sandbox/store';
 import { CLIENT, bearer, http, ids } from './support';
 
 const NEW_PRODUCT = {
-  section_id: 401, item_type: 'product', children_ids: [], description_en: null, description_ar: null, image_url: null,
-  price: 18.5, is_active: true, inactive_in_branches: [], min: null, max: null, max_num_of_same_item: null,
-  name_en: 'Spicy Shawarma', name_ar: 'شاورما حارة',
+  section_id: 401,
+  item_type: 'product',
+  children_ids: [],
+  description_en: null,
+  description_ar: null,
+  image_url: null,
+  price: 18.5,
+  is_active: true,
+  inactive_in_branches: [],
+  min: null,
+  max: null,
+  max_num_of_same_item: null,
+  name_en: 'Spicy Shawarma',
+  name_ar: 'شاورما حارة',
 };
 
 describe('sandbox: /__sandbox seed, records and changes', () => {
@@ -51,20 +62,32 @@ describe('sandbox: /__sandbox seed, records and changes', () => {
 
     const changes = await http.get(control(`/changes?since=${before}`));
     expect(changes.data.changeCount).to.equal(before + 3);
-    expect(changes.data.changes.map((c: { resource: string; id: number; action: string }) => `${c.action} ${c.resource} ${c.id}`)).to.deep.equal([
-      'create items 1243', 'update items 1243', 'destroy items 1243',
-    ]);
+    expect(
+      changes.data.changes.map(
+        (c: { resource: string; id: number; action: string }) => `${c.action} ${c.resource} ${c.id}`,
+      ),
+    ).to.deep.equal(['create items 1243', 'update items 1243', 'destroy items 1243']);
   });
 
   it('refuses invalid records naming the field, duplicates, unknown resources and non-JSON bodies', async () => {
-    const invalid = await http.post(control('/records/items'), { ...NEW_PRODUCT, item_type: 'combo', name_en: undefined });
+    const invalid = await http.post(control('/records/items'), {
+      ...NEW_PRODUCT,
+      item_type: 'combo',
+      name_en: undefined,
+    });
     expect(invalid.status).to.equal(400);
     expect(invalid.data.message).to.contain('item_type').and.contain('name_en');
     expect((await http.post(control('/records/brands'), { id: 101, name_en: 'Again' })).status).to.equal(409);
     const unknown = await http.post(control('/records/employees'), {});
     expect(unknown.status).to.equal(404);
     expect(unknown.data.message).to.contain('integrationScopes');
-    expect((await http.post(control('/records/brands'), 'name=x', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })).status).to.equal(415);
+    expect(
+      (
+        await http.post(control('/records/brands'), 'name=x', {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        })
+      ).status,
+    ).to.equal(415);
     expect((await http.patch(control('/records/brands/101'), { name_en: 5 })).status).to.equal(400);
     expect((await http.get(control('/nothing'))).status).to.equal(404);
     expect(sandbox.requests, 'control calls are not recorded').to.deep.equal([]);
@@ -103,11 +126,16 @@ describe('sandbox: /__sandbox seed, records and changes', () => {
   it('from code: create, update, delete, errors as StoreError', () => {
     const brand = sandbox.createRecord('brands', { name_en: 'Falafel Corner', name_ar: 'ركن الفلافل', logo: null });
     expect(brand.id).to.equal(105);
-    expect(sandbox.updateRecord('brands', 105, { name_en: 'Falafel Corner Express' }).name_en).to.equal('Falafel Corner Express');
+    expect(sandbox.updateRecord('brands', 105, { name_en: 'Falafel Corner Express' }).name_en).to.equal(
+      'Falafel Corner Express',
+    );
     sandbox.deleteRecord('brands', 105);
     expect(sandbox.getRecord('brands', 105)).to.equal(undefined);
     expect(() => sandbox.deleteRecord('brands', 105)).to.throw(StoreError, /105/);
-    expect(() => sandbox.updateRecord('menus', 301, { is_active: 'no' as unknown as boolean })).to.throw(StoreError, /is_active/);
+    expect(() => sandbox.updateRecord('menus', 301, { is_active: 'no' as unknown as boolean })).to.throw(
+      StoreError,
+      /is_active/,
+    );
   });
 
   it('reseeds the catalog over HTTP with N items, keeping the scopes', async () => {
@@ -133,18 +161,35 @@ describe('sandbox: /__sandbox seed, records and changes', () => {
 
   describe('only for this machine, and never with a secret', () => {
     /** A request to the sandbox's own socket with `host` as its Host header (what a rebound DNS name sends). */
-    function withHost(method: string, path: string, host: string, body?: unknown): Promise<{ status: number; body: any }> {
+    function withHost(
+      method: string,
+      path: string,
+      host: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: any }> {
       const { port } = new URL(sandbox.url);
       return new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = nodeHttp.request({
-          host: '127.0.0.1', port, method, path, setHost: false,
-          headers: { Host: host, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
-        }, (res) => {
-          let text = '';
-          res.on('data', (c) => { text += c; });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-        });
+        const req = nodeHttp.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method,
+            path,
+            setHost: false,
+            headers: {
+              Host: host,
+              ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => {
+              text += c;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+          },
+        );
         req.on('error', reject);
         req.end(payload);
       });
@@ -152,11 +197,22 @@ describe('sandbox: /__sandbox seed, records and changes', () => {
 
     it('refuses a Host that is not loopback (DNS rebinding), doing nothing; answers 127.0.0.0/8, localhost and [::1]', async () => {
       const { port } = new URL(sandbox.url);
-      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `localhost.evil.example`,
-        '10.0.0.5', '[::2]', `127.0.0.256:${port}`, '0.0.0.0', '']) {
+      for (const host of [
+        'evil.example',
+        `evil.example:${port}`,
+        `127.0.0.1.evil.example:${port}`,
+        `localhost.evil.example`,
+        '10.0.0.5',
+        '[::2]',
+        `127.0.0.256:${port}`,
+        '0.0.0.0',
+        '',
+      ]) {
         const added = await withHost('POST', '/__sandbox/faults', host, { path: '/partner/v1/brands', status: 500 });
         expect(added.status, host).to.equal(403);
-        expect(added.body.message, host).to.match(/^The \/__sandbox control routes answer only requests addressed to this machine/);
+        expect(added.body.message, host).to.match(
+          /^The \/__sandbox control routes answer only requests addressed to this machine/,
+        );
         expect((await withHost('GET', '/__sandbox/webhooks', host)).status, host).to.equal(403);
       }
       expect((await http.get(control('/faults'))).data.faults, 'no fault added').to.deep.equal([]);
@@ -178,7 +234,8 @@ describe('sandbox: /__sandbox seed, records and changes', () => {
       expect(deliveries.data.deliveries[0].body.meta_data).to.deep.equal(shown);
       const listed = await http.get(base);
       expect(listed.data.webhooks[0].metaData).to.deep.equal(shown);
-      for (const answer of [added, deliveries, listed]) expect(JSON.stringify(answer.data)).not.to.match(/shared-secret-0042|k-0042/);
+      for (const answer of [added, deliveries, listed])
+        expect(JSON.stringify(answer.data)).not.to.match(/shared-secret-0042|k-0042/);
       // What the sandbox sends T-Gate's way is unchanged: the delivery itself still carries the secret.
       expect(sandbox.webhooks.stats.deliveries[0].body.meta_data).to.deep.equal(metaData);
     });

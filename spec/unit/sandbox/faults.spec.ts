@@ -11,7 +11,11 @@ describe('sandbox: fault injection', () => {
   const scopes = () => http.get(`${sandbox.apiBaseUrl}/integration_scopes`, bearer(token));
   /** Refresh, and on success keep the new pair (rotation revokes the old one). */
   const refresh = async () => {
-    const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: refreshToken }), basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret));
+    const res = await postToken(
+      sandbox.tokenUrl,
+      form({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret),
+    );
     if (res.status === 200) ({ access_token: token, refresh_token: refreshToken } = res.data);
     return res;
   };
@@ -42,8 +46,15 @@ describe('sandbox: fault injection', () => {
   });
 
   it('answers an injected body, records an OAuth error code from it, and matches method and RegExp path', async () => {
-    sandbox.injectFault({ method: 'post', path: /^\/oauth/, status: 400, body: { error: 'invalid_grant', error_description: 'injected' } });
-    const get = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: CLIENT.redirectUris[0] } });
+    sandbox.injectFault({
+      method: 'post',
+      path: /^\/oauth/,
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'injected' },
+    });
+    const get = await http.get(sandbox.authorizeUrl, {
+      params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: CLIENT.redirectUris[0] },
+    });
     expect(get.status).to.equal(302); // the path matches, but GET does not
     const res = await refresh();
     expect(res.status).to.equal(400);
@@ -149,11 +160,15 @@ describe('sandbox: fault injection', () => {
       expect(faulted.headers['retry-after']).to.equal('1');
       expect((await refresh()).status).to.equal(200);
 
-      expect((await http.post(control(), { path: '/partner/v1/integration_scopes', status: 500, times: 'Infinity' })).status).to.equal(201);
+      expect(
+        (await http.post(control(), { path: '/partner/v1/integration_scopes', status: 500, times: 'Infinity' })).status,
+      ).to.equal(201);
       expect((await scopes()).status).to.equal(500);
       expect((await scopes()).status).to.equal(500);
       const listed = await http.get(control());
-      expect(listed.data.faults).to.deep.equal([{ path: '/partner/v1/integration_scopes', status: 500, times: 'Infinity' }]);
+      expect(listed.data.faults).to.deep.equal([
+        { path: '/partner/v1/integration_scopes', status: 500, times: 'Infinity' },
+      ]);
       const cleared = await http.delete(control());
       expect(cleared.status).to.equal(200);
       expect((await scopes()).status).to.equal(200);
@@ -190,7 +205,10 @@ describe('sandbox: fault injection', () => {
         expect(res.status, JSON.stringify(body)).to.equal(400);
         expect(res.data.message).to.match(pattern);
       }
-      const badJson = await http.post(control(), '{"status":', { headers: { 'Content-Type': 'application/json' }, transformRequest: [(d: unknown) => d] });
+      const badJson = await http.post(control(), '{"status":', {
+        headers: { 'Content-Type': 'application/json' },
+        transformRequest: [(d: unknown) => d],
+      });
       expect(badJson.status).to.equal(400);
       expect(badJson.data.message).to.contain('JSON');
       expect((await scopes()).status).to.equal(200);

@@ -9,7 +9,11 @@ describe('sandbox: faults after the handler ran', () => {
   let sandbox: Sandbox;
   let refreshToken: string;
   const refreshWith = (token: string) =>
-    postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: token }), basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret));
+    postToken(
+      sandbox.tokenUrl,
+      form({ grant_type: 'refresh_token', refresh_token: token }),
+      basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret),
+    );
 
   beforeEach(async () => {
     sandbox = await startSandbox({ clients: [CLIENT] });
@@ -50,7 +54,12 @@ describe('sandbox: faults after the handler ran', () => {
   });
 
   it('is accepted over HTTP and listed, and refused when not a boolean', async () => {
-    const added = await http.post(`${sandbox.url}/__sandbox/faults`, { method: 'POST', path: '/oauth/token', status: 500, afterHandler: true });
+    const added = await http.post(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      path: '/oauth/token',
+      status: 500,
+      afterHandler: true,
+    });
     expect(added.status).to.equal(201);
     expect((await http.get(`${sandbox.url}/__sandbox/faults`)).data.faults).to.deep.equal([
       { method: 'POST', path: '/oauth/token', status: 500, afterHandler: true, times: 1 },

@@ -11,7 +11,9 @@ describe('sandbox: faults on the real answer (dropHeaders, ignoreQuery)', () => 
     sandbox = await startSandbox({ clients: [CLIENT] });
     ({ access_token: token } = await sandbox.issueTokens(CLIENT.clientId));
   });
-  afterEach(async () => { await sandbox.close(); });
+  afterEach(async () => {
+    await sandbox.close();
+  });
 
   it('dropHeaders answers the real list without the named headers, once', async () => {
     sandbox.injectFault({ path: '/partner/v1/brands', dropHeaders: ['Total-Count', 'total-pages'] });
@@ -19,7 +21,10 @@ describe('sandbox: faults on the real answer (dropHeaders, ignoreQuery)', () => 
     const real = await http.get(`${sandbox.apiBaseUrl}/brands`, bearer(token));
     expect(faulted.status).to.equal(200);
     expect(faulted.data).to.deep.equal(real.data);
-    const present = (h: Record<string, unknown>): string[] => Object.keys(h).filter((k) => h[k] !== undefined).sort();
+    const present = (h: Record<string, unknown>): string[] =>
+      Object.keys(h)
+        .filter((k) => h[k] !== undefined)
+        .sort();
     expect(present(pageHeaders(faulted))).to.deep.equal(['current-page', 'page-items']);
     expect(present(pageHeaders(real))).to.deep.equal(['current-page', 'page-items', 'total-count', 'total-pages']);
   });

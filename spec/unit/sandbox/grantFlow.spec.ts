@@ -22,7 +22,9 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
 
   describe('the grant page', () => {
     it('redirects to the redirect_uri with a code (no state given: none returned)', async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: REDIRECT_URI } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: REDIRECT_URI },
+      });
       expect(res.status).to.equal(302);
       const location = new URL(res.headers.location);
       expect(`${location.origin}${location.pathname}`).to.equal(REDIRECT_URI);
@@ -46,7 +48,9 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     });
 
     it('refuses a redirect_uri not registered for the client with 400 JSON and never redirects there', async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'https://attacker.example/cb' } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: 'https://attacker.example/cb' },
+      });
       expect(res.status).to.equal(400);
       expect(res.headers.location).to.equal(undefined);
       expect(res.data.error).to.equal('invalid_client');
@@ -54,27 +58,38 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     });
 
     it("refuses another client's redirect_uri", async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: OTHER_CLIENT.redirectUris[0] } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: OTHER_CLIENT.redirectUris[0] },
+      });
       expect(res.status).to.equal(400);
       expect(res.headers.location).to.equal(undefined);
     });
 
     it('refuses an unknown client with 400 JSON', async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: 'no-such-app', redirect_uri: REDIRECT_URI } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: { response_type: 'code', client_id: 'no-such-app', redirect_uri: REDIRECT_URI },
+      });
       expect(res.status).to.equal(400);
       expect(res.headers.location).to.equal(undefined);
-      expect(res.data).to.deep.equal({ error: 'invalid_client', error_description: 'Invalid client: unknown `client_id`' });
+      expect(res.data).to.deep.equal({
+        error: 'invalid_client',
+        error_description: 'Invalid client: unknown `client_id`',
+      });
     });
 
     it('refuses a request without client_id', async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', redirect_uri: REDIRECT_URI } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: { response_type: 'code', redirect_uri: REDIRECT_URI },
+      });
       expect(res.status).to.equal(400);
       expect(res.data.error).to.equal('invalid_request');
       expect(res.data.error_description).to.contain('client_id');
     });
 
     it('refuses a request without response_type=code and does not redirect (Doorkeeper does the same)', async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { client_id: CLIENT.clientId, redirect_uri: REDIRECT_URI } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: { client_id: CLIENT.clientId, redirect_uri: REDIRECT_URI },
+      });
       expect(res.status).to.equal(400);
       expect(res.headers.location).to.equal(undefined);
       expect(res.data.error).to.equal('invalid_request');
@@ -82,7 +97,15 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     });
 
     it('sends a denial (allowed=false) back to the registered redirect_uri as access_denied', async () => {
-      const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: CLIENT.clientId, redirect_uri: REDIRECT_URI, state: 's1', allowed: 'false' } });
+      const res = await http.get(sandbox.authorizeUrl, {
+        params: {
+          response_type: 'code',
+          client_id: CLIENT.clientId,
+          redirect_uri: REDIRECT_URI,
+          state: 's1',
+          allowed: 'false',
+        },
+      });
       expect(res.status).to.equal(302);
       const url = new URL(res.headers.location);
       expect(`${url.origin}${url.pathname}`).to.equal(REDIRECT_URI);
@@ -96,14 +119,22 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     it('issues Doorkeeper-shaped tokens (the whole flow over HTTP, no state)', async () => {
       const before = Math.floor(Date.now() / 1000);
       const tokens = await connectViaGrantFlow(sandbox, CLIENT);
-      expect(Object.keys(tokens)).to.deep.equal(['access_token', 'token_type', 'expires_in', 'refresh_token', 'created_at']);
+      expect(Object.keys(tokens)).to.deep.equal([
+        'access_token',
+        'token_type',
+        'expires_in',
+        'refresh_token',
+        'created_at',
+      ]);
       expect(tokens.token_type).to.equal('Bearer');
       expect(tokens.expires_in).to.equal(7200);
       expect(tokens.access_token).to.match(/^[0-9a-f]{64}$/);
       expect(tokens.refresh_token).to.match(/^[0-9a-f]{64}$/);
       expect(tokens.refresh_token).to.not.equal(tokens.access_token);
       expect(tokens.created_at).to.be.within(before, Math.floor(Date.now() / 1000));
-      const api = await http.get(`${sandbox.apiBaseUrl}/integration_scopes`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+      const api = await http.get(`${sandbox.apiBaseUrl}/integration_scopes`, {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
       expect(api.status).to.equal(200);
     });
 
@@ -115,7 +146,12 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
 
     it('accepts a JSON body (Rails/Doorkeeper does)', async () => {
       const { code } = await authorizeViaGrantPage(sandbox, CLIENT);
-      const res = await postToken(sandbox.tokenUrl, JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }), basic, 'application/json');
+      const res = await postToken(
+        sandbox.tokenUrl,
+        JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }),
+        basic,
+        'application/json',
+      );
       expect(res.status).to.equal(200);
       expect(res.data.expires_in).to.equal(7200);
       expect(res.headers['cache-control']).to.equal('no-store');
@@ -129,7 +165,10 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
       expect(first.status).to.equal(200);
       expect(second.status).to.equal(400);
       expect(second.data.error).to.equal('invalid_grant');
-      expect(sandbox.tokenRequests.map((r) => [r.status, r.error])).to.deep.equal([[200, undefined], [400, 'invalid_grant']]);
+      expect(sandbox.tokenRequests.map((r) => [r.status, r.error])).to.deep.equal([
+        [200, undefined],
+        [400, 'invalid_grant'],
+      ]);
     });
 
     it('lets a code expire after 10 minutes', async () => {
@@ -137,12 +176,23 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
       const a = await authorizeViaGrantPage(sandbox, CLIENT);
       const b = await authorizeViaGrantPage(sandbox, CLIENT);
       clock.tick(599_000);
-      const inTime = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code: a.code, redirect_uri: REDIRECT_URI }), basic);
+      const inTime = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'authorization_code', code: a.code, redirect_uri: REDIRECT_URI }),
+        basic,
+      );
       expect(inTime.status).to.equal(200);
       clock.tick(2_000);
-      const late = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code: b.code, redirect_uri: REDIRECT_URI }), basic);
+      const late = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'authorization_code', code: b.code, redirect_uri: REDIRECT_URI }),
+        basic,
+      );
       expect(late.status).to.equal(400);
-      expect(late.data).to.deep.equal({ error: 'invalid_grant', error_description: 'Invalid grant: authorization code has expired' });
+      expect(late.data).to.deep.equal({
+        error: 'invalid_grant',
+        error_description: 'Invalid grant: authorization code has expired',
+      });
     });
 
     it('honours authorizationCodeLifetimeSeconds', async () => {
@@ -151,20 +201,32 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
       clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
       const { code } = await authorizeViaGrantPage(sandbox, CLIENT);
       clock.tick(31_000);
-      const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }), basic);
+      const res = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }),
+        basic,
+      );
       expect(res.data.error).to.equal('invalid_grant');
     });
 
     it('requires the redirect_uri used on the grant page, and keeps the code usable (as Doorkeeper does)', async () => {
       const { code } = await authorizeViaGrantPage(sandbox, CLIENT);
-      const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: OTHER_REDIRECT_URI }), basic);
+      const res = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'authorization_code', code, redirect_uri: OTHER_REDIRECT_URI }),
+        basic,
+      );
       expect(res.status).to.equal(400);
       expect(res.data.error).to.equal('invalid_grant');
       expect(res.data.error_description).to.contain('redirect_uri');
       const missing = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code }), basic);
       expect(missing.status).to.equal(400);
       expect(missing.data.error).to.equal('invalid_request');
-      const right = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }), basic);
+      const right = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }),
+        basic,
+      );
       expect(right.status).to.equal(200);
     });
 
@@ -185,7 +247,13 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
       const { code } = await authorizeViaGrantPage(sandbox, CLIENT);
       const res = await postToken(
         sandbox.tokenUrl,
-        form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }),
+        form({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          client_id: CLIENT.clientId,
+          client_secret: CLIENT.clientSecret,
+        }),
       );
       expect(res.status).to.equal(401);
       expect(res.data.error).to.equal('invalid_client');
@@ -194,13 +262,21 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     });
 
     it('refuses a wrong secret with 401 invalid_client', async () => {
-      const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: 'x' }), basicAuthHeader(CLIENT.clientId, 'wrong'));
+      const res = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'refresh_token', refresh_token: 'x' }),
+        basicAuthHeader(CLIENT.clientId, 'wrong'),
+      );
       expect(res.status).to.equal(401);
       expect(res.data.error).to.equal('invalid_client');
     });
 
     it('refuses a Bearer header in place of Basic', async () => {
-      const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: 'x' }), 'Bearer abc');
+      const res = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'refresh_token', refresh_token: 'x' }),
+        'Bearer abc',
+      );
       expect(res.status).to.equal(401);
       expect(res.data.error).to.equal('invalid_client');
     });
@@ -218,15 +294,27 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     });
 
     it('splits at the first ":", so a secret may hold ":" and "%"', async () => {
-      const tricky = { clientId: 'tricky~app', clientSecret: "a:b%c~d!e'f(g)*h", redirectUris: ['http://127.0.0.1:8765/tricky'] };
+      const tricky = {
+        clientId: 'tricky~app',
+        clientSecret: "a:b%c~d!e'f(g)*h",
+        redirectUris: ['http://127.0.0.1:8765/tricky'],
+      };
       sandbox.addClient(tricky);
       const { code } = await authorizeViaGrantPage(sandbox, tricky);
-      const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'authorization_code', code, redirect_uri: tricky.redirectUris[0] }), basicAuthHeader(tricky.clientId, tricky.clientSecret));
+      const res = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'authorization_code', code, redirect_uri: tricky.redirectUris[0] }),
+        basicAuthHeader(tricky.clientId, tricky.clientSecret),
+      );
       expect(res.status).to.equal(200);
     });
 
     it('refuses a Basic header without ":"', async () => {
-      const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: 'x' }), 'Basic ' + Buffer.from('partner-app').toString('base64'));
+      const res = await postToken(
+        sandbox.tokenUrl,
+        form({ grant_type: 'refresh_token', refresh_token: 'x' }),
+        'Basic ' + Buffer.from('partner-app').toString('base64'),
+      );
       expect(res.status).to.equal(401);
       expect(res.data.error).to.equal('invalid_client');
     });
@@ -234,8 +322,17 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
 
   describe('malformed token requests', () => {
     it('refuses unknown and unsupported grant types', async () => {
-      for (const grantType of ['password', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'magic']) {
-        const res = await postToken(sandbox.tokenUrl, form({ grant_type: grantType, username: 'u', password: 'p' }), basic);
+      for (const grantType of [
+        'password',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:device_code',
+        'magic',
+      ]) {
+        const res = await postToken(
+          sandbox.tokenUrl,
+          form({ grant_type: grantType, username: 'u', password: 'p' }),
+          basic,
+        );
         expect(res.status, grantType).to.equal(400);
         expect(res.data.error, grantType).to.equal('unsupported_grant_type');
       }
@@ -244,7 +341,10 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
     it('refuses a request without grant_type', async () => {
       const res = await postToken(sandbox.tokenUrl, form({ code: 'abc' }), basic);
       expect(res.status).to.equal(400);
-      expect(res.data).to.deep.equal({ error: 'invalid_request', error_description: 'Missing parameter: `grant_type`' });
+      expect(res.data).to.deep.equal({
+        error: 'invalid_request',
+        error_description: 'Missing parameter: `grant_type`',
+      });
     });
 
     it('refuses a body that is not valid JSON', async () => {
@@ -302,7 +402,9 @@ describe('sandbox: access grant flow (GET /oauth, POST /oauth/token with a code)
 
     it('records every request (grant page, token, API) in order', async () => {
       const tokens = await connectViaGrantFlow(sandbox, CLIENT, { state: 'q' });
-      await http.get(`${sandbox.apiBaseUrl}/integration_scopes?page=2&items=5`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+      await http.get(`${sandbox.apiBaseUrl}/integration_scopes?page=2&items=5`, {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
       await http.get(`${sandbox.url}/nowhere`);
       expect(sandbox.requests.map((r) => [r.method, r.path, r.status])).to.deep.equal([
         ['GET', '/oauth', 302],

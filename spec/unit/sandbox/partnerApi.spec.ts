@@ -6,7 +6,8 @@ import { CLIENT, bearer, http, pageHeaders } from './support';
 describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
   let sandbox: Sandbox;
   let token: string;
-  const get = (query = '', headers = bearer(token)) => http.get(`${sandbox.apiBaseUrl}/integration_scopes${query}`, headers);
+  const get = (query = '', headers = bearer(token)) =>
+    http.get(`${sandbox.apiBaseUrl}/integration_scopes${query}`, headers);
 
   beforeEach(async () => {
     sandbox = await startSandbox({ clients: [CLIENT] });
@@ -23,7 +24,12 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
     expect(res.data).to.be.an('array').with.length(20);
     expect(res.data[0]).to.deep.equal({ id: 1, brand_id: 101, branch_id: 201, menu_id: 301 });
     expect(res.data.map((s: IntegrationScope) => s.id)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(pageHeaders(res)).to.deep.equal({ 'current-page': '1', 'page-items': '20', 'total-count': '45', 'total-pages': '3' });
+    expect(pageHeaders(res)).to.deep.equal({
+      'current-page': '1',
+      'page-items': '20',
+      'total-count': '45',
+      'total-pages': '3',
+    });
   });
 
   it('pages through all 45 scopes with items=20: 3 pages, the last with 5', async () => {
@@ -31,7 +37,12 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
     for (const page of [1, 2, 3]) {
       const res = await get(`?page=${page}&items=20`);
       expect(res.status).to.equal(200);
-      expect(pageHeaders(res)).to.deep.equal({ 'current-page': String(page), 'page-items': '20', 'total-count': '45', 'total-pages': '3' });
+      expect(pageHeaders(res)).to.deep.equal({
+        'current-page': String(page),
+        'page-items': '20',
+        'total-count': '45',
+        'total-pages': '3',
+      });
       pages.push(res.data as IntegrationScope[]);
     }
     expect(pages.map((p) => p.length)).to.deep.equal([20, 20, 5]);
@@ -44,13 +55,23 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
     const res = await get('?page=4&items=20');
     expect(res.status).to.equal(200);
     expect(res.data).to.deep.equal([]);
-    expect(pageHeaders(res)).to.deep.equal({ 'current-page': '4', 'page-items': '20', 'total-count': '45', 'total-pages': '3' });
+    expect(pageHeaders(res)).to.deep.equal({
+      'current-page': '4',
+      'page-items': '20',
+      'total-count': '45',
+      'total-pages': '3',
+    });
   });
 
   it('answers all scopes on one page with items=100', async () => {
     const res = await get('?items=100');
     expect(res.data).to.have.length(45);
-    expect(pageHeaders(res)).to.deep.equal({ 'current-page': '1', 'page-items': '100', 'total-count': '45', 'total-pages': '1' });
+    expect(pageHeaders(res)).to.deep.equal({
+      'current-page': '1',
+      'page-items': '100',
+      'total-count': '45',
+      'total-pages': '1',
+    });
   });
 
   it('serves the integrationScopes given in the options', async () => {
@@ -63,7 +84,12 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
     token = (await sandbox.issueTokens(CLIENT.clientId)).access_token;
     const res = await get('?items=1&page=2');
     expect(res.data).to.deep.equal([scopes[1]]);
-    expect(pageHeaders(res)).to.deep.equal({ 'current-page': '2', 'page-items': '1', 'total-count': '2', 'total-pages': '2' });
+    expect(pageHeaders(res)).to.deep.equal({
+      'current-page': '2',
+      'page-items': '1',
+      'total-count': '2',
+      'total-pages': '2',
+    });
   });
 
   it('answers one page (total-pages 1) when there are no scopes', async () => {
@@ -72,7 +98,12 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
     token = (await sandbox.issueTokens(CLIENT.clientId)).access_token;
     const res = await get();
     expect(res.data).to.deep.equal([]);
-    expect(pageHeaders(res)).to.deep.equal({ 'current-page': '1', 'page-items': '20', 'total-count': '0', 'total-pages': '1' });
+    expect(pageHeaders(res)).to.deep.equal({
+      'current-page': '1',
+      'page-items': '20',
+      'total-count': '0',
+      'total-pages': '1',
+    });
   });
 
   for (const items of ['0', '101', 'abc', '1.5', '-1', '', '20x']) {
@@ -99,9 +130,12 @@ describe('sandbox: partner API GET /partner/v1/integration_scopes', () => {
 
     it('without a token', async () => expect401(await get('', { headers: {} })));
     it('with an unknown token', async () => expect401(await get('', bearer('f'.repeat(64)))));
-    it('with a malformed Authorization header', async () => expect401(await get('', { headers: { Authorization: 'Token abc' } })));
-    it('with Basic client credentials instead of a token', async () => expect401(await get('', { headers: { Authorization: 'Basic YTpi' } })));
-    it('with the token in the query string', async () => expect401(await get(`?access_token=${token}`, { headers: {} })));
+    it('with a malformed Authorization header', async () =>
+      expect401(await get('', { headers: { Authorization: 'Token abc' } })));
+    it('with Basic client credentials instead of a token', async () =>
+      expect401(await get('', { headers: { Authorization: 'Basic YTpi' } })));
+    it('with the token in the query string', async () =>
+      expect401(await get(`?access_token=${token}`, { headers: {} })));
     it('before looking at bad parameters', async () => expect401(await get('?items=0', { headers: {} })));
   });
 

@@ -9,7 +9,8 @@ describe('sandbox: tokens (refresh, expiry, revocation)', () => {
   let clock: sinon.SinonFakeTimers | undefined;
   const basic = basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret);
   const scopesUrl = () => `${sandbox.apiBaseUrl}/integration_scopes`;
-  const refresh = (refreshToken: string, auth = basic) => postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: refreshToken }), auth);
+  const refresh = (refreshToken: string, auth = basic) =>
+    postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: refreshToken }), auth);
 
   beforeEach(async () => {
     sandbox = await startSandbox({ clients: [CLIENT, OTHER_CLIENT] });
@@ -25,25 +26,45 @@ describe('sandbox: tokens (refresh, expiry, revocation)', () => {
     const first = await connectViaGrantFlow(sandbox, CLIENT);
     const r1 = await refresh(first.refresh_token);
     expect(r1.status).to.equal(200);
-    expect(Object.keys(r1.data)).to.deep.equal(['access_token', 'token_type', 'expires_in', 'refresh_token', 'created_at']);
+    expect(Object.keys(r1.data)).to.deep.equal([
+      'access_token',
+      'token_type',
+      'expires_in',
+      'refresh_token',
+      'created_at',
+    ]);
     expect(r1.data.refresh_token).to.be.a('string').and.not.equal(first.refresh_token);
     expect(r1.data.access_token).to.be.a('string').and.not.equal(first.access_token);
     expect(r1.data.expires_in).to.equal(7200);
 
     const reuse = await refresh(first.refresh_token);
     expect(reuse.status).to.equal(400);
-    expect(reuse.data).to.deep.equal({ error: 'invalid_grant', error_description: 'Invalid grant: refresh token is invalid' });
+    expect(reuse.data).to.deep.equal({
+      error: 'invalid_grant',
+      error_description: 'Invalid grant: refresh token is invalid',
+    });
 
     const r2 = await refresh(r1.data.refresh_token);
     expect(r2.status).to.equal(200);
     expect(r2.data.refresh_token).to.not.equal(r1.data.refresh_token);
     expect((await refresh(r1.data.refresh_token)).data.error).to.equal('invalid_grant');
-    expect(sandbox.tokenRequests.map((r) => r.grantType)).to.deep.equal(['authorization_code', 'refresh_token', 'refresh_token', 'refresh_token', 'refresh_token']);
+    expect(sandbox.tokenRequests.map((r) => r.grantType)).to.deep.equal([
+      'authorization_code',
+      'refresh_token',
+      'refresh_token',
+      'refresh_token',
+      'refresh_token',
+    ]);
   });
 
   it('accepts a refresh as JSON', async () => {
     const first = await connectViaGrantFlow(sandbox, CLIENT);
-    const res = await postToken(sandbox.tokenUrl, JSON.stringify({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), basic, 'application/json; charset=utf-8');
+    const res = await postToken(
+      sandbox.tokenUrl,
+      JSON.stringify({ grant_type: 'refresh_token', refresh_token: first.refresh_token }),
+      basic,
+      'application/json; charset=utf-8',
+    );
     expect(res.status).to.equal(200);
     expect(res.data.refresh_token).to.not.equal(first.refresh_token);
   });
@@ -74,7 +95,10 @@ describe('sandbox: tokens (refresh, expiry, revocation)', () => {
   it('refuses a refresh without refresh_token', async () => {
     const res = await postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token' }), basic);
     expect(res.status).to.equal(400);
-    expect(res.data).to.deep.equal({ error: 'invalid_request', error_description: 'Missing parameter: `refresh_token`' });
+    expect(res.data).to.deep.equal({
+      error: 'invalid_request',
+      error_description: 'Missing parameter: `refresh_token`',
+    });
   });
 
   it('expires access tokens after 2 hours (401 on the API), while the refresh token still works', async () => {
@@ -94,7 +118,11 @@ describe('sandbox: tokens (refresh, expiry, revocation)', () => {
 
   it('honours accessTokenLifetimeSeconds and refreshTokenLifetimeSeconds', async () => {
     await sandbox.close();
-    sandbox = await startSandbox({ clients: [CLIENT], accessTokenLifetimeSeconds: 60, refreshTokenLifetimeSeconds: 120 });
+    sandbox = await startSandbox({
+      clients: [CLIENT],
+      accessTokenLifetimeSeconds: 60,
+      refreshTokenLifetimeSeconds: 120,
+    });
     clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
     const tokens = await connectViaGrantFlow(sandbox, CLIENT);
     expect(tokens.expires_in).to.equal(60);
@@ -141,7 +169,9 @@ describe('sandbox: tokens (refresh, expiry, revocation)', () => {
 
   it('addClient() registers a client at run time', async () => {
     const late = { clientId: 'late-app', clientSecret: 'late-secret', redirectUris: ['http://127.0.0.1:1234/cb'] };
-    const res = await http.get(sandbox.authorizeUrl, { params: { response_type: 'code', client_id: late.clientId, redirect_uri: late.redirectUris[0] } });
+    const res = await http.get(sandbox.authorizeUrl, {
+      params: { response_type: 'code', client_id: late.clientId, redirect_uri: late.redirectUris[0] },
+    });
     expect(res.status).to.equal(400);
     sandbox.addClient(late);
     const tokens = await connectViaGrantFlow(sandbox, late);
@@ -155,10 +185,15 @@ describe('sandbox: grace mode (Doorkeeper with the previous_refresh_token column
   let sandbox: Sandbox;
   const basic = basicAuthHeader(CLIENT.clientId, CLIENT.clientSecret);
   const scopesUrl = () => `${sandbox.apiBaseUrl}/integration_scopes`;
-  const refresh = (refreshToken: string) => postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: refreshToken }), basic);
+  const refresh = (refreshToken: string) =>
+    postToken(sandbox.tokenUrl, form({ grant_type: 'refresh_token', refresh_token: refreshToken }), basic);
 
-  beforeEach(async () => { sandbox = await startSandbox({ clients: [CLIENT], refreshGrace: true }); });
-  afterEach(async () => { await sandbox.close(); });
+  beforeEach(async () => {
+    sandbox = await startSandbox({ clients: [CLIENT], refreshGrace: true });
+  });
+  afterEach(async () => {
+    await sandbox.close();
+  });
 
   it('keeps the old pair alive until the new access token is first used, then revokes it', async () => {
     const first = await connectViaGrantFlow(sandbox, CLIENT);

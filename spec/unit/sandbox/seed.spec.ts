@@ -25,7 +25,8 @@ describe('sandbox: seeded catalog', () => {
     const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
     for (const name of TGATE_RESOURCE_NAMES) {
       const check = ajv.compile(TGATE_RESOURCES[name].schema);
-      for (const record of all(name)) expect(check(record), `${name} ${record.id}: ${ajv.errorsText(check.errors)}`).to.equal(true);
+      for (const record of all(name))
+        expect(check(record), `${name} ${record.id}: ${ajv.errorsText(check.errors)}`).to.equal(true);
     }
     expect(all('items')).to.have.length(DEFAULT_ITEM_COUNT);
   });
@@ -34,7 +35,10 @@ describe('sandbox: seeded catalog', () => {
     const other = await startSandbox();
     try {
       for (const name of TGATE_RESOURCE_NAMES) {
-        expect(other.store.allIds(name).map((id) => other.getRecord(name, id)), name).to.deep.equal(all(name));
+        expect(
+          other.store.allIds(name).map((id) => other.getRecord(name, id)),
+          name,
+        ).to.deep.equal(all(name));
       }
     } finally {
       await other.close();
@@ -76,9 +80,13 @@ describe('sandbox: seeded catalog', () => {
 
   it('has branches with time zones, currencies and the three services, and one force-closed branch', () => {
     const branches = all('branches');
-    expect(new Set(branches.map((b) => b.timezone.name))).to.deep.equal(new Set(['Asia/Riyadh', 'Asia/Dubai', 'Africa/Cairo', 'Asia/Kuwait']));
+    expect(new Set(branches.map((b) => b.timezone.name))).to.deep.equal(
+      new Set(['Asia/Riyadh', 'Asia/Dubai', 'Africa/Cairo', 'Asia/Kuwait']),
+    );
     expect(new Set(branches.map((b) => b.currency.code))).to.deep.equal(new Set(['SAR', 'AED', 'EGP', 'KWD']));
-    expect(new Set(branches.flatMap((b) => b.services.map((s) => s.service_type)))).to.deep.equal(new Set(['delivery', 'pickup', 'dine_in']));
+    expect(new Set(branches.flatMap((b) => b.services.map((s) => s.service_type)))).to.deep.equal(
+      new Set(['delivery', 'pickup', 'dine_in']),
+    );
     expect(branches.some((b) => b.services.some((s) => s.service_type === 'delivery' && !s.is_active))).to.equal(true);
     expect(ids(branches.filter((b) => b.is_force_closed))).to.deep.equal([205]);
     expect(branches.find((b) => b.id === 210)!.force_closed_in_brands).to.deep.equal([102]);
@@ -90,15 +98,18 @@ describe('sandbox: seeded catalog', () => {
     expect(branch.data.is_force_closed).to.equal(true);
     const section = await http.get(`${sandbox.apiBaseUrl}/sections/402`, bearer(token));
     expect(section.data.is_force_closed).to.equal(true);
-    expect((all('sections')).find((s) => s.id === 403)!.force_closed_in_branches).to.deep.equal([202]);
+    expect(all('sections').find((s) => s.id === 403)!.force_closed_in_branches).to.deep.equal([202]);
   });
 
   it('has opening hours that cross midnight, a closed day, and special timings', () => {
     const groups = new Map(all('openingHourGroups').map((g) => [g.id, g]));
     const lateNight = groups.get(501)!;
     expect(lateNight.opening_hours).to.have.length(7);
-    for (const day of lateNight.opening_hours) expect(day.intervals).to.deep.equal([{ starts_at: '10:00', ends_at: '02:00' }]);
-    const crossing = [...groups.values()].flatMap((g) => g.opening_hours.flatMap((d) => d.intervals)).filter((i) => i.starts_at >= i.ends_at);
+    for (const day of lateNight.opening_hours)
+      expect(day.intervals).to.deep.equal([{ starts_at: '10:00', ends_at: '02:00' }]);
+    const crossing = [...groups.values()]
+      .flatMap((g) => g.opening_hours.flatMap((d) => d.intervals))
+      .filter((i) => i.starts_at >= i.ends_at);
     expect(crossing.length).to.be.above(10);
     expect(groups.get(507)!.opening_hours.map((d) => d.week_day)).to.not.include('friday');
     expect(groups.get(505)).to.include({ is_special_timing: true, is_force_closed: true });
@@ -115,7 +126,7 @@ describe('sandbox: seeded catalog', () => {
   });
 
   it('has products with modifier groups (min, max, max_num_of_same_item) of modifiers', () => {
-    const items = new Map((all('items')).map((i) => [i.id, i]));
+    const items = new Map(all('items').map((i) => [i.id, i]));
     const product = items.get(1005)!;
     expect(product).to.include({ item_type: 'product', section_id: 401 });
     expect(product.price).to.be.a('number');
@@ -125,7 +136,8 @@ describe('sandbox: seeded catalog', () => {
     const extras = items.get(items.get(1114)!.children_ids[0])!;
     expect(extras).to.include({ item_type: 'modifier_group', min: 0, max: 3, max_num_of_same_item: 2 });
     for (const item of items.values()) {
-      if (item.item_type !== 'modifier_group') expect([item.min, item.max, item.max_num_of_same_item], `item ${item.id}`).to.deep.equal([null, null, null]);
+      if (item.item_type !== 'modifier_group')
+        expect([item.min, item.max, item.max_num_of_same_item], `item ${item.id}`).to.deep.equal([null, null, null]);
       if (item.item_type === 'product') expect(item.price, `item ${item.id}`).to.be.a('number');
     }
   });

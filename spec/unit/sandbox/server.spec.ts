@@ -14,18 +14,39 @@ describe('sandbox: server', () => {
   });
 
   it('tells loopback hosts apart', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1',
+    ]) {
       expect(isLoopbackHost(host), host).to.equal(true);
     }
-    for (const host of ['0.0.0.0', '::', '::2', '::ffff:10.0.0.1', '1.127.0.0', 'localhost.example.com', '127.0.0.1.nip.io']) {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '::2',
+      '::ffff:10.0.0.1',
+      '1.127.0.0',
+      'localhost.example.com',
+      '127.0.0.1.nip.io',
+    ]) {
       expect(isLoopbackHost(host), host).to.equal(false);
     }
   });
 
   it('refuses invalid options', async () => {
     expect((await rejection(startSandbox({ port: -1 }))).message).to.contain('port');
-    expect((await rejection(startSandbox({ accessTokenLifetimeSeconds: 0 }))).message).to.contain('accessTokenLifetimeSeconds');
-    expect((await rejection(startSandbox({ clients: [{ clientId: 'a:b', clientSecret: 's', redirectUris: [] }] }))).message).to.contain('":"');
+    expect((await rejection(startSandbox({ accessTokenLifetimeSeconds: 0 }))).message).to.contain(
+      'accessTokenLifetimeSeconds',
+    );
+    expect(
+      (await rejection(startSandbox({ clients: [{ clientId: 'a:b', clientSecret: 's', redirectUris: [] }] }))).message,
+    ).to.contain('":"');
   });
 
   describe('on 127.0.0.1', () => {
@@ -46,7 +67,9 @@ describe('sandbox: server', () => {
     });
 
     it('answers 413 to an oversized body', async () => {
-      const res = await client.post(sandbox.tokenUrl, 'a'.repeat(1024 * 1024 + 10), { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      const res = await client.post(sandbox.tokenUrl, 'a'.repeat(1024 * 1024 + 10), {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.status).to.equal(413);
       expect(res.data.message).to.contain('larger than');
     });
@@ -71,7 +94,11 @@ describe('sandbox: server', () => {
       try {
         sandbox = await startSandbox({ host, clients: [CLIENT] });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL' || (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
+        if (
+          (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL' ||
+          (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT'
+        )
+          continue;
         throw err;
       }
       try {

@@ -44,7 +44,11 @@ describe('sandbox: standalone, as tgate sandbox serves it (startStandaloneSandbo
     expect(output).to.contain(file);
 
     // The registered client works with the saved secret.
-    const tokens = await connectViaGrantFlow(sandbox, { clientId: saved.clientId, clientSecret: saved.clientSecret, redirectUris: saved.redirectUris });
+    const tokens = await connectViaGrantFlow(sandbox, {
+      clientId: saved.clientId,
+      clientSecret: saved.clientSecret,
+      redirectUris: saved.redirectUris,
+    });
     expect(tokens.token_type).to.equal('Bearer');
   });
 
@@ -65,17 +69,31 @@ describe('sandbox: standalone, as tgate sandbox serves it (startStandaloneSandbo
     expect(output).to.contain('TGATE_CLIENT_SECRET');
     expect(output).to.not.contain('env-secret-value-1234');
     expect(fs.existsSync(path.join(dir, '.tgate'))).to.equal(false);
-    const tokens = await connectViaGrantFlow(sandbox, { clientId: 'env-app', clientSecret: 'env-secret-value-1234', redirectUris: ['http://127.0.0.1:4000/cb'] });
+    const tokens = await connectViaGrantFlow(sandbox, {
+      clientId: 'env-app',
+      clientSecret: 'env-secret-value-1234',
+      redirectUris: ['http://127.0.0.1:4000/cb'],
+    });
     expect(tokens.access_token).to.be.a('string');
   });
 
   it('prefers the options over the environment', async () => {
     const env = { TGATE_CLIENT_ID: 'env-app', TGATE_CLIENT_SECRET: 'env-secret' };
-    sandbox = await startStandaloneSandbox({ write, cwd: dir, env, clientId: 'opt-app', clientSecret: 'opt-secret-xyz' });
+    sandbox = await startStandaloneSandbox({
+      write,
+      cwd: dir,
+      env,
+      clientId: 'opt-app',
+      clientSecret: 'opt-secret-xyz',
+    });
     expect(output).to.contain('opt-app');
     expect(output).to.not.contain('opt-secret-xyz');
     expect(output).to.not.contain('env-app');
-    const tokens = await connectViaGrantFlow(sandbox, { clientId: 'opt-app', clientSecret: 'opt-secret-xyz', redirectUris: [DEFAULT_SANDBOX_REDIRECT_URI] });
+    const tokens = await connectViaGrantFlow(sandbox, {
+      clientId: 'opt-app',
+      clientSecret: 'opt-secret-xyz',
+      redirectUris: [DEFAULT_SANDBOX_REDIRECT_URI],
+    });
     expect(tokens.access_token).to.be.a('string');
   });
 

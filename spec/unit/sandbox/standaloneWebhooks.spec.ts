@@ -43,7 +43,15 @@ describe('sandbox: standalone, its webhook', () => {
 
   it('configures a webhook with Meta Data from a file, says so without printing it, and delivers', async () => {
     fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ secret: 'never-printed' }));
-    sandbox = await startStandaloneSandbox({ write, cwd: dir, env: {}, webhookUrl: url, webhookEvents: ['menu.update'], webhookMetaDataFile: 'meta.json', webhookBodyShape: 'event_type' });
+    sandbox = await startStandaloneSandbox({
+      write,
+      cwd: dir,
+      env: {},
+      webhookUrl: url,
+      webhookEvents: ['menu.update'],
+      webhookMetaDataFile: 'meta.json',
+      webhookBodyShape: 'event_type',
+    });
     expect(output).to.contain(`Webhook: ${url} (on; menu.update; body event_type; meta_data keys: secret)`);
     expect(output).to.not.contain('never-printed');
     sandbox.updateRecord('menus', 301, { is_active: false });
@@ -52,7 +60,13 @@ describe('sandbox: standalone, its webhook', () => {
   });
 
   it('takes Meta Data from TGATE_WEBHOOK_META_DATA, can start switched off, and needs --webhook-url for the other flags', async () => {
-    sandbox = await startStandaloneSandbox({ write, cwd: dir, env: { TGATE_WEBHOOK_META_DATA: '{"secret":"e"}' }, webhookUrl: url, webhookOff: true });
+    sandbox = await startStandaloneSandbox({
+      write,
+      cwd: dir,
+      env: { TGATE_WEBHOOK_META_DATA: '{"secret":"e"}' },
+      webhookUrl: url,
+      webhookOff: true,
+    });
     expect(sandbox.webhooks.list()[0]).to.deep.include({ enabled: false, metaData: { secret: 'e' } });
     sandbox.updateRecord('menus', 301, { is_active: false });
     await sandbox.webhooks.idle();
@@ -60,7 +74,9 @@ describe('sandbox: standalone, its webhook', () => {
     await sandbox.close();
     sandbox = undefined;
     let caught: unknown;
-    await startStandaloneSandbox({ write, cwd: dir, env: {}, webhookOff: true }).catch((err: unknown) => (caught = err));
+    await startStandaloneSandbox({ write, cwd: dir, env: {}, webhookOff: true }).catch(
+      (err: unknown) => (caught = err),
+    );
     expect(String(caught)).to.contain('--webhook-url');
   });
 });

@@ -30,7 +30,12 @@ export function bearer(accessToken: string): { headers: Record<string, string> }
 }
 
 /** POST a form body to the token endpoint with the given Authorization header (or none). */
-export function postToken(tokenUrl: string, body: string, authorization?: string, contentType = 'application/x-www-form-urlencoded'): Promise<AxiosResponse> {
+export function postToken(
+  tokenUrl: string,
+  body: string,
+  authorization?: string,
+  contentType = 'application/x-www-form-urlencoded',
+): Promise<AxiosResponse> {
   const headers: Record<string, string> = { 'Content-Type': contentType };
   if (authorization !== undefined) headers.Authorization = authorization;
   return http.post(tokenUrl, body, { headers, transformRequest: [(data: unknown) => data] });

@@ -32,8 +32,20 @@ async function startReceiver(): Promise<Receiver> {
 }
 
 const NEW_PRODUCT = {
-  section_id: 401, item_type: 'product' as const, children_ids: [], description_en: null, description_ar: null, image_url: null,
-  price: 18.5, is_active: true, inactive_in_branches: [], min: null, max: null, max_num_of_same_item: null, name_en: 'Spicy Shawarma', name_ar: 'شاورما حارة',
+  section_id: 401,
+  item_type: 'product' as const,
+  children_ids: [],
+  description_en: null,
+  description_ar: null,
+  image_url: null,
+  price: 18.5,
+  is_active: true,
+  inactive_in_branches: [],
+  min: null,
+  max: null,
+  max_num_of_same_item: null,
+  name_en: 'Spicy Shawarma',
+  name_ar: 'شاورما حارة',
 };
 
 describe('sandbox: webhooks', () => {
@@ -79,7 +91,17 @@ describe('sandbox: webhooks', () => {
     sandbox.updateRecord('branches', 203, { is_force_closed: true });
     sandbox.updateRecord('branches', 203, { about_en: 'Renovated' });
     // Over HTTP too: the control routes change the same store.
-    const created = await client.post(`${sandbox.url}/__sandbox/records/sections`, { menu_id: 301, description_en: null, description_ar: null, image_url: null, is_force_closed: false, force_closed_in_branches: [], name_en: 'New', name_ar: null, opening_hour_group_id: null });
+    const created = await client.post(`${sandbox.url}/__sandbox/records/sections`, {
+      menu_id: 301,
+      description_en: null,
+      description_ar: null,
+      image_url: null,
+      is_force_closed: false,
+      force_closed_in_branches: [],
+      name_en: 'New',
+      name_ar: null,
+      opening_hour_group_id: null,
+    });
     await client.delete(`${sandbox.url}/__sandbox/records/sections/${created.data.id}`);
     expect(await sent()).to.deep.equal([
       { id: 401, event_type: 'section.update' },
@@ -93,11 +115,25 @@ describe('sandbox: webhooks', () => {
   it('sends order.update for every order status change (company or partner), not for the create or a payment change', async () => {
     sandbox.configureWebhook({ url: receiver.url, events: ['order.update'], metaData: { secret: 'x' } });
     const { access_token: token } = await sandbox.issueTokens(CLIENT.clientId);
-    const node = (item_id: number, quantity: number | null, children: unknown[] = []) => ({ item_id, quantity, children });
-    const created = await client.post(`${sandbox.apiBaseUrl}/orders`, {
-      brand_id: 101, branch_id: 202, menu_id: 301, service_type: 'delivery', app_order_uuid: 'wh-1', items: [node(1199, 1)], total_price: 22,
-      address: { full_address: 'Olaya', lat: 24.7, lng: 46.7 },
-    }, bearer(token));
+    const node = (item_id: number, quantity: number | null, children: unknown[] = []) => ({
+      item_id,
+      quantity,
+      children,
+    });
+    const created = await client.post(
+      `${sandbox.apiBaseUrl}/orders`,
+      {
+        brand_id: 101,
+        branch_id: 202,
+        menu_id: 301,
+        service_type: 'delivery',
+        app_order_uuid: 'wh-1',
+        items: [node(1199, 1)],
+        total_price: 22,
+        address: { full_address: 'Olaya', lat: 24.7, lng: 46.7 },
+      },
+      bearer(token),
+    );
     expect(created.status).to.equal(201);
     const id = created.data.id;
     sandbox.updateOrderAsCompany(id, { order_status: 'ready' });
@@ -136,22 +172,47 @@ describe('sandbox: webhooks', () => {
     sandbox.webhooks.update(webhook.id, { enabled: true });
     sandbox.updateRecord('menus', 301, { is_active: true });
     expect(await sent()).to.deep.equal([{ id: 301, resource_type: 'menu', action: 'update' }]);
-    expect(() => sandbox.configureWebhook({ url: receiver.url, events: ['menu.update', 'branch.update'] })).to.throw(WebhookConfigError, /menu.update already bound/);
+    expect(() => sandbox.configureWebhook({ url: receiver.url, events: ['menu.update', 'branch.update'] })).to.throw(
+      WebhookConfigError,
+      /menu.update already bound/,
+    );
     expect(() => sandbox.configureWebhook({ url: 'ftp://example.com' })).to.throw(WebhookConfigError, /url/);
-    expect(() => sandbox.configureWebhook({ url: receiver.url, events: ['brand.update' as 'menu.update'] })).to.throw(WebhookConfigError, /events/);
+    expect(() => sandbox.configureWebhook({ url: receiver.url, events: ['brand.update' as 'menu.update'] })).to.throw(
+      WebhookConfigError,
+      /events/,
+    );
   });
 
   it('is configured and read over HTTP under /__sandbox/webhooks', async () => {
     const base = `${sandbox.url}/__sandbox/webhooks`;
-    const added = await client.post(base, { url: receiver.url, events: ['item.update'], metaData: { secret: 'h' }, enabled: false });
+    const added = await client.post(base, {
+      url: receiver.url,
+      events: ['item.update'],
+      metaData: { secret: 'h' },
+      enabled: false,
+    });
     expect(added.status).to.equal(201);
-    expect(added.data).to.deep.include({ id: 1, url: receiver.url, events: ['item.update'], enabled: false, bodyShape: 'resource_action' });
-    expect((await client.post(base, { url: receiver.url, events: ['item.update'] })).status, 'event already bound').to.equal(400);
+    expect(added.data).to.deep.include({
+      id: 1,
+      url: receiver.url,
+      events: ['item.update'],
+      enabled: false,
+      bodyShape: 'resource_action',
+    });
+    expect(
+      (await client.post(base, { url: receiver.url, events: ['item.update'] })).status,
+      'event already bound',
+    ).to.equal(400);
     expect((await client.patch(`${base}/1`, { enabled: true })).data.enabled).to.equal(true);
     sandbox.updateRecord('items', 1005, { is_active: false });
     const deliveries = await client.get(`${base}/deliveries?wait=1`);
     expect(deliveries.data).to.deep.include({ delivered: 1, failed: 0, lastError: null });
-    expect(deliveries.data.deliveries[0]).to.deep.include({ webhookId: 1, event: 'item.update', status: 200, body: { id: 1005, resource_type: 'item', action: 'update', meta_data: { secret: '[hidden]' } } });
+    expect(deliveries.data.deliveries[0]).to.deep.include({
+      webhookId: 1,
+      event: 'item.update',
+      status: 200,
+      body: { id: 1005, resource_type: 'item', action: 'update', meta_data: { secret: '[hidden]' } },
+    });
     expect((await client.get(base)).data).to.deep.include({ delivered: 1, failed: 0 });
     expect((await client.delete(`${base}/1`)).status).to.equal(204);
     expect((await client.delete(`${base}/1`)).status).to.equal(404);

@@ -22,15 +22,25 @@ const listing = defineStep({
 
 describe('lib/step: what a failure becomes (settleFailure)', function () {
   this.timeout(10_000);
-  const ENV = ['TGATE_CLIENT_ID', 'TGATE_CLIENT_SECRET', 'TGATE_API_BASE_URL', 'TGATE_TOKEN_URI', 'TGATE_RETRY_MAX_ATTEMPTS'];
+  const ENV = [
+    'TGATE_CLIENT_ID',
+    'TGATE_CLIENT_SECRET',
+    'TGATE_API_BASE_URL',
+    'TGATE_TOKEN_URI',
+    'TGATE_RETRY_MAX_ATTEMPTS',
+  ];
   const saved: Record<string, string | undefined> = {};
   let api: ScriptedApi | undefined;
   let platform: PlatformAccountsServer | undefined;
   const accounts: string[] = [];
 
-  beforeEach(() => { for (const k of ENV) saved[k] = process.env[k]; });
+  beforeEach(() => {
+    for (const k of ENV) saved[k] = process.env[k];
+  });
   afterEach(async () => {
-    for (const k of ENV) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+    for (const k of ENV)
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
     for (const account of accounts.splice(0)) tokenMemory.forget(account);
     await api?.close();
     await platform?.close();
@@ -43,8 +53,10 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
     api = await startScriptedApi((req: SeenRequest) => reply(Number(req.query.get('page'))));
     platform = await startPlatformAccounts();
     Object.assign(process.env, {
-      TGATE_CLIENT_ID: 'spec-client', TGATE_CLIENT_SECRET: 'spec-secret',
-      TGATE_API_BASE_URL: `${api.url}/partner/v1`, TGATE_TOKEN_URI: `${api.url}/oauth/token`,
+      TGATE_CLIENT_ID: 'spec-client',
+      TGATE_CLIENT_SECRET: 'spec-secret',
+      TGATE_API_BASE_URL: `${api.url}/partner/v1`,
+      TGATE_TOKEN_URI: `${api.url}/oauth/token`,
       // One attempt: the HTTP client's own retries are lib/http's business, not this spec's.
       TGATE_RETRY_MAX_ATTEMPTS: '1',
     });
@@ -91,8 +103,12 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
 
 describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)', function () {
   let platform: PlatformAccountsServer;
-  before(async () => { platform = await startPlatformAccounts(); });
-  after(async () => { await platform.close(); });
+  before(async () => {
+    platform = await startPlatformAccounts();
+  });
+  after(async () => {
+    await platform.close();
+  });
 
   const cfg = { _account: 'a-1', oauth: { access_token: 'access-token-4711' } };
   /** A step that emits `emits` records, then throws what `failure` gives. */
@@ -108,37 +124,59 @@ describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)'
   it('wraps a TypeError in an UnexpectedError saying so, with it as the cause, no token and no rebound', async () => {
     for (const emits of [0, 1]) {
       const original = new TypeError('Cannot read properties of undefined (token access-token-4711)');
-      const outcome = await runFunctionLocally(throwing(() => original, emits), { body: {} }, cfg, platform);
+      const outcome = await runFunctionLocally(
+        throwing(() => original, emits),
+        { body: {} },
+        cfg,
+        platform,
+      );
       expect(outcome.rebounds).to.deep.equal([]);
       expect(outcome.errors).to.have.length(1);
       const [error] = outcome.errors;
       expect(error).to.be.instanceOf(UnexpectedError).and.instanceOf(ComponentError);
       expect(error.cause).to.equal(original);
-      expect(error.message).to.equal('The component failed in a way it does not foresee, a bug to report to its '
-        + 'maintainers: TypeError: Cannot read properties of undefined (token [redacted])');
+      expect(error.message).to.equal(
+        'The component failed in a way it does not foresee, a bug to report to its ' +
+          'maintainers: TypeError: Cannot read properties of undefined (token [redacted])',
+      );
       expect(error.stack).to.contain('Caused by: TypeError: Cannot read properties of undefined');
       expect(`${error.message} ${error.stack}`).not.to.contain('access-token-4711');
     }
   });
 
   it('wraps a thrown value that is not an Error too', async () => {
-    const outcome = await runFunctionLocally(throwing(() => 'just a string'), { body: {} }, cfg, platform);
+    const outcome = await runFunctionLocally(
+      throwing(() => 'just a string'),
+      { body: {} },
+      cfg,
+      platform,
+    );
     expect(outcome.errors[0]).to.be.instanceOf(UnexpectedError);
     expect(outcome.errors[0].message).to.match(/a bug to report to its maintainers: string just a string thrown$/);
   });
 
   it('passes every class of the taxonomy on as it is', async () => {
-    for (const made of [new ComponentError('plain'), new InvalidInputError('id', 'bad id'), new TGateRefusedError(
-      new HttpError({ service: 'T-Gate', method: 'GET', path: '/x', status: 404, attempts: 1 }),
-    )]) {
-      const outcome = await runFunctionLocally(throwing(() => made), { body: {} }, cfg, platform);
+    for (const made of [
+      new ComponentError('plain'),
+      new InvalidInputError('id', 'bad id'),
+      new TGateRefusedError(new HttpError({ service: 'T-Gate', method: 'GET', path: '/x', status: 404, attempts: 1 })),
+    ]) {
+      const outcome = await runFunctionLocally(
+        throwing(() => made),
+        { body: {} },
+        cfg,
+        platform,
+      );
       expect(outcome.errors).to.deep.equal([made]);
     }
   });
 
-  it('fails a spec that runs a step through the specs\' runner when the step ends outside the taxonomy', async () => {
+  it("fails a spec that runs a step through the specs' runner when the step ends outside the taxonomy", async () => {
     const ranOff = throwing(() => new RangeError('page must be a whole number'));
-    const err = await runStep(ranOff, { body: {} }, cfg, platform).then(() => undefined, (e: Error) => e);
+    const err = await runStep(ranOff, { body: {} }, cfg, platform).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.name).to.equal('OutsideTheTaxonomy');
     expect(err?.message).to.contain('RangeError: page must be a whole number');
   });
@@ -147,8 +185,12 @@ describe('lib/step: an error from outside the taxonomy is a bug (settleFailure)'
 describe('lib/step: fields, body and emits (defineStep)', function () {
   this.timeout(10_000);
   let platform: PlatformAccountsServer;
-  before(async () => { platform = await startPlatformAccounts(); });
-  after(async () => { await platform.close(); });
+  before(async () => {
+    platform = await startPlatformAccounts();
+  });
+  after(async () => {
+    await platform.close();
+  });
 
   type Fields = { pageSize: number; name?: string };
   const fields = {
@@ -160,17 +202,28 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
    * Emits what the step saw; `body` (a function of the fields) requires `id` of the type named by `name`.
    * Built in each spec, not at load, so that what defineStep does is part of the spec.
    */
-  const seeing = (): ReturnType<typeof defineStep> => defineStep<Fields, { id: unknown }>({
-    fields,
-    body: (f) => ({ type: 'object', required: ['id'], properties: { id: { type: f.name === 'text' ? 'string' : 'integer' } } }),
-    async run(step: Step<Fields, { id: unknown }>) {
-      (step.body as { touched?: boolean }).touched = true;
-      await step.emitData({ fields: step.fields, body: step.body, emitted: step.emitted });
-      await step.emitData({ emitted: step.emitted, msgBody: step.msg.body, snapshot: step.snapshot });
-    },
-  });
+  const seeing = (): ReturnType<typeof defineStep> =>
+    defineStep<Fields, { id: unknown }>({
+      fields,
+      body: (f) => ({
+        type: 'object',
+        required: ['id'],
+        properties: { id: { type: f.name === 'text' ? 'string' : 'integer' } },
+      }),
+      async run(step: Step<Fields, { id: unknown }>) {
+        (step.body as { touched?: boolean }).touched = true;
+        await step.emitData({ fields: step.fields, body: step.body, emitted: step.emitted });
+        await step.emitData({ emitted: step.emitted, msgBody: step.msg.body, snapshot: step.snapshot });
+      },
+    });
   const run = (msg: unknown, cfg: Record<string, unknown>, snapshot?: Record<string, unknown>): Promise<StepOutcome> =>
-    runStep({ process: seeing() as (...args: unknown[]) => unknown }, msg, { _account: 'a-1', oauth: { access_token: 't' }, ...cfg }, platform, { snapshot });
+    runStep(
+      { process: seeing() as (...args: unknown[]) => unknown },
+      msg,
+      { _account: 'a-1', oauth: { access_token: 't' }, ...cfg },
+      platform,
+      { snapshot },
+    );
 
   it('reads only the fields the schema names: "" and null are not set, defaults filled, text read as a number', async () => {
     let outcome = await run({ body: { id: 1 } }, { pageSize: '', name: null });
@@ -182,7 +235,12 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
   });
 
   it('refuses a bad field or a body that does not match the schema the fields choose, emitting nothing', async () => {
-    for (const [cfg, body, field] of [[{ pageSize: '0' }, { id: 1 }, 'pageSize'], [{}, { id: 'x' }, 'id'], [{ name: 'text' }, { id: 1 }, 'id'], [{}, {}, 'id']] as const) {
+    for (const [cfg, body, field] of [
+      [{ pageSize: '0' }, { id: 1 }, 'pageSize'],
+      [{}, { id: 'x' }, 'id'],
+      [{ name: 'text' }, { id: 1 }, 'id'],
+      [{}, {}, 'id'],
+    ] as const) {
       const outcome = await run({ body }, cfg);
       expect(outcome.data, JSON.stringify([cfg, body])).to.have.length(0);
       expect(outcome.rebounds).to.have.length(0);
@@ -214,13 +272,23 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
   it('connects to T-Gate once per message, on first use', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
-      TGATE_CLIENT_ID: 'spec-client', TGATE_CLIENT_SECRET: 'spec-secret',
-      TGATE_API_BASE_URL: 'http://127.0.0.1:9/partner/v1', TGATE_TOKEN_URI: 'http://127.0.0.1:9/oauth/token',
+      TGATE_CLIENT_ID: 'spec-client',
+      TGATE_CLIENT_SECRET: 'spec-secret',
+      TGATE_API_BASE_URL: 'http://127.0.0.1:9/partner/v1',
+      TGATE_TOKEN_URI: 'http://127.0.0.1:9/oauth/token',
     });
     try {
-      const twice = defineStep({ async run(step) { await step.emitData({ same: step.tgate === step.tgate }); } });
-      const outcome = await runStep({ process: twice as (...args: unknown[]) => unknown }, { body: {} },
-        { _account: 'a-2', environment: 'company-sandbox', oauth: { access_token: 't' } }, platform);
+      const twice = defineStep({
+        async run(step) {
+          await step.emitData({ same: step.tgate === step.tgate });
+        },
+      });
+      const outcome = await runStep(
+        { process: twice as (...args: unknown[]) => unknown },
+        { body: {} },
+        { _account: 'a-2', environment: 'company-sandbox', oauth: { access_token: 't' } },
+        platform,
+      );
       expect(outcome.errors).to.deep.equal([]);
       expect(outcome.data.map((d) => d.body)).to.deep.equal([{ same: true }]);
     } finally {

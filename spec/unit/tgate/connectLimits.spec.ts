@@ -5,7 +5,11 @@ import { createWorld, World } from '../../helpers/world';
 import { loadFunction, runStep } from '../../helpers/taskExec';
 
 describe('lib/tgate connect: limits from the environment', () => {
-  const cfg = { _account: 'a1', environment: 'company-sandbox', oauth: { access_token: 'at-1234', refresh_token: 'rt-1234' } };
+  const cfg = {
+    _account: 'a1',
+    environment: 'company-sandbox',
+    oauth: { access_token: 'at-1234', refresh_token: 'rt-1234' },
+  };
   const base = { TGATE_CLIENT_ID: 'client-id', TGATE_CLIENT_SECRET: 'client-secret' };
 
   const cases: Array<[string, string, string]> = [
@@ -34,15 +38,25 @@ describe('lib/tgate connect: limits from the environment', () => {
   }
 
   it('accepts sensible values and unset variables', () => {
-    expect(() => connectForStep({}, cfg, { env: { ...base, TGATE_HTTP_TIMEOUT_MS: '5000', TGATE_RETRY_MAX_ATTEMPTS: '3', TGATE_MAX_RESPONSE_BYTES: '1048576' } })).not.to.throw();
+    expect(() =>
+      connectForStep({}, cfg, {
+        env: {
+          ...base,
+          TGATE_HTTP_TIMEOUT_MS: '5000',
+          TGATE_RETRY_MAX_ATTEMPTS: '3',
+          TGATE_MAX_RESPONSE_BYTES: '1048576',
+        },
+      }),
+    ).not.to.throw();
     expect(() => connectForStep({}, cfg, { env: base })).not.to.throw();
   });
 
-  describe('in a step (the sailor\'s TaskExec)', () => {
+  describe("in a step (the sailor's TaskExec)", () => {
     let world: World;
     const saved = process.env.TGATE_HTTP_TIMEOUT_MS;
     afterEach(async () => {
-      if (saved === undefined) delete process.env.TGATE_HTTP_TIMEOUT_MS; else process.env.TGATE_HTTP_TIMEOUT_MS = saved;
+      if (saved === undefined) delete process.env.TGATE_HTTP_TIMEOUT_MS;
+      else process.env.TGATE_HTTP_TIMEOUT_MS = saved;
       await world?.close();
     });
 
@@ -55,7 +69,9 @@ describe('lib/tgate connect: limits from the environment', () => {
       expect(outcome.data).to.deep.equal([]);
       expect(outcome.errors).to.have.length(1);
       expect(outcome.errors[0]).to.be.instanceOf(ConfigurationError);
-      expect(outcome.errors[0].message).to.match(/^The component's environment variable TGATE_HTTP_TIMEOUT_MS must be a whole number/);
+      expect(outcome.errors[0].message).to.match(
+        /^The component's environment variable TGATE_HTTP_TIMEOUT_MS must be a whole number/,
+      );
       expect(world.sandbox.requestCount).to.equal(before);
     });
   });

@@ -10,7 +10,9 @@ import { clientFor, ScriptedApi, startScriptedApi } from '../../helpers/scripted
 describe('tgate: the page cap of a listing', function () {
   this.timeout(10_000);
   let api: ScriptedApi;
-  afterEach(async () => { await api?.close(); });
+  afterEach(async () => {
+    await api?.close();
+  });
 
   async function endless(cap: number): Promise<TGateClient> {
     api = await startScriptedApi((req) => {
@@ -20,10 +22,14 @@ describe('tgate: the page cap of a listing', function () {
     return clientFor(`${api.url}/partner/v1`);
   }
 
-  async function list(client: TGateClient, options: { maxPages?: number } = {}): Promise<{ pages: number; error?: unknown }> {
+  async function list(
+    client: TGateClient,
+    options: { maxPages?: number } = {},
+  ): Promise<{ pages: number; error?: unknown }> {
     let pages = 0;
     try {
-      for await (const page of client.pages('integrationScopes', { pageSize: 1, ...options })) pages += page.items.length;
+      for await (const page of client.pages('integrationScopes', { pageSize: 1, ...options }))
+        pages += page.items.length;
     } catch (error) {
       return { pages, error };
     }

@@ -50,7 +50,11 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
       ['..%2f..%2f', '..%2f..%2fx', 'is refused: percent-decoded once, it holds a "." or ".." segment'],
       ['items%2F..%2F..', '/items%2F..%2F..%2Fx', 'is refused: percent-decoded once, it holds a "." or ".." segment'],
       ['double-encoded %252e', '/%252e%252e/x', 'is refused: percent-decoded 2 times, it holds a "." or ".." segment'],
-      ['triple-encoded %25252e', '/%25252e%25252e/x', 'is refused: percent-decoded 3 times, it holds a "." or ".." segment'],
+      [
+        'triple-encoded %25252e',
+        '/%25252e%25252e/x',
+        'is refused: percent-decoded 3 times, it holds a "." or ".." segment',
+      ],
       ['encoded //host', '%2F%2Fevil.example/x', 'is refused: percent-decoded once, it holds "//"'],
       ['encoded backslash', '/%5Cevil.example', 'is refused: percent-decoded once, it holds a backslash'],
       ['encoded scheme', 'https%3A%2F%2Fevil.example', 'is refused: percent-decoded once, it is an absolute URL'],
@@ -62,7 +66,11 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
       ['CR LF header injection', '/items\r\nHost: evil.example', 'holds a control character'],
       ['tab', '/it\tems', 'holds a control character'],
       ['DEL', '/items\u007f', 'holds a control character'],
-      ['encoded CR LF', '/items%0d%0aHost:%20evil.example', 'is refused: percent-decoded once, it holds a control character'],
+      [
+        'encoded CR LF',
+        '/items%0d%0aHost:%20evil.example',
+        'is refused: percent-decoded once, it holds a control character',
+      ],
       ['fragment', '/items#x', 'holds a fragment ("#")'],
       ['fragment after a query', '/items?page=2#x', 'holds a fragment ("#")'],
       ['space', '/items/a b', 'holds a space or a character outside printable ASCII'],
@@ -80,10 +88,16 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
       it(`${what}: ${String(JSON.stringify(path)).slice(0, 60)}`, () => {
         expect(rawPathProblem(BASE, path)).to.be.a('string').and.contain(reason);
         let thrown: unknown;
-        try { checkedRawPath(BASE, path); } catch (err) { thrown = err; }
+        try {
+          checkedRawPath(BASE, path);
+        } catch (err) {
+          thrown = err;
+        }
         expect(thrown).to.be.instanceOf(InvalidInputError);
         expect((thrown as InvalidInputError).field).to.equal('path');
-        expect((thrown as Error).message).to.match(/^The path .+: give a path relative to the T-Gate API base, such as \/items\/42 or items\?page=2\. Requests only go to the T-Gate API/);
+        expect((thrown as Error).message).to.match(
+          /^The path .+: give a path relative to the T-Gate API base, such as \/items\/42 or items\?page=2\. Requests only go to the T-Gate API/,
+        );
       });
     }
   });
@@ -109,7 +123,11 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
         expect(rawPathProblem(BASE, path)).to.be.a('string');
         let thrown: unknown;
         let sent: string | undefined;
-        try { sent = checkedRawPath(BASE, path); } catch (err) { thrown = err; }
+        try {
+          sent = checkedRawPath(BASE, path);
+        } catch (err) {
+          thrown = err;
+        }
         expect(sent).to.equal(undefined);
         expect(thrown).to.be.instanceOf(InvalidInputError).with.property('field', 'path');
       });
@@ -166,15 +184,21 @@ describe('tgate: raw request paths (checkedRawPath)', () => {
 
     it('the parser check: the base itself is under the base; user info alone or a password alone leaves; no URL is refused', () => {
       expect(resolvedPathProblem(BASE, BASE)).to.equal(undefined);
-      expect(resolvedPathProblem(BASE, 'https://user@api.t-gate.net/partner/v1/x')).to.equal('would leave the T-Gate API host');
-      expect(resolvedPathProblem(BASE, 'https://:pw@api.t-gate.net/partner/v1/x')).to.equal('would leave the T-Gate API host');
+      expect(resolvedPathProblem(BASE, 'https://user@api.t-gate.net/partner/v1/x')).to.equal(
+        'would leave the T-Gate API host',
+      );
+      expect(resolvedPathProblem(BASE, 'https://:pw@api.t-gate.net/partner/v1/x')).to.equal(
+        'would leave the T-Gate API host',
+      );
       expect(resolvedPathProblem(BASE, 'http://[::1')).to.equal('does not make a valid URL with the T-Gate API base');
     });
   });
 
   it('keeps a base at the root of its host apart from other hosts', () => {
     expect(checkedRawPath('http://127.0.0.1:8080', '/items')).to.equal('/items');
-    expect(resolvedPathProblem('http://127.0.0.1:8080', '//127.0.0.1:9090/x')).to.equal('would leave the T-Gate API host');
+    expect(resolvedPathProblem('http://127.0.0.1:8080', '//127.0.0.1:9090/x')).to.equal(
+      'would leave the T-Gate API host',
+    );
     expect(resolvedPathProblem('http://127.0.0.1:8080', '/../../x')).to.equal(undefined); // "/.." at the root stays at the root
   });
 });

@@ -23,7 +23,9 @@ describe('tgate: resource table', () => {
   });
 
   it('names the documented list filters', () => {
-    const filters = Object.fromEntries(TGATE_RESOURCE_NAMES.map((name) => [name, TGATE_RESOURCES[name].filters.map((f) => `${f.name}:${f.type}`)]));
+    const filters = Object.fromEntries(
+      TGATE_RESOURCE_NAMES.map((name) => [name, TGATE_RESOURCES[name].filters.map((f) => `${f.name}:${f.type}`)]),
+    );
     expect(filters).to.deep.equal({
       integrationScopes: [],
       brands: [],
