@@ -9,9 +9,7 @@ import eventSchema from '../../../lib/schemas/webhookEvent.out.json';
 const component = requireComponentFile('component.json') as any;
 
 const trigger = loadFunction('webhookEvents') as ReturnType<typeof loadFunction> & {
-  getMetaModel(
-    cfg: Record<string, unknown>,
-  ): Promise<{
+  getMetaModel(cfg: Record<string, unknown>): Promise<{
     out: { properties: Record<string, { enum?: unknown[]; title?: string; properties?: object }>; required: string[] };
   }>;
 };
