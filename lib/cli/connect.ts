@@ -103,10 +103,12 @@ export async function connectCommand(
   });
   writePrivateJson(opts.out, { ...existing, environment: opts.environment, oauth, [LOCAL_CLIENT_KEY]: client });
   write(
-    `Access granted: credential keys {environment, oauth} written to ${opts.out} (mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s),`,
+    `Access granted: credential keys {environment, oauth} written to ${opts.out} ` +
+      `(mode 0600; access token valid ${String(oauth.expires_in ?? '?')} s),`,
   );
   write(
-    `with the OAuth client ${clientId} (its secret in ${client.secretFile} beside it, mode 0600) and the URLs it was made with.`,
+    `with the OAuth client ${clientId} (its secret in ${client.secretFile} beside it, mode 0600) ` +
+      'and the URLs it was made with.',
   );
   write(`Try it: npx tgate verify${opts.out === DEFAULT_CFG_FILE ? '' : ` --cfg ${opts.out}`}`);
   return EXIT_OK;
@@ -138,7 +140,8 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
       reject(
         err.code === 'EADDRINUSE'
           ? new UsageError(
-              `port ${opts.port} on 127.0.0.1 is in use: give another with ${opts.portOption ?? '--port'} (and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`,
+              `port ${opts.port} on 127.0.0.1 is in use: give another with ${opts.portOption ?? '--port'} ` +
+                `(and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`,
             )
           : err,
       ),
@@ -187,7 +190,8 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
           page(res, 400, 'T-Gate did not grant access; see the terminal.');
           return reject(
             new Error(
-              `T-Gate did not grant access: ${printable(error)}${description ? ` (${printable(description.slice(0, 200))})` : ''}`,
+              `T-Gate did not grant access: ${printable(error)}` +
+                `${description ? ` (${printable(description.slice(0, 200))})` : ''}`,
             ),
           );
         }
@@ -248,7 +252,8 @@ export function registerConnectCommand(program: Command): void {
     .option('--token-url <url>', "the token endpoint (default: the environment's, or TGATE_TOKEN_URI)")
     .option(
       '--api-base-url <url>',
-      "the API base the credential is for (default: the environment's, or TGATE_API_BASE_URL; required with a token URL on this machine)",
+      "the API base the credential is for (default: the environment's, or TGATE_API_BASE_URL; " +
+        'required with a token URL on this machine)',
     )
     .addOption(secretArgumentOption())
     .addHelpText(

@@ -58,7 +58,10 @@ async function platformFor(
   return { platform, cfg: { ...stepCfg(cfg), _account: account }, account, before: JSON.stringify(keys) };
 }
 
-/** Merges the keys the platform stand-in now holds into the cfg file (other fields kept) when they changed; returns the key names written. */
+/**
+ * Merges the keys the platform stand-in now holds into the cfg file (other fields kept) when they changed;
+ * returns the key names written.
+ */
 function writeBackKeys(cfgFile: string, platform: LocalPlatform, account: string, before: string): string[] {
   const stored = platform.accounts.get(account)?.keys;
   if (!stored || JSON.stringify(stored) === before) return [];
@@ -75,7 +78,10 @@ function tgateEnv(cfg: Json, cfgFile: string): Record<string, string> {
   return { ...env, ...localClientEnv(cfg, cfgFile) };
 }
 
-/** Runs `work` with the cfg file's OAuth client in process.env (an in-process step reads it there), then restores it. */
+/**
+ * Runs `work` with the cfg file's OAuth client in process.env (an in-process step reads it there),
+ * then restores it.
+ */
 async function withClientEnv<T>(cfg: Json, cfgFile: string, work: () => Promise<T>): Promise<T> {
   const overrides = localClientEnv(cfg, cfgFile);
   const previous = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
@@ -107,7 +113,8 @@ export interface RunCommandOptions {
 export async function runCommand(name: string | undefined, opts: RunCommandOptions): Promise<number> {
   if (!name)
     throw new UsageError(
-      `name the trigger or action to run (tgate run <function> --cfg FILE); component.json has: ${functionNames().join(', ')}`,
+      'name the trigger or action to run (tgate run <function> --cfg FILE); ' +
+        `component.json has: ${functionNames().join(', ')}`,
     );
   assertFunction(name);
   const fileCfg = readJsonObject(opts.cfg, 'cfg') as Json;
@@ -166,7 +173,8 @@ export async function runCommand(name: string | undefined, opts: RunCommandOptio
     out(
       opts.json
         ? JSON.stringify({ event: 'snapshot', snapshot: lastSnapshot, file: opts.snapshot ?? null })
-        : `snapshot: ${oneLine(lastSnapshot)}${opts.snapshot ? ` (written to ${opts.snapshot})` : ' (not kept: give --snapshot FILE)'}`,
+        : `snapshot: ${oneLine(lastSnapshot)}` +
+            `${opts.snapshot ? ` (written to ${opts.snapshot})` : ' (not kept: give --snapshot FILE)'}`,
     );
   }
   const written = outcome.updateKeys.length ? writeBackKeys(opts.cfg, platform, account, before) : [];
@@ -174,12 +182,14 @@ export async function runCommand(name: string | undefined, opts: RunCommandOptio
     out(
       opts.json
         ? JSON.stringify({ event: 'updateKeys', count: outcome.updateKeys.length, keys: written, file: opts.cfg })
-        : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`,
+        : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ` +
+            `${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`,
     );
   }
   if (!opts.json)
     out(
-      `${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`,
+      `${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)` +
+        `${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`,
     );
   return outcome.errors.length ? EXIT_FAILED : EXIT_OK;
 }
@@ -211,7 +221,8 @@ export async function verifyCommand(opts: { cfg: string; json?: boolean }): Prom
 function serviceResult(run: Awaited<ReturnType<typeof runServiceProcess>>): Json {
   if (!run.result)
     throw new Error(
-      `runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
+      `runService.js exited (${run.code}) without a result` +
+        `${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
     );
   if (run.result.status !== 'success')
     throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);

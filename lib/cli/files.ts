@@ -32,7 +32,10 @@ export function writePrivateJson(file: string, value: unknown): void {
   writePrivateFile(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Writes a file only its owner can read, replacing it whole (a temporary file renamed over it), also when it existed. */
+/**
+ * Writes a file only its owner can read, replacing it whole (a temporary file renamed over it),
+ * also when it existed.
+ */
 export function writePrivateFile(file: string, text: string): void {
   const tmp = path.join(
     path.dirname(file),

@@ -117,7 +117,10 @@ function onStreamError(err: NodeJS.ErrnoException): void {
   void shutdown(1, `tgate: cannot write the output: ${err.message}`, false, 1000);
 }
 
-/** Installs the signal and output handlers for the rest of the process (the `tgate` command only, not in-process callers). */
+/**
+ * Installs the signal and output handlers for the rest of the process
+ * (the `tgate` command only, not in-process callers).
+ */
 export function installProcessHandlers(): void {
   if (installed) return;
   installed = true;

@@ -45,7 +45,9 @@ const isLocalUrl = (url: string): boolean => isLoopbackHost(new URL(url).hostnam
 export function checkLocalPair(tokenUrl: string, apiBaseUrl: string | undefined): void {
   if (isLocalUrl(tokenUrl) && apiBaseUrl === undefined) {
     throw new UsageError(
-      `the token URL ${tokenUrl} is on this machine: give its API base too (--api-base-url, or TGATE_API_BASE_URL; tgate sandbox prints it), so the tokens never go to T-Gate's public hosts`,
+      `the token URL ${tokenUrl} is on this machine: give its API base too ` +
+        '(--api-base-url, or TGATE_API_BASE_URL; tgate sandbox prints it), ' +
+        "so the tokens never go to T-Gate's public hosts",
     );
   }
 }
@@ -86,14 +88,16 @@ export function localClientEnv(cfg: Record<string, unknown>, cfgFile: string): R
     typeof client.secretFile !== 'string'
   ) {
     throw new UsageError(
-      `the cfg file ${cfgFile} has a "${LOCAL_CLIENT_KEY}" that tgate connect did not write: remove it, or run tgate connect again`,
+      `the cfg file ${cfgFile} has a "${LOCAL_CLIENT_KEY}" that tgate connect did not write: ` +
+        'remove it, or run tgate connect again',
     );
   }
   const secretPath = path.resolve(path.dirname(cfgFile), client.secretFile);
   const saved = readJsonObject(secretPath, 'client secret', { missingOk: true });
   if (!saved || typeof saved.clientSecret !== 'string') {
     throw new UsageError(
-      `the client secret file ${secretPath} that ${cfgFile} names is missing or holds no clientSecret: run tgate connect again`,
+      `the client secret file ${secretPath} that ${cfgFile} names is missing or holds no clientSecret: ` +
+        'run tgate connect again',
     );
   }
   return {

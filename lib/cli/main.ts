@@ -28,7 +28,8 @@ const EXAMPLES: Record<string, string> = {
   'oauth-clients list': 'tgate oauth-clients list --component 5f0c0ffee0000000000000aa --json',
   'oauth-clients get': 'tgate oauth-clients get 6a1b2c3d4e5f600000000001',
   'oauth-clients create':
-    'printf %s "$SECRET" | tgate oauth-clients create --component 5f0c0ffee0000000000000aa --client-id my-app --client-secret-stdin',
+    'printf %s "$SECRET" | tgate oauth-clients create --component 5f0c0ffee0000000000000aa ' +
+    '--client-id my-app --client-secret-stdin',
   'oauth-clients update':
     'printf %s "$SECRET" | tgate oauth-clients update 6a1b2c3d4e5f600000000001 --client-secret-stdin',
   'oauth-clients delete': 'tgate oauth-clients delete 6a1b2c3d4e5f600000000001 --yes',
@@ -126,9 +127,15 @@ export function listenProblem(err: unknown): string | undefined {
     case 'EADDRINUSE':
       return `port ${e.port} is in use (${where}): pick another with --port, or --port 0 for any free port`;
     case 'EACCES':
-      return `not allowed to listen on ${where} (ports below 1024 need special rights): pick another with --port, e.g. --port 8080, or --port 0 for any free port`;
+      return (
+        `not allowed to listen on ${where} (ports below 1024 need special rights): ` +
+        'pick another with --port, e.g. --port 8080, or --port 0 for any free port'
+      );
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${where}: that address is not on this machine: pick a loopback address with --host, e.g. --host 127.0.0.1`;
+      return (
+        `cannot listen on ${where}: that address is not on this machine: ` +
+        'pick a loopback address with --host, e.g. --host 127.0.0.1'
+      );
     default:
       return undefined;
   }

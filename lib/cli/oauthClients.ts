@@ -118,8 +118,9 @@ export function refuseSecretArguments(opts: CommonOptions): void {
   );
   if (opts.apiKey !== undefined || opts.password !== undefined) {
     throw new UsageError(
-      `${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: the API key is never taken as an argument ` +
-        '(shell history, process list). Set ELASTICIO_API_KEY or use a profile file (--profile PATH, chmod 600)',
+      `${opts.apiKey !== undefined ? '--api-key' : '--password'} is refused: ` +
+        'the API key is never taken as an argument (shell history, process list). ' +
+        'Set ELASTICIO_API_KEY or use a profile file (--profile PATH, chmod 600)',
     );
   }
   if (opts.username !== undefined) {
@@ -327,7 +328,8 @@ export function explain(err: unknown, ctx: Context): Error {
   const tenant = conn.tenantId;
   const answered =
     `\n  ${PLATFORM_SERVICE} answered ${err.status} to ${err.method} ${err.path}` +
-    `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`;
+    `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}` +
+    `${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`;
   const fail = (message: string): Error => new Error(message + answered);
 
   if (err.kind === 'not-json') {
@@ -346,15 +348,17 @@ export function explain(err: unknown, ctx: Context): Error {
   switch (err.status) {
     case 401:
       return fail(
-        `${err.origin} did not accept the credentials from ${conn.credentialsFrom} (401): check ELASTICIO_API_USERNAME ` +
-          `(the account email) and ELASTICIO_API_KEY (on the account's profile page), and that they belong to ${err.origin}`,
+        `${err.origin} did not accept the credentials from ${conn.credentialsFrom} (401): ` +
+          "check ELASTICIO_API_USERNAME (the account email) and ELASTICIO_API_KEY (on the account's profile page), " +
+          `and that they belong to ${err.origin}`,
       );
     case 403: {
       const perm = `tenants.oauth_clients.${PERMISSION_OF[err.method] ?? 'get'}`;
       return fail(
         `permission denied (403): ${err.method} ${err.path} needs the permission ${perm} in tenant ${tenant}. ` +
-          'The tenants.oauth_clients.* permissions are service permissions held by service accounts, not ordinary users: ' +
-          'use the email and API key of a service account that has them, or ask the platform operator (support) to grant them',
+          'The tenants.oauth_clients.* permissions are service permissions held by service accounts, ' +
+          'not ordinary users: use the email and API key of a service account that has them, ' +
+          'or ask the platform operator (support) to grant them',
       );
     }
     case 404:
@@ -373,7 +377,8 @@ export function explain(err: unknown, ctx: Context): Error {
       }
       if (ctx.op === 'create') {
         return fail(
-          `not found: tenant ${tenant}, or component ${ctx.componentId} (the component must exist in the tenant and be visible to it)`,
+          `not found: tenant ${tenant}, or component ${ctx.componentId} ` +
+            '(the component must exist in the tenant and be visible to it)',
         );
       }
       return fail(`tenant ${tenant} not found (or not visible to this account)`);
@@ -389,9 +394,11 @@ export function explain(err: unknown, ctx: Context): Error {
   if ((ctx.op === 'create' || (ctx.op === 'update' && ctx.componentChange)) && isDuplicateClientError(err)) {
     return fail(
       ctx.op === 'create'
-        ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} (use \`tgate oauth-clients update\`; ` +
+        ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} ` +
+            '(use `tgate oauth-clients update`; ' +
             `\`tgate oauth-clients list --component ${ctx.componentId}\` shows its id)`
-        : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: one OAuth client per component per tenant`,
+        : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: ` +
+            'one OAuth client per component per tenant',
     );
   }
   if (err.status === 409) return fail(`conflict (409) in tenant ${tenant}`);
@@ -513,7 +520,8 @@ export function registerOauthClientsCommand(program: Command): void {
       if (!opts.yes) {
         if (!interactive()) {
           throw new UsageError(
-            `not deleting OAuth client ${id} without confirmation: stdin is not a terminal, so pass --yes to delete without asking`,
+            `not deleting OAuth client ${id} without confirmation: ` +
+              'stdin is not a terminal, so pass --yes to delete without asking',
           );
         }
         const answer = await askLine(`Delete OAuth client ${id} in tenant ${conn.tenantId}? Type the id to confirm: `);

@@ -69,7 +69,8 @@ export function registerPlatformSandboxCommand(program: Command): void {
   program
     .command('platform-sandbox')
     .description(
-      'run a local stand-in of the platform API on loopback until Ctrl-C, to try `tgate oauth-clients` without a tenant service account',
+      'run a local stand-in of the platform API on loopback until Ctrl-C, ' +
+        'to try `tgate oauth-clients` without a tenant service account',
     )
     .addOption(new Option('--port <port>', 'port (0: any free port)').argParser(portNumber).default(DEFAULT_PORT))
     .option('--host <host>', `loopback address to listen on (${LOOPBACK_HOSTS.join(', ')})`, '127.0.0.1')

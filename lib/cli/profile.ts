@@ -127,7 +127,8 @@ export function resolveConnection(
     if (!envUser || !envKey) {
       const missing = envUser ? 'ELASTICIO_API_KEY' : 'ELASTICIO_API_USERNAME';
       throw new UsageError(
-        `${missing} is not set while ${envUser ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'} is: set both in the environment, or neither to use a profile`,
+        `${missing} is not set while ${envUser ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'} is: ` +
+          'set both in the environment, or neither to use a profile',
       );
     }
     [username, apiKey, credentialsFrom] = [

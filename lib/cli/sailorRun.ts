@@ -52,7 +52,10 @@ export interface RunOptions {
   onData?: (data: { body: unknown }) => void;
   /** The snapshot the platform kept for the step (a polling trigger's state), passed as `process`'s third argument. */
   snapshot?: Record<string, unknown>;
-  /** Receives each line the step logs instead of the sailor's logger writing it to stdout (a CLI keeps its stdout for events). */
+  /**
+   * Receives each line the step logs instead of the sailor's logger writing it to stdout
+   * (a CLI keeps its stdout for events).
+   */
   onLog?: (line: string) => void;
 }
 
@@ -136,7 +139,10 @@ export interface ServiceRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** What runService.js POSTed: verifyCredentials' `{verified, reason}`, getMetaModel's `{in, out}`, a select model's `{key: label}`, or `{message}` on error. */
+  /**
+   * What runService.js POSTed: verifyCredentials' `{verified, reason}`, getMetaModel's `{in, out}`,
+   * a select model's `{key: label}`, or `{message}` on error.
+   */
   result:
     | { status: string; data: { verified?: boolean; reason?: string; message?: string; [key: string]: unknown } }
     | undefined;
@@ -243,7 +249,8 @@ export async function verifyWithRunService(
   const run = await runServiceProcess('verifyCredentials', cfg, platform, env, { logLevel: 'fatal' });
   if (!run.result)
     throw new Error(
-      `runService.js exited (${run.code}) without a result${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
+      `runService.js exited (${run.code}) without a result` +
+        `${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
     );
   if (run.result.status !== 'success')
     throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);

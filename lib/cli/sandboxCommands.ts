@@ -41,13 +41,15 @@ async function realTGateFromOptions(opts: StartCommandOptions): Promise<RealTGat
       .map(([k]) => k);
     if (misplaced.length)
       throw new UsageError(
-        `${misplaced.join(', ')} ${misplaced.length === 1 ? 'is' : 'are'} for --environment company-sandbox; the embedded sandbox registers its own OAuth app`,
+        `${misplaced.join(', ')} ${misplaced.length === 1 ? 'is' : 'are'} for --environment company-sandbox; ` +
+          'the embedded sandbox registers its own OAuth app',
       );
     return undefined;
   }
   if (environment === 'company') {
     throw new UsageError(
-      "the main job creates and cancels an order, so it runs only on the embedded sandbox or T-Gate's company sandbox (--environment company-sandbox), not on production",
+      'the main job creates and cancels an order, so it runs only on the embedded sandbox ' +
+        "or T-Gate's company sandbox (--environment company-sandbox), not on production",
     );
   }
   if (opts.port !== undefined || opts.keepServing)
@@ -118,12 +120,15 @@ export function registerSandboxCommands(program: Command): void {
   program
     .command('start')
     .description(
-      "run the component's main job and exit: connect the app, check the credential, look up the catalog, place and move an order, receive its webhook, poll the catalog twice (on the embedded T-Gate sandbox unless --environment says otherwise)",
+      "run the component's main job and exit: connect the app, check the credential, look up the catalog, " +
+        'place and move an order, receive its webhook, poll the catalog twice ' +
+        '(on the embedded T-Gate sandbox unless --environment says otherwise)',
     )
     .addOption(
       new Option(
         '--environment <name>',
-        "where T-Gate is: the embedded sandbox, or T-Gate's own company sandbox (default: TGATE_ENVIRONMENT, else embedded)",
+        "where T-Gate is: the embedded sandbox, or T-Gate's own company sandbox " +
+          '(default: TGATE_ENVIRONMENT, else embedded)',
       ).choices(START_ENVIRONMENTS),
     )
     .addOption(new Option('--port <port>', 'embedded sandbox port (0: any free port)').argParser(portNumber))
@@ -132,7 +137,8 @@ export function registerSandboxCommands(program: Command): void {
     .option('--client-id <id>', 'company-sandbox: the OAuth client id (default: TGATE_CLIENT_ID)')
     .option(
       '--credential <file>',
-      'company-sandbox: keep the credential in this file (mode 0600): reused when it exists, newest tokens written back',
+      'company-sandbox: keep the credential in this file (mode 0600): ' +
+        'reused when it exists, newest tokens written back',
     )
     .addOption(
       new Option(
@@ -166,7 +172,8 @@ cancels it, and skips the webhook step (T-Gate sends webhooks to the app's regis
 secret comes from TGATE_CLIENT_SECRET or stdin, never an argument, and is never printed.
 
 Example against the company sandbox:
-  printf %s "$SECRET" | npm start -- --environment company-sandbox --client-id my-app --credential .tgate/company-sandbox.json`,
+  printf %s "$SECRET" | npm start -- --environment company-sandbox ` +
+        '--client-id my-app --credential .tgate/company-sandbox.json',
     )
     .action(async (opts: StartCommandOptions & { clientSecret?: unknown }) => {
       refuseSecretArgument(opts);
@@ -206,7 +213,10 @@ Example against the company sandbox:
     .addOption(metaDataArgumentOption())
     .addHelpText(
       'after',
-      '\nThe client secret comes from TGATE_CLIENT_SECRET or is generated and written to .tgate/sandbox-client.json (mode 0600); it is never printed or taken as an argument. Webhook Meta Data may hold a shared secret: it comes from a file or TGATE_WEBHOOK_META_DATA and is never printed.',
+      '\nThe client secret comes from TGATE_CLIENT_SECRET or is generated and written to ' +
+        '.tgate/sandbox-client.json (mode 0600); it is never printed or taken as an argument. ' +
+        'Webhook Meta Data may hold a shared secret: ' +
+        'it comes from a file or TGATE_WEBHOOK_META_DATA and is never printed.',
     )
     .action(async (opts: SandboxCommandOptions) => {
       refuseSecretArgument(

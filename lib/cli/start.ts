@@ -75,7 +75,8 @@ const STEPS: Step[] = [
     name: "receive T-Gate's notice of the change (webhook)",
     run: receiveWebhook,
     notAgainstRealTGate:
-      "T-Gate sends webhooks to the URL in the app's marketplace listing, which this machine does not serve (try the webhook trigger with `tgate sandbox --webhook-url`)",
+      "T-Gate sends webhooks to the URL in the app's marketplace listing, which this machine does not serve " +
+      '(try the webhook trigger with `tgate sandbox --webhook-url`)',
   },
   { name: 'watch the catalog for changes (two polls)', run: pollCatalogTwice },
 ];
@@ -109,7 +110,8 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     // platform API (updateKeys), in this process or in verifyCredentials' own: one save per token request.
     tokenRequests = () => job.codeExchanges + platform.calls.filter(isCredentialSave).length;
     write(
-      `Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) with OAuth app ${real.clientId}; the steps create and cancel one test order.`,
+      `Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) ` +
+        `with OAuth app ${real.clientId}; the steps create and cancel one test order.`,
     );
   } else {
     const client = {
@@ -140,11 +142,13 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
     };
     tokenRequests = () => embedded.tokenRequests.length;
     write(
-      `T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`,
+      `T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; ` +
+        `a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`,
     );
   }
   write(
-    "Each step runs the component's own triggers and actions as the platform would; [n token requests] counts the times it had to ask T-Gate for an access token.",
+    "Each step runs the component's own triggers and actions as the platform would; " +
+      '[n token requests] counts the times it had to ask T-Gate for an access token.',
   );
   const close = async (): Promise<void> => {
     await job.receiver?.close();
@@ -185,7 +189,10 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
 const isCredentialSave = (call: { method: string; path: string; status: number }): boolean =>
   call.method === 'PUT' && call.path.startsWith('/v1/accounts/') && call.status < 300;
 
-/** Writes the newest keys back to --credential: T-Gate rotates refresh tokens, so the file's old one may no longer work. */
+/**
+ * Writes the newest keys back to --credential: T-Gate rotates refresh tokens,
+ * so the file's old one may no longer work.
+ */
 function saveCredential(job: Job): void {
   const file = job.real?.credentialFile;
   const account = job.cfg._account as string | undefined;
@@ -195,7 +202,10 @@ function saveCredential(job: Job): void {
   writePrivateJson(file, { ...existing, ...stored.keys });
 }
 
-/** Runs one of the component's functions (its component.json id) in the sailor's TaskExec; its log lines are kept, not printed. */
+/**
+ * Runs one of the component's functions (its component.json id) in the sailor's TaskExec;
+ * its log lines are kept, not printed.
+ */
 async function run(
   job: Job,
   fn: string,
@@ -233,10 +243,15 @@ async function grantAccess(job: Job): Promise<string> {
     if (kept?.oauth && typeof kept.oauth === 'object') {
       if (kept.environment !== undefined && kept.environment !== real.environment)
         throw new Error(
-          `${real.credentialFile} holds a credential for the ${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} environment, not ${real.environment}`,
+          `${real.credentialFile} holds a credential for the ` +
+            `${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} ` +
+            `environment, not ${real.environment}`,
         );
       keep(kept.oauth as Record<string, unknown>);
-      return `used the credential kept in ${real.credentialFile} (granted earlier; delete the file to grant access again)`;
+      return (
+        `used the credential kept in ${real.credentialFile} ` +
+        '(granted earlier; delete the file to grant access again)'
+      );
     }
     const tokens = await grantThroughBrowser({
       authorizeUrl: real.authorizeUrl,
@@ -251,7 +266,11 @@ async function grantAccess(job: Job): Promise<string> {
     job.codeExchanges += 1;
     keep(tokens);
     saveCredential(job);
-    return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${String(tokens.expires_in ?? '?')} s) and a refresh token${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`;
+    return (
+      "the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token " +
+      `(valid ${String(tokens.expires_in ?? '?')} s) and a refresh token` +
+      `${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`
+    );
   }
   const sandbox = job.sandbox!;
   const client = {
@@ -273,7 +292,10 @@ async function grantAccess(job: Job): Promise<string> {
     grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] },
   });
   keep(tokens);
-  return `the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token (valid ${tokens.expires_in} s) and a refresh token`;
+  return (
+    "the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token " +
+    `(valid ${tokens.expires_in} s) and a refresh token`
+  );
 }
 
 async function verifyCredential(job: Job): Promise<string> {
@@ -302,7 +324,10 @@ async function lookUpBranchesAndMenus(job: Job): Promise<string> {
   const menu = menus.find((m) => m.is_active && !m.inactive_in_branches.includes(branch.id));
   if (!menu) throw new Error(`branch ${branch.id} has no active menu`);
   job.menuId = menu.id;
-  return `${plural(branches.length, 'branch', 'branches')} shared (e.g. ${branch.id} "${branch.name_en}"); ${plural(menus.length, 'menu')} at branch ${branch.id} (e.g. ${menu.id} "${menu.name_en}")`;
+  return (
+    `${plural(branches.length, 'branch', 'branches')} shared (e.g. ${branch.id} "${branch.name_en}"); ` +
+    `${plural(menus.length, 'menu')} at branch ${branch.id} (e.g. ${menu.id} "${menu.name_en}")`
+  );
 }
 
 async function listCatalog(job: Job): Promise<string> {
@@ -316,10 +341,16 @@ async function listCatalog(job: Job): Promise<string> {
   );
   const items = pages.flatMap((p) => p.results);
   const example = items.find((i) => i.item_type === 'product') ?? items[0];
-  return `${plural(pages.length, 'page')} of 20 items, ${items.length} of the ${pages[0]?.totalCount ?? 0} in the catalog (e.g. ${example?.id} "${example?.name_en}", ${example?.price ?? 'no'} SAR)`;
+  return (
+    `${plural(pages.length, 'page')} of 20 items, ${items.length} of the ${pages[0]?.totalCount ?? 0} in the catalog ` +
+    `(e.g. ${example?.id} "${example?.name_en}", ${example?.price ?? 'no'} SAR)`
+  );
 }
 
-/** A plain product (no modifiers) on the chosen menu, active at the chosen branch: found through the API, as a flow would. */
+/**
+ * A plain product (no modifiers) on the chosen menu, active at the chosen branch:
+ * found through the API, as a flow would.
+ */
 async function plainProduct(job: Job): Promise<{ id: number; name_en?: string | null }> {
   const branchId = job.branch!.id;
   type Section = Named & { is_force_closed: boolean; force_closed_in_branches: number[] };
@@ -370,7 +401,10 @@ async function calculateAndCreateOrder(job: Job): Promise<string> {
     }),
   );
   job.orderId = created.order.id;
-  return `2 x "${product.name_en}" cost ${calculation.total_price} ${calculation.currency}; order ${created.order.id} ${created.outcome} (status ${created.order.order_status})`;
+  return (
+    `2 x "${product.name_en}" cost ${calculation.total_price} ${calculation.currency}; ` +
+    `order ${created.order.id} ${created.outcome} (status ${created.order.order_status})`
+  );
 }
 
 /** The company marks the order ready in its portal; the app then sends it on its way (in_route). */
@@ -384,7 +418,10 @@ async function advanceOrderStatus(job: Job): Promise<string> {
         cancel_reason: 'Test order from tgate start',
       }),
     );
-    return `the component's Update Order action cancelled test order ${job.orderId} (now ${cancelled.order.order_status})`;
+    return (
+      `the component's Update Order action cancelled test order ${job.orderId} ` +
+      `(now ${cancelled.order.order_status})`
+    );
   }
   const sandbox = job.sandbox!;
   // T-Gate sends order.update on each status change: point its webhook at a loopback receiver first.
@@ -398,7 +435,10 @@ async function advanceOrderStatus(job: Job): Promise<string> {
   const [updated] = bodies<{ order: { order_status: string } }>(
     await run(job, 'updateOrder', { id: job.orderId, order_status: 'in_route' }),
   );
-  return `the company marked order ${job.orderId} ready; the component's Update Order action then set it to ${updated.order.order_status} (on its way)`;
+  return (
+    `the company marked order ${job.orderId} ready; ` +
+    `the component's Update Order action then set it to ${updated.order.order_status} (on its way)`
+  );
 }
 
 async function receiveWebhook(job: Job): Promise<string> {
@@ -415,7 +455,10 @@ async function receiveWebhook(job: Job): Promise<string> {
     events.push(...bodies<{ event: string; id: number; record?: { order_status?: string } | null }>(outcome));
   }
   const last = events[events.length - 1];
-  return `${plural(deliveries.length, 'notice')} received and passed on as ${plural(events.length, 'event')} (e.g. ${last?.event} for order ${last?.id}, now ${last?.record?.order_status ?? 'unknown'})`;
+  return (
+    `${plural(deliveries.length, 'notice')} received and passed on as ${plural(events.length, 'event')} ` +
+    `(e.g. ${last?.event} for order ${last?.id}, now ${last?.record?.order_status ?? 'unknown'})`
+  );
 }
 
 async function pollCatalogTwice(job: Job): Promise<string> {
@@ -424,12 +467,16 @@ async function pollCatalogTwice(job: Job): Promise<string> {
   const snapshot = first.snapshots[first.snapshots.length - 1];
   if (first.data.length !== 0 || !snapshot)
     throw new Error(
-      `the first poll emitted ${first.data.length} changes and ${first.snapshots.length} snapshots (expected none and one)`,
+      `the first poll emitted ${first.data.length} changes and ${first.snapshots.length} snapshots ` +
+        '(expected none and one)',
     );
   if (!job.sandbox) {
     // A real catalog is not ours to change: the second poll shows what changed meanwhile (usually nothing).
     const second = bodies<{ change: string; id: number }>(await run(job, 'pollCatalog', {}, fields, snapshot));
-    return `the first poll only noted the catalog as it is; the second reported ${plural(second.length, 'change')} (made in T-Gate meanwhile)`;
+    return (
+      'the first poll only noted the catalog as it is; ' +
+      `the second reported ${plural(second.length, 'change')} (made in T-Gate meanwhile)`
+    );
   }
   const section = [...job.sandbox.store.records('sections')].find((s) => s.menu_id === job.menuId)!;
   job.sandbox.updateRecord('sections', section.id, { name_en: `${section.name_en} (renamed)` });
@@ -437,7 +484,10 @@ async function pollCatalogTwice(job: Job): Promise<string> {
   const seen = changes.map((c) => `${c.change} ${c.id}`);
   if (seen.join() !== `updated ${section.id}`)
     throw new Error(`after renaming section ${section.id}, the second poll emitted [${seen.join(', ')}]`);
-  return `the first poll only noted the catalog as it is; after section ${section.id} was renamed, the second reported exactly that change`;
+  return (
+    'the first poll only noted the catalog as it is; ' +
+    `after section ${section.id} was renamed, the second reported exactly that change`
+  );
 }
 
 interface WebhookReceiver {
@@ -446,7 +496,10 @@ interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** Where the sandbox POSTs its webhooks, standing in for the platform's webhook URL: a loopback server keeping each body. */
+/**
+ * Where the sandbox POSTs its webhooks, standing in for the platform's webhook URL:
+ * a loopback server keeping each body.
+ */
 async function listen(): Promise<WebhookReceiver> {
   const got: Array<{ body: unknown }> = [];
   const server = http.createServer((req, res) => {
