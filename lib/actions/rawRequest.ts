@@ -41,7 +41,9 @@ export const process = defineStep<Fields, Body>({
     } catch (err) {
       if (err instanceof TGateUnavailableError && NOT_IDEMPOTENT.has(method) && mayHaveTakenEffect(err)) {
         throw new ComponentError(
-          `${err.message}. The ${method} may have reached T-Gate, so it is neither retried nor sent again later (it could take effect twice): check in T-Gate whether it did before sending it again`,
+          `${err.message}. The ${method} may have reached T-Gate, ` +
+            'so it is neither retried nor sent again later (it could take effect twice): ' +
+            'check in T-Gate whether it did before sending it again',
           { cause: err },
         );
       }

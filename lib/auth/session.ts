@@ -194,7 +194,8 @@ export class TokenSession {
         // Refreshing here would rotate the stored refresh token into one nobody can save: the credential would die.
         throw reconnectRequired(
           this.provider,
-          `${state} and a refreshed token could not be saved (${persistence.whyNoSave ?? 'no place to save it'}), so the refresh was not attempted, to keep the stored refresh token valid`,
+          `${state} and a refreshed token could not be saved (${persistence.whyNoSave ?? 'no place to save it'}), ` +
+            'so the refresh was not attempted, to keep the stored refresh token valid',
         );
       }
       return { type: 'refresh_token', refreshToken: keys.refresh_token };
@@ -242,11 +243,14 @@ export class TokenSession {
         if (attempt < SAVE_ATTEMPTS) await this.sleep(500 * attempt);
       }
     }
-    const why = `${this.provider} issued new tokens, but saving them to the credential failed ${SAVE_ATTEMPTS} times (${this.safe(lastError)})`;
+    const why =
+      `${this.provider} issued new tokens, ` +
+      `but saving them to the credential failed ${SAVE_ATTEMPTS} times (${this.safe(lastError)})`;
     if (persistence.mustSave) {
       throw reconnectRequired(
         this.provider,
-        `${why}. ${this.provider} has retired the previous refresh token, so the credential as stored no longer works. If the platform API is failing, wait until it works again`,
+        `${why}. ${this.provider} has retired the previous refresh token, ` +
+          'so the credential as stored no longer works. If the platform API is failing, wait until it works again',
       );
     }
     this.options.logger?.warn?.(
@@ -289,7 +293,8 @@ export class TokenSession {
       this.learn(stored);
       if (stored?.refresh_token && stored.refresh_token !== refused && this.memory.adopt(this.credentialId, stored)) {
         this.options.logger?.info?.(
-          `${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens (another process refreshed them, or the credential was reconnected); using them`,
+          `${this.provider} credential ${this.credentialId}: the stored credential holds newer tokens ` +
+            '(another process refreshed them, or the credential was reconnected); using them',
         );
         // Not expired is enough here: refreshing early, as every racing process would, only starts the race again.
         if (!needsRefresh(stored, Date.now(), 0)) return stored;

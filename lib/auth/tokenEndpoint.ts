@@ -132,7 +132,8 @@ function classifyTokenError(err: unknown, req: TokenRequest): Error {
   if (oauthError === 'invalid_client' || (err.status === 401 && !oauthError)) {
     return clientMisconfigured(
       provider,
-      `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); check the tenant's OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET)`,
+      `the token endpoint rejected the client id or secret (${oauthError ?? '401'}${description}); ` +
+        "check the tenant's OAuth client (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET)",
       extra,
     );
   }

@@ -14,7 +14,10 @@ export function plainIdProblem(value: unknown): string | undefined {
   if (/^\.+$/.test(value)) return `is "${value}", which is not an id but a step in a path`;
   if (!PLAIN_ID.test(value)) {
     // JSON escapes control characters, so the value can be shown safely (and cut short).
-    return `${JSON.stringify(value.slice(0, 60))} is not a plain id: only letters, digits, "_", "-" and "." are allowed (no "/", "\\", "%", "?", "#", spaces or control characters, at most 200 characters)`;
+    return (
+      `${JSON.stringify(value.slice(0, 60))} is not a plain id: only letters, digits, "_", "-" and "." are allowed ` +
+      '(no "/", "\\", "%", "?", "#", spaces or control characters, at most 200 characters)'
+    );
   }
   return undefined;
 }

@@ -374,7 +374,8 @@ export class TenantOAuthClients {
       origin: this.origin,
       status,
       message: this.scrub(
-        `${this.apiUrl} answered ${status} ${what} (${method} ${path}): this does not look like the platform API (expected e.g. ${DEFAULT_API_URL})`,
+        `${this.apiUrl} answered ${status} ${what} (${method} ${path}): ` +
+          `this does not look like the platform API (expected e.g. ${DEFAULT_API_URL})`,
       ),
     });
   }
@@ -448,7 +449,8 @@ export class TenantOAuthClients {
         code: err.code,
         attempts: err.attempts,
         message: this.scrub(
-          `${PLATFORM_SERVICE} at ${this.origin} could not be reached for ${method} ${path} (${err.code ?? 'network error'})${tries}`,
+          `${PLATFORM_SERVICE} at ${this.origin} could not be reached for ${method} ${path} ` +
+            `(${err.code ?? 'network error'})${tries}`,
         ),
       });
     }

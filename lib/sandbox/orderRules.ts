@@ -217,7 +217,8 @@ export function checkIntegrationScopes(request: OrderRequest, catalog: OrderCata
   return refuse(
     ORDER_RULES.integrationScopes,
     'branch_id',
-    `${request.branch_id} is not granted with brand ${request.brand_id} and menu ${request.menu_id} by any integration scope`,
+    `${request.branch_id} is not granted with brand ${request.brand_id} and menu ${request.menu_id} ` +
+      'by any integration scope',
   );
 }
 
@@ -574,7 +575,8 @@ export function checkPartnerUpdate(
         refusal: refuse(
           ORDER_RULES.transition,
           'order_status',
-          `${JSON.stringify(body.order_status)} is not allowed: order ${order.id} is ${order.order_status} (${order.service_type})${deliveryOnly}; allowed: ${allowed}`,
+          `${JSON.stringify(body.order_status)} is not allowed: ` +
+            `order ${order.id} is ${order.order_status} (${order.service_type})${deliveryOnly}; allowed: ${allowed}`,
         ),
       };
     }

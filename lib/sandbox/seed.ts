@@ -226,7 +226,8 @@ function openingHourGroups(): OpeningHourGroup[] {
         saturday: [['09:00', '00:00']],
       }),
     },
-    // Open around the clock ('00:00' to '00:00' runs to the next midnight), so some branch takes orders at any real time.
+    // Open around the clock ('00:00' to '00:00' runs to the next midnight), so some branch takes orders
+    // at any real time.
     { id: 503, ...regular, opening_hours: weekly(5031, everyDay([['00:00', '00:00']])) },
     {
       id: 504,

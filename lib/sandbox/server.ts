@@ -130,7 +130,8 @@ function listenAddress(options: SandboxOptions): { host: string; port: number } 
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || !isLoopbackHost(host)) {
     throw new Error(
-      `startSandbox: refusing to listen on ${String(host)}: the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost)`,
+      `startSandbox: refusing to listen on ${String(host)}: ` +
+        'the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost)',
     );
   }
   const port = options.port ?? 0;

@@ -30,7 +30,10 @@ export interface StandaloneSandboxOptions {
   write?: (text: string) => void;
   /** Directory under which .tgate/ is created (default: process.cwd()). */
   cwd?: string;
-  /** Environment to read TGATE_CLIENT_ID / TGATE_CLIENT_SECRET / TGATE_REDIRECT_URI / TGATE_WEBHOOK_META_DATA from (default: process.env). */
+  /**
+   * Environment to read TGATE_CLIENT_ID / TGATE_CLIENT_SECRET / TGATE_REDIRECT_URI / TGATE_WEBHOOK_META_DATA
+   * from (default: process.env).
+   */
   env?: NodeJS.ProcessEnv;
   /** Send T-Gate's webhooks to this URL. */
   webhookUrl?: string;
@@ -134,7 +137,8 @@ export async function startStandaloneSandbox(opts: StandaloneSandboxOptions = {}
   });
   const configured = sandbox.webhooks.list()[0];
   const webhookLine = configured
-    ? `${configured.url} (${configured.enabled ? 'on' : 'off'}; ${configured.events.join(', ')}; body ${configured.bodyShape}; meta_data keys: ${Object.keys(configured.metaData ?? {}).join(', ') || 'none'})`
+    ? `${configured.url} (${configured.enabled ? 'on' : 'off'}; ${configured.events.join(', ')}; ` +
+      `body ${configured.bodyShape}; meta_data keys: ${Object.keys(configured.metaData ?? {}).join(', ') || 'none'})`
     : 'none (add one with --webhook-url)';
 
   if (generatedSecret) {
@@ -204,11 +208,15 @@ export function sandboxGuide(facts: GuideFacts): string {
     redirect.protocol === 'http:' && redirect.hostname === '127.0.0.1' && redirect.pathname === '/callback'
       ? redirect.port || '80'
       : undefined;
-  const connect = `npx tgate connect --environment company-sandbox --client-id ${shellQuote(clientId)} --authorize-url ${sandbox.authorizeUrl} --token-url ${sandbox.tokenUrl} --api-base-url ${api} --port ${connectPort}`;
+  const connect =
+    `npx tgate connect --environment company-sandbox --client-id ${shellQuote(clientId)} ` +
+    `--authorize-url ${sandbox.authorizeUrl} --token-url ${sandbox.tokenUrl} ` +
+    `--api-base-url ${api} --port ${connectPort}`;
   let next: string[];
   if (!connectPort)
     next = [
-      `  tgate connect needs the redirect URI http://127.0.0.1:PORT/callback: start the sandbox with --redirect-uri http://127.0.0.1:8765/callback`,
+      '  tgate connect needs the redirect URI http://127.0.0.1:PORT/callback: ' +
+        'start the sandbox with --redirect-uri http://127.0.0.1:8765/callback',
     ];
   else if (readSecret) next = [`  ${readSecret} | ${connect}`];
   else if (facts.secretSource.includes('TGATE_CLIENT_SECRET')) next = [`  ${connect}   (it reads TGATE_CLIENT_SECRET)`];

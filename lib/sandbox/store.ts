@@ -64,7 +64,10 @@ export class StoreError extends Error {
   }
 }
 
-/** Told of every create, update and destroy after it happened (not of bulk loads): `before`/`after` are live, read only. */
+/**
+ * Told of every create, update and destroy after it happened (not of bulk loads): `before`/`after` are
+ * live, read only.
+ */
 export type ChangeListener = (
   change: Change,
   before: Readonly<StoredRecord> | undefined,

@@ -71,7 +71,10 @@ export const DELIVERY_LOG_LIMIT = 1000;
 /** T-Gate has a webhook timeout whose value it does not publish (assumed). */
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** What fires per resource: its name in events, whether create/destroy fire, the fields whose change fires `.update`. */
+/**
+ * What fires per resource: its name in events, whether create/destroy fire, the fields whose change
+ * fires `.update`.
+ */
 const WATCHED: Partial<Record<TGateResourceName, { type: string; createAndDestroy: boolean; critical: string[] }>> = {
   items: {
     type: 'item',
@@ -269,7 +272,8 @@ export class WebhookSender {
       const taken = webhook.events.filter((e) => other.events.includes(e));
       if (taken.length)
         throw new WebhookConfigError(
-          `event(s) ${taken.join(', ')} already bound to webhook ${other.id} (${other.url}): each event goes to one URL`,
+          `event(s) ${taken.join(', ')} already bound to webhook ${other.id} (${other.url}): ` +
+            'each event goes to one URL',
         );
     }
   }

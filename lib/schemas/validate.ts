@@ -31,11 +31,10 @@ function describe(e: ErrorObject, what: string): { field: string; text: string }
       field,
       text: `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
     };
-  if (e.keyword === 'type')
-    return {
-      field,
-      text: `${field} must be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type).replace(/,/g, ' or ')}`,
-    };
+  if (e.keyword === 'type') {
+    const type = String(params.type);
+    return { field, text: `${field} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type.replace(/,/g, ' or ')}` };
+  }
   return { field, text: `${field} ${e.message ?? 'is invalid'}` };
 }
 

@@ -99,7 +99,8 @@ export async function emitList(
 function refuseOverCap(resource: TGateResourceName, count: string, cap: number): never {
   throw new InvalidInputError(
     'emitBehavior',
-    `The ${TGATE_RESOURCES[resource].title} listing has ${count}, more than the ${cap} that "Fetch all" puts in one message (fetchAllLimit): ` +
+    `The ${TGATE_RESOURCES[resource].title} listing has ${count}, ` +
+      `more than the ${cap} that "Fetch all" puts in one message (fetchAllLimit): ` +
       'choose "Emit page by page" or "Emit individually", narrow the filters, or set maxResults',
   );
 }

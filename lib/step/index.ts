@@ -194,7 +194,8 @@ export async function settleFailure(
       return;
     }
     throw new ComponentError(
-      `${err.message}. ${emitted} message(s) were already emitted for this input, so it is not retried: a retry would emit them again`,
+      `${err.message}. ${emitted} message(s) were already emitted for this input, ` +
+        'so it is not retried: a retry would emit them again',
       { cause: err },
     );
   }

@@ -61,7 +61,8 @@ export function narrowedFilters(
       .map(([, spec]) => spec.title);
     throw new InvalidInputError(
       name,
-      `The step's ${LABELS[name]} (${name}) cannot narrow ${TGATE_RESOURCES[resource].title}: it narrows only ${users.join(', ')}. ` +
+      `The step's ${LABELS[name]} (${name}) cannot narrow ${TGATE_RESOURCES[resource].title}: ` +
+        `it narrows only ${users.join(', ')}. ` +
         `Clear ${LABELS[name]} in the step, or choose one of those object types`,
     );
   });

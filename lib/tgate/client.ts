@@ -31,7 +31,10 @@ export interface TGateClientOptions {
   session: TokenSession;
   http: HttpClient;
   logger?: Logger;
-  /** Pages one listing reads at most (default `DEFAULT_MAX_PAGES` in paging.ts); stepClient.ts fills it from TGATE_MAX_PAGES. */
+  /**
+   * Pages one listing reads at most (default `DEFAULT_MAX_PAGES` in paging.ts); stepClient.ts fills it
+   * from TGATE_MAX_PAGES.
+   */
   maxPages?: number;
 }
 
@@ -101,12 +104,18 @@ export class TGateClient {
     );
   }
 
-  /** A request to any path under the API base (Make Raw Request); a path that could leave it is refused before anything is sent. */
+  /**
+   * A request to any path under the API base (Make Raw Request); a path that could leave it is refused
+   * before anything is sent.
+   */
   async raw<T = unknown>(req: Omit<TGateRequest, 'path'> & { path: unknown }): Promise<HttpResponse<T>> {
     return this.request<T>({ ...req, path: checkedRawPath(this.options.apiBaseUrl, req.path) });
   }
 
-  /** A record by id. A missing id, an id that is not a plain identifier, or a resource without "get one" is refused before any call. */
+  /**
+   * A record by id. A missing id, an id that is not a plain identifier, or a resource without "get one"
+   * is refused before any call.
+   */
   async get<R = Record<string, unknown>>(resource: TGateResourceName, id: unknown): Promise<R> {
     const res = await this.request<R>({ method: 'GET', path: this.recordPath(resource, id) });
     if (!res.data || typeof res.data !== 'object' || Array.isArray(res.data)) {
@@ -203,7 +212,8 @@ export class TGateClient {
     const maxPages = checkedMaxPages(options.maxPages ?? this.options.maxPages);
     const items = options.pageSize ?? MAX_PAGE_ITEMS;
     const { path } = TGATE_RESOURCES[resource];
-    const raise = `If the listing really is that long, raise the limit with TGATE_MAX_PAGES (the maxPages option of TGateClient).`;
+    const raise =
+      'If the listing really is that long, raise the limit with TGATE_MAX_PAGES (the maxPages option of TGateClient).';
     const seen = new Map<string, number>();
     const repeated = new RepeatedRecords();
     for (let n = 1; ; n += 1) {
@@ -219,7 +229,8 @@ export class TGateClient {
         throw new TGatePagingError(
           path,
           n,
-          `T-Gate says the listing has ${page.totalPages} pages of ${items}, more than the ${maxPages} one listing reads (maxPages). ${raise}`,
+          `T-Gate says the listing has ${page.totalPages} pages of ${items}, ` +
+            `more than the ${maxPages} one listing reads (maxPages). ${raise}`,
         );
       }
       // A page equal to an earlier one means T-Gate ignored `page`: following it would never end.
@@ -279,7 +290,8 @@ function checkedFilters(
       const known = spec.filters.map((f) => f.name);
       throw new InvalidInputError(
         name,
-        `${spec.title} cannot be filtered by "${name}"${known.length ? `: the filters are ${known.join(', ')}` : ': they take no filters'}`,
+        `${spec.title} cannot be filtered by "${name}"` +
+          `${known.length ? `: the filters are ${known.join(', ')}` : ': they take no filters'}`,
       );
     }
     if (filter.type === 'integer') {

@@ -27,7 +27,8 @@ export function codeFromRedirect(location: string, expectedState: string): strin
   const error = url.searchParams.get('error');
   if (error)
     throw new CredentialError(
-      `T-Gate did not grant access: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`,
+      `T-Gate did not grant access: ${error}` +
+        `${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`,
     );
   const state = url.searchParams.get('state');
   if (state !== null && state !== expectedState)

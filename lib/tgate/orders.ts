@@ -153,7 +153,10 @@ export async function calculateOrderTotal<C = Record<string, unknown>>(
   }
 }
 
-/** POSTs after an empty lookup at most: a second one is safe (the lookup found nothing; T-Gate keeps the uuid unique). */
+/**
+ * POSTs after an empty lookup at most: a second one is safe (the lookup found nothing; T-Gate keeps the
+ * uuid unique).
+ */
 export const MAX_CREATE_POSTS = 2;
 
 /** Whether a create's answer is this message's order: an object with an `id` and the message's uuid. */
@@ -220,8 +223,8 @@ export async function createOrderOnce(
       const found = await lookUpAfter(tgate, uuid, failure);
       if (found) return { order: found, outcome: 'found' };
       throw new TGateAmbiguousCreateError(
-        `${failure.message}, and no order with this app_order_uuid is visible to this application. Nothing was emitted: ` +
-          'check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again',
+        `${failure.message}, and no order with this app_order_uuid is visible to this application. ` +
+          'Nothing was emitted: check the order in T-Gate (and TGATE_API_BASE_URL) before sending the message again',
         { field: 'app_order_uuid', status: failure.status },
       );
     }
@@ -233,15 +236,18 @@ export async function createOrderOnce(
     if (taken) {
       const refused = failure as TGateRefusedError;
       throw new TGateOrderRefusedError(
-        `T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, but no order with it is visible to this ` +
-          'application (outside the integration scopes granted?). Check the order in T-Gate; send a new app_order_uuid only ' +
-          `if it is really another order. T-Gate answered ${refused.status}${refused.detail ? `: ${refused.detail}` : ''}`,
+        `T-Gate says app_order_uuid ${JSON.stringify(uuid)} has already been taken, ` +
+          'but no order with it is visible to this application (outside the integration scopes granted?). ' +
+          'Check the order in T-Gate; send a new app_order_uuid only if it is really another order. ' +
+          `T-Gate answered ${refused.status}${refused.detail ? `: ${refused.detail}` : ''}`,
         { rule: 'Unique app_order_uuid', field: 'app_order_uuid', status: refused.status, cause: failure },
       );
     }
     if (posts >= MAX_CREATE_POSTS) {
       throw new TransientError(
-        `Creating order ${JSON.stringify(uuid)} failed ${posts} times and T-Gate holds no order with this app_order_uuid: the message is retried later (${(failure as Error).message})`,
+        `Creating order ${JSON.stringify(uuid)} failed ${posts} times ` +
+          'and T-Gate holds no order with this app_order_uuid: ' +
+          `the message is retried later (${(failure as Error).message})`,
         { cause: failure },
       );
     }
@@ -254,7 +260,9 @@ async function lookUpAfter(tgate: TGateClient, uuid: string, failure: unknown): 
   } catch (err) {
     if (err instanceof TransientError) {
       throw new TransientError(
-        `Creating order ${JSON.stringify(uuid)} may have reached T-Gate (${(failure as Error).message}), and looking it up failed too (${err.message}): the message is retried later, and the retry finds the order if it was created`,
+        `Creating order ${JSON.stringify(uuid)} may have reached T-Gate (${(failure as Error).message}), ` +
+          `and looking it up failed too (${err.message}): ` +
+          'the message is retried later, and the retry finds the order if it was created',
         { cause: err },
       );
     }
@@ -311,7 +319,9 @@ export function planOrderUpdate(order: Order, change: OrderChange): Record<strin
         ? ` (${change.order_status} is for ${(rule.serviceTypes as readonly string[]).join(', ')} orders only)`
         : '';
       throw new TGateOrderRefusedError(
-        `Order ${order.id} is ${order.order_status} (${order.service_type}): T-Gate does not allow order_status ${change.order_status} from there${why}; allowed: ${allowed.join(', ') || 'nothing'}. Nothing was sent`,
+        `Order ${order.id} is ${order.order_status} (${order.service_type}): ` +
+          `T-Gate does not allow order_status ${change.order_status} from there${why}; ` +
+          `allowed: ${allowed.join(', ') || 'nothing'}. Nothing was sent`,
         { rule: 'Invalid transition', field: 'order_status' },
       );
     }

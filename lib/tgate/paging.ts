@@ -70,7 +70,8 @@ export function checkedPageSize(path: string, page: number, asked: number, recei
     const expected = Math.max(1, Math.ceil(h.totalCount / h.pageItems));
     if (h.totalPages !== expected) {
       fail(
-        `total-pages ${h.totalPages} contradicts total-count ${h.totalCount} at page-items ${h.pageItems} (${expected} pages): the paging headers cannot be trusted`,
+        `total-pages ${h.totalPages} contradicts total-count ${h.totalCount} at page-items ${h.pageItems} ` +
+          `(${expected} pages): the paging headers cannot be trusted`,
       );
     }
   }

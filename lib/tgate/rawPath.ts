@@ -50,7 +50,10 @@ function decodeOnce(text: string): string | undefined {
   }
 }
 
-/** Why `path` may not be sent with the T-Gate bearer token, or undefined when it may. The reason completes "The path ...". */
+/**
+ * Why `path` may not be sent with the T-Gate bearer token, or undefined when it may.
+ * The reason completes "The path ...".
+ */
 export function rawPathProblem(apiBaseUrl: string, path: unknown): string | undefined {
   if (typeof path !== 'string' || path.trim() === '') return 'is missing or empty';
   if (path.length > MAX_RAW_PATH_LENGTH) return `is longer than ${MAX_RAW_PATH_LENGTH} characters`;
@@ -65,8 +68,10 @@ export function rawPathProblem(apiBaseUrl: string, path: unknown): string | unde
   let part = question < 0 ? path : path.slice(0, question);
   for (let round = 0; ; round += 1) {
     const problem = pathPartProblem(part);
-    if (problem)
-      return `is refused: ${round === 0 ? '' : `percent-decoded ${round === 1 ? 'once' : `${round} times`}, `}${problem}`;
+    if (problem) {
+      const decodedHow = round === 0 ? '' : `percent-decoded ${round === 1 ? 'once' : `${round} times`}, `;
+      return `is refused: ${decodedHow}${problem}`;
+    }
     const decoded = decodeOnce(part);
     if (decoded === undefined) return 'holds a "%" that does not start a percent-encoded character (write % as %25)';
     if (decoded === part) break;
@@ -134,7 +139,8 @@ export function checkedRawPath(apiBaseUrl: string, path: unknown, field = 'path'
   if (problem)
     throw new InvalidInputError(
       field,
-      `The ${field} ${problem}: ${HINT}. Requests only go to the T-Gate API, so that its access token is never sent elsewhere`,
+      `The ${field} ${problem}: ${HINT}. ` +
+        'Requests only go to the T-Gate API, so that its access token is never sent elsewhere',
     );
   const base = new URL(apiBaseUrl);
   const target = joined(apiBaseUrl, path as string) as URL;

@@ -85,7 +85,10 @@ export function credentialKeys(cfg: Cfg): Record<string, unknown> {
   return keys;
 }
 
-/** A whole number from the environment within [1, max], or the default when unset; anything else is refused, naming the variable. */
+/**
+ * A whole number from the environment within [1, max], or the default when unset; anything else is
+ * refused, naming the variable.
+ */
 function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number, unit: string): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;

@@ -71,12 +71,14 @@ function shown(value: unknown): string {
 }
 
 function malformed(field: string, problem: string, body?: Record<string, unknown>): WebhookDeliveryError {
-  const fields = body
-    ? ` (the body has ${Object.keys(body).length ? `the fields ${Object.keys(body).slice(0, 12).join(', ')}` : 'no fields'})`
-    : '';
+  const names = Object.keys(body ?? {});
+  const listed = names.length ? `the fields ${names.slice(0, 12).join(', ')}` : 'no fields';
+  const fields = body ? ` (the body has ${listed})` : '';
   return new WebhookDeliveryError(
     field,
-    `Not a T-Gate webhook delivery this trigger can read: ${problem}${fields}. T-Gate sends {"id", "resource_type", "action"} or {"id", "event_type"}; the delivery is reported here rather than dropped because T-Gate does not send it again`,
+    `Not a T-Gate webhook delivery this trigger can read: ${problem}${fields}. ` +
+      'T-Gate sends {"id", "resource_type", "action"} or {"id", "event_type"}; ' +
+      'the delivery is reported here rather than dropped because T-Gate does not send it again',
   );
 }
 
@@ -110,7 +112,8 @@ function readEvent(body: Record<string, unknown>): TGateWebhookEventName {
     if (!event)
       throw malformed(
         'resource_type',
-        `T-Gate sends no webhook for resource_type ${shown(body.resource_type)} with action ${shown(body.action)}; the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`,
+        `T-Gate sends no webhook for resource_type ${shown(body.resource_type)} with action ${shown(body.action)}; ` +
+          `the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`,
       );
     return event;
   };
@@ -122,7 +125,8 @@ function readEvent(body: Record<string, unknown>): TGateWebhookEventName {
     if (!event)
       throw malformed(
         'event_type',
-        `T-Gate sends no webhook with event_type ${shown(body.event_type)}; the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`,
+        `T-Gate sends no webhook with event_type ${shown(body.event_type)}; ` +
+          `the events are ${TGATE_WEBHOOK_EVENTS.join(', ')}`,
       );
     return event;
   };
@@ -139,11 +143,10 @@ function readEvent(body: Record<string, unknown>): TGateWebhookEventName {
 /** Reads a delivery's event, or throws a {@link WebhookDeliveryError} naming what is wrong. */
 export function parseWebhookDelivery(body: unknown): TGateWebhookEvent {
   const object = bodyObject(body);
-  if (!object)
-    throw malformed(
-      'body',
-      `its body is ${Array.isArray(body) ? 'a list' : body === null || body === undefined ? 'empty' : `a ${typeof body}`}, not a JSON object`,
-    );
+  if (!object) {
+    const what = Array.isArray(body) ? 'a list' : body === null || body === undefined ? 'empty' : `a ${typeof body}`;
+    throw malformed('body', `its body is ${what}, not a JSON object`);
+  }
   const event = readEvent(object);
   return {
     event,
@@ -177,17 +180,20 @@ export function checkWebhookSecret(body: unknown, expected: string): void {
   const text =
     typeof sent === 'string' ? sent : typeof sent === 'number' && Number.isFinite(sent) ? String(sent) : undefined;
   const howToFix =
-    'Set the same value as the "secret" of the webhook\'s Meta Data in T-Gate\'s Webhook Management ({"secret": "..."}) and in the step\'s Shared secret';
+    'Set the same value as the "secret" of the webhook\'s Meta Data in T-Gate\'s Webhook Management ' +
+    '({"secret": "..."}) and in the step\'s Shared secret';
   if (text === undefined || text === '') {
     throw new WebhookSecretError(
       'meta_data.secret',
-      `Webhook delivery refused: it carries no meta_data.secret, and the step's Shared secret is set. Nothing was emitted for it. ${howToFix}`,
+      `Webhook delivery refused: it carries no meta_data.secret, and the step's Shared secret is set. ` +
+        `Nothing was emitted for it. ${howToFix}`,
     );
   }
   if (!crypto.timingSafeEqual(digest(text), digest(expected))) {
     throw new WebhookSecretError(
       'meta_data.secret',
-      `Webhook delivery refused: its meta_data.secret does not match the step's Shared secret. Nothing was emitted for it. ${howToFix}`,
+      `Webhook delivery refused: its meta_data.secret does not match the step's Shared secret. ` +
+        `Nothing was emitted for it. ${howToFix}`,
     );
   }
 }

@@ -1,4 +1,7 @@
-/** The company portal's grant page and the token endpoint (T-Gate guides: Access Grant Flow; reference: Get Access Token). */
+/**
+ * The company portal's grant page and the token endpoint (T-Gate guides: Access Grant Flow; reference:
+ * Get Access Token).
+ */
 import { Route } from '../router';
 import { SandboxOAuth } from '../oauth';
 import { AUTHORIZE_PATH, TOKEN_PATH } from '../urls';
