@@ -425,6 +425,30 @@ async function run<T>(ctx: Context, call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** `create` needs the client id, the component and where the secret comes from; a usage error names the missing. */
+function requireCreateOptions(opts: WriteOptions): void {
+  const missing = [
+    opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
+    opts.component === undefined || !opts.component.trim() ? '--component ID' : undefined,
+    !opts.clientSecretStdin && opts.clientSecretFile === undefined
+      ? '--client-secret-stdin or --client-secret-file PATH'
+      : undefined,
+  ].filter(Boolean);
+  if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
+}
+
+/** A person at a terminal types the id to confirm a delete; without a terminal there is no one to ask. */
+async function confirmDeletion(id: string, tenantId: string): Promise<void> {
+  if (!interactive()) {
+    throw new UsageError(
+      `not deleting OAuth client ${id} without confirmation: ` +
+        'stdin is not a terminal, so pass --yes to delete without asking',
+    );
+  }
+  const answer = await askLine(`Delete OAuth client ${id} in tenant ${tenantId}? Type the id to confirm: `);
+  if (answer === undefined || answer.trim() !== id) throw new UsageError('not confirmed: nothing was deleted');
+}
+
 /** `tgate oauth-clients <list|get|create|update|delete>`. */
 export function registerOauthClientsCommand(program: Command): void {
   const group = program
@@ -468,14 +492,7 @@ export function registerOauthClientsCommand(program: Command): void {
     .option('--component <id>', 'component id (required; the component must be visible in the tenant)')
     .action(async (opts: WriteOptions & CheckOnWriteOptions) => {
       refuseSecretArguments(opts);
-      const missing = [
-        opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
-        opts.component === undefined || !opts.component.trim() ? '--component ID' : undefined,
-        !opts.clientSecretStdin && opts.clientSecretFile === undefined
-          ? '--client-secret-stdin or --client-secret-file PATH'
-          : undefined,
-      ].filter(Boolean);
-      if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
+      requireCreateOptions(opts);
       const source = secretSource(opts)!;
       const checkUrl = checkOnWriteUrl(opts);
       const { conn, api } = connect(opts);
@@ -526,16 +543,7 @@ export function registerOauthClientsCommand(program: Command): void {
       refuseSecretArguments(opts);
       const id = requireArgument(rawId, 'the OAuth client id');
       const { conn, api } = connect(opts);
-      if (!opts.yes) {
-        if (!interactive()) {
-          throw new UsageError(
-            `not deleting OAuth client ${id} without confirmation: ` +
-              'stdin is not a terminal, so pass --yes to delete without asking',
-          );
-        }
-        const answer = await askLine(`Delete OAuth client ${id} in tenant ${conn.tenantId}? Type the id to confirm: `);
-        if (answer === undefined || answer.trim() !== id) throw new UsageError('not confirmed: nothing was deleted');
-      }
+      if (!opts.yes) await confirmDeletion(id, conn.tenantId);
       await run({ op: 'delete', conn, id }, () => api.delete(id));
       say(`deleted OAuth client ${id} from tenant ${conn.tenantId}`);
     });
