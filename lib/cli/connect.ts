@@ -133,21 +133,8 @@ export interface BrowserGrantOptions {
  * checks `state`, and exchanges the code at once (it is valid 10 minutes) with Basic client authentication.
  */
 export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OAuthKeys> {
-  const { authorizeUrl, tokenUrl, clientId, write } = opts;
-  const server = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new UsageError(
-              `port ${opts.port} on 127.0.0.1 is in use: give another with ${opts.portOption ?? '--port'} ` +
-                `(and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`,
-            )
-          : err,
-      ),
-    );
-    server.listen(opts.port, '127.0.0.1', () => resolve());
-  });
+  const { authorizeUrl, clientId, write } = opts;
+  const server = await listenOnLoopback(opts.port, opts.portOption ?? '--port');
   const closeServer = (): Promise<void> => {
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -156,7 +143,6 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
   const port = (server.address() as { port: number }).port;
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
   const { url, state } = buildAuthorizeUrl(authorizeUrl, clientId, redirectUri);
-  const lifetime = TGATE_PROFILE.authorizationCodeLifetimeSeconds ?? 600;
   write('Open this URL in a browser, sign in to the company portal and approve access:');
   write(`  ${url}`);
   write(
@@ -164,67 +150,109 @@ export async function grantThroughBrowser(opts: BrowserGrantOptions): Promise<OA
   );
 
   try {
-    const redirect = await new Promise<{ code: string; res: http.ServerResponse }>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `no redirect came back within ${lifetime / 60} minutes: run ${opts.command ?? 'tgate connect'} again`,
-            ),
-          ),
-        lifetime * 1000,
-      );
-      server.on('request', (req, res) => {
-        const received = new URL(req.url ?? '/', redirectUri);
-        if (received.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found');
-        const error = received.searchParams.get('error');
-        const gotState = received.searchParams.get('state');
-        // A redirect without our state was not started by this command: refuse it and keep waiting.
-        if (gotState !== state) {
-          process.stderr.write('tgate: ignored a redirect with a missing or different state (not from this request)\n');
-          return page(res, 400, 'This redirect was not for this request (state does not match).');
-        }
-        clearTimeout(timer);
-        if (error) {
-          const description = received.searchParams.get('error_description');
-          page(res, 400, 'T-Gate did not grant access; see the terminal.');
-          return reject(
-            new Error(
-              `T-Gate did not grant access: ${printable(error)}` +
-                `${description ? ` (${printable(description.slice(0, 200))})` : ''}`,
-            ),
-          );
-        }
-        const got = received.searchParams.get('code');
-        if (!got) {
-          page(res, 400, 'The redirect held no authorization code; see the terminal.');
-          return reject(new Error('T-Gate redirected back without an authorization code'));
-        }
-        // The page waits for the code exchange, so it can say whether access was really granted.
-        return resolve({ code: got, res });
-      });
-    });
-    const client = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000 });
-    try {
-      const tokens = await requestToken(client, {
-        tokenUrl,
-        profile: TGATE_PROFILE,
-        client: { clientId, clientSecret: opts.clientSecret },
-        grant: { type: 'authorization_code', code: redirect.code, redirectUri },
-      });
-      page(redirect.res, 200, 'Access granted. You can close this window and return to the terminal.');
-      return tokens;
-    } catch (err) {
-      page(
-        redirect.res,
-        502,
-        'Access was NOT granted: T-Gate refused to exchange the code for tokens. See the terminal for why.',
-      );
-      throw err;
-    }
+    const redirect = await redirectFromBrowser(server, redirectUri, state, opts.command ?? 'tgate connect');
+    return await exchangeCode(opts, redirect, redirectUri);
   } finally {
     unregister();
     await closeServer();
+  }
+}
+
+/** A server listening on 127.0.0.1:port; a port in use is a usage error naming the option that sets it. */
+async function listenOnLoopback(port: number, portOption: string): Promise<http.Server> {
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(
+              `port ${port} on 127.0.0.1 is in use: give another with ${portOption} ` +
+                `(and register http://127.0.0.1:PORT${CALLBACK_PATH} as the client's redirect URI)`,
+            )
+          : err,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+interface BrowserRedirect {
+  code: string;
+  /** The browser's page, answered once the code exchange tells whether access was really granted. */
+  res: http.ServerResponse;
+}
+
+/**
+ * Waits for T-Gate's redirect carrying our `state`, for as long as an authorization code lives; a redirect
+ * with another state is refused and the wait goes on.
+ */
+function redirectFromBrowser(
+  server: http.Server,
+  redirectUri: string,
+  state: string,
+  command: string,
+): Promise<BrowserRedirect> {
+  const lifetime = TGATE_PROFILE.authorizationCodeLifetimeSeconds ?? 600;
+  return new Promise<BrowserRedirect>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no redirect came back within ${lifetime / 60} minutes: run ${command} again`)),
+      lifetime * 1000,
+    );
+    server.on('request', (req, res) => {
+      const received = new URL(req.url ?? '/', redirectUri);
+      if (received.pathname !== CALLBACK_PATH) return page(res, 404, 'Not found');
+      const error = received.searchParams.get('error');
+      const gotState = received.searchParams.get('state');
+      // A redirect without our state was not started by this command: refuse it and keep waiting.
+      if (gotState !== state) {
+        process.stderr.write('tgate: ignored a redirect with a missing or different state (not from this request)\n');
+        return page(res, 400, 'This redirect was not for this request (state does not match).');
+      }
+      clearTimeout(timer);
+      if (error) {
+        const description = received.searchParams.get('error_description');
+        page(res, 400, 'T-Gate did not grant access; see the terminal.');
+        return reject(
+          new Error(
+            `T-Gate did not grant access: ${printable(error)}` +
+              `${description ? ` (${printable(description.slice(0, 200))})` : ''}`,
+          ),
+        );
+      }
+      const got = received.searchParams.get('code');
+      if (!got) {
+        page(res, 400, 'The redirect held no authorization code; see the terminal.');
+        return reject(new Error('T-Gate redirected back without an authorization code'));
+      }
+      return resolve({ code: got, res });
+    });
+  });
+}
+
+/** Exchanges the code for tokens, then tells the waiting browser page whether access was granted. */
+async function exchangeCode(
+  opts: BrowserGrantOptions,
+  redirect: BrowserRedirect,
+  redirectUri: string,
+): Promise<OAuthKeys> {
+  const client = new HttpClient({ service: 'the T-Gate token endpoint', timeoutMs: 20_000 });
+  try {
+    const tokens = await requestToken(client, {
+      tokenUrl: opts.tokenUrl,
+      profile: TGATE_PROFILE,
+      client: { clientId: opts.clientId, clientSecret: opts.clientSecret },
+      grant: { type: 'authorization_code', code: redirect.code, redirectUri },
+    });
+    page(redirect.res, 200, 'Access granted. You can close this window and return to the terminal.');
+    return tokens;
+  } catch (err) {
+    page(
+      redirect.res,
+      502,
+      'Access was NOT granted: T-Gate refused to exchange the code for tokens. See the terminal for why.',
+    );
+    throw err;
   }
 }
 

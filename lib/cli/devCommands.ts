@@ -121,43 +121,71 @@ export async function runCommand(name: string | undefined, opts: RunCommandOptio
   const msgJson = opts.msg ? (readJsonObject(opts.msg, 'message') as Json) : { body: {} };
   const msg = Object.prototype.hasOwnProperty.call(msgJson, 'body') ? msgJson : { body: msgJson };
   const snapshot = opts.snapshot ? (readJsonObject(opts.snapshot, 'snapshot', { missingOk: true }) ?? {}) : {};
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
-  const { platform, cfg, account, before } = await platformFor(fileCfg);
+  const local = await platformFor(fileCfg);
 
   let emitted = 0;
-  const progress =
-    (opts.progress ?? process.stderr.isTTY === true) ? startProgress(process.stderr, name, () => emitted) : undefined;
-  // Ctrl-C mid-run: clear the progress line and close the platform stand-in before the exit.
+  const printData = (data: { body: unknown }): void => {
+    emitted += 1;
+    out(opts.json ? JSON.stringify({ event: 'data', body: data.body }) : `data ${emitted}: ${oneLine(data.body)}`);
+  };
+  const printLog = (line: string): void => {
+    process.stderr.write(`${printable(line)}\n`);
+  };
+  const progress = { name, show: opts.progress, emitted: (): number => emitted };
+  const outcome = await withProgress(progress, local.platform, () =>
+    withClientEnv(fileCfg, opts.cfg, () =>
+      runFunctionLocally(name, msg, local.cfg, local.platform, {
+        snapshot,
+        onData: printData,
+        onLog: opts.verbose ? printLog : () => undefined,
+      }),
+    ),
+  );
+  reportOutcome(outcome, opts, local);
+  if (!opts.json)
+    out(
+      `${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)` +
+        `${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`,
+    );
+  return outcome.errors.length ? EXIT_FAILED : EXIT_OK;
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Runs `work` while stderr shows the messages emitted so far (when asked, or when it is a terminal); the
+ * platform stand-in is closed after it, and on Ctrl-C mid-run too, with the progress line cleared first.
+ */
+async function withProgress<T>(
+  { name, show, emitted }: { name: string; show?: boolean; emitted: () => number },
+  platform: LocalPlatform,
+  work: () => Promise<T>,
+): Promise<T> {
+  const progress = (show ?? process.stderr.isTTY === true) ? startProgress(process.stderr, name, emitted) : undefined;
   const unregister = onShutdown(async () => {
     progress?.stop();
     await platform.close();
   });
-  let outcome: StepOutcome;
   try {
-    outcome = await withClientEnv(fileCfg, opts.cfg, () =>
-      runFunctionLocally(name, msg, cfg, platform, {
-        snapshot,
-        onData: (data) => {
-          emitted += 1;
-          out(
-            opts.json ? JSON.stringify({ event: 'data', body: data.body }) : `data ${emitted}: ${oneLine(data.body)}`,
-          );
-        },
-        onLog: opts.verbose
-          ? (line) => {
-              process.stderr.write(`${printable(line)}\n`);
-            }
-          : () => undefined,
-      }),
-    );
+    return await work();
   } finally {
     progress?.stop();
     unregister();
     await platform.close();
   }
+}
 
+/**
+ * Prints what the run ended with besides its data: errors, rebounds, the last snapshot (written to --snapshot)
+ * and new keys (written back to --cfg).
+ */
+function reportOutcome(
+  outcome: StepOutcome,
+  opts: RunCommandOptions,
+  local: { platform: LocalPlatform; account: string; before: string },
+): void {
   for (const err of outcome.errors)
     out(opts.json ? JSON.stringify({ event: 'error', message: err.message }) : `error: ${printable(err.message)}`);
   for (const reason of outcome.rebounds) {
@@ -177,21 +205,14 @@ export async function runCommand(name: string | undefined, opts: RunCommandOptio
             `${opts.snapshot ? ` (written to ${opts.snapshot})` : ' (not kept: give --snapshot FILE)'}`,
     );
   }
-  const written = outcome.updateKeys.length ? writeBackKeys(opts.cfg, platform, account, before) : [];
-  if (outcome.updateKeys.length) {
-    out(
-      opts.json
-        ? JSON.stringify({ event: 'updateKeys', count: outcome.updateKeys.length, keys: written, file: opts.cfg })
-        : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ` +
-            `${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`,
-    );
-  }
-  if (!opts.json)
-    out(
-      `${name}: ${emitted} data message(s), ${outcome.errors.length} error(s)` +
-        `${outcome.rebounds.length ? `, ${outcome.rebounds.length} rebound(s)` : ''}`,
-    );
-  return outcome.errors.length ? EXIT_FAILED : EXIT_OK;
+  if (!outcome.updateKeys.length) return;
+  const written = writeBackKeys(opts.cfg, local.platform, local.account, local.before);
+  out(
+    opts.json
+      ? JSON.stringify({ event: 'updateKeys', count: outcome.updateKeys.length, keys: written, file: opts.cfg })
+      : `updateKeys: new keys saved ${outcome.updateKeys.length} time(s); ` +
+          `${written.length ? `${written.join(', ')} written to ${opts.cfg}` : 'nothing changed in the cfg file'}`,
+  );
 }
 
 /** `tgate verify`: verifyCredentials through the sailor's runService.js. */

@@ -325,13 +325,6 @@ export function explain(err: unknown, ctx: Context): Error {
   }
   if (!(err instanceof PlatformApiError)) return err instanceof Error ? err : new Error(String(err));
   const { conn } = ctx;
-  const tenant = conn.tenantId;
-  const answered =
-    `\n  ${PLATFORM_SERVICE} answered ${err.status} to ${err.method} ${err.path}` +
-    `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}` +
-    `${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`;
-  const fail = (message: string): Error => new Error(message + answered);
-
   if (err.kind === 'not-json') {
     return new Error(
       `${printable(err.message)}\n  check the API URL: ${conn.apiUrl} came from ${conn.apiUrlFrom} ` +
@@ -344,68 +337,84 @@ export function explain(err: unknown, ctx: Context): Error {
     );
   }
   if (err.kind !== 'http') return new Error(printable(err.message));
+  return new Error(refusal(err, ctx) + platformAnswer(err));
+}
 
+/** The platform's own answer, on a line of its own under the explanation. */
+function platformAnswer(err: PlatformApiError): string {
+  return (
+    `\n  ${PLATFORM_SERVICE} answered ${err.status} to ${err.method} ${err.path}` +
+    `${err.serverMessage ? `: ${printable(err.serverMessage)}` : ''}` +
+    `${err.attempts > 1 ? ` (after ${err.attempts} attempts)` : ''}`
+  );
+}
+
+/** What an HTTP error answer of the platform API means for the command that got it. */
+function refusal(err: PlatformApiError, ctx: Context): string {
+  const tenant = ctx.conn.tenantId;
   switch (err.status) {
     case 401:
-      return fail(
-        `${err.origin} did not accept the credentials from ${conn.credentialsFrom} (401): ` +
-          "check ELASTICIO_API_USERNAME (the account email) and ELASTICIO_API_KEY (on the account's profile page), " +
-          `and that they belong to ${err.origin}`,
+      return (
+        `${err.origin} did not accept the credentials from ${ctx.conn.credentialsFrom} (401): ` +
+        "check ELASTICIO_API_USERNAME (the account email) and ELASTICIO_API_KEY (on the account's profile page), " +
+        `and that they belong to ${err.origin}`
       );
     case 403: {
       const perm = `tenants.oauth_clients.${PERMISSION_OF[err.method] ?? 'get'}`;
-      return fail(
+      return (
         `permission denied (403): ${err.method} ${err.path} needs the permission ${perm} in tenant ${tenant}. ` +
-          'The tenants.oauth_clients.* permissions are service permissions held by service accounts, ' +
-          'not ordinary users: use the email and API key of a service account that has them, ' +
-          'or ask the platform operator (support) to grant them',
+        'The tenants.oauth_clients.* permissions are service permissions held by service accounts, ' +
+        'not ordinary users: use the email and API key of a service account that has them, ' +
+        'or ask the platform operator (support) to grant them'
       );
     }
     case 404:
-      if (ctx.componentId && isComponentError(err) && (ctx.op === 'create' || ctx.componentChange)) {
-        return fail(
-          `component ${ctx.componentId} not found or not visible in tenant ${tenant}: an OAuth client can only be ` +
-            'defined for a component that exists in the tenant and is visible to it',
-        );
-      }
-      if (ctx.id) {
-        const maybe =
-          err.method === 'DELETE' && err.attempts > 1 ? ' (an earlier attempt that failed may have deleted it)' : '';
-        return fail(
-          `OAuth client ${ctx.id} not found in tenant ${tenant}${maybe}; \`tgate oauth-clients list\` shows the ids`,
-        );
-      }
-      if (ctx.op === 'create') {
-        return fail(
-          `not found: tenant ${tenant}, or component ${ctx.componentId} ` +
-            '(the component must exist in the tenant and be visible to it)',
-        );
-      }
-      return fail(`tenant ${tenant} not found (or not visible to this account)`);
+      return notFound(err, ctx);
     default:
       break;
   }
   if (ctx.op === 'delete' && isClientInUseError(err)) {
-    return fail(
+    return (
       'refused: the OAuth client is still used by at least one flow in the tenant; remove it from those flows ' +
-        '(drafts and versions included) before deleting it',
+      '(drafts and versions included) before deleting it'
     );
   }
   if ((ctx.op === 'create' || (ctx.op === 'update' && ctx.componentChange)) && isDuplicateClientError(err)) {
-    return fail(
-      ctx.op === 'create'
-        ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} ` +
-            '(use `tgate oauth-clients update`; ' +
-            `\`tgate oauth-clients list --component ${ctx.componentId}\` shows its id)`
-        : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: ` +
-            'one OAuth client per component per tenant',
+    return ctx.op === 'create'
+      ? `a client for component ${ctx.componentId} already exists in tenant ${tenant} ` +
+          '(use `tgate oauth-clients update`; ' +
+          `\`tgate oauth-clients list --component ${ctx.componentId}\` shows its id)`
+      : `a client for component ${ctx.componentId} already exists in tenant ${tenant}: ` +
+          'one OAuth client per component per tenant';
+  }
+  if (err.status === 409) return `conflict (409) in tenant ${tenant}`;
+  if (err.status === 400 || err.status === 422) return `the platform API rejected the request (${err.status})`;
+  if (err.status === 429) return 'rate limited (429) by the platform API: try again later';
+  if (err.status !== undefined && err.status >= 500) return `the platform API failed (${err.status})`;
+  return `the platform API refused the request (${err.status})`;
+}
+
+/** A 404: the component, the OAuth client or the tenant, depending on what the command named. */
+function notFound(err: PlatformApiError, ctx: Context): string {
+  const tenant = ctx.conn.tenantId;
+  if (ctx.componentId && isComponentError(err) && (ctx.op === 'create' || ctx.componentChange)) {
+    return (
+      `component ${ctx.componentId} not found or not visible in tenant ${tenant}: an OAuth client can only be ` +
+      'defined for a component that exists in the tenant and is visible to it'
     );
   }
-  if (err.status === 409) return fail(`conflict (409) in tenant ${tenant}`);
-  if (err.status === 400 || err.status === 422) return fail(`the platform API rejected the request (${err.status})`);
-  if (err.status === 429) return fail('rate limited (429) by the platform API: try again later');
-  if (err.status !== undefined && err.status >= 500) return fail(`the platform API failed (${err.status})`);
-  return fail(`the platform API refused the request (${err.status})`);
+  if (ctx.id) {
+    const maybe =
+      err.method === 'DELETE' && err.attempts > 1 ? ' (an earlier attempt that failed may have deleted it)' : '';
+    return `OAuth client ${ctx.id} not found in tenant ${tenant}${maybe}; \`tgate oauth-clients list\` shows the ids`;
+  }
+  if (ctx.op === 'create') {
+    return (
+      `not found: tenant ${tenant}, or component ${ctx.componentId} ` +
+      '(the component must exist in the tenant and be visible to it)'
+    );
+  }
+  return `tenant ${tenant} not found (or not visible to this account)`;
 }
 
 async function run<T>(ctx: Context, call: () => Promise<T>): Promise<T> {
@@ -414,6 +423,30 @@ async function run<T>(ctx: Context, call: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw explain(err, ctx);
   }
+}
+
+/** `create` needs the client id, the component and where the secret comes from; a usage error names the missing. */
+function requireCreateOptions(opts: WriteOptions): void {
+  const missing = [
+    opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
+    opts.component === undefined || !opts.component.trim() ? '--component ID' : undefined,
+    !opts.clientSecretStdin && opts.clientSecretFile === undefined
+      ? '--client-secret-stdin or --client-secret-file PATH'
+      : undefined,
+  ].filter(Boolean);
+  if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
+}
+
+/** A person at a terminal types the id to confirm a delete; without a terminal there is no one to ask. */
+async function confirmDeletion(id: string, tenantId: string): Promise<void> {
+  if (!interactive()) {
+    throw new UsageError(
+      `not deleting OAuth client ${id} without confirmation: ` +
+        'stdin is not a terminal, so pass --yes to delete without asking',
+    );
+  }
+  const answer = await askLine(`Delete OAuth client ${id} in tenant ${tenantId}? Type the id to confirm: `);
+  if (answer === undefined || answer.trim() !== id) throw new UsageError('not confirmed: nothing was deleted');
 }
 
 /** `tgate oauth-clients <list|get|create|update|delete>`. */
@@ -459,14 +492,7 @@ export function registerOauthClientsCommand(program: Command): void {
     .option('--component <id>', 'component id (required; the component must be visible in the tenant)')
     .action(async (opts: WriteOptions & CheckOnWriteOptions) => {
       refuseSecretArguments(opts);
-      const missing = [
-        opts.clientId === undefined || !opts.clientId.trim() ? '--client-id ID' : undefined,
-        opts.component === undefined || !opts.component.trim() ? '--component ID' : undefined,
-        !opts.clientSecretStdin && opts.clientSecretFile === undefined
-          ? '--client-secret-stdin or --client-secret-file PATH'
-          : undefined,
-      ].filter(Boolean);
-      if (missing.length) throw new UsageError(`create needs ${missing.join(', ')}`);
+      requireCreateOptions(opts);
       const source = secretSource(opts)!;
       const checkUrl = checkOnWriteUrl(opts);
       const { conn, api } = connect(opts);
@@ -517,16 +543,7 @@ export function registerOauthClientsCommand(program: Command): void {
       refuseSecretArguments(opts);
       const id = requireArgument(rawId, 'the OAuth client id');
       const { conn, api } = connect(opts);
-      if (!opts.yes) {
-        if (!interactive()) {
-          throw new UsageError(
-            `not deleting OAuth client ${id} without confirmation: ` +
-              'stdin is not a terminal, so pass --yes to delete without asking',
-          );
-        }
-        const answer = await askLine(`Delete OAuth client ${id} in tenant ${conn.tenantId}? Type the id to confirm: `);
-        if (answer === undefined || answer.trim() !== id) throw new UsageError('not confirmed: nothing was deleted');
-      }
+      if (!opts.yes) await confirmDeletion(id, conn.tenantId);
       await run({ op: 'delete', conn, id }, () => api.delete(id));
       say(`deleted OAuth client ${id} from tenant ${conn.tenantId}`);
     });

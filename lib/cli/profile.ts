@@ -118,31 +118,37 @@ export function resolveConnection(
     throw new UsageError('no tenant: pass --tenant ID or set ELASTICIO_TENANT_ID (in the environment or the profile)');
   }
 
-  let username: string | undefined;
-  let apiKey: string | undefined;
-  let credentialsFrom: string;
+  const { username, apiKey, credentialsFrom } = apiCredentials(env, profile, profilePath, profileName);
+  return { apiUrl, tenantId, username, apiKey, apiUrlFrom: urlFrom || 'the default', tenantFrom, credentialsFrom };
+}
+
+/**
+ * The account email and API key: both from the environment, or both from the profile, never one of each.
+ * Throws UsageError naming what is missing.
+ */
+function apiCredentials(
+  env: NodeJS.ProcessEnv,
+  profile: Profile,
+  profilePath: string | undefined,
+  profileName: string,
+): { username: string; apiKey: string; credentialsFrom: string } {
   const envUser = present(env.ELASTICIO_API_USERNAME);
   const envKey = present(env.ELASTICIO_API_KEY);
+  if (envUser && envKey) {
+    const credentialsFrom = 'the environment (ELASTICIO_API_USERNAME, ELASTICIO_API_KEY)';
+    return { username: envUser.trim(), apiKey: envKey.trim(), credentialsFrom };
+  }
   if (envUser || envKey) {
-    if (!envUser || !envKey) {
-      const missing = envUser ? 'ELASTICIO_API_KEY' : 'ELASTICIO_API_USERNAME';
-      throw new UsageError(
-        `${missing} is not set while ${envUser ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'} is: ` +
-          'set both in the environment, or neither to use a profile',
-      );
-    }
-    [username, apiKey, credentialsFrom] = [
-      envUser.trim(),
-      envKey.trim(),
-      'the environment (ELASTICIO_API_USERNAME, ELASTICIO_API_KEY)',
-    ];
-  } else {
-    username = present(profile.ELASTICIO_API_USERNAME)?.trim();
-    apiKey = present(profile.ELASTICIO_API_KEY)?.trim();
-    credentialsFrom = profileName;
-    if (profilePath && (!username || !apiKey)) {
-      throw new UsageError(`${profileName} lacks ${!username ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'}`);
-    }
+    const missing = envUser ? 'ELASTICIO_API_KEY' : 'ELASTICIO_API_USERNAME';
+    throw new UsageError(
+      `${missing} is not set while ${envUser ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'} is: ` +
+        'set both in the environment, or neither to use a profile',
+    );
+  }
+  const username = present(profile.ELASTICIO_API_USERNAME)?.trim();
+  const apiKey = present(profile.ELASTICIO_API_KEY)?.trim();
+  if (profilePath && (!username || !apiKey)) {
+    throw new UsageError(`${profileName} lacks ${!username ? 'ELASTICIO_API_USERNAME' : 'ELASTICIO_API_KEY'}`);
   }
   if (!username || !apiKey) {
     throw new UsageError(
@@ -150,5 +156,5 @@ export function resolveConnection(
         'or give a profile file with them (--profile PATH or TGATE_PROFILE); they are never taken as arguments',
     );
   }
-  return { apiUrl, tenantId, username, apiKey, apiUrlFrom: urlFrom || 'the default', tenantFrom, credentialsFrom };
+  return { username, apiKey, credentialsFrom: profileName };
 }

@@ -67,24 +67,10 @@ export function runFunctionLocally(
   options: RunOptions = {},
 ): Promise<StepOutcome> {
   const target = typeof fn === 'string' ? loadComponentFunction(fn) : fn;
-  const previousUri = process.env.ELASTICIO_API_URI;
-  process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
-  // Called without `new`, exactly as the sailor calls it: elasticio-rest-node 2.0 only wires its resources that way.
-  const apiClient = createApiClient(platform.username, platform.apiKey, { retryCount: 0 });
-  if (previousUri === undefined) delete process.env.ELASTICIO_API_URI;
-  else process.env.ELASTICIO_API_URI = previousUri;
-
+  const apiClient = platformApiClient(platform);
   const exec = new TaskExec({ loggerOptions: {}, variables: {}, services: { apiClient, amqp: {}, config: {} } });
   const outcome: StepOutcome = { data: [], errors: [], rebounds: [], snapshots: [], updateKeys: [], logLines: [] };
-  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
-    const original = exec.logger[level].bind(exec.logger);
-    exec.logger[level] = (...args: unknown[]) => {
-      const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      outcome.logLines.push(line);
-      if (options.onLog) return options.onLog(`${level}: ${line}`);
-      return original(...args);
-    };
-  }
+  keepLogLines(exec, outcome.logLines, options.onLog);
   return new Promise((resolve) => {
     const onData =
       options.onData ??
@@ -114,6 +100,30 @@ export function runFunctionLocally(
     exec.on('end', async () => resolve(outcome));
     exec.process(target, msg, JSON.parse(JSON.stringify(cfg)), JSON.parse(JSON.stringify(options.snapshot ?? {})));
   });
+}
+
+/** The sailor's platform API client, pointed at `platform`. */
+function platformApiClient(platform: PlatformLogin): ReturnType<typeof createApiClient> {
+  const previousUri = process.env.ELASTICIO_API_URI;
+  process.env.ELASTICIO_API_URI = platform.url; // elasticio-rest-node reads its base URL from here
+  // Called without `new`, exactly as the sailor calls it: elasticio-rest-node 2.0 only wires its resources that way.
+  const apiClient = createApiClient(platform.username, platform.apiKey, { retryCount: 0 });
+  if (previousUri === undefined) delete process.env.ELASTICIO_API_URI;
+  else process.env.ELASTICIO_API_URI = previousUri;
+  return apiClient;
+}
+
+/** Keeps each line the step logs in `lines`, and hands it to `onLog` instead of the sailor's logger when given. */
+function keepLogLines(exec: TaskExec, lines: string[], onLog?: (line: string) => void): void {
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
+    const original = exec.logger[level].bind(exec.logger);
+    exec.logger[level] = (...args: unknown[]) => {
+      const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      lines.push(line);
+      if (onLog) return onLog(`${level}: ${line}`);
+      return original(...args);
+    };
+  }
 }
 
 /**

@@ -28,22 +28,8 @@ async function realTGateFromOptions(opts: StartCommandOptions): Promise<RealTGat
   const environment = opts.environment ?? process.env.TGATE_ENVIRONMENT ?? 'embedded';
   if (!START_ENVIRONMENTS.includes(environment))
     throw new UsageError(`TGATE_ENVIRONMENT is "${environment}": expected one of ${START_ENVIRONMENTS.join(', ')}`);
-  const realOnly = {
-    '--client-id': opts.clientId,
-    '--credential': opts.credential,
-    '--authorize-url': opts.authorizeUrl,
-    '--token-url': opts.tokenUrl,
-    '--api-base-url': opts.apiBaseUrl,
-  };
   if (environment === 'embedded') {
-    const misplaced = Object.entries(realOnly)
-      .filter(([, v]) => v !== undefined)
-      .map(([k]) => k);
-    if (misplaced.length)
-      throw new UsageError(
-        `${misplaced.join(', ')} ${misplaced.length === 1 ? 'is' : 'are'} for --environment company-sandbox; ` +
-          'the embedded sandbox registers its own OAuth app',
-      );
+    refuseRealOnlyOptions(opts);
     return undefined;
   }
   if (environment === 'company') {
@@ -52,6 +38,30 @@ async function realTGateFromOptions(opts: StartCommandOptions): Promise<RealTGat
         "or T-Gate's company sandbox (--environment company-sandbox), not on production",
     );
   }
+  return companySandboxFromOptions(opts);
+}
+
+/** The embedded sandbox registers its own OAuth app: options about a real T-Gate's app are refused. */
+function refuseRealOnlyOptions(opts: StartCommandOptions): void {
+  const realOnly = {
+    '--client-id': opts.clientId,
+    '--credential': opts.credential,
+    '--authorize-url': opts.authorizeUrl,
+    '--token-url': opts.tokenUrl,
+    '--api-base-url': opts.apiBaseUrl,
+  };
+  const misplaced = Object.entries(realOnly)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+  if (misplaced.length)
+    throw new UsageError(
+      `${misplaced.join(', ')} ${misplaced.length === 1 ? 'is' : 'are'} for --environment company-sandbox; ` +
+        'the embedded sandbox registers its own OAuth app',
+    );
+}
+
+/** T-Gate's company sandbox with the OAuth app and URLs from the options or the environment, the secret read last. */
+async function companySandboxFromOptions(opts: StartCommandOptions): Promise<RealTGate> {
   if (opts.port !== undefined || opts.keepServing)
     throw new UsageError('--port and --keep-serving are for the embedded sandbox, not --environment company-sandbox');
   const clientId = (opts.clientId ?? process.env.TGATE_CLIENT_ID ?? '').trim();

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { HttpClient } from '../http';
-import { requestToken, TGATE_PROFILE } from '../auth';
+import { OAuthKeys, requestToken, TGATE_PROFILE } from '../auth';
 import { startSandbox, Sandbox } from '../sandbox';
 import { buildAuthorizeUrl, codeFromRedirect, resolveEndpoints } from '../tgate';
 import { grantThroughBrowser } from './connect';
@@ -86,93 +86,19 @@ export class StepFailed extends Error {}
 export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: Sandbox; close: () => Promise<void> }> {
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const started = Date.now();
-  const { real } = options;
   const platform = await startLocalPlatform();
-  let sandbox: Sandbox | undefined;
-  let job: Job;
-  let tokenRequests: () => number;
-  if (real) {
-    job = {
-      real,
-      platform,
-      write,
-      cfg: {},
-      webhookSecret: '',
-      codeExchanges: 0,
-      env: {
-        OAUTH_CLIENT_ID: real.clientId,
-        OAUTH_CLIENT_SECRET: real.clientSecret,
-        TGATE_TOKEN_URI: real.tokenUrl,
-        ...(real.apiBaseUrl ? { TGATE_API_BASE_URL: real.apiBaseUrl } : {}),
-      },
-    };
-    // T-Gate's count is out of sight here. Every token a function gets is saved to the credential through the
-    // platform API (updateKeys), in this process or in verifyCredentials' own: one save per token request.
-    tokenRequests = () => job.codeExchanges + platform.calls.filter(isCredentialSave).length;
-    write(
-      `Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) ` +
-        `with OAuth app ${real.clientId}; the steps create and cancel one test order.`,
-    );
-  } else {
-    const client = {
-      clientId: `sandbox-app-${crypto.randomBytes(4).toString('hex')}`,
-      clientSecret: crypto.randomBytes(24).toString('base64url'),
-      redirectUris: ['http://127.0.0.1:8765/callback'],
-    };
-    try {
-      sandbox = await startSandbox({ port: options.port ?? 0, clients: [client] });
-    } catch (err) {
-      await platform.close();
-      throw err;
-    }
-    const embedded = sandbox;
-    job = {
-      sandbox,
-      platform,
-      write,
-      cfg: {},
-      webhookSecret: crypto.randomBytes(12).toString('base64url'),
-      codeExchanges: 0,
-      env: {
-        OAUTH_CLIENT_ID: client.clientId,
-        OAUTH_CLIENT_SECRET: client.clientSecret,
-        TGATE_TOKEN_URI: sandbox.tokenUrl,
-        TGATE_API_BASE_URL: sandbox.apiBaseUrl,
-      },
-    };
-    tokenRequests = () => embedded.tokenRequests.length;
-    write(
-      `T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; ` +
-        `a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`,
-    );
-  }
+  const { job, tokenRequests } = options.real
+    ? againstRealTGate(options.real, platform, write)
+    : await againstEmbeddedSandbox(options.port ?? 0, platform, write);
   write(
     "Each step runs the component's own triggers and actions as the platform would; " +
       '[n token requests] counts the times it had to ask T-Gate for an access token.',
   );
-  const close = async (): Promise<void> => {
-    await job.receiver?.close();
-    await sandbox?.close();
-    await platform.close();
-  };
+  const close = (): Promise<void> => closeJob(job);
   Object.assign(process.env, job.env); // the component's functions run in this process
 
   try {
-    for (const [index, step] of STEPS.entries()) {
-      if (real && step.notAgainstRealTGate) {
-        write(`${index + 1}. ${step.name}: skipped: ${step.notAgainstRealTGate}`);
-        continue;
-      }
-      const tokensBefore = tokenRequests();
-      try {
-        const summary = await step.run(job);
-        write(`${index + 1}. ${step.name}: ${summary} [${plural(tokenRequests() - tokensBefore, 'token request')}]`);
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        write(`${index + 1}. ${step.name}: FAILED: ${reason}`);
-        throw new StepFailed(`the step "${step.name}" failed: ${reason}`);
-      }
-    }
+    await runSteps(job, tokenRequests);
   } catch (err) {
     saveCredential(job);
     await close();
@@ -181,8 +107,105 @@ export async function runStart(options: StartOptions = {}): Promise<{ sandbox?: 
   saveCredential(job);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   write(`Done in ${seconds} s: every step succeeded, with ${plural(tokenRequests(), 'token request')} in all.`);
+  const { sandbox } = job;
   if (options.keepServing && sandbox) write(`The sandbox keeps serving on ${sandbox.url}; press Ctrl-C to stop.`);
   return { sandbox, close };
+}
+
+/** The job's starting point, and how many token requests it has made so far. */
+interface Setup {
+  job: Job;
+  tokenRequests: () => number;
+}
+
+function againstRealTGate(real: RealTGate, platform: LocalPlatform, write: (line: string) => void): Setup {
+  const job: Job = {
+    real,
+    platform,
+    write,
+    cfg: {},
+    webhookSecret: '',
+    codeExchanges: 0,
+    env: {
+      OAUTH_CLIENT_ID: real.clientId,
+      OAUTH_CLIENT_SECRET: real.clientSecret,
+      TGATE_TOKEN_URI: real.tokenUrl,
+      ...(real.apiBaseUrl ? { TGATE_API_BASE_URL: real.apiBaseUrl } : {}),
+    },
+  };
+  write(
+    `Running against T-Gate's company sandbox (API ${resolveEndpoints(real.environment, job.env).apiBaseUrl}) ` +
+      `with OAuth app ${real.clientId}; the steps create and cancel one test order.`,
+  );
+  // T-Gate's count is out of sight here. Every token a function gets is saved to the credential through the
+  // platform API (updateKeys), in this process or in verifyCredentials' own: one save per token request.
+  return { job, tokenRequests: () => job.codeExchanges + platform.calls.filter(isCredentialSave).length };
+}
+
+/** Starts the embedded sandbox with a test app registered; the platform stand-in is closed if it cannot start. */
+async function againstEmbeddedSandbox(
+  port: number,
+  platform: LocalPlatform,
+  write: (line: string) => void,
+): Promise<Setup> {
+  const client = {
+    clientId: `sandbox-app-${crypto.randomBytes(4).toString('hex')}`,
+    clientSecret: crypto.randomBytes(24).toString('base64url'),
+    redirectUris: ['http://127.0.0.1:8765/callback'],
+  };
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({ port, clients: [client] });
+  } catch (err) {
+    await platform.close();
+    throw err;
+  }
+  const job: Job = {
+    sandbox,
+    platform,
+    write,
+    cfg: {},
+    webhookSecret: crypto.randomBytes(12).toString('base64url'),
+    codeExchanges: 0,
+    env: {
+      OAUTH_CLIENT_ID: client.clientId,
+      OAUTH_CLIENT_SECRET: client.clientSecret,
+      TGATE_TOKEN_URI: sandbox.tokenUrl,
+      TGATE_API_BASE_URL: sandbox.apiBaseUrl,
+    },
+  };
+  write(
+    `T-Gate sandbox started on ${sandbox.url} with a test restaurant company and its catalog; ` +
+      `a test app (OAuth client ${client.clientId}) is registered, its secret never printed.`,
+  );
+  return { job, tokenRequests: () => sandbox.tokenRequests.length };
+}
+
+/** Runs the steps in order, one line each; the first failing step stops the job with StepFailed. */
+async function runSteps(job: Job, tokenRequests: () => number): Promise<void> {
+  for (const [index, step] of STEPS.entries()) {
+    const label = `${index + 1}. ${step.name}`;
+    if (job.real && step.notAgainstRealTGate) {
+      job.write(`${label}: skipped: ${step.notAgainstRealTGate}`);
+      continue;
+    }
+    const tokensBefore = tokenRequests();
+    try {
+      const summary = await step.run(job);
+      job.write(`${label}: ${summary} [${plural(tokenRequests() - tokensBefore, 'token request')}]`);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      job.write(`${label}: FAILED: ${reason}`);
+      throw new StepFailed(`the step "${step.name}" failed: ${reason}`);
+    }
+  }
+}
+
+/** Closes what the job opened: the webhook receiver, the embedded sandbox, the platform stand-in. */
+async function closeJob(job: Job): Promise<void> {
+  await job.receiver?.close();
+  await job.sandbox?.close();
+  await job.platform.close();
 }
 
 /** A credential saved through the platform API: what updateKeys becomes (PUT /v1/accounts/{id}). */
@@ -235,43 +258,57 @@ async function grantAccess(job: Job): Promise<string> {
     job.cfg = { _account: account, environment: 'company-sandbox', oauth: tokens };
     job.platform.accounts.set(account, { keys: { environment: 'company-sandbox', oauth: tokens } });
   };
-  if (job.real) {
-    const { real } = job;
-    const kept = real.credentialFile
-      ? readJsonObject(real.credentialFile, 'credential', { missingOk: true })
-      : undefined;
-    if (kept?.oauth && typeof kept.oauth === 'object') {
-      if (kept.environment !== undefined && kept.environment !== real.environment)
-        throw new Error(
-          `${real.credentialFile} holds a credential for the ` +
-            `${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} ` +
-            `environment, not ${real.environment}`,
-        );
-      keep(kept.oauth as Record<string, unknown>);
-      return (
-        `used the credential kept in ${real.credentialFile} ` +
-        '(granted earlier; delete the file to grant access again)'
-      );
-    }
-    const tokens = await grantThroughBrowser({
-      authorizeUrl: real.authorizeUrl,
-      tokenUrl: real.tokenUrl,
-      clientId: real.clientId,
-      clientSecret: real.clientSecret,
-      port: real.redirectPort,
-      portOption: '--redirect-port',
-      command: 'tgate start',
-      write: job.write,
-    });
-    job.codeExchanges += 1;
+  if (!job.real) {
+    const tokens = await approveInSandbox(job);
     keep(tokens);
-    saveCredential(job);
     return (
       "the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token " +
-      `(valid ${String(tokens.expires_in ?? '?')} s) and a refresh token` +
-      `${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`
+      `(valid ${tokens.expires_in} s) and a refresh token`
     );
   }
+  const { real } = job;
+  const kept = keptCredential(real);
+  if (kept) {
+    keep(kept);
+    return (
+      `used the credential kept in ${real.credentialFile} ` + '(granted earlier; delete the file to grant access again)'
+    );
+  }
+  const tokens = await grantThroughBrowser({
+    authorizeUrl: real.authorizeUrl,
+    tokenUrl: real.tokenUrl,
+    clientId: real.clientId,
+    clientSecret: real.clientSecret,
+    port: real.redirectPort,
+    portOption: '--redirect-port',
+    command: 'tgate start',
+    write: job.write,
+  });
+  job.codeExchanges += 1;
+  keep(tokens);
+  saveCredential(job);
+  return (
+    "the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token " +
+    `(valid ${String(tokens.expires_in ?? '?')} s) and a refresh token` +
+    `${real.credentialFile ? `, kept in ${real.credentialFile}` : ''}`
+  );
+}
+
+/** The OAuth tokens --credential holds from an earlier grant, if any; refused when made for another environment. */
+function keptCredential(real: RealTGate): Record<string, unknown> | undefined {
+  const kept = real.credentialFile ? readJsonObject(real.credentialFile, 'credential', { missingOk: true }) : undefined;
+  if (!kept?.oauth || typeof kept.oauth !== 'object') return undefined;
+  if (kept.environment !== undefined && kept.environment !== real.environment)
+    throw new Error(
+      `${real.credentialFile} holds a credential for the ` +
+        `${typeof kept.environment === 'string' ? kept.environment : JSON.stringify(kept.environment)} ` +
+        `environment, not ${real.environment}`,
+    );
+  return kept.oauth as Record<string, unknown>;
+}
+
+/** The embedded sandbox approves at once: its grant page redirects with a code, exchanged here for tokens. */
+async function approveInSandbox(job: Job): Promise<OAuthKeys> {
   const sandbox = job.sandbox!;
   const client = {
     clientId: job.env.OAUTH_CLIENT_ID,
@@ -285,17 +322,12 @@ async function grantAccess(job: Job): Promise<string> {
   if (approval.status !== 302 || !location)
     throw new Error(`the grant page answered ${approval.status} instead of redirecting with a code`);
   const code = codeFromRedirect(location, state);
-  const tokens = await requestToken(httpClient, {
+  return requestToken(httpClient, {
     tokenUrl: sandbox.tokenUrl,
     profile: TGATE_PROFILE,
     client,
     grant: { type: 'authorization_code', code, redirectUri: client.redirectUris[0] },
   });
-  keep(tokens);
-  return (
-    "the company approved the app on T-Gate's sign-in page; the one-time code was swapped for an access token " +
-    `(valid ${tokens.expires_in} s) and a refresh token`
-  );
 }
 
 async function verifyCredential(job: Job): Promise<string> {
