@@ -21,10 +21,12 @@ const DECODE_ROUNDS = 4;
 
 const HINT = 'give a path relative to the T-Gate API base, such as /items/42 or items?page=2';
 
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** Why `text` (a path part, raw or decoded) could leave the API base, or undefined. */
 function pathPartProblem(text: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) return 'it holds a control character';
+  if (CONTROL_CHARACTER.test(text)) return 'it holds a control character';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) return 'it is an absolute URL (it starts with a scheme such as "https:")';
   if (text.includes('\\')) return 'it holds a backslash ("\\"), which URL parsers read as "/"';
   if (text.includes('//')) return 'it holds "//", which can name another host';
@@ -59,7 +61,7 @@ export function rawPathProblem(apiBaseUrl: string, path: unknown): string | unde
   if (path.length > MAX_RAW_PATH_LENGTH) return `is longer than ${MAX_RAW_PATH_LENGTH} characters`;
   // Spaces and non-ASCII characters are refused rather than encoded here, so that the path sent is the path written.
   if (/[^\u0021-\u007e]/.test(path)) {
-    return /[\u0000-\u001f\u007f]/.test(path) // eslint-disable-line no-control-regex
+    return CONTROL_CHARACTER.test(path)
       ? 'holds a control character'
       : 'holds a space or a character outside printable ASCII: percent-encode it (a space is %20)';
   }

@@ -151,7 +151,7 @@ describe('cli: tgate oauth-clients (subprocess against the platform stand-in)', 
     // ESC ] (retitle) and ESC [ (clear), the 8-bit CSI (U+009B) and a right-to-left override.
     const HOSTILE = 'evil\x1b]0;owned\x07\x1b[2J\u009b31m\u202ex';
     const SHOWN = 'evil\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202ex';
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- the spec looks for control characters
     const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
     it('a client id holding escape sequences is written out in the table and escaped in --json', async () => {
