@@ -84,11 +84,15 @@ describe('lib/tgate/orders', () => {
       expect(isAppOrderUuidTaken(refused(422, { errors: { app_order_uuid: ['already exists'] } }))).to.equal(true);
       expect(isAppOrderUuidTaken(refused(422, { message: 'App order uuid has already been taken' }))).to.equal(true);
       expect(isAppOrderUuidTaken(refused(422, { message: 'app_order_uuid already taken' }))).to.equal(true);
+      const withOthers = refused(422, { app_order_uuid: ['has already been taken'], notes: ['is too long'] });
+      expect(isAppOrderUuidTaken(withOthers)).to.equal(true);
       expect(isAppOrderUuidTaken(refused(409, { message: 'Conflict' }))).to.equal(true);
     });
 
     it('does not read "taken" for another field, other words, another status or another error', () => {
       expect(isAppOrderUuidTaken(refused(422, { name: ['has already been taken'] }))).to.equal(false);
+      const otherField = refused(422, { errors: { name: ['App order uuid has already been taken'] } });
+      expect(isAppOrderUuidTaken(otherField)).to.equal(false);
       expect(isAppOrderUuidTaken(refused(422, { message: 'Name has already been taken' }))).to.equal(false);
       expect(isAppOrderUuidTaken(refused(422, { app_order_uuid: ['is invalid'] }))).to.equal(false);
       expect(isAppOrderUuidTaken(refused(400, { app_order_uuid: ['has already been taken'] }))).to.equal(false);
@@ -255,9 +259,11 @@ describe('lib/tgate/orders', () => {
     });
 
     it('after two ambiguous failures with nothing found, rebounds', async () => {
-      const { tgate, calls } = fakeTGate({ create: [unavailable(500), unavailable(503)], page: [[], []] });
+      const last = unavailable(503);
+      const { tgate, calls } = fakeTGate({ create: [unavailable(500), last], page: [[], []] });
       const err = await createOrderOnce(tgate, input).catch((e) => e);
       expect(err).to.be.instanceOf(TransientError);
+      expect(err.cause).to.equal(last);
       expect(err.message).to.match(
         new RegExp(
           '^Creating order "order-uuid-1" failed 2 times and T-Gate holds no order with this app_order_uuid: ' +
@@ -325,6 +331,7 @@ describe('lib/tgate/orders', () => {
         ['', 'an empty body'],
         [' <html>', 'an HTML page'],
         ['created', 'text of 7 characters'],
+        ['1 < 2', 'text of 5 characters'],
         [[order()], 'a JSON list of 1'],
         [42, 'a JSON number'],
         [{ id: 9, app_order_uuid: 'another' }, 'order 9 with app_order_uuid "another"'],
