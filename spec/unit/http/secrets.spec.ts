@@ -30,7 +30,7 @@ describe('lib/http KnownSecrets', () => {
     it('replaces the longest value first, so no tail of a longer secret is left', () => {
       const known = new KnownSecrets(['abcd', 'abcdefgh']);
       expect(known.scrub('x abcdefgh y')).to.equal('x [redacted] y');
-      expect(new KnownSecrets(['abcdefgh', 'abcd']).replaceKnown('x abcdefgh y')).to.equal('x [redacted] y');
+      expect(new KnownSecrets(['abcd', 'abcdefgh']).replaceKnown('x abcdefgh y')).to.equal('x [redacted] y');
     });
 
     it('merges what another set knows, and takes no set as nothing', () => {
@@ -75,9 +75,12 @@ describe('lib/http KnownSecrets', () => {
       );
     });
 
-    it('takes nothing from an array body', () => {
+    it('takes nothing from an array body, no body, or a header that is not text', () => {
       const body = Object.assign(['pw-123456'], { password: 'pw-123456' });
       expect(new KnownSecrets().addFromRequest(undefined, body).size).to.equal(0);
+      expect(new KnownSecrets().addFromRequest(undefined, null).size).to.equal(0);
+      const numeric = { Authorization: 12345 } as unknown as Record<string, string>;
+      expect(new KnownSecrets().addFromRequest(numeric, undefined).size).to.equal(0);
     });
   });
 
@@ -101,7 +104,9 @@ describe('lib/http KnownSecrets', () => {
 
     it('Basic in lower case, and Basic credentials without a colon', () => {
       const known = new KnownSecrets().addAuthorization(`basic ${Buffer.from('only-an-id').toString('base64')}`);
-      expect(known.replaceKnown('only-an-id')).to.equal('[redacted]');
+      expect(known.replaceKnown('only-an-id only-an-item')).to.equal('[redacted] only-an-item');
+      const secretOnly = new KnownSecrets().addAuthorization(basic('', 'only-a-secret'));
+      expect(secretOnly.replaceKnown('only-a-secret')).to.equal('[redacted]');
     });
 
     it('a value without a scheme is taken whole', () => {
@@ -161,11 +166,16 @@ describe('lib/http KnownSecrets', () => {
   describe('scrubDeep', () => {
     it('scrubs strings and keys, keeps other values, and keeps the first 50 items of an array', () => {
       const list = Array.from({ length: 60 }, (_, i) => `item ${i} key-secret`);
-      const copy = new KnownSecrets(['key-secret']).scrubDeep({ 'key-secret': 1, list, n: null, f: false }) as Record<
-        string,
-        unknown
-      >;
-      expect(Object.keys(copy)).to.deep.equal(['[redacted]', 'list', 'n', 'f']);
+      const copy = new KnownSecrets(['key-secret']).scrubDeep({
+        'key-secret': 1,
+        list,
+        n: null,
+        f: false,
+        t: true,
+      }) as Record<string, unknown>;
+      expect(Object.keys(copy)).to.deep.equal(['[redacted]', 'list', 'n', 'f', 't']);
+      expect(copy.t).to.equal(true);
+      expect(new KnownSecrets(['key-secret']).scrubDeep(7)).to.equal(7);
       expect(copy.list).to.have.length(50);
       expect((copy.list as string[])[49]).to.equal('item 49 [redacted]');
       expect(copy.n).to.equal(null);
@@ -185,6 +195,14 @@ describe('lib/http KnownSecrets', () => {
       }
       expect(copy).to.equal(original);
     });
+
+    it('counts nested lists in the depth too', () => {
+      let body: unknown = ['key-secret'];
+      for (let i = 0; i < 7; i += 1) body = [body];
+      let copy = new KnownSecrets(['key-secret']).scrubDeep(body);
+      for (let level = 0; level < 7; level += 1) copy = (copy as unknown[])[0];
+      expect(copy).to.deep.equal(['key-secret']);
+    });
   });
 
   describe('scrubError', () => {
@@ -196,6 +214,7 @@ describe('lib/http KnownSecrets', () => {
         status: 400,
         inner: new Error('key-secret'),
       });
+      expect(err.stack).to.include('key-secret');
       expect(new KnownSecrets(['key-secret']).scrubError(err)).to.equal(err);
       expect(err.message).to.equal('failed with [redacted]');
       expect(err.stack).to.not.include('key-secret');
@@ -205,6 +224,12 @@ describe('lib/http KnownSecrets', () => {
       expect(cause.message).to.equal('cause with [redacted]');
       expect(Object.keys(err)).to.deep.equal(['detail', 'body', 'status', 'inner']);
       expect(Object.keys(cause)).to.deep.equal([]);
+
+      new KnownSecrets(['failed with']).scrubError(err);
+      expect(err.message).to.equal('[redacted] [redacted]');
+      err.message = 'written again';
+      expect(err.message).to.equal('written again');
+      expect(Object.keys(err)).to.deep.equal(['detail', 'body', 'status', 'inner']);
     });
 
     it('stops at a cause it has seen, and after ten errors', () => {
