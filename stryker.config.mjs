@@ -28,8 +28,8 @@ export const GROUPS = {
   rawPath: { mutate: ['lib/tgate/rawPath.ts'], spec: unit('tgate/rawPath', 'component/rawRequest') },
   webhooks: { mutate: ['lib/tgate/webhooks.ts'], spec: unit('tgate/webhooks', 'component/webhookEvents') },
   triggers: { mutate: ['lib/triggers/**/*.ts'],
-    spec: unit('triggers/catalogStateEdges', 'triggers/catalogState', 'component/pollCatalog',
-      'component/pollCatalogLive', 'component/webhookEvents') },
+    spec: unit('triggers/catalogStateEdges', 'triggers/catalogState', 'triggers/webhookEventsRules',
+      'triggers/pollCatalogRules', 'component/pollCatalog', 'component/pollCatalogLive', 'component/webhookEvents') },
   step: { mutate: ['lib/step/index.ts'],
     spec: unit('step/**/*', 'component/rawRequest', 'component/listIntegrationScopes', 'component/lookupObject') },
 };
