@@ -174,6 +174,16 @@ describe('lib/auth TokenSession: its rules one at a time', () => {
       expect(await session.accessTokenAfterRejection('a-0')).to.equal('a-9');
       expect(bodies).to.deep.equal([]);
     });
+    it('after a 401, never hands back the rejected token, even when the stored credential still holds it', async () => {
+      const stored = { oauth: { access_token: 'a-0', refresh_token: 'r-9', expires_at: VALID } };
+      const { session, bodies } = rig({
+        tokens: { access_token: 'a-0', refresh_token: 'r-0', expires_at: VALID },
+        answers: [{ access_token: 'a-1', refresh_token: 'r-1' }],
+        persistence: { save: async () => undefined, load: async () => stored },
+      });
+      expect(await session.accessTokenAfterRejection('a-0')).to.equal('a-1');
+      expect(bodies).to.deep.equal(['grant_type=refresh_token&refresh_token=r-0']);
+    });
   });
 
   describe('refresh tokens already spent or refused', () => {
