@@ -31,7 +31,8 @@ export const GROUPS = {
     spec: unit('triggers/catalogStateEdges', 'triggers/catalogState', 'triggers/webhookEventsRules',
       'triggers/pollCatalogRules', 'component/pollCatalog', 'component/pollCatalogLive', 'component/webhookEvents') },
   step: { mutate: ['lib/step/index.ts'],
-    spec: unit('step/**/*', 'component/rawRequest', 'component/listIntegrationScopes', 'component/lookupObject') },
+    spec: unit('step/**/*', 'component/secretEcho', 'component/rawRequest', 'component/listIntegrationScopes',
+      'component/lookupObject') },
 };
 
 // Specs left out of every mutation run: each takes seconds (real waits, child processes, a thousand

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ComponentError, InvalidInputError, TransientError } from '../../../lib/errors';
 import { tokenMemory } from '../../../lib/auth';
+import { MAX_JSON_DEPTH } from '../../../lib/http';
 import { defineStep, newMessage, Step } from '../../../lib/step';
 import { TGateRefusedError, TGateUnavailableError } from '../../../lib/tgate';
 import { PlatformAccountsServer, startPlatformAccounts } from '../../helpers/platformAccounts';
@@ -132,6 +133,17 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
       expect(outcome.errors).to.have.length(1);
       expect(outcome.errors[0]).to.be.instanceOf(InvalidInputError).with.property('field', field);
     }
+  });
+
+  it('refuses a body nested deeper than it reads, before copying or checking it', async () => {
+    let body: unknown = { id: 1 };
+    for (let i = 0; i < MAX_JSON_DEPTH; i += 1) body = { id: 1, inner: body };
+    const outcome = await run({ body }, {});
+    expect(outcome.data).to.have.length(0);
+    expect(outcome.errors).to.have.length(1);
+    expect(outcome.errors[0]).to.be.instanceOf(InvalidInputError).with.property('field', 'body');
+    expect(outcome.errors[0].message).to.include(`The message body is nested more than ${MAX_JSON_DEPTH} levels deep, `
+      + 'more than this component reads: nothing was done with it');
   });
 
   it('gives the step a copy of the body, counts its emits, and passes the snapshot on', async () => {
