@@ -59,6 +59,30 @@ describe('lib/triggers pollCatalog: its snapshot rules', function () {
     );
   });
 
+  it('watchOnly: the first poll only starts watching, the next ones emit what changed', async () => {
+    const first = await poll({ startMode: 'watchOnly', maxSnapshotKB: 64 }, {});
+    expect(first.data).to.deep.equal([]);
+    const [item] = world.sandbox.store.allIds('items');
+    world.sandbox.updateRecord('items', item, { price: 99.5 });
+    const next = await poll({ startMode: 'watchOnly', maxSnapshotKB: 64 }, first.snapshots[first.snapshots.length - 1]);
+    expect(next.data.map((d) => `${(d.body as CatalogChange).change} ${(d.body as CatalogChange).id}`)).to.deep.equal([
+      `updated ${item}`,
+    ]);
+  });
+
+  it('a record that left the narrowed listing is deleted, though T-Gate still has it', async () => {
+    const fields = { startMode: 'emitAll', maxSnapshotKB: 64, resourceType: 'sections', menu_id: 301 };
+    const first = await poll(fields, {});
+    const ids = first.data.map((d) => (d.body as CatalogChange).id);
+    expect(ids.length).to.be.greaterThan(0);
+    world.sandbox.updateRecord('sections', ids[0], { menu_id: 302 });
+    const next = await poll(fields, first.snapshots[first.snapshots.length - 1]);
+    expect(next.errors).to.deep.equal([]);
+    expect(next.data.map((d) => `${(d.body as CatalogChange).change} ${(d.body as CatalogChange).id}`)).to.deep.equal([
+      `deleted ${ids[0]}`,
+    ]);
+  });
+
   it('describes each change for the mapper', async () => {
     const meta = (await getMetaModel({ resourceType: 'items' })) as { in: object; out: Record<string, unknown> };
     expect(meta.in).to.deep.equal({ type: 'object', properties: {} });
