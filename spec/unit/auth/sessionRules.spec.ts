@@ -188,8 +188,12 @@ describe('lib/auth TokenSession: its rules one at a time', () => {
 
   describe('refresh tokens already spent or refused', () => {
     it('a refresh token refused once is not sent again: reconnect, as an invalid_grant', async () => {
-      const { session, bodies } = rig({ answers: [invalidGrant()], persistence: { save: async () => undefined } });
+      const { session, bodies, sleeps } = rig({
+        answers: [invalidGrant()],
+        persistence: { save: async () => undefined },
+      });
       const first = await failure(session.accessToken());
+      expect(sleeps, 'no stored credential to wait for').to.deep.equal([]);
       const second = (await failure(session.accessToken())) as ReconnectRequiredError;
       expect(first).to.be.instanceOf(ReconnectRequiredError);
       expect(second.message).to.include(': the refresh token was already rejected (invalid_grant).');
@@ -231,6 +235,22 @@ describe('lib/auth TokenSession: its rules one at a time', () => {
       });
       expect(await failure(session.accessToken())).to.be.instanceOf(ReconnectRequiredError);
       expect(sleeps).to.deep.equal([200, 400, 800, 1600, 2000, 1000]);
+    });
+
+    it('uses newer tokens the stored credential holds after an invalid_grant, saying so', async () => {
+      const stored = [
+        { oauth: { access_token: 'a-0', refresh_token: 'r-0', expires_at: EXPIRED } },
+        { oauth: { access_token: 'a-5', refresh_token: 'r-5', expires_at: VALID } },
+      ];
+      const { session, logs } = rig({
+        answers: [invalidGrant()],
+        persistence: { save: async () => undefined, load: async () => stored.shift() },
+      });
+      expect(await session.accessToken()).to.equal('a-5');
+      expect(logs).to.include(
+        'info T-Gate credential cred-1: the stored credential holds newer tokens (another process ' +
+          'refreshed them, or the credential was reconnected); using them',
+      );
     });
 
     it('newer stored tokens whose refresh fails for another reason: that failure, at once', async () => {
