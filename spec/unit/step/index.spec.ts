@@ -184,4 +184,16 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
       tokenMemory.forget('a-2');
     }
   });
+
+  it('scrubs the credential\'s tokens (as stored, or trimmed) from a failure the step itself builds', async () => {
+    const leaky = defineStep({
+      async run(step) {
+        const oauth = step.cfg.oauth as Record<string, string>;
+        throw new Error(`failed with ${oauth.access_token.trim()} and ${oauth.refresh_token}`);
+      },
+    });
+    const cfg = { _account: 'a-3', oauth: { access_token: ' access-token-1 ', refresh_token: 'refresh-token-1' } };
+    const outcome = await runStep({ process: leaky as (...args: unknown[]) => unknown }, { body: {} }, cfg, platform);
+    expect(outcome.errors.map((e) => e.message)).to.deep.equal(['failed with [redacted] and [redacted]']);
+  });
 });
