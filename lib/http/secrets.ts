@@ -87,6 +87,11 @@ export class KnownSecrets {
     return this;
   }
 
+  /** How many values (with their encodings) it replaces: what a spec of add() can count. */
+  get size(): number {
+    return this.values.size;
+  }
+
   /** The text with every known value, and every credential-looking pattern, replaced. */
   scrub(text: string): string {
     let out = text;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { expiresAtMs, mergeTokenResponse, needsRefresh, OAuthKeys } from '../../../lib/auth';
+import { expiresAtMs, fingerprint, mergeTokenResponse, needsRefresh, OAuthKeys } from '../../../lib/auth';
 
 describe('lib/auth keys', () => {
   const now = Date.parse('2026-11-24T12:00:00Z');
@@ -65,5 +65,37 @@ describe('lib/auth keys', () => {
       expect(merged.refresh_token, JSON.stringify(none)).to.equal('r1');
       expect(merged.access_token).to.equal('new');
     }
+  });
+
+  it('reads expires_in sent as text, and takes 0 or less as no lifetime', () => {
+    expect(
+      mergeTokenResponse({}, { access_token: 'a', expires_in: ' 3600 ' as unknown as number }, now).expires_at,
+    ).to.equal(new Date(now + 3600_000).toISOString());
+    for (const none of [0, -5, ' ']) {
+      const keys = mergeTokenResponse({ expires_at: 'old' }, { access_token: 'a', expires_in: none as number }, now);
+      expect(keys.expires_at, JSON.stringify(none)).to.equal(undefined);
+    }
+  });
+
+  it('reads expires_at as epoch ms too; an unreadable one falls back to created_at; created_at 0 is unknown', () => {
+    expect(needsRefresh({ access_token: 'a', expires_at: (now - 1) as unknown as string }, now)).to.equal(true);
+    expect(expiresAtMs({ expires_at: (now + 5) as unknown as string })).to.equal(now + 5);
+    expect(expiresAtMs({ expires_at: 'garbage', created_at: now / 1000, expires_in: 60 })).to.equal(now + 60_000);
+    expect(expiresAtMs({ created_at: 0, expires_in: 60 })).to.equal(undefined);
+  });
+
+  it('refreshes from the first moment of the skew window', () => {
+    const keys = { access_token: 'a', expires_at: new Date(now + 300_000).toISOString() };
+    expect(needsRefresh(keys, now, 300_000)).to.equal(true);
+    expect(needsRefresh(keys, now - 1, 300_000)).to.equal(false);
+  });
+
+  it('fingerprints tell pairs apart by either token', () => {
+    const pairs = [
+      { access_token: 'a', refresh_token: 'r' },
+      { access_token: 'b', refresh_token: 'r' },
+    ];
+    const prints = [...pairs, { refresh_token: 'r' }, { access_token: 'a' }].map(fingerprint);
+    expect(new Set(prints).size).to.equal(4);
   });
 });

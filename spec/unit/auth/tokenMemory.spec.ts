@@ -77,4 +77,46 @@ describe('lib/auth TokenMemory', () => {
     });
     expect(runs).to.equal(2);
   });
+
+  it('adopts an unseen pair that has only one of the two tokens', () => {
+    const memory = new TokenMemory();
+    memory.resolve(id, pair(1));
+    expect(memory.adopt(id, { access_token: 'a-only' })).to.equal(true);
+    expect(memory.adopt(id, { refresh_token: 'r-only' })).to.equal(true);
+    expect(memory.adopt(id, {})).to.equal(false);
+  });
+
+  it('remembers tokens for a credential it did not know, and knows them after', () => {
+    const memory = new TokenMemory();
+    memory.remember('new-credential', pair(4));
+    expect(memory.current('new-credential')).to.deep.equal(pair(4));
+    expect(memory.adopt('new-credential', pair(4))).to.equal(false);
+  });
+
+  it('marks no token as issued here when there is none', () => {
+    const memory = new TokenMemory();
+    memory.markIssuedHere(id, undefined);
+    expect(memory.wasIssuedHere(id, '')).to.equal(false);
+  });
+
+  it('forgets every credential at once, or one without touching the others', () => {
+    const memory = new TokenMemory();
+    for (const credential of ['one', 'two']) {
+      memory.resolve(credential, pair(1));
+      memory.markRefreshTokenDead(credential, 'r1');
+      memory.markRefreshTokenSpent(credential, 'r2');
+      memory.markIssuedHere(credential, 'a1');
+    }
+    const known = (credential: string): unknown[] => [
+      memory.current(credential),
+      memory.isRefreshTokenDead(credential, 'r1'),
+      memory.isRefreshTokenSpent(credential, 'r2'),
+      memory.wasIssuedHere(credential, 'a1'),
+    ];
+    memory.forget('one');
+    expect(known('one')).to.deep.equal([undefined, false, false, false]);
+    expect(known('two')).to.deep.equal([pair(1), true, true, true]);
+    memory.forget();
+    expect(known('two')).to.deep.equal([undefined, false, false, false]);
+  });
 });

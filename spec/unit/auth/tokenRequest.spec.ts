@@ -1,28 +1,7 @@
 import { expect } from 'chai';
-import { basicAuthHeader, buildTokenRequest, ProviderProfile, TGATE_PROFILE } from '../../../lib/auth';
-
+import { basicAuthHeader, buildTokenRequest, TGATE_PROFILE } from '../../../lib/auth';
 // Token endpoints shaped unlike T-Gate's, so the profile fields T-Gate does not use stay covered.
-/** Credentials in a JSON body, `state` echoed, a code valid 30 seconds, tokens that never rotate. */
-const JSON_BODY_PROFILE: ProviderProfile = {
-  name: 'JSON-body provider',
-  clientAuth: 'body',
-  bodyFormat: 'json',
-  grants: ['authorization_code'],
-  rotatesRefreshTokens: false,
-  echoesState: true,
-  authorizationCodeLifetimeSeconds: 30,
-};
-
-/** The client credentials grant only, with a form-encoded Basic header (RFC 6749 2.3.1). */
-const CLIENT_CREDENTIALS_PROFILE: ProviderProfile = {
-  name: 'client-credentials provider',
-  clientAuth: 'basic',
-  basicEncoding: 'form',
-  bodyFormat: 'form',
-  grants: ['client_credentials'],
-  rotatesRefreshTokens: false,
-  echoesState: false,
-};
+import { CLIENT_CREDENTIALS_PROFILE, JSON_BODY_PROFILE } from '../../helpers/profiles';
 
 describe('lib/auth token requests per provider profile', () => {
   const client = { clientId: 'my app:1', clientSecret: 's3cr&t+/= x' };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ComponentError, InvalidInputError, TransientError, UnexpectedError } from '../../../lib/errors';
 import { runFunctionLocally } from '../../../lib/cli/sailorRun';
 import { tokenMemory } from '../../../lib/auth';
+import { MAX_JSON_DEPTH } from '../../../lib/http';
 import { defineStep, newMessage, Step } from '../../../lib/step';
 import { HttpError } from '../../../lib/http';
 import { TGateRefusedError, TGateUnavailableError } from '../../../lib/tgate';
@@ -249,6 +250,19 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
     }
   });
 
+  it('refuses a body nested deeper than it reads, before copying or checking it', async () => {
+    let body: unknown = { id: 1 };
+    for (let i = 0; i < MAX_JSON_DEPTH; i += 1) body = { id: 1, inner: body };
+    const outcome = await run({ body }, {});
+    expect(outcome.data).to.have.length(0);
+    expect(outcome.errors).to.have.length(1);
+    expect(outcome.errors[0]).to.be.instanceOf(InvalidInputError).with.property('field', 'body');
+    expect(outcome.errors[0].message).to.include(
+      `The message body is nested more than ${MAX_JSON_DEPTH} levels deep, ` +
+        'more than this component reads: nothing was done with it',
+    );
+  });
+
   it('gives the step a copy of the body, counts its emits, and passes the snapshot on', async () => {
     const outcome = await run({ body: { id: 3 } }, {}, { cursor: 'c-1' });
     expect(outcome.errors).to.deep.equal([]);
@@ -296,5 +310,17 @@ describe('lib/step: fields, body and emits (defineStep)', function () {
       Object.assign(process.env, saved);
       tokenMemory.forget('a-2');
     }
+  });
+
+  it("scrubs the credential's tokens (as stored, or trimmed) from a failure the step itself builds", async () => {
+    const leaky = defineStep({
+      async run(step) {
+        const oauth = step.cfg.oauth as Record<string, string>;
+        throw new ComponentError(`failed with ${oauth.access_token.trim()} and ${oauth.refresh_token}`);
+      },
+    });
+    const cfg = { _account: 'a-3', oauth: { access_token: ' access-token-1 ', refresh_token: 'refresh-token-1' } };
+    const outcome = await runStep({ process: leaky as (...args: unknown[]) => unknown }, { body: {} }, cfg, platform);
+    expect(outcome.errors.map((e) => e.message)).to.deep.equal(['failed with [redacted] and [redacted]']);
   });
 });

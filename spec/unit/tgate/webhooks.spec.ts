@@ -149,6 +149,8 @@ describe('lib/tgate webhooks: reading deliveries', () => {
   it('says what the body was and which fields it has, cutting what it shows to 60 characters', () => {
     expect(refusal([1])?.message).to.contain('its body is a list, not a JSON object');
     expect(refusal(null)?.message).to.contain('its body is empty, not a JSON object');
+    expect(refusal(undefined)?.message).to.contain('its body is empty, not a JSON object');
+    expect(refusal([1])?.message).to.contain('its body is a list, not a JSON object. T-Gate sends {"id", ');
     expect(refusal('x')?.message).to.contain('its body is a string, not a JSON object');
     expect(refusal({ id: 1 })?.message).to.contain('(the body has the fields id)');
     expect(refusal({})?.message).to.contain('(the body has no fields)');
@@ -203,5 +205,15 @@ describe('lib/tgate webhooks: reading deliveries', () => {
         .to.be.instanceOf(WebhookSecretError)
         .with.property('field', 'meta_data.secret');
     }
+  });
+
+  it('names meta_data.secret when a secret does not match', () => {
+    let caught: unknown;
+    try {
+      checkWebhookSecret({ id: 1, meta_data: { secret: 'sent' } }, 'expected');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(WebhookSecretError).with.property('field', 'meta_data.secret');
   });
 });
