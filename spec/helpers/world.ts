@@ -6,6 +6,7 @@ import { tokenMemory } from '../../lib/auth';
 import { connectViaGrantFlow, ConnectedTokens } from './sandboxConnect';
 import { PlatformAccountsServer, startPlatformAccounts } from './platformAccounts';
 import type { StepOutcome } from '../../lib/cli/sailorRun';
+import type { IntegrationScope } from '../../lib/tgate/records';
 
 export const TWO_HOURS_MS = 2 * 3600 * 1000;
 
@@ -41,6 +42,8 @@ export interface WorldOptions {
   account?: string;
   /** The sandbox's access-token lifetime (default: its own, 2 h). */
   accessTokenLifetimeSeconds?: number;
+  /** The integration scopes the company granted (default: the seed's 45). */
+  integrationScopes?: IntegrationScope[];
 }
 
 export async function createWorld(opts: WorldOptions = {}): Promise<World> {
@@ -50,8 +53,8 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     clientSecret: `s3cr3t/with+chars=${crypto.randomBytes(8).toString('hex')}`,
     redirectUris: ['https://platform.example.io/callback/oauth2'],
   };
-  const { accessTokenLifetimeSeconds } = opts;
-  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds });
+  const { accessTokenLifetimeSeconds, integrationScopes } = opts;
+  const sandbox = await startSandbox({ clients: [client], accessTokenLifetimeSeconds, integrationScopes });
   const platform = await startPlatformAccounts();
   const saved: Record<string, string | undefined> = {};
   for (const k of ENV_KEYS) saved[k] = process.env[k];

@@ -6,6 +6,7 @@ import { createWorld, World } from '../../helpers/world';
 import { loadFunction, runStep, StepOutcome } from '../../helpers/taskExec';
 import type { CatalogChange } from '../../../lib/triggers/pollCatalog';
 import type { TGateRecords } from '../../../lib/tgate/records';
+import { defaultIntegrationScopes } from '../../../lib/sandbox/seed';
 
 const trigger = loadFunction('pollCatalog');
 type Item = TGateRecords['items'];
@@ -30,10 +31,10 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
     const seen = changes.map((c) => `${c.change} ${c.id}`);
     return { ...outcome, changes, seen, snapshot: outcome.snapshots[outcome.snapshots.length - 1] ?? snapshot };
   }
-  /** Runs `change` once, just before page `page` of the items listing is served. */
-  function onPage(page: number, change: () => void): void {
+  /** Runs `change` once, just before page `page` of the listing of `resource` is served. */
+  function onPage(page: number, change: () => void, resource = 'items'): void {
     world.sandbox.beforeListPage((request) => {
-      if (request.resource !== 'items' || request.page !== page) return;
+      if (request.resource !== resource || request.page !== page) return;
       world.sandbox.beforeListPage(undefined);
       change();
     });
@@ -77,6 +78,30 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
     expect(third.errors).to.deep.equal([]);
     expect(third.seen).to.deep.equal([`deleted ${gone}`]);
     expect((await poll({}, third.snapshot)).seen).to.deep.equal([]);
+  });
+
+  it('a narrowed listing shifted under the poll: a record that still matches the narrowing is not deleted', async () => {
+    // 150 more menus of branches 201 and 202, granted: the listing narrowed to branch 201 has two pages.
+    const extra = Array.from({ length: 150 }, (_, k) => 1001 + k);
+    const scopes = extra.map((menu, k) => ({ id: 1000 + k, brand_id: 101, branch_id: 201, menu_id: menu }));
+    world = await createWorld({ integrationScopes: [...defaultIntegrationScopes(), ...scopes] });
+    const template = world.sandbox.getRecord('menus', 301)!;
+    for (const id of extra) world.sandbox.createRecord('menus', { ...template, id, branch_ids: [201, 202] });
+    const narrowed = { resourceType: 'menus', branch_id: 201 };
+    const first = await poll(narrowed);
+    expect(first.errors).to.deep.equal([]);
+    const listed = first.changes.map((c) => c.id);
+    expect(listed.length).to.be.above(100);
+    const gone = listed[5];
+    onPage(2, () => world.sandbox.deleteRecord('menus', gone), 'menus');
+    const second = await poll(narrowed, first.snapshot);
+    expect(second.errors).to.deep.equal([]);
+    // listed[100] moved onto page 1, already read: missing from this listing, yet still there and still of
+    // branch 201 (among others), so it is not deleted; the deletion is reported by the next poll.
+    expect(second.seen, `${listed[100]} is not deleted`).to.deep.equal([]);
+    const third = await poll(narrowed, second.snapshot);
+    expect(third.errors).to.deep.equal([]);
+    expect(third.seen).to.deep.equal([`deleted ${gone}`]);
   });
 
   it('an insertion at the top while page 2 is read: nothing twice, the new record created once', async () => {
