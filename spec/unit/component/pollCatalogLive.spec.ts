@@ -260,5 +260,20 @@ describe('pollCatalog on a catalog that changes while it is read', function () {
         .and.at.most(Math.max(100, (n - repeated) / 2));
       expect(again.seen).to.deep.equal(first.seen.slice(n - repeated));
     });
+
+    it('a poll on a slow T-Gate saves its progress every 30 s as well', async () => {
+      world = await createWorld({ fakeDate: true });
+      world.sandbox.seedCatalog({ items: 1000 });
+      // Each page after the first is served 31 s after the one before it.
+      world.sandbox.beforeListPage((request) => {
+        if (request.resource === 'items' && request.page > 1) world.clock!.tick(31_000);
+      });
+      const first = await poll({});
+      expect(first.errors).to.deep.equal([]);
+      const pages = Math.ceil(first.changes.length / 100);
+      expect(pages).to.equal(9);
+      // A save in each page after the first (30 s had passed), and the final one; by count alone, 3 to 8.
+      expect(first.snapshots.length, 'snapshots saved').to.be.at.least(pages);
+    });
   });
 });
