@@ -49,9 +49,12 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
     platform = undefined;
   });
 
-  /** Runs `listing` in the sailor's TaskExec against a T-Gate that answers page n with `reply(n)`. */
-  async function run(reply: (page: number) => Reply): Promise<StepOutcome> {
-    api = await startScriptedApi((req: SeenRequest) => reply(Number(req.query.get('page'))));
+  /** Runs `step` (`listing`) in the sailor's TaskExec against a T-Gate that answers page n with `reply(n)`. */
+  async function run(
+    reply: (page: number, req: SeenRequest) => Reply,
+    step: ReturnType<typeof defineStep> = listing,
+  ): Promise<StepOutcome> {
+    api = await startScriptedApi((req: SeenRequest) => reply(Number(req.query.get('page')), req));
     platform = await startPlatformAccounts();
     Object.assign(process.env, {
       TGATE_CLIENT_ID: 'spec-client',
@@ -63,11 +66,37 @@ describe('lib/step: what a failure becomes (settleFailure)', function () {
     });
     const account = `step-${Math.random().toString(16).slice(2)}`;
     accounts.push(account);
-    const cfg = { _account: account, environment: 'company-sandbox', oauth: { access_token: 'valid-access-token' } };
-    return runStep({ process: listing as (...args: unknown[]) => unknown }, { body: {} }, cfg, platform);
+    const cfg = {
+      _account: account,
+      environment: 'company-sandbox',
+      oauth: { access_token: 'valid-access-token', refresh_token: 'refresh-token-0' },
+    };
+    platform.accounts.set(account, { keys: { oauth: { ...cfg.oauth } } });
+    return runStep({ process: step as (...args: unknown[]) => unknown }, { body: {} }, cfg, platform);
   }
 
   const unavailable: Reply = { status: 503, body: { message: 'down for maintenance' } };
+
+  it('scrubs a token refreshed during the message from a failure the step builds itself', async () => {
+    const renewed = { access_token: 'access-token-renewed-1', refresh_token: 'refresh-token-renewed-1' };
+    // T-Gate refuses the stored token once (401): the client refreshes, then reads with the new one.
+    const quoting = defineStep({
+      async run(step) {
+        await step.tgate.page('integrationScopes', { pageSize: 5 });
+        throw new ComponentError(`failed with ${renewed.access_token} and ${renewed.refresh_token}`);
+      },
+    });
+    const outcome = await run((_page, req) => {
+      if (req.path === '/oauth/token') return { body: { ...renewed, token_type: 'Bearer', expires_in: 7200 } };
+      return req.authorization === 'Bearer valid-access-token' ? { status: 401 } : { body: records(1) };
+    }, quoting);
+    expect(api?.requests.map((r) => r.path)).to.deep.equal([
+      '/partner/v1/integration_scopes',
+      '/oauth/token',
+      '/partner/v1/integration_scopes',
+    ]);
+    expect(outcome.errors.map((e) => e.message)).to.deep.equal(['failed with [redacted] and [redacted]']);
+  });
 
   it('rebounds a transient failure when nothing was emitted yet', async () => {
     const outcome = await run(() => unavailable);
