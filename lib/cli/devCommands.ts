@@ -11,7 +11,7 @@ import { onShutdown } from './lifecycle';
 import { printable } from './output';
 import { startProgress } from './progress';
 import { startLocalPlatform, LocalPlatform } from '../platformSandbox/localPlatform';
-import { COMPONENT_ROOT, runFunctionLocally, runServiceProcess, StepOutcome } from './sailorRun';
+import { COMPONENT_ROOT, runFunctionLocally, runServiceProcess, serviceResult, StepOutcome } from './sailorRun';
 
 /**
  * The commands a component developer runs against a credential file (`--cfg`), the way elasticio-cli's
@@ -237,17 +237,6 @@ export async function verifyCommand(opts: { cfg: string; json?: boolean }): Prom
   } finally {
     await platform.close();
   }
-}
-
-function serviceResult(run: Awaited<ReturnType<typeof runServiceProcess>>): Json {
-  if (!run.result)
-    throw new Error(
-      `runService.js exited (${run.code}) without a result` +
-        `${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-1)[0]}` : ''}`,
-    );
-  if (run.result.status !== 'success')
-    throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
-  return run.result.data ?? {};
 }
 
 /** The trigger or action whose fields use `model`, or a usage error naming the choices. */

@@ -257,6 +257,12 @@ export async function verifyWithRunService(
   env: Record<string, string>,
 ): Promise<{ verified: boolean; reason?: string }> {
   const run = await runServiceProcess('verifyCredentials', cfg, platform, env, { logLevel: 'fatal' });
+  const answer = serviceResult(run);
+  return { verified: answer.verified === true, reason: answer.reason };
+}
+
+/** What runService.js POSTed on success, or an error saying why there is none. */
+export function serviceResult(run: ServiceRun): NonNullable<ServiceRun['result']>['data'] {
   if (!run.result)
     throw new Error(
       `runService.js exited (${run.code}) without a result` +
@@ -264,5 +270,5 @@ export async function verifyWithRunService(
     );
   if (run.result.status !== 'success')
     throw new Error(`runService.js failed: ${run.result.data?.message ?? 'unknown error'}`);
-  return { verified: run.result.data?.verified === true, reason: run.result.data?.reason };
+  return run.result.data ?? {};
 }
