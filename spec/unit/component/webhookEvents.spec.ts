@@ -6,6 +6,7 @@ import { loadFunction, requireComponentFile, runStep, StepOutcome } from '../../
 import { TGATE_WEBHOOK_EVENTS } from '../../../lib/tgate/webhooks';
 import type { WebhookConfig } from '../../../lib/sandbox/webhooks';
 import eventSchema from '../../../lib/schemas/webhookEvent.out.json';
+import { newProduct } from '../../helpers/records';
 const component = requireComponentFile('component.json') as any;
 
 const trigger = loadFunction('webhookEvents') as ReturnType<typeof loadFunction> & {
@@ -18,22 +19,7 @@ const SECRET = `shared+secret/${crypto.randomBytes(6).toString('hex')}`;
 const WRONG = `wrong+secret/${crypto.randomBytes(6).toString('hex')}`;
 const NOW = '2026-12-01T09:00:00.000Z';
 
-const PRODUCT = {
-  section_id: 401,
-  item_type: 'product' as const,
-  children_ids: [],
-  description_en: null,
-  description_ar: null,
-  image_url: null,
-  price: 18.5,
-  is_active: true,
-  inactive_in_branches: [],
-  min: null,
-  max: null,
-  max_num_of_same_item: null,
-  name_en: 'Webhook Wrap',
-  name_ar: null,
-};
+const PRODUCT = newProduct('Webhook Wrap', null);
 
 interface Emitted {
   event: string;

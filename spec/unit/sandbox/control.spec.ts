@@ -4,23 +4,9 @@ import { AxiosResponse } from 'axios';
 import { startSandbox, Sandbox } from '../../../lib/sandbox';
 import { StoreError } from '../../../lib/sandbox/store';
 import { CLIENT, bearer, http, ids } from './support';
+import { newProduct } from '../../helpers/records';
 
-const NEW_PRODUCT = {
-  section_id: 401,
-  item_type: 'product',
-  children_ids: [],
-  description_en: null,
-  description_ar: null,
-  image_url: null,
-  price: 18.5,
-  is_active: true,
-  inactive_in_branches: [],
-  min: null,
-  max: null,
-  max_num_of_same_item: null,
-  name_en: 'Spicy Shawarma',
-  name_ar: 'شاورما حارة',
-};
+const NEW_PRODUCT = newProduct('Spicy Shawarma', 'شاورما حارة');
 
 describe('sandbox: /__sandbox seed, records and changes', () => {
   let sandbox: Sandbox;

@@ -4,6 +4,7 @@ import { AddressInfo } from 'net';
 import { startSandbox, Sandbox } from '../../../lib/sandbox';
 import { WebhookConfigError } from '../../../lib/sandbox/webhooks';
 import { CLIENT, bearer, http as client } from './support';
+import { newProduct } from '../../helpers/records';
 
 /** A loopback webhook receiver: keeps each POST body and answers `status`. */
 interface Receiver {
@@ -31,22 +32,7 @@ async function startReceiver(): Promise<Receiver> {
   return receiver;
 }
 
-const NEW_PRODUCT = {
-  section_id: 401,
-  item_type: 'product' as const,
-  children_ids: [],
-  description_en: null,
-  description_ar: null,
-  image_url: null,
-  price: 18.5,
-  is_active: true,
-  inactive_in_branches: [],
-  min: null,
-  max: null,
-  max_num_of_same_item: null,
-  name_en: 'Spicy Shawarma',
-  name_ar: 'شاورما حارة',
-};
+const NEW_PRODUCT = newProduct('Spicy Shawarma', 'شاورما حارة');
 
 describe('sandbox: webhooks', () => {
   let sandbox: Sandbox;
